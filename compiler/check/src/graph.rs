@@ -1,0 +1,384 @@
+//! The last pass: deployment jobs, every dependency edge, and the checks that
+//! need the whole graph.
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use pipec_diagnostics::{Diagnostic, code};
+use pipec_graph::analysis::{find_cycle, runnable_jobs, sample_runs};
+use pipec_graph::{
+    Cond, Deploy, DeployMethod, Edge, EnvId, Job, JobId, JobKind, PipelineId, Program, Role, RunOn,
+    Runner,
+};
+
+use crate::Checker;
+use crate::declare::Decls;
+use crate::lower::deploy_condition;
+
+impl Checker<'_> {
+    pub(crate) fn build_graph(&mut self, mut program: Program) -> Program {
+        let had_errors = self.diags.iter().any(Diagnostic::is_error);
+        self.promotion_cycles(&program);
+        self.deploy_jobs(&mut program);
+        for pi in 0..program.pipelines.len() {
+            let graph = self.edges(&program, PipelineId(pi as u32));
+            program.pipelines[pi].graph = graph;
+            let p = &program.pipelines[pi];
+            if let Some(cycle) = find_cycle(&p.graph) {
+                let names: Vec<&str> = cycle.iter().map(|i| p.jobs[*i].name.as_str()).collect();
+                let first = &p.jobs[cycle[0]];
+                let mut d = Diagnostic::new(
+                    code::DEPENDENCY_CYCLE,
+                    first.span,
+                    format!(
+                        "jobs wait for each other: {} → {}",
+                        names.join(" → "),
+                        names[0]
+                    ),
+                )
+                .label(format!("`{}` is part of the cycle", first.name));
+                for w in cycle
+                    .windows(2)
+                    .chain(std::iter::once(&[cycle[cycle.len() - 1], cycle[0]][..]))
+                {
+                    let (a, b) = (w[0], w[1]);
+                    if let Some(Edge::After(span)) = p.edge(JobId(a as u32), JobId(b as u32)) {
+                        d = d.secondary(
+                            *span,
+                            format!("`{}` runs after `{}`", p.jobs[b].name, p.jobs[a].name),
+                        );
+                    }
+                }
+                self.diags
+                    .push(d.help("remove one of the `after` edges in the cycle"));
+                // The rest of the analysis assumes a DAG.
+                continue;
+            }
+            if !had_errors {
+                self.never_runs(&program, PipelineId(pi as u32));
+            }
+        }
+        program
+    }
+
+    fn promotion_cycles(&mut self, program: &Program) {
+        let mut g: DiGraph<(), ()> = DiGraph::new();
+        let nodes: Vec<NodeIndex> = program
+            .environments
+            .iter()
+            .map(|_| g.add_node(()))
+            .collect();
+        for e in &program.environments {
+            if let Some(p) = &e.promotion {
+                g.add_edge(nodes[p.from.index()], nodes[e.id.index()], ());
+            }
+        }
+        if let Some(cycle) = find_cycle(&g) {
+            let envs = &program.environments;
+            let names: Vec<&str> = cycle.iter().map(|i| envs[*i].name.as_str()).collect();
+            let at = &envs[cycle[0]];
+            let span = at.promotion.as_ref().map_or(at.span, |p| p.span);
+            let mut d = Diagnostic::new(
+                code::PROMOTION_CYCLE,
+                span,
+                format!(
+                    "environments promote in a circle: {} → {}",
+                    names.join(" → "),
+                    names[0]
+                ),
+            )
+            .label("promotion source");
+            for i in &cycle[1..] {
+                if let Some(p) = &envs[*i].promotion {
+                    d = d.secondary(p.span, format!("`{}` promotes from here", envs[*i].name));
+                }
+            }
+            self.diags.push(d.help("a promotion chain has a start: the first environment deploys on a trigger (`deploy on branch develop`)"));
+        }
+    }
+
+    /// One deployment job per pipeline and environment its services go to.
+    fn deploy_jobs(&mut self, program: &mut Program) {
+        let mut reported_services = Vec::new();
+        let mut reported_envs = Vec::new();
+        let mut reported_gitops = false;
+        for pi in 0..program.pipelines.len() {
+            let pid = PipelineId(pi as u32);
+            for env_id in program.promotion_order() {
+                let env = program.environment(env_id);
+                let services: Vec<pipec_graph::Service> = program
+                    .services_in(env_id)
+                    .filter(|s| program.image(s.image).pipeline == pid)
+                    .cloned()
+                    .collect();
+                let env = env.clone();
+                if services.is_empty() {
+                    continue;
+                }
+                let mut pairs = Vec::new();
+                for s in &services {
+                    let publish = program.publishes_of(s.image).next();
+                    match publish {
+                        Some(p) => {
+                            if !p.tags.iter().any(|t| t.kind.is_immutable())
+                                && !reported_services.contains(&s.id)
+                            {
+                                reported_services.push(s.id);
+                                self.diags.push(
+                                    Diagnostic::new(
+                                        code::NO_IMMUTABLE_TAG,
+                                        p.span,
+                                        format!("`{}` is deployed, but every tag it gets can move", program.image(s.image).name),
+                                    )
+                                    .label("no sha, branch_sha, semver or git_tag tag")
+                                    .secondary(s.deploy_span, "deployed here")
+                                    .help("add an immutable tag: tags [sha, …]; environments pin the image by it"),
+                                );
+                            }
+                            pairs.push((s.id, p.id));
+                        }
+                        None => {
+                            if !reported_services.contains(&s.id) {
+                                reported_services.push(s.id);
+                                let image = program.image(s.image);
+                                self.diags.push(
+                                    Diagnostic::new(
+                                        code::IMAGE_NOT_PUBLISHED,
+                                        s.deploy_span,
+                                        format!("service `{}` is deployed, but image `{}` is never published", s.name, image.name),
+                                    )
+                                    .label("deployed here")
+                                    .secondary(image.span, "built here")
+                                    .help(format!("add `publish {} to ghcr(\"owner/name\") {{ tags [sha] }}` to the pipeline", image.name)),
+                                );
+                            }
+                        }
+                    }
+                }
+                let method = services[0].method.clone();
+                if let Some(other) = services.iter().find(|s| s.method != method) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::CONFLICTING_STATEMENTS,
+                            other.deploy_span,
+                            format!("services reach `{}` in different ways", env.name),
+                        )
+                        .label("deployed differently")
+                        .secondary(services[0].deploy_span, "than this one")
+                        .help("deploy every service of an environment the same way: via argocd or via kubectl"),
+                    );
+                }
+                if method == DeployMethod::ArgoCd && program.gitops.is_none() && !reported_gitops {
+                    reported_gitops = true;
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::NO_GITOPS_REPOSITORY,
+                            services[0].deploy_span,
+                            "deploying via Argo CD needs a GitOps repository",
+                        )
+                        .label("via argocd")
+                        .help("declare where the manifests live: gitops { repo \"https://github.com/acme/app.git\" }"),
+                    );
+                }
+                let Some(when) = deploy_condition(&program.environments, env_id) else {
+                    if !reported_envs.contains(&env_id) {
+                        reported_envs.push(env_id);
+                        self.diags.push(
+                            Diagnostic::new(
+                                code::NO_DEPLOY_TRIGGER,
+                                env.span,
+                                format!("nothing says when `{}` is deployed", env.name),
+                            )
+                            .label("no `deploy on …` and no `promote from …`")
+                            .secondary(services[0].deploy_span, "services are deployed here")
+                            .help("add `deploy on branch main`, or `promote from ENV` to follow another environment"),
+                        );
+                    }
+                    continue;
+                };
+                if pairs.is_empty() {
+                    continue;
+                }
+                let pipeline = &mut program.pipelines[pi];
+                let id = JobId(pipeline.jobs.len() as u32);
+                pipeline.jobs.push(Job {
+                    id,
+                    name: format!("deploy_{}", env.name),
+                    title: format!("Deploy to {}", env.name),
+                    span: services[0].deploy_span,
+                    origin: Some(env.span),
+                    role: Role::Deploy,
+                    kind: JobKind::Deploy(Deploy {
+                        env: env_id,
+                        services: pairs,
+                        method,
+                    }),
+                    when,
+                    when_span: env.trigger_span,
+                    run_on: RunOn::Success,
+                    runner: Runner::Ubuntu,
+                    timeout: None,
+                    allow_failure: false,
+                    matrix: None,
+                    env: Vec::new(),
+                    duration: None,
+                });
+                if let Some(clash) = pipeline.jobs[..id.index()]
+                    .iter()
+                    .find(|j| j.name == pipeline.jobs[id.index()].name)
+                {
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::DUPLICATE_JOB,
+                            clash.span,
+                            format!(
+                                "job `{}` has the name of the deployment to `{}`",
+                                clash.name, env.name
+                            ),
+                        )
+                        .label("this job")
+                        .secondary(services[0].deploy_span, "the deployment comes from here")
+                        .help("rename the job"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn edges(&mut self, program: &Program, pid: PipelineId) -> DiGraph<JobId, Edge> {
+        let p = program.pipeline(pid);
+        let mut g: DiGraph<JobId, Edge> = DiGraph::new();
+        for j in &p.jobs {
+            g.add_node(j.id);
+        }
+        let add = |g: &mut DiGraph<JobId, Edge>, from: JobId, to: JobId, e: Edge| {
+            let (a, b) = (NodeIndex::new(from.index()), NodeIndex::new(to.index()));
+            if g.find_edge(a, b).is_none() {
+                g.add_edge(a, b, e);
+            }
+        };
+        for (pp, job, dep, span) in &self.pending.after {
+            if *pp == pid {
+                add(&mut g, *dep, *job, Edge::After(*span));
+            }
+        }
+        for (pp, job, image) in &self.pending.loads {
+            if *pp == pid {
+                add(&mut g, program.image(*image).job, *job, Edge::Image(*image));
+            }
+        }
+        for publish in &program.publishes {
+            let image = program.image(publish.image);
+            if image.pipeline == pid {
+                add(&mut g, image.job, publish.job, Edge::Release);
+            }
+        }
+        let deploy_of = |env: EnvId| {
+            p.jobs
+                .iter()
+                .find(|j| j.environment() == Some(env))
+                .map(|j| j.id)
+        };
+        let runs = sample_runs(p);
+        for j in &p.jobs {
+            let JobKind::Deploy(d) = &j.kind else {
+                continue;
+            };
+            for (_, publish) in &d.services {
+                add(&mut g, program.publish(*publish).job, j.id, Edge::Release);
+            }
+            let env = program.environment(d.env);
+            if let Some(promo) = &env.promotion
+                && let Some(src) = deploy_of(promo.from)
+            {
+                // Promotion within one run only when both can happen in it;
+                // otherwise (branch deploys vs. tag releases) it spans runs.
+                let src_when = &p.job(src).when;
+                if runs.iter().any(|r| src_when.eval(r) && j.when.eval(r)) {
+                    add(&mut g, src, j.id, Edge::Promotion);
+                }
+            }
+        }
+        for (pp, job) in &self.pending.after_all {
+            if *pp != pid {
+                continue;
+            }
+            for other in &p.jobs {
+                let also_all = self
+                    .pending
+                    .after_all
+                    .iter()
+                    .any(|(q, o)| *q == pid && *o == other.id);
+                if other.id != *job && !also_all {
+                    add(&mut g, other.id, *job, Edge::After(p.job(*job).span));
+                }
+            }
+        }
+        g
+    }
+
+    fn never_runs(&mut self, program: &Program, pid: PipelineId) {
+        let p = program.pipeline(pid);
+        let runnable = runnable_jobs(p);
+        let runs = sample_runs(p);
+        for (j, ok) in p.jobs.iter().zip(runnable) {
+            if ok || j.when == Cond::Never {
+                continue;
+            }
+            let own = j.when.holds_in_any(&runs);
+            let mut d = Diagnostic::new(
+                code::NEVER_RUNS,
+                j.when_span.unwrap_or(j.span),
+                format!("job `{}` can never run", j.name),
+            );
+            if own {
+                let blockers: Vec<&str> = p
+                    .needs(j.id)
+                    .into_iter()
+                    .map(|n| p.job(n).name.as_str())
+                    .collect();
+                d = d
+                    .label("its condition holds, but not in the same runs as its dependencies")
+                    .help(format!(
+                        "it waits for {}; make their conditions overlap, or drop the dependency",
+                        blockers.join(", ")
+                    ));
+            } else {
+                d = d
+                    .label("this condition never holds for the pipeline's triggers")
+                    .secondary(p.span, "the pipeline's triggers")
+                    .help("add a trigger that starts such runs (`on push to …`, `on tag …`), or change the condition");
+            }
+            self.diags.push(d);
+        }
+    }
+
+    pub(crate) fn warn_unused(&mut self, decls: &Decls) {
+        for d in &decls.templates {
+            if !self.used_templates.contains(&(None, d.name.clone())) {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::UNUSED,
+                        d.span,
+                        format!("template `{}` is never used", d.name),
+                    )
+                    .label("defined here")
+                    .help("remove it, or call it from a pipeline"),
+                );
+            }
+        }
+        for (fi, f) in self.files.iter().enumerate() {
+            for (alias, (_, span)) in &f.imports.aliases {
+                if !self.used_imports.contains(&(fi, alias.clone())) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::UNUSED_IMPORT,
+                            *span,
+                            format!("`{alias}` is imported but never used"),
+                        )
+                        .label("unused import")
+                        .help("remove the `use`"),
+                    );
+                }
+            }
+        }
+    }
+}

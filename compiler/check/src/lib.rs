@@ -1,0 +1,109 @@
+//! Name resolution, type checking and template expansion: from `.pipe` files to
+//! the pipeline graph.
+//!
+//! [`check`] runs the phases in order and collects every diagnostic:
+//! 1. [`load`]: read the program's files and the modules they `use`, and parse
+//!    them (`pipec-syntax`);
+//! 2. [`declare`]: collect the top-level names (pipelines, environments,
+//!    services, templates, images, jobs), so references can point forward;
+//! 3. [`lower`]: give each statement its meaning in its context, evaluating
+//!    expressions against the types expected ([`eval`], [`render`] for string
+//!    templates) and expanding template calls;
+//! 4. [`graph`]: derive the deployment jobs and every dependency edge, then
+//!    check the graph (cycles, promotion chain, jobs that can never run).
+//!
+//! The result is a [`pipec_graph::Program`] when there are no errors.
+
+mod cron;
+mod declare;
+pub mod eval;
+mod graph;
+pub mod load;
+mod lower;
+mod render;
+mod secrets;
+mod stmt;
+pub mod types;
+pub mod value;
+
+use std::path::Path;
+
+use pipec_diagnostics::{Diagnostic, Diagnostics, SourceMap};
+use pipec_graph::Program;
+
+pub use load::{FileSystem, MemoryFs, RealFs};
+pub use secrets::{is_secret_name, looks_secret};
+
+/// The outcome of checking a program.
+pub struct Checked {
+    pub sources: SourceMap,
+    /// The pipeline graph; `None` when there were errors.
+    pub program: Option<Program>,
+    /// Errors and warnings, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Checks the program at `path`: one `.pipe` file, or a directory whose `.pipe`
+/// files form one program. Fails only when `path` itself cannot be read.
+pub fn check(path: &Path, fs: &dyn FileSystem) -> std::io::Result<Checked> {
+    let mut ck = Checker::new(fs);
+    ck.load(path)?;
+    let decls = ck.declare();
+    let program = ck.lower(&decls);
+    let program = program.map(|p| ck.build_graph(p));
+    ck.warn_unused(&decls);
+    let diagnostics = Diagnostics::from(std::mem::take(&mut ck.diags)).sorted();
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    Ok(Checked {
+        sources: ck.sources,
+        program: if has_errors { None } else { program },
+        diagnostics,
+    })
+}
+
+/// The state of one run of the checker.
+pub(crate) struct Checker<'a> {
+    fs: &'a dyn FileSystem,
+    pub(crate) sources: SourceMap,
+    pub(crate) diags: Vec<Diagnostic>,
+    pub(crate) files: Vec<load::ProgramFile>,
+    pub(crate) modules: Vec<load::Module>,
+    pub(crate) renderer: render::Renderer,
+    /// Templates expanded at least once, by (module, name).
+    pub(crate) used_templates: std::collections::BTreeSet<(Option<usize>, String)>,
+    /// Import aliases used, by (file, alias).
+    pub(crate) used_imports: std::collections::BTreeSet<(usize, String)>,
+    /// Dependencies named while lowering, turned into edges by [`graph`].
+    pub(crate) pending: lower::PendingEdges,
+}
+
+impl<'a> Checker<'a> {
+    fn new(fs: &'a dyn FileSystem) -> Self {
+        Checker {
+            fs,
+            sources: SourceMap::new(),
+            diags: Vec::new(),
+            files: Vec::new(),
+            modules: Vec::new(),
+            renderer: render::Renderer::default(),
+            used_templates: Default::default(),
+            used_imports: Default::default(),
+            pending: Default::default(),
+        }
+    }
+}
+
+impl Checker<'_> {
+    pub(crate) fn error_count(&self) -> usize {
+        self.diags.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+#[cfg(test)]
+mod tests;

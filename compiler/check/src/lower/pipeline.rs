@@ -1,0 +1,637 @@
+//! `pipeline NAME { … }`: triggers, jobs, images and publish rules.
+
+use pipec_diagnostics::{Diagnostic, Span, code};
+use pipec_graph::{
+    Glob, Image, ImageId, Input, InputKind, Job, JobId, JobKind, Pipeline, PipelineId, Program,
+    Publish, PublishId, Role, RunJob, Trigger, TriggerKind,
+};
+use pipec_syntax::ast::{Dispatch, Expr, ExprKind, PredicateWord, Stmt, StmtKind};
+
+use super::World;
+use super::job::{BodyKind, JobDraft, declared_axes};
+use super::template::Returns;
+use crate::Checker;
+use crate::declare::Decls;
+use crate::eval::Scope;
+use crate::load::display;
+use crate::stmt::{Args, Vocabulary, block_stmts};
+use crate::types::Ty;
+use crate::value::Value;
+
+const V: Vocabulary = Vocabulary {
+    context: "a pipeline",
+    heads: &["on", "env", "job", "image", "publish"],
+};
+
+/// Dependencies found while lowering, resolved into graph edges later.
+#[derive(Debug, Default)]
+pub(crate) struct PendingEdges {
+    /// (pipeline, job, the job it must run after, where the user said so)
+    pub after: Vec<(PipelineId, JobId, JobId, Span)>,
+    /// Jobs that run after every other job of their pipeline.
+    pub after_all: Vec<(PipelineId, JobId)>,
+    /// (pipeline, job, image it loads)
+    pub loads: Vec<(PipelineId, JobId, ImageId)>,
+}
+
+impl Checker<'_> {
+    pub(crate) fn pipeline(
+        &mut self,
+        world: &World,
+        decls: &Decls,
+        index: usize,
+        program: &mut Program,
+    ) {
+        let d = &decls.pipelines[index];
+        let file = d.at.file;
+        let stmt = &world.files[file].file.stmts[d.at.index];
+        let body = stmt.generic().map(|g| block_stmts(&g.block)).unwrap_or(&[]);
+        let pid = PipelineId(program.pipelines.len() as u32);
+
+        let mut triggers = Vec::new();
+        for s in body {
+            match &s.kind {
+                StmtKind::Dispatch(dsp) => {
+                    if let Some(t) = self.dispatch(s, dsp, decls) {
+                        triggers.push(t);
+                    }
+                }
+                StmtKind::Generic(g) if g.head.name == "on" => {
+                    if let Some(t) = self.trigger(s) {
+                        triggers.push(t);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if triggers.is_empty() {
+            self.diags.push(
+                Diagnostic::new(code::NO_TRIGGERS, d.span, format!("pipeline `{}` never starts", d.name))
+                    .label("no `on …` trigger")
+                    .help("add a trigger: on push, on pull_request, on tag \"v*\", on schedule \"0 3 * * *\""),
+            );
+        }
+        let inputs: Vec<String> = triggers
+            .iter()
+            .filter_map(|t| match &t.kind {
+                TriggerKind::Dispatch { inputs } => Some(inputs.iter().map(|i| i.name.clone())),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let release: Vec<Glob> = triggers
+            .iter()
+            .filter_map(|t| match &t.kind {
+                TriggerKind::Tag { patterns } => Some(patterns.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+
+        let names = &decls.pipeline_names[index];
+        let publish_names = self.publish_names(body);
+        let mut refnames: Vec<String> = names.jobs.iter().map(|(n, _)| n.clone()).collect();
+        refnames.extend(names.images.iter().map(|(n, _)| n.clone()));
+        refnames.extend(publish_names.iter().cloned());
+        let pipeline_images: Vec<String> = names.images.iter().map(|(n, _)| n.clone()).collect();
+        let envs = decls.environment_names();
+        let scope = Scope {
+            inputs: &inputs,
+            release: &release,
+            jobs: &refnames,
+            images: &pipeline_images,
+            environments: &envs,
+            ..Scope::default()
+        };
+
+        let mut env = Vec::new();
+        let mut drafts: Vec<JobDraft> = Vec::new();
+        let mut image_of_job: Vec<(String, ImageId, JobId)> = Vec::new();
+        let mut publishes: Vec<Publish> = Vec::new();
+        let mut broken: Vec<JobId> = Vec::new();
+        for s in body {
+            let StmtKind::Generic(g) = &s.kind else {
+                continue;
+            };
+            match g.head.name.as_str() {
+                "on" => {}
+                "env" => {
+                    if let Some(e) = self.single(s, "env { NAME: \"value\" }") {
+                        env = self.env_vars(e, &scope);
+                    }
+                }
+                "job" => {
+                    let id = JobId(drafts.len() as u32);
+                    let errors = self.error_count();
+                    if let Some(draft) = self.job_decl(world, decls, file, s, id, &scope) {
+                        // A job whose body had errors may lack steps because of
+                        // them; do not add a second error about that.
+                        if self.error_count() > errors {
+                            broken.push(id);
+                        }
+                        drafts.push(draft);
+                    }
+                }
+                "image" => {
+                    let iid = ImageId(program.images.len() as u32);
+                    let jid = JobId(drafts.len() as u32);
+                    if let Some((draft, image)) =
+                        self.image_decl(world, decls, file, s, iid, jid, pid, &scope)
+                    {
+                        image_of_job.push((image.name.clone(), iid, jid));
+                        program.images.push(image);
+                        drafts.push(draft);
+                    }
+                }
+                "publish" => {
+                    let id = PublishId((program.publishes.len() + publishes.len()) as u32);
+                    let jid = JobId(drafts.len() as u32);
+                    if let Some((draft, p)) = self.publish_decl(s, id, jid, &image_of_job, &scope) {
+                        publishes.push(p);
+                        drafts.push(draft);
+                    }
+                }
+                _ => self.unknown_statement(s, &V),
+            }
+        }
+        for s in body {
+            if let StmtKind::Template(_) = s.kind {
+                self.unknown_statement(s, &V);
+            }
+        }
+
+        // Names must be unique across user jobs and generated ones.
+        for i in 0..drafts.len() {
+            if let Some(first) = drafts[..i]
+                .iter()
+                .find(|d| d.job.name == drafts[i].job.name)
+            {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::DUPLICATE_JOB,
+                        drafts[i].job.span,
+                        format!("two jobs would be named `{}`", drafts[i].job.name),
+                    )
+                    .label("this job")
+                    .secondary(first.job.span, "and this one")
+                    .help("rename the job, or name the publish rule with `as NAME`"),
+                );
+            }
+        }
+
+        for d in &mut drafts {
+            for (name, _) in &d.loads {
+                if let Some((_, iid, _)) = image_of_job.iter().find(|(n, _, _)| n == name)
+                    && let JobKind::Run(r) = &mut d.job.kind
+                    && !r.images.contains(iid)
+                {
+                    r.images.push(*iid);
+                }
+            }
+        }
+        // Resolve references now that every job has an id.
+        let id_of = |name: &str| -> Option<JobId> {
+            image_of_job
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, _, j)| *j)
+                .or_else(|| drafts.iter().find(|d| d.job.name == name).map(|d| d.job.id))
+        };
+        let mut edges = Vec::new();
+        let mut after_all = Vec::new();
+        let mut loads = Vec::new();
+        for d in &drafts {
+            for (name, span) in &d.after {
+                if let Some(from) = id_of(name) {
+                    edges.push((pid, d.job.id, from, *span));
+                }
+            }
+            if d.after_all {
+                after_all.push((pid, d.job.id));
+            }
+            for (name, span) in &d.loads {
+                match image_of_job.iter().find(|(n, _, _)| n == name) {
+                    Some((_, iid, _)) => loads.push((pid, d.job.id, *iid)),
+                    None => self.diags.push(
+                        Diagnostic::new(
+                            code::UNKNOWN_NAME,
+                            *span,
+                            format!("image `{name}` is not built in this pipeline"),
+                        )
+                        .label("built elsewhere")
+                        .help("a job can load only images its own pipeline builds"),
+                    ),
+                }
+            }
+        }
+        self.pending.after.extend(edges);
+        self.pending.after_all.extend(after_all);
+        self.pending.loads.extend(loads);
+
+        let jobs: Vec<Job> = drafts.into_iter().map(|d| d.job).collect();
+        for j in &jobs {
+            if let JobKind::Run(r) = &j.kind
+                && r.steps.is_empty()
+                && !broken.contains(&j.id)
+            {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::MISSING_STATEMENT,
+                        j.span,
+                        format!("job `{}` has no steps", j.name),
+                    )
+                    .label("nothing to run")
+                    .help("add a step: step \"Test\" run \"pytest\""),
+                );
+            }
+        }
+        program.publishes.extend(publishes);
+        program.pipelines.push(Pipeline {
+            id: pid,
+            name: d.name.clone(),
+            span: d.span,
+            file: display(&world.files[file].path),
+            triggers,
+            env,
+            jobs,
+            graph: Default::default(),
+        });
+    }
+
+    fn publish_names(&mut self, body: &[Stmt]) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in body {
+            let Some(g) = s.generic().filter(|g| g.head.name == "publish") else {
+                continue;
+            };
+            let explicit = g
+                .args
+                .windows(2)
+                .find(|w| w[0].as_ident() == Some("as"))
+                .and_then(|w| w[1].as_ident());
+            if let Some(n) = explicit {
+                out.push(n.to_string());
+            } else if let Some(img) = g.args.first().and_then(Expr::as_ident) {
+                out.push(format!("publish_{img}"));
+            }
+        }
+        out
+    }
+
+    fn job_decl(
+        &mut self,
+        world: &World,
+        decls: &Decls,
+        file: usize,
+        s: &Stmt,
+        id: JobId,
+        scope: &Scope,
+    ) -> Option<JobDraft> {
+        let g = s.generic()?;
+        let (Some(name), 1) = (g.args.first().and_then(Expr::as_ident), g.args.len()) else {
+            self.diags.push(crate::stmt::malformed(
+                s.span,
+                "job NAME = TEMPLATE(…) [{ … }]` or `job NAME { … }",
+            ));
+            return None;
+        };
+        if g.assign.is_none() && g.block.is_none() {
+            self.diags.push(crate::stmt::malformed(
+                s.span,
+                "job NAME = TEMPLATE(…) [{ … }]` or `job NAME { … }",
+            ));
+            return None;
+        }
+        let mut draft = JobDraft::new(
+            id,
+            name,
+            s.span,
+            Role::Other,
+            JobKind::Run(RunJob::default()),
+        );
+        let mut axes: Vec<String> = Vec::new();
+        if let Some(call_expr) = &g.assign {
+            let call = self.call(world, decls, file, call_expr, Returns::Job, scope)?;
+            self.expand(&call, &mut draft, BodyKind::Job, scope);
+            self.universal_args(call.after, call.when, &mut draft, scope);
+            axes.extend(call.axes.iter().map(|a| a.name.clone()));
+        }
+        let block = block_stmts(&g.block);
+        axes.extend(declared_axes(block));
+        let user_scope = Scope {
+            axes: &axes,
+            ..scope.clone()
+        };
+        self.job_body(block, &mut draft, &user_scope, BodyKind::Job);
+        Some(draft)
+    }
+
+    fn universal_args(
+        &mut self,
+        after: Option<&Expr>,
+        when: Option<&Expr>,
+        draft: &mut JobDraft,
+        scope: &Scope,
+    ) {
+        if let Some(a) = after
+            && let Some(v) = self.eval(a, &Ty::List(Box::new(Ty::Job)), scope)
+        {
+            for item in v.into_list() {
+                if let Value::Ref(n, span) = item {
+                    draft.after.push((n, span));
+                }
+            }
+        }
+        if let Some(w) = when
+            && let Some(Value::Cond(c)) = self.eval(w, &Ty::Cond, scope)
+        {
+            draft.job.when = c;
+            draft.job.when_span = Some(w.span);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn image_decl(
+        &mut self,
+        world: &World,
+        decls: &Decls,
+        file: usize,
+        s: &Stmt,
+        iid: ImageId,
+        jid: JobId,
+        pid: PipelineId,
+        scope: &Scope,
+    ) -> Option<(JobDraft, Image)> {
+        let g = s.generic()?;
+        let (Some(name), 1) = (g.args.first().and_then(Expr::as_ident), g.args.len()) else {
+            self.diags.push(crate::stmt::malformed(
+                s.span,
+                "image NAME = TEMPLATE(…) [{ … }]` or `image NAME { … }",
+            ));
+            return None;
+        };
+        if g.assign.is_none() && g.block.is_none() {
+            self.diags.push(crate::stmt::malformed(
+                s.span,
+                "image NAME = docker.build(…)` or `image NAME { dockerfile \"…\" }",
+            ));
+            return None;
+        }
+        if !crate::declare::is_resource_name(name) {
+            self.diags.push(
+                Diagnostic::new(
+                    code::INVALID_NAME,
+                    g.args[0].span,
+                    format!("`{name}` cannot name an image"),
+                )
+                .label("invalid name")
+                .help("lowercase letters, digits and `_`"),
+            );
+        }
+        let mut draft = JobDraft::new(
+            jid,
+            &format!("build_{name}"),
+            s.span,
+            Role::Build,
+            JobKind::BuildImage(iid),
+        );
+        draft.job.title = format!("Build image {name}");
+        if let Some(call_expr) = &g.assign {
+            let call = self.call(world, decls, file, call_expr, Returns::Image, scope)?;
+            self.expand(&call, &mut draft, BodyKind::Image, scope);
+            self.universal_args(call.after, call.when, &mut draft, scope);
+        }
+        self.job_body(block_stmts(&g.block), &mut draft, scope, BodyKind::Image);
+        let image = Image {
+            id: iid,
+            name: name.to_string(),
+            span: g.args[0].span,
+            pipeline: pid,
+            job: jid,
+            dockerfile: draft.image.dockerfile.clone(),
+            context: draft.image.context.clone(),
+            target: draft.image.target.clone(),
+            build_args: draft.image.build_args.clone(),
+            platforms: draft.image.platforms.clone(),
+        };
+        Some((draft, image))
+    }
+
+    fn publish_decl(
+        &mut self,
+        s: &Stmt,
+        id: PublishId,
+        jid: JobId,
+        images: &[(String, ImageId, JobId)],
+        scope: &Scope,
+    ) -> Option<(JobDraft, Publish)> {
+        let g = s.generic()?;
+        let image_expr = g.args.first()?;
+        let Some(image_name) = image_expr.as_ident() else {
+            self.diags.push(crate::stmt::malformed(
+                s.span,
+                "publish IMAGE to REGISTRY { … }",
+            ));
+            return None;
+        };
+        let Some((_, iid, _)) = images.iter().find(|(n, _, _)| n == image_name) else {
+            let known: Vec<String> = images.iter().map(|(n, _, _)| n.clone()).collect();
+            self.eval(
+                image_expr,
+                &Ty::Image,
+                &Scope {
+                    images: &known,
+                    ..Scope::default()
+                },
+            );
+            return None;
+        };
+        let (registry, name) = self.publish_target(s, scope)?;
+        let job_name = name.map_or_else(|| format!("publish_{image_name}"), |(n, _)| n);
+        let mut draft = JobDraft::new(
+            jid,
+            &job_name,
+            s.span,
+            Role::Publish,
+            JobKind::PublishImage(id),
+        );
+        draft.job.title = format!("Publish {image_name} to {}", registry.image_name());
+        self.job_body(block_stmts(&g.block), &mut draft, scope, BodyKind::Publish);
+        let mut tags = None;
+        let mut layer_cache = true;
+        for st in std::mem::take(&mut draft.publish_stmts) {
+            match st.generic().map(|g| g.head.name.as_str()) {
+                Some("tags") => tags = self.tags(&st, scope),
+                Some("cache") => layer_cache = self.layer_cache(&st).unwrap_or(true),
+                _ => {}
+            }
+        }
+        let tags = tags.unwrap_or_else(|| {
+            vec![pipec_graph::TagRule {
+                kind: pipec_graph::TagKind::Sha,
+                when: pipec_graph::Cond::Always,
+            }]
+        });
+        let publish = Publish {
+            id,
+            image: *iid,
+            span: s.span,
+            registry,
+            when: draft.job.when.clone(),
+            tags,
+            job: jid,
+            layer_cache,
+        };
+        Some((draft, publish))
+    }
+
+    /// `on push [to BRANCHES]`, `on pull_request [to BRANCHES]`, `on tag "v*"`,
+    /// `on schedule "CRON"`.
+    fn trigger(&mut self, s: &Stmt) -> Option<Trigger> {
+        let g = s.generic()?;
+        let shape = "on push [to BRANCHES] | on pull_request [to BRANCHES] | on tag \"PATTERN\" | on schedule \"CRON\" | on dispatch(INPUTS)";
+        let mut args = Args::new(s, g, shape);
+        let Some(first) = args.next() else {
+            self.shape(&args);
+            return None;
+        };
+        let scope = Scope::default();
+        let globs_ty = Ty::List(Box::new(Ty::Glob));
+        let kind = match &first.kind {
+            ExprKind::Ident(w)
+                if matches!(w.as_str(), "push" | "pull_request" | "merge_request") =>
+            {
+                let branches = if args.word("to") {
+                    let e = args.next()?;
+                    let v = self.eval(e, &globs_ty, &scope)?;
+                    v.into_list()
+                        .iter()
+                        .filter_map(Value::as_literal)
+                        .map(Glob)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                if w == "push" {
+                    TriggerKind::Push { branches }
+                } else {
+                    TriggerKind::PullRequest { branches }
+                }
+            }
+            ExprKind::Predicate {
+                word: PredicateWord::Tag,
+                operand,
+            } => {
+                let patterns = match operand {
+                    Some(o) => self
+                        .eval(o, &globs_ty, &scope)?
+                        .into_list()
+                        .iter()
+                        .filter_map(Value::as_literal)
+                        .map(Glob)
+                        .collect(),
+                    None => vec![Glob("**".into())],
+                };
+                TriggerKind::Tag { patterns }
+            }
+            ExprKind::Ident(w) if w == "schedule" => {
+                let Some(e) = args.next() else {
+                    self.shape(&args);
+                    return None;
+                };
+                let cron = self.eval(e, &Ty::String, &scope)?.as_literal()?;
+                if let Err(m) = crate::cron::check(&cron) {
+                    self.diags.push(
+                        Diagnostic::new(code::INVALID_CRON, e.span, m)
+                            .label("invalid schedule")
+                            .help("minute hour day-of-month month day-of-week, in UTC: \"0 3 * * 1\" is Mondays at 03:00"),
+                    );
+                    return None;
+                }
+                TriggerKind::Schedule { cron }
+            }
+            _ => {
+                let events = ["push", "pull_request", "tag", "schedule", "dispatch"];
+                match first.as_ident() {
+                    Some(w) => self.unknown_variant(first.span, w, &events.map(String::from)),
+                    None => self.shape(&args),
+                }
+                return None;
+            }
+        };
+        self.finish(&args);
+        self.no_block(g, "on …");
+        Some(Trigger { kind, span: s.span })
+    }
+
+    /// `on dispatch(environment: environment = dev, dry_run: bool = false)`
+    fn dispatch(&mut self, s: &Stmt, d: &Dispatch, decls: &Decls) -> Option<Trigger> {
+        let mut inputs = Vec::new();
+        for p in &d.inputs {
+            let mut sig = Vec::new();
+            let ty = Ty::from_ast(&p.ty, &mut sig);
+            self.diags.extend(sig);
+            let ty = ty?;
+            let inner = match &ty {
+                Ty::Optional(t) => (**t).clone(),
+                t => t.clone(),
+            };
+            let kind = match &inner {
+                Ty::String => InputKind::String,
+                Ty::Bool => InputKind::Bool,
+                Ty::Int => InputKind::Number,
+                Ty::Enum(v) => InputKind::Choice(v.clone()),
+                Ty::Environment => InputKind::Environment(decls.environment_names()),
+                other => {
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::TYPE_MISMATCH,
+                            p.ty.span,
+                            format!("a dispatch input cannot be a {other}"),
+                        )
+                        .label("unsupported input type")
+                        .help("inputs are string, bool, int, enum(…) or environment"),
+                    );
+                    continue;
+                }
+            };
+            let default = match &p.default {
+                Some(e) => {
+                    let envs = decls.environment_names();
+                    let scope = Scope {
+                        environments: &envs,
+                        ..Scope::default()
+                    };
+                    let v = self.eval(e, &inner, &scope)?;
+                    Some(match v {
+                        Value::Ref(n, _) => n,
+                        v => v.as_literal()?,
+                    })
+                }
+                None => None,
+            };
+            if inputs.iter().any(|i: &Input| i.name == p.name.name) {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::DUPLICATE_DEFINITION,
+                        p.name.span,
+                        format!("input `{}` is declared twice", p.name.name),
+                    )
+                    .label("again")
+                    .help("rename one"),
+                );
+                continue;
+            }
+            inputs.push(Input {
+                name: p.name.name.clone(),
+                kind,
+                default,
+                span: p.span,
+            });
+        }
+        Some(Trigger {
+            kind: TriggerKind::Dispatch { inputs },
+            span: s.span,
+        })
+    }
+}

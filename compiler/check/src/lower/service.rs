@@ -1,0 +1,565 @@
+//! `service NAME { … }`: the application deployed to Kubernetes.
+
+use pipec_diagnostics::{Diagnostic, Span, code};
+use pipec_graph::{
+    DeployMethod, Duration, EnvId, Hooks, ImageId, Ingress, Metrics, Probe, Probes, Program,
+    SecretRef, Service, ServiceId, ServiceSecret,
+};
+use pipec_syntax::ast::{Expr, ExprKind, Stmt};
+
+use super::World;
+use crate::Checker;
+use crate::declare::{Decl, Decls};
+use crate::eval::Scope;
+use crate::stmt::{Args, Vocabulary, block_stmts};
+use crate::types::Ty;
+use crate::value::Value;
+
+const V: Vocabulary = Vocabulary {
+    context: "a service",
+    heads: &[
+        "image",
+        "port",
+        "metrics",
+        "probes",
+        "resources",
+        "replicas",
+        "autoscale",
+        "min_available",
+        "config",
+        "secrets",
+        "ingress",
+        "deploy",
+        "user",
+        "migrate",
+        "smoke_test",
+    ],
+};
+
+/// The user id containers run as unless the service says otherwise.
+const DEFAULT_USER: u32 = 10001;
+
+impl Checker<'_> {
+    pub(crate) fn service(
+        &mut self,
+        world: &World,
+        decls: &Decls,
+        d: &Decl,
+        index: usize,
+        program: &Program,
+    ) -> Option<Service> {
+        let stmt = &world.files[d.at.file].file.stmts[d.at.index];
+        let images = decls.image_names();
+        let envs = decls.environment_names();
+        let scope = Scope {
+            images: &images,
+            environments: &envs,
+            ..Scope::default()
+        };
+        let mut seen = Vec::new();
+        let mut image: Option<ImageId> = None;
+        let mut port: Option<u16> = None;
+        let mut s = Service {
+            id: ServiceId(index as u32),
+            name: d.name.clone(),
+            span: d.span,
+            file: crate::load::display(&world.files[d.at.file].path),
+            image: ImageId(0),
+            port: 0,
+            metrics: None,
+            probes: Probes::default(),
+            resources: None,
+            replicas: 1,
+            autoscale: None,
+            min_available: None,
+            config: Vec::new(),
+            secrets: Vec::new(),
+            ingress: None,
+            deploy: Vec::new(),
+            deploy_span: d.span,
+            method: DeployMethod::ArgoCd,
+            run_as_user: DEFAULT_USER,
+            hooks: Hooks::default(),
+        };
+        let mut probes_stmt = None;
+        let mut metrics_stmt = None;
+        let body = stmt.generic().map(|g| block_stmts(&g.block)).unwrap_or(&[]);
+        for st in body {
+            let Some(g) = st.generic() else {
+                self.unknown_statement(st, &V);
+                continue;
+            };
+            let head = g.head.name.as_str();
+            if !V.heads.contains(&head) {
+                self.unknown_statement(st, &V);
+                continue;
+            }
+            if !self.once(&mut seen, head, g.head.span) {
+                continue;
+            }
+            match head {
+                "image" => {
+                    if let Some(e) = self.single(st, "image IMAGE")
+                        && let Some(Value::Ref(name, _)) = self.eval(e, &Ty::Image, &scope)
+                    {
+                        image = program.images.iter().find(|i| i.name == name).map(|i| i.id);
+                    }
+                }
+                "port" => port = self.port(st, &scope),
+                "metrics" => metrics_stmt = Some(st),
+                "probes" => probes_stmt = Some(st),
+                "resources" => s.resources = self.resources(st, &scope),
+                "replicas" => {
+                    if let Some(e) = self.single(st, "replicas N")
+                        && let Some(Value::Int(n)) = self.eval(e, &Ty::Int, &scope)
+                    {
+                        s.replicas = self.count(n, 0, 1000, e.span).unwrap_or(1);
+                    }
+                }
+                "autoscale" => s.autoscale = self.autoscale(st, &scope),
+                "min_available" => {
+                    if let Some(e) = self.single(st, "min_available N")
+                        && let Some(Value::Int(n)) = self.eval(e, &Ty::Int, &scope)
+                    {
+                        s.min_available = self.count(n, 0, 1000, e.span);
+                    }
+                }
+                "config" => {
+                    if let Some(e) = self.single(st, "config { KEY: \"value\" }") {
+                        s.config = self.string_map(e, &scope);
+                    }
+                }
+                "secrets" => {
+                    if let Some(e) = self.single(st, "secrets { ENV: secret(\"secret-name/key\") }")
+                    {
+                        s.secrets = self.service_secrets(e, &d.name, &scope);
+                    }
+                }
+                "ingress" => s.ingress = self.ingress(st, &scope),
+                "deploy" => {
+                    s.deploy_span = st.span;
+                    if let Some((envs, method)) = self.deploy_to(st, &scope, decls) {
+                        s.deploy = envs;
+                        s.method = method;
+                    }
+                }
+                "user" => {
+                    if let Some(e) = self.single(st, "user UID")
+                        && let Some(Value::Int(n)) = self.eval(e, &Ty::Int, &scope)
+                    {
+                        if n == 0 {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    code::OUT_OF_RANGE,
+                                    e.span,
+                                    "containers never run as root",
+                                )
+                                .label("user 0 is root")
+                                .help("use an unprivileged id such as 10001"),
+                            );
+                        } else if let Some(n) = self.count(n, 1, 2_147_483_647, e.span) {
+                            s.run_as_user = n;
+                        }
+                    }
+                }
+                "migrate" | "smoke_test" => {
+                    let shape = if head == "migrate" {
+                        "migrate \"COMMAND\""
+                    } else {
+                        "smoke_test \"COMMAND\""
+                    };
+                    if let Some(e) = self.single(st, shape)
+                        && let Some(cmd) = self
+                            .eval(e, &Ty::String, &scope)
+                            .and_then(|v| v.as_literal())
+                    {
+                        let argv = vec!["sh".to_string(), "-c".to_string(), cmd];
+                        if head == "migrate" {
+                            s.hooks.pre_sync = Some(argv);
+                        } else {
+                            s.hooks.post_sync = Some(argv);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let missing = |what: &str, hint: &str| {
+            Diagnostic::new(
+                code::MISSING_STATEMENT,
+                d.span,
+                format!("service `{}` has no {what}", d.name),
+            )
+            .label(format!("needs `{what}`"))
+            .help(hint.to_string())
+        };
+        if !seen.iter().any(|(h, _)| h == "image") {
+            self.diags
+                .push(missing("image", "name the image it runs: image app"));
+        }
+        if !seen.iter().any(|(h, _)| h == "port") {
+            self.diags.push(missing(
+                "port",
+                "the port the container listens on: port 8000",
+            ));
+        }
+        s.port = port.unwrap_or(0);
+        if let Some(st) = metrics_stmt {
+            s.metrics = self.metrics(st, s.port, &scope);
+        }
+        if let Some(st) = probes_stmt {
+            s.probes = self.probes(st, s.port, &scope);
+        }
+        s.image = image?;
+        (s.port != 0).then_some(s)
+    }
+
+    fn port(&mut self, st: &Stmt, scope: &Scope) -> Option<u16> {
+        let e = self.single(st, "port N")?;
+        let Value::Int(n) = self.eval(e, &Ty::Int, scope)? else {
+            return None;
+        };
+        self.count(n, 1, 65535, e.span).map(|n| n as u16)
+    }
+
+    /// `metrics "/metrics" [port N]`
+    fn metrics(&mut self, st: &Stmt, default_port: u16, scope: &Scope) -> Option<Metrics> {
+        let g = st.generic()?;
+        let mut args = Args::new(st, g, "metrics \"/PATH\" [port N]");
+        let path = match args.next() {
+            Some(e) => self.eval(e, &Ty::Path, scope)?.as_literal()?,
+            None => "/metrics".into(),
+        };
+        let mut port = default_port;
+        if args.word("port") {
+            let e = args.next()?;
+            let Value::Int(n) = self.eval(e, &Ty::Int, scope)? else {
+                return None;
+            };
+            port = self.count(n, 1, 65535, e.span)? as u16;
+        }
+        self.finish(&args);
+        self.http_path(&path, st.span)?;
+        Some(Metrics { port, path })
+    }
+
+    /// `probes { live "/health", ready "/ready", startup "/health" { failures 30 } }`
+    fn probes(&mut self, st: &Stmt, port: u16, scope: &Scope) -> Probes {
+        const PV: Vocabulary = Vocabulary {
+            context: "probes",
+            heads: &["live", "ready", "startup"],
+        };
+        let mut p = Probes::default();
+        let mut seen = Vec::new();
+        let Some(g) = st.generic() else { return p };
+        for s in block_stmts(&g.block) {
+            let Some(pg) = s.generic() else {
+                self.unknown_statement(s, &PV);
+                continue;
+            };
+            let head = pg.head.name.as_str();
+            if !PV.heads.contains(&head) {
+                self.unknown_statement(s, &PV);
+                continue;
+            }
+            if !self.once(&mut seen, head, pg.head.span) {
+                continue;
+            }
+            let probe = self.probe(s, port, scope);
+            match head {
+                "live" => p.liveness = probe,
+                "ready" => p.readiness = probe,
+                _ => p.startup = probe,
+            }
+        }
+        p
+    }
+
+    /// `live "/health" [{ delay 30s, period 10s, failures 3, port 8080 }]`
+    fn probe(&mut self, st: &Stmt, port: u16, scope: &Scope) -> Option<Probe> {
+        const OV: Vocabulary = Vocabulary {
+            context: "a probe",
+            heads: &["delay", "period", "failures", "port"],
+        };
+        let g = st.generic()?;
+        let mut args = Args::new(
+            st,
+            g,
+            "live \"/PATH\" [{ delay 10s, period 10s, failures 3 }]",
+        );
+        let Some(e) = args.next() else {
+            self.shape(&args);
+            return None;
+        };
+        self.finish(&args);
+        let path = self.eval(e, &Ty::Path, scope)?.as_literal()?;
+        self.http_path(&path, e.span)?;
+        let mut probe = Probe {
+            path,
+            port,
+            initial_delay: None,
+            period: None,
+            failure_threshold: None,
+        };
+        for o in block_stmts(&g.block) {
+            let Some(og) = o.generic() else {
+                self.unknown_statement(o, &OV);
+                continue;
+            };
+            let Some(v) = og.args.first() else {
+                self.diags
+                    .push(crate::stmt::malformed(o.span, "delay DURATION"));
+                continue;
+            };
+            match og.head.name.as_str() {
+                "delay" | "period" => {
+                    if let Some(Value::Duration(d)) = self.eval(v, &Ty::Duration, scope) {
+                        if og.head.name == "delay" {
+                            probe.initial_delay = Some(d);
+                        } else if d == Duration::from_secs(0) {
+                            self.out_of_range(v.span, "a period of at least 1s");
+                        } else {
+                            probe.period = Some(d);
+                        }
+                    }
+                }
+                "failures" => {
+                    if let Some(Value::Int(n)) = self.eval(v, &Ty::Int, scope) {
+                        probe.failure_threshold = self.count(n, 1, 1000, v.span);
+                    }
+                }
+                "port" => {
+                    if let Some(Value::Int(n)) = self.eval(v, &Ty::Int, scope) {
+                        probe.port = self.count(n, 1, 65535, v.span).map_or(port, |n| n as u16);
+                    }
+                }
+                _ => self.unknown_statement(o, &OV),
+            }
+        }
+        Some(probe)
+    }
+
+    fn http_path(&mut self, path: &str, span: Span) -> Option<()> {
+        if path.starts_with('/') && !path.contains(char::is_whitespace) {
+            return Some(());
+        }
+        self.diags.push(
+            Diagnostic::new(
+                code::TYPE_MISMATCH,
+                span,
+                format!("`{path}` is not an HTTP path"),
+            )
+            .label("expected a path starting with `/`")
+            .help("for example \"/health\""),
+        );
+        None
+    }
+
+    /// `secrets { DATABASE_URL: secret("flask/db-url") }`: Kubernetes Secret
+    /// keys; `secret("KEY")` alone means the key in the `<service>-secrets` Secret.
+    fn service_secrets(&mut self, e: &Expr, service: &str, scope: &Scope) -> Vec<ServiceSecret> {
+        let mut out = Vec::new();
+        let ExprKind::Record(fields) = &e.kind else {
+            self.mismatch(e, &Ty::Map(Box::new(Ty::Secret)));
+            return out;
+        };
+        for f in fields {
+            if !super::is_env_name(&f.key.name) {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::INVALID_NAME,
+                        f.key.span,
+                        format!("`{}` is not a valid environment variable name", f.key.name),
+                    )
+                    .label("invalid name")
+                    .help("use letters, digits and `_`: DATABASE_URL"),
+                );
+                continue;
+            }
+            let Some(Value::Secret(SecretRef { name, span })) =
+                self.eval(&f.value, &Ty::Secret, scope)
+            else {
+                continue;
+            };
+            let (secret, key) = match name.rsplit_once('/') {
+                Some((s, k)) => (s.to_string(), k.to_string()),
+                None => (
+                    format!("{}-secrets", service.replace('_', "-")),
+                    name.clone(),
+                ),
+            };
+            if !super::is_dns_label(&secret) || key.is_empty() {
+                self.diags.push(
+                    Diagnostic::new(code::INVALID_NAME, span, format!("`{name}` is not `secret-name/key`"))
+                        .label("invalid Kubernetes secret reference")
+                        .help("secret names are lowercase letters, digits and `-`: secret(\"flask-api/database-url\")"),
+                );
+                continue;
+            }
+            out.push(ServiceSecret {
+                env: f.key.name.clone(),
+                secret,
+                key,
+                span: f.span,
+            });
+        }
+        out
+    }
+
+    /// `ingress { host "api.example.com", path "/", class "nginx", tls "api-tls" }`
+    fn ingress(&mut self, st: &Stmt, scope: &Scope) -> Option<Ingress> {
+        const IV: Vocabulary = Vocabulary {
+            context: "an ingress",
+            heads: &["host", "path", "class", "tls"],
+        };
+        let g = st.generic()?;
+        let mut ing = Ingress {
+            host: String::new(),
+            path: "/".into(),
+            class: None,
+            tls_secret: None,
+        };
+        let mut seen = Vec::new();
+        for s in block_stmts(&g.block) {
+            let Some(ig) = s.generic() else {
+                self.unknown_statement(s, &IV);
+                continue;
+            };
+            let head = ig.head.name.as_str();
+            if !IV.heads.contains(&head) {
+                self.unknown_statement(s, &IV);
+                continue;
+            }
+            if !self.once(&mut seen, head, ig.head.span) {
+                continue;
+            }
+            let Some(e) = self.single(s, "host \"NAME\"") else {
+                continue;
+            };
+            let Some(v) = self
+                .eval(e, &Ty::String, scope)
+                .and_then(|v| v.as_literal())
+            else {
+                continue;
+            };
+            match head {
+                "host" => {
+                    let ok = !v.is_empty()
+                        && v.split('.').all(|l| {
+                            !l.is_empty()
+                                && l.chars().all(|c| {
+                                    c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+                                })
+                        });
+                    if ok {
+                        ing.host = v;
+                    } else {
+                        self.diags.push(
+                            Diagnostic::new(
+                                code::INVALID_NAME,
+                                e.span,
+                                format!("`{v}` is not a host name"),
+                            )
+                            .label("invalid host")
+                            .help("a DNS name such as \"api.example.com\""),
+                        );
+                    }
+                }
+                "path" => {
+                    if self.http_path(&v, e.span).is_some() {
+                        ing.path = v;
+                    }
+                }
+                "class" => ing.class = Some(v),
+                _ => ing.tls_secret = Some(v),
+            }
+        }
+        if ing.host.is_empty() {
+            self.diags.push(
+                Diagnostic::new(code::MISSING_STATEMENT, st.span, "ingress has no host")
+                    .label("needs `host \"…\"`")
+                    .help("ingress { host \"api.example.com\" }"),
+            );
+            return None;
+        }
+        Some(ing)
+    }
+
+    /// `deploy to [dev, staging, prod] via argocd|kubectl(kubeconfig: secret("…"))`
+    fn deploy_to(
+        &mut self,
+        st: &Stmt,
+        scope: &Scope,
+        decls: &Decls,
+    ) -> Option<(Vec<EnvId>, DeployMethod)> {
+        let g = st.generic()?;
+        let shape = "deploy to [ENVIRONMENTS] via argocd|kubectl(kubeconfig: secret(\"…\"))";
+        let mut args = Args::new(st, g, shape);
+        if !args.word("to") {
+            self.shape(&args);
+            return None;
+        }
+        let targets = args.next()?;
+        let mut method = DeployMethod::ArgoCd;
+        if args.word("via") {
+            let m = args.next()?;
+            method = self.deploy_method(m, scope)?;
+        }
+        self.finish(&args);
+        let list = self.eval(targets, &Ty::List(Box::new(Ty::Environment)), scope)?;
+        let mut envs: Vec<EnvId> = Vec::new();
+        for v in list.into_list() {
+            if let Value::Ref(name, span) = v
+                && let Some(i) = decls.environments.iter().position(|d| d.name == name)
+            {
+                if envs.contains(&EnvId(i as u32)) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::DUPLICATE_DEFINITION,
+                            span,
+                            format!("`{name}` is listed twice"),
+                        )
+                        .label("again")
+                        .help("list each environment once"),
+                    );
+                    continue;
+                }
+                envs.push(EnvId(i as u32));
+            }
+        }
+        Some((envs, method))
+    }
+
+    fn deploy_method(&mut self, m: &Expr, scope: &Scope) -> Option<DeployMethod> {
+        let (name, args) = match &m.kind {
+            ExprKind::Ident(n) => (n.as_str(), &[][..]),
+            ExprKind::Call { callee, args } => (callee.as_ident().unwrap_or(""), args.as_slice()),
+            _ => ("", &[][..]),
+        };
+        match (name, args) {
+            ("argocd", []) => Some(DeployMethod::ArgoCd),
+            ("kubectl", [a]) if a.name.as_ref().is_none_or(|n| n.name == "kubeconfig") => {
+                match self.eval(&a.value, &Ty::Secret, scope)? {
+                    Value::Secret(kubeconfig) => Some(DeployMethod::Kubectl { kubeconfig }),
+                    _ => None,
+                }
+            }
+            ("kubectl", _) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::MISSING_ARGUMENT,
+                        m.span,
+                        "kubectl deployments need a kubeconfig",
+                    )
+                    .label("no credentials")
+                    .help("via kubectl(kubeconfig: secret(\"KUBE_CONFIG\"))"),
+                );
+                None
+            }
+            _ => {
+                self.unknown_variant(m.span, name, &["argocd".into(), "kubectl".into()]);
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! Template calls: finding the template, binding and checking the arguments,
+//! and expanding the body with the parameters in scope.
+
+use pipec_diagnostics::{Diagnostic, Span, code, did_you_mean};
+use pipec_graph::{Axis, Matrix};
+use pipec_syntax::ast::{Arg, Expr, ExprKind, Stmt, StmtKind, Template};
+
+use super::World;
+use super::job::{BodyKind, JobDraft};
+use crate::Checker;
+use crate::declare::Decls;
+use crate::eval::Scope;
+use crate::types::Ty;
+use crate::value::Value;
+
+/// What a template produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Returns {
+    Job,
+    Image,
+}
+
+/// A resolved, argument-checked template call.
+pub(crate) struct Call<'w> {
+    pub template: &'w Template,
+    pub params: Vec<(String, Value, Ty)>,
+    pub axes: Vec<Axis>,
+    pub after: Option<&'w Expr>,
+    pub when: Option<&'w Expr>,
+    pub site: Span,
+}
+
+impl Checker<'_> {
+    /// Finds the template a call names: `module.name` through the file's
+    /// imports, or `name` among the program's own templates.
+    fn find_template<'w>(
+        &mut self,
+        world: &'w World,
+        decls: &Decls,
+        file: usize,
+        callee: &Expr,
+    ) -> Option<(&'w Template, Option<usize>)> {
+        let Some(path) = callee.as_path() else {
+            self.diags.push(
+                Diagnostic::new(
+                    code::MALFORMED_STATEMENT,
+                    callee.span,
+                    "expected a template name",
+                )
+                .label("not a name")
+                .help("call a template: python.pytest(…)"),
+            );
+            return None;
+        };
+        let templates_of = |stmts: &'w [Stmt]| -> Vec<&'w Template> {
+            stmts
+                .iter()
+                .filter_map(|s| match &s.kind {
+                    StmtKind::Template(t) => Some(t),
+                    _ => None,
+                })
+                .collect()
+        };
+        match path.as_slice() {
+            [alias, name] => {
+                let imports = &world.files[file].imports;
+                let Some((m, _)) = imports.aliases.get(*alias) else {
+                    let mut d = Diagnostic::new(
+                        code::UNKNOWN_NAME,
+                        callee.span,
+                        format!("no module `{alias}` is imported"),
+                    )
+                    .label("unknown module");
+                    d = match did_you_mean(alias, imports.aliases.keys().map(String::as_str)) {
+                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        None if pipec_stdlib::module(alias).is_some() => {
+                            d.help(format!("add `use std.{alias}` at the top of the file"))
+                        }
+                        None => d.help("import it with `use std.NAME` or `use \"file.pipe\"`"),
+                    };
+                    self.diags.push(d);
+                    return None;
+                };
+                self.used_imports.insert((file, alias.to_string()));
+                let ts = templates_of(&world.modules[*m].file.stmts);
+                match ts.iter().find(|t| t.name.name == *name) {
+                    Some(t) => Some((t, Some(*m))),
+                    None => {
+                        let mut d = Diagnostic::new(
+                            code::UNKNOWN_NAME,
+                            callee.span,
+                            format!("module `{alias}` has no template `{name}`"),
+                        )
+                        .label("unknown template");
+                        d = match did_you_mean(name, ts.iter().map(|t| t.name.name.as_str())) {
+                            Some(s) => d.help(format!("did you mean `{alias}.{s}`?")),
+                            None => d.help(format!(
+                                "templates in `{alias}`: {}",
+                                ts.iter()
+                                    .map(|t| t.name.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        };
+                        self.diags.push(d);
+                        None
+                    }
+                }
+            }
+            [name] => {
+                for d in &decls.templates {
+                    if d.name == *name
+                        && let StmtKind::Template(t) =
+                            &world.files[d.at.file].file.stmts[d.at.index].kind
+                    {
+                        return Some((t, None));
+                    }
+                }
+                let mut d = Diagnostic::new(
+                    code::UNKNOWN_NAME,
+                    callee.span,
+                    format!("unknown template `{name}`"),
+                )
+                .label("not defined");
+                let own: Vec<&str> = decls.templates.iter().map(|t| t.name.as_str()).collect();
+                let in_std = pipec_stdlib::MODULES
+                    .iter()
+                    .find(|m| m.source.contains(&format!("template {name}(")));
+                d = match (did_you_mean(name, own.iter().copied()), in_std) {
+                    (Some(s), _) => d.help(format!("did you mean `{s}`?")),
+                    (None, Some(m)) => d.help(format!(
+                        "the standard library has `{}.{name}`: add `use std.{}` and call `{}.{name}(…)`",
+                        m.name, m.name, m.name
+                    )),
+                    (None, None) => d.help("define it with `template NAME(…) -> job { … }`, or import a module"),
+                };
+                self.diags.push(d);
+                None
+            }
+            _ => {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::UNKNOWN_NAME,
+                        callee.span,
+                        format!("`{}` is not a template", path.join(".")),
+                    )
+                    .label("expected `module.template` or `template`")
+                    .help("call a template: python.pytest(…)"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves a call and checks its arguments against the parameters.
+    pub(crate) fn call<'w>(
+        &mut self,
+        world: &'w World,
+        decls: &Decls,
+        file: usize,
+        e: &'w Expr,
+        expected: Returns,
+        scope: &Scope,
+    ) -> Option<Call<'w>> {
+        let (callee, args): (&Expr, &[Arg]) = match &e.kind {
+            ExprKind::Call { callee, args } => (callee, args),
+            _ => (e, &[]),
+        };
+        let (template, module) = self.find_template(world, decls, file, callee)?;
+        self.used_templates
+            .insert((module, template.name.name.clone()));
+        let returns = match template.returns.as_ref().map(|r| r.name.as_str()) {
+            None | Some("job") => Returns::Job,
+            Some("image") => Returns::Image,
+            Some(other) => {
+                let span = template
+                    .returns
+                    .as_ref()
+                    .map_or(template.name.span, |r| r.span);
+                self.diags.push(
+                    Diagnostic::new(
+                        code::UNKNOWN_TYPE,
+                        span,
+                        format!("templates return `job` or `image`, not `{other}`"),
+                    )
+                    .label("unknown kind")
+                    .help("-> job or -> image"),
+                );
+                return None;
+            }
+        };
+        if returns != expected {
+            let (want, got) = match expected {
+                Returns::Job => ("job", "image"),
+                Returns::Image => ("image", "job"),
+            };
+            self.diags.push(
+                Diagnostic::new(
+                    code::TYPE_MISMATCH,
+                    callee.span,
+                    format!("`{}` makes an {got}, not a {want}", template.name.name),
+                )
+                .label(format!("returns {got}"))
+                .secondary(template.name.span, "defined here")
+                .help(format!("declare it with `{got} NAME = …`")),
+            );
+            return None;
+        }
+        // The parameter types, checked once per call.
+        let mut sig_diags = Vec::new();
+        let params: Vec<(&pipec_syntax::ast::Param, Option<Ty>)> = template
+            .params
+            .iter()
+            .map(|p| (p, Ty::from_ast(&p.ty, &mut sig_diags)))
+            .collect();
+        self.diags.extend(sig_diags);
+        for (i, p) in template.params.iter().enumerate() {
+            if let Some(first) = template.params[..i]
+                .iter()
+                .find(|q| q.name.name == p.name.name)
+            {
+                self.duplicate(&p.name.name, "parameter", p.name.span, first.name.span);
+            }
+        }
+
+        let mut call = Call {
+            template,
+            params: Vec::new(),
+            axes: Vec::new(),
+            after: None,
+            when: None,
+            site: e.span,
+        };
+        let mut given: Vec<Option<&Arg>> = vec![None; params.len()];
+        let mut positional = 0usize;
+        let mut ok = true;
+        for a in args {
+            let index = match &a.name {
+                Some(n) => match params.iter().position(|(p, _)| p.name.name == n.name) {
+                    Some(i) => i,
+                    None if n.name == "after" => {
+                        call.after = Some(&a.value);
+                        continue;
+                    }
+                    None if n.name == "when" => {
+                        call.when = Some(&a.value);
+                        continue;
+                    }
+                    None => {
+                        let mut d = Diagnostic::new(
+                            code::UNKNOWN_ARGUMENT,
+                            n.span,
+                            format!("`{}` has no parameter `{}`", template.name.name, n.name),
+                        )
+                        .label("unknown argument")
+                        .secondary(template.name.span, "template defined here");
+                        let names = params
+                            .iter()
+                            .map(|(p, _)| p.name.name.as_str())
+                            .chain(["after", "when"]);
+                        d = match did_you_mean(&n.name, names) {
+                            Some(s) => d.help(format!("did you mean `{s}`?")),
+                            None => d.help(format!(
+                                "parameters: {}",
+                                params
+                                    .iter()
+                                    .map(|(p, _)| p.name.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        };
+                        self.diags.push(d);
+                        ok = false;
+                        continue;
+                    }
+                },
+                None => {
+                    while positional < given.len() && given[positional].is_some() {
+                        positional += 1;
+                    }
+                    if positional >= params.len() {
+                        self.diags.push(
+                            Diagnostic::new(
+                                code::UNKNOWN_ARGUMENT,
+                                a.span,
+                                format!(
+                                    "`{}` takes {} argument{}",
+                                    template.name.name,
+                                    params.len(),
+                                    if params.len() == 1 { "" } else { "s" }
+                                ),
+                            )
+                            .label("one too many")
+                            .secondary(template.name.span, "template defined here")
+                            .help("remove it, or name the parameter it is for"),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    positional
+                }
+            };
+            if let Some(prev) = given[index] {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::DUPLICATE_DEFINITION,
+                        a.span,
+                        format!("`{}` is given twice", params[index].0.name.name),
+                    )
+                    .label("second time")
+                    .secondary(prev.span, "first time")
+                    .help("give each argument once"),
+                );
+                ok = false;
+                continue;
+            }
+            given[index] = Some(a);
+        }
+
+        for ((p, ty), arg) in params.iter().zip(&given) {
+            let Some(ty) = ty else {
+                ok = false;
+                continue;
+            };
+            let value = match (arg, &p.default) {
+                (Some(a), _) => self.eval(&a.value, ty, scope),
+                (None, Some(d)) => self.eval(d, ty, &Scope::default()),
+                (None, None) if matches!(ty, Ty::Optional(_)) => continue,
+                (None, None) => {
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::MISSING_ARGUMENT,
+                            e.span,
+                            format!(
+                                "`{}` needs the argument `{}`",
+                                template.name.name, p.name.name
+                            ),
+                        )
+                        .label(format!("missing `{}: {}`", p.name.name, ty))
+                        .secondary(p.span, "parameter declared here")
+                        .help(format!("add `{}: …` to the call", p.name.name)),
+                    );
+                    ok = false;
+                    continue;
+                }
+            };
+            let Some(value) = value else {
+                ok = false;
+                continue;
+            };
+            let value = match value {
+                Value::Matrix(values) => {
+                    call.axes.push(Axis {
+                        name: p.name.name.clone(),
+                        values: values.iter().filter_map(Value::as_literal).collect(),
+                    });
+                    Value::Axis(p.name.name.clone())
+                }
+                v => v,
+            };
+            call.params.push((p.name.name.clone(), value, ty.clone()));
+        }
+        ok.then_some(call)
+    }
+
+    /// Expands a job or image template into `draft`.
+    pub(crate) fn expand(
+        &mut self,
+        call: &Call,
+        draft: &mut JobDraft,
+        kind: BodyKind,
+        pipeline_scope: &Scope,
+    ) {
+        draft.job.origin = Some(call.template.name.span);
+        if !call.axes.is_empty() {
+            let m = draft.job.matrix.get_or_insert_with(Matrix::default);
+            m.axes.extend(call.axes.iter().cloned());
+        }
+        let axes: Vec<String> = call.axes.iter().map(|a| a.name.clone()).collect();
+        let scope = Scope {
+            params: &call.params,
+            axes: &axes,
+            release: pipeline_scope.release,
+            site: Some(call.site),
+            ..Scope::default()
+        };
+        self.job_body(&call.template.body.stmts, draft, &scope, kind);
+    }
+}

@@ -1,0 +1,321 @@
+//! `{{ … }}` placeholders in strings, rendered by minijinja.
+//!
+//! Parameters known at compile time are substituted. Values known only when the
+//! pipeline runs (matrix axes, dispatch inputs, `ci.*`) are rendered as private
+//! markers and split back out into [`Part`]s, so each target decides how the
+//! value reaches the generated file. Every variable a string uses is checked
+//! against the template's parameters before rendering.
+
+use std::collections::{BTreeMap, HashMap};
+
+use minijinja::{Environment, UndefinedBehavior, Value as J};
+use pipec_diagnostics::{Diagnostic, Span, code, did_you_mean};
+use pipec_graph::{CiVar, Part, Text};
+
+use crate::Checker;
+use crate::eval::Scope;
+use crate::value::Value;
+
+const OPEN: char = '\u{E000}';
+const CLOSE: char = '\u{E001}';
+
+/// Work allowed for rendering one string, so that a loop in a template cannot
+/// hang the compiler.
+const FUEL: u64 = 50_000;
+
+/// The minijinja environment and a cache of compiled strings.
+pub struct Renderer {
+    env: Environment<'static>,
+    names: HashMap<String, String>,
+}
+
+impl Default for Renderer {
+    fn default() -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(FUEL));
+        env.set_recursion_limit(32);
+        Renderer {
+            env,
+            names: HashMap::new(),
+        }
+    }
+}
+
+fn marker(kind: char, name: &str) -> String {
+    format!("{OPEN}{kind}:{name}{CLOSE}")
+}
+
+impl Checker<'_> {
+    /// Renders a string literal, checking its placeholders.
+    pub(crate) fn render(&mut self, s: &str, span: Span, scope: &Scope) -> Option<Text> {
+        self.check_plaintext_secret(s, span);
+        if !s.contains("{{") && !s.contains("{%") {
+            return Some(Text::lit(s));
+        }
+        let name = match self.renderer.names.get(s) {
+            Some(n) => n.clone(),
+            None => {
+                let n = format!("s{}", self.renderer.names.len());
+                if let Err(e) = self
+                    .renderer
+                    .env
+                    .add_template_owned(n.clone(), s.to_string())
+                {
+                    self.template_error(span, &e.to_string());
+                    return None;
+                }
+                self.renderer.names.insert(s.to_string(), n.clone());
+                n
+            }
+        };
+        let tmpl = self.renderer.env.get_template(&name).ok()?;
+        let mut undeclared: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
+        undeclared.sort();
+        let mut ok = true;
+        for var in &undeclared {
+            ok &= self.check_variable(var, span, scope);
+        }
+        if !ok {
+            return None;
+        }
+        let ctx = self.context(scope, span)?;
+        let tmpl = self.renderer.env.get_template(&name).ok()?;
+        let rendered = match tmpl.render(ctx) {
+            Ok(r) => r,
+            Err(e) => {
+                self.template_error(span, &e.to_string());
+                return None;
+            }
+        };
+        match split_markers(&rendered) {
+            Some(t) => Some(t),
+            None => {
+                self.diags.push(
+                    Diagnostic::new(code::TEMPLATE_STRING, span, "a run-time value was changed by a filter")
+                        .label("here")
+                        .help("values known only at run time (matrix, inputs, ci) can be placed in text but not transformed"),
+                );
+                None
+            }
+        }
+    }
+
+    fn template_error(&mut self, span: Span, msg: &str) {
+        let first = msg.lines().next().unwrap_or(msg);
+        self.diags.push(
+            Diagnostic::new(code::TEMPLATE_STRING, span, format!("string template: {first}"))
+                .label("in this string")
+                .help("placeholders are written {{ name }}; see the minijinja syntax for filters and {% if %} blocks"),
+        );
+    }
+
+    fn check_variable(&mut self, var: &str, span: Span, scope: &Scope) -> bool {
+        let (root, rest) = var.split_once('.').unwrap_or((var, ""));
+        let field = rest.split('.').next().unwrap_or("");
+        let params: Vec<&str> = scope.params.iter().map(|(n, _, _)| n.as_str()).collect();
+        let (known, kind): (Vec<&str>, &str) = match root {
+            "ci" => (CiVar::ALL.iter().map(|(n, _)| *n).collect(), "`ci` value"),
+            "matrix" => (
+                scope.axes.iter().map(String::as_str).collect(),
+                "matrix axis",
+            ),
+            "inputs" => (
+                scope.inputs.iter().map(String::as_str).collect(),
+                "dispatch input",
+            ),
+            _ if params.contains(&root) => {
+                return true;
+            }
+            _ => {
+                let mut all = params.clone();
+                all.extend(["ci", "matrix", "inputs"]);
+                let mut d = Diagnostic::new(
+                    code::TEMPLATE_STRING,
+                    span,
+                    format!("`{{{{ {root} }}}}` is not a parameter"),
+                )
+                .label("unknown placeholder");
+                d = match did_you_mean(root, all.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None if params.is_empty() => d.help(
+                        "outside templates, strings may use {{ ci.sha }}, {{ matrix.AXIS }} and {{ inputs.NAME }}",
+                    ),
+                    None => d.help(format!("parameters: {}", params.join(", "))),
+                };
+                self.diags.push(d);
+                return false;
+            }
+        };
+        if field.is_empty() {
+            self.diags.push(
+                Diagnostic::new(
+                    code::TEMPLATE_STRING,
+                    span,
+                    format!("`{root}` needs a field"),
+                )
+                .label("here")
+                .help(format!(
+                    "for example {{{{ {root}.{} }}}}",
+                    known.first().unwrap_or(&"NAME")
+                )),
+            );
+            return false;
+        }
+        if known.contains(&field) {
+            return true;
+        }
+        let mut d = Diagnostic::new(
+            code::TEMPLATE_STRING,
+            span,
+            format!("`{root}.{field}` is not a known {kind}"),
+        )
+        .label("unknown placeholder");
+        d = match did_you_mean(field, known.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{root}.{s}`?")),
+            None if known.is_empty() => d.help(format!("there is no {kind} here")),
+            None => d.help(format!("known: {}", known.join(", "))),
+        };
+        self.diags.push(d);
+        false
+    }
+
+    fn context(&mut self, scope: &Scope, span: Span) -> Option<J> {
+        let mut ctx: BTreeMap<String, J> = BTreeMap::new();
+        for (name, value, _) in scope.params {
+            ctx.insert(name.clone(), self.jinja_value(value, span)?);
+        }
+        ctx.insert(
+            "ci".into(),
+            J::from(
+                CiVar::ALL
+                    .iter()
+                    .map(|(n, _)| (n.to_string(), J::from(marker('c', n))))
+                    .collect::<BTreeMap<_, _>>(),
+            ),
+        );
+        ctx.insert(
+            "matrix".into(),
+            J::from(
+                scope
+                    .axes
+                    .iter()
+                    .map(|a| (a.clone(), J::from(marker('m', a))))
+                    .collect::<BTreeMap<_, _>>(),
+            ),
+        );
+        ctx.insert(
+            "inputs".into(),
+            J::from(
+                scope
+                    .inputs
+                    .iter()
+                    .map(|a| (a.clone(), J::from(marker('i', a))))
+                    .collect::<BTreeMap<_, _>>(),
+            ),
+        );
+        Some(J::from(ctx))
+    }
+
+    fn jinja_value(&mut self, v: &Value, span: Span) -> Option<J> {
+        Some(match v {
+            Value::Text(t) => J::from(encode(t)),
+            Value::Int(n) => J::from(*n),
+            Value::Bool(b) => J::from(*b),
+            Value::List(items) | Value::Matrix(items) => {
+                let mut out = Vec::new();
+                for i in items {
+                    out.push(self.jinja_value(i, span)?);
+                }
+                J::from(out)
+            }
+            Value::Map(fields) => {
+                let mut out = BTreeMap::new();
+                for (k, v, _) in fields {
+                    out.insert(k.clone(), self.jinja_value(v, span)?);
+                }
+                J::from(out)
+            }
+            Value::Axis(a) => J::from(marker('m', a)),
+            Value::Ref(name, _) => {
+                // An image exposes its archive and in-pipeline reference.
+                let mut m = BTreeMap::new();
+                m.insert("name".to_string(), J::from(name.clone()));
+                m.insert("archive".to_string(), J::from(format!("{name}.tar")));
+                m.insert("ref".to_string(), J::from(format!("{name}:ci")));
+                J::from_object(ImageObject(name.clone(), m))
+            }
+            Value::Secret(_) | Value::Cond(_) | Value::Range(..) => {
+                self.diags.push(
+                    Diagnostic::new(code::TEMPLATE_STRING, span, "this value cannot be placed in text")
+                        .label("used in a string template")
+                        .help("secrets reach scripts as environment variables: env { NAME: secret(\"NAME\") }"),
+                );
+                return None;
+            }
+            other => J::from(other.as_literal().unwrap_or_default()),
+        })
+    }
+}
+
+/// A reference rendered as its name, with `archive`, `ref` and `name` fields.
+#[derive(Debug)]
+struct ImageObject(String, BTreeMap<String, J>);
+
+impl minijinja::value::Object for ImageObject {
+    fn get_value(self: &std::sync::Arc<Self>, key: &J) -> Option<J> {
+        self.1.get(key.as_str()?).cloned()
+    }
+
+    fn render(self: &std::sync::Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result
+    where
+        Self: Sized + 'static,
+    {
+        f.write_str(&self.0)
+    }
+}
+
+fn encode(t: &Text) -> String {
+    t.render(|p| match p {
+        Part::Lit(s) => s.clone(),
+        Part::Matrix(a) => marker('m', a),
+        Part::Input(i) => marker('i', i),
+        Part::Ci(v) => marker('c', v.name()),
+    })
+}
+
+/// Splits rendered text back into parts; `None` if a marker was damaged.
+fn split_markers(s: &str) -> Option<Text> {
+    let mut parts = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(OPEN) {
+        if i > 0 {
+            parts.push(Part::Lit(rest[..i].to_string()));
+        }
+        let after = &rest[i + OPEN.len_utf8()..];
+        let end = after.find(CLOSE)?;
+        let (kind, name) = after[..end].split_once(':')?;
+        parts.push(match kind {
+            "m" => Part::Matrix(name.to_string()),
+            "i" => Part::Input(name.to_string()),
+            "c" => Part::Ci(CiVar::ALL.iter().find(|(n, _)| *n == name)?.1),
+            _ => return None,
+        });
+        rest = &after[end + CLOSE.len_utf8()..];
+    }
+    if rest.contains(CLOSE) {
+        return None;
+    }
+    if !rest.is_empty() {
+        parts.push(Part::Lit(rest.to_string()));
+    }
+    // Merge adjacent literals.
+    let mut merged: Vec<Part> = Vec::new();
+    for p in parts {
+        match (merged.last_mut(), p) {
+            (Some(Part::Lit(a)), Part::Lit(b)) => a.push_str(&b),
+            (_, p) => merged.push(p),
+        }
+    }
+    Some(Text { parts: merged })
+}

@@ -1,0 +1,180 @@
+//! Checker tests on in-memory programs. Every diagnostic code also has a case
+//! in `tests/ui/`; these tests cover the shape of the graph.
+
+use std::path::PathBuf;
+
+use pipec_graph::{Cond, Edge, JobKind, Program, Role};
+
+use crate::{Checked, MemoryFs, check};
+
+fn run(files: &[(&str, &str)]) -> Checked {
+    let fs = MemoryFs(
+        files
+            .iter()
+            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+            .collect(),
+    );
+    let entry = if files.len() == 1 { files[0].0 } else { "app" };
+    check(std::path::Path::new(entry), &fs).expect("readable")
+}
+
+fn ok(text: &str) -> Program {
+    let c = run(&[("app/main.pipe", text)]);
+    let errors: Vec<String> = c
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    assert!(!c.has_errors(), "{errors:#?}");
+    c.program.expect("program")
+}
+
+fn codes(text: &str) -> Vec<String> {
+    run(&[("app/main.pipe", text)])
+        .diagnostics
+        .iter()
+        .map(|d| d.code.to_string())
+        .collect()
+}
+
+const BASE: &str = r#"
+use std.python
+use std.docker
+pipeline p {
+  on push
+  on tag "v*"
+  job lint = python.lint()
+  job test = python.pytest(python: matrix("3.11", "3.12"), coverage: 80%)
+  image app = docker.build(after: [lint, test])
+  publish app to ghcr("acme/app") {
+    when branch main or release
+    tags [sha, semver, latest if release]
+  }
+}
+environment dev { namespace "app-dev"; deploy on branch main }
+environment prod { namespace "app-prod"; promote from dev, approvals 2, on release }
+service app { image app; port 8080; deploy to [dev, prod] via argocd }
+gitops { repo "https://github.com/acme/deploy.git" }
+"#;
+
+#[test]
+fn builds_the_graph_with_data_flow_and_deployments() {
+    let p = ok(BASE);
+    let pl = &p.pipelines[0];
+    let names: Vec<&str> = pl.jobs.iter().map(|j| j.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "lint",
+            "test",
+            "build_app",
+            "publish_app",
+            "deploy_dev",
+            "deploy_prod"
+        ]
+    );
+    let job = |n: &str| pl.job_named(n).unwrap().id;
+    assert_eq!(pl.needs(job("build_app")), [job("lint"), job("test")]);
+    assert_eq!(
+        pl.edge(job("build_app"), job("publish_app")),
+        Some(&Edge::Release)
+    );
+    assert_eq!(pl.needs(job("deploy_dev")), [job("publish_app")]);
+    // prod is released from tags, dev from main: promotion spans runs.
+    assert_eq!(pl.needs(job("deploy_prod")), [job("publish_app")]);
+    let test = pl.job(job("test"));
+    assert_eq!(test.role, Role::Test);
+    assert_eq!(
+        test.run().unwrap().coverage_gate().unwrap().hundredths,
+        8000
+    );
+    assert_eq!(
+        test.matrix.as_ref().unwrap().axes[0].values,
+        ["3.11", "3.12"]
+    );
+    let JobKind::Deploy(d) = &pl.job(job("deploy_prod")).kind else {
+        panic!("deploy job")
+    };
+    assert_eq!(p.environment(d.env).approvals, 2);
+    assert!(matches!(pl.job(job("deploy_prod")).when, Cond::Tag(_)));
+}
+
+#[test]
+fn reports_a_cycle_with_its_path() {
+    let c = run(&[(
+        "main.pipe",
+        "pipeline p {\n on push\n job a { after c; run \"x\" }\n job b { after a; run \"x\" }\n job c { after b; run \"x\" }\n}\n",
+    )]);
+    let d = c
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str() == "E0301")
+        .expect("cycle");
+    assert_eq!(d.message, "jobs wait for each other: a → b → c → a");
+    assert_eq!(d.labels.len(), 4);
+}
+
+#[test]
+fn reports_many_independent_mistakes() {
+    let text = r#"
+use std.python
+pipeline p {
+  on push
+  job lint = python.lnt()
+  job test = python.pytest(coverage: 170%)
+  job x { timeout 5x; run "y" }
+}
+environment dev { namespace "Dev_NS"; replics 2 }
+service s { image nope; port 80 }
+"#;
+    let c = codes(text);
+    for expected in ["E0101", "E0107", "E0202", "E0210"] {
+        assert!(
+            c.iter().any(|x| x == expected),
+            "{expected} missing from {c:?}"
+        );
+    }
+    assert!(c.len() >= 5, "{c:?}");
+}
+
+#[test]
+fn job_that_can_never_run_is_a_warning() {
+    let c = codes("pipeline p {\n on push to main\n job a { when tag \"v*\"; run \"x\" }\n}\n");
+    assert_eq!(c, ["W0002"]);
+}
+
+#[test]
+fn template_strings_are_checked_against_parameters() {
+    let c = codes(
+        "template t(n: int = 1) -> job { run \"echo {{ m }}\" }\npipeline p {\n on push\n job a = t()\n}\n",
+    );
+    assert_eq!(c, ["E0207"]);
+}
+
+#[test]
+fn matrix_values_become_run_time_parts() {
+    let p = ok(
+        "pipeline p {\n on push\n job a { matrix { os: [\"a\", \"b\"] }; run \"echo {{ matrix.os }}\" }\n}\n",
+    );
+    let step = &p.pipelines[0].jobs[0].run().unwrap().steps[0];
+    assert_eq!(step.script.to_string(), "echo {{ matrix.os }}");
+    assert!(!step.script.is_literal());
+}
+
+#[test]
+fn stdlib_errors_point_at_the_call() {
+    let c = run(&[(
+        "main.pipe",
+        "use std.python\npipeline p {\n on push\n job t = python.pytest(coverage: \"70\")\n}\n",
+    )]);
+    let d = &c.diagnostics[0];
+    assert_eq!(d.code.as_str(), "E0201");
+    assert_eq!(c.sources.get(d.primary_span().source).name, "main.pipe");
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = format!("{:?}", ok(BASE));
+    let b = format!("{:?}", ok(BASE));
+    assert_eq!(a, b);
+}

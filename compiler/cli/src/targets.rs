@@ -1,0 +1,7 @@
+//! The targets `pipec build` knows, in the order they run.
+
+use pipec_emit::Target;
+
+pub fn all() -> Vec<Box<dyn Target>> {
+    vec![]
+}

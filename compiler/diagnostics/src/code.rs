@@ -1,0 +1,138 @@
+//! The registry of compiler diagnostic codes.
+//!
+//! `E0xxx` codes are errors and `W0xxx` codes are warnings of the compiler itself;
+//! lint rules (`PIPE1xx`) have their own registry in the lint crate but share the
+//! [`Code`] type. Each compiler code's long explanation is the markdown page
+//! `docs/errors/<CODE>.md`, embedded here so that `pipec explain` and the
+//! documentation are the same text; a code without a page does not compile.
+
+use crate::diagnostic::Severity;
+
+/// A stable diagnostic code such as `E0101` or `PIPE101`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Code(pub &'static str);
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+
+    pub fn default_severity(self) -> Severity {
+        if self.0.starts_with('E') {
+            Severity::Error
+        } else {
+            Severity::Warning
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// A registered compiler code.
+pub struct CodeInfo {
+    pub code: Code,
+    /// One line: what the diagnostic is about.
+    pub summary: &'static str,
+    /// The markdown page printed by `pipec explain`.
+    pub explanation: &'static str,
+}
+
+macro_rules! codes {
+    ($( $name:ident = $code:literal : $summary:literal, )*) => {
+        $( pub const $name: Code = Code($code); )*
+
+        /// Every compiler code, in code order.
+        pub static ALL: &[CodeInfo] = &[
+            $( CodeInfo {
+                code: Code($code),
+                summary: $summary,
+                explanation: include_str!(concat!("../../../docs/errors/", $code, ".md")),
+            }, )*
+        ];
+    };
+}
+
+codes! {
+    // Lexical structure and syntax.
+    SYNTAX = "E0001": "syntax error",
+    UNTERMINATED_STRING = "E0002": "unterminated string literal",
+    FORBIDDEN_CHARACTER = "E0003": "invisible or bidirectional control character in source",
+    NESTING_TOO_DEEP = "E0004": "nesting too deep",
+    INVALID_ESCAPE = "E0005": "invalid escape sequence in a string",
+    INVALID_LITERAL = "E0006": "invalid number or quantity literal",
+    INVALID_SOURCE = "E0007": "source file is not valid UTF-8 text or is too large",
+
+    // Names, modules and statement shapes.
+    UNKNOWN_NAME = "E0101": "unknown name",
+    DUPLICATE_DEFINITION = "E0102": "name defined twice",
+    UNKNOWN_MODULE = "E0103": "unknown standard-library module",
+    IMPORT_FAILED = "E0104": "imported file cannot be read",
+    IMPORT_CYCLE = "E0105": "modules import each other in a cycle",
+    MODULE_CONTENT = "E0106": "a module may only define templates",
+    UNKNOWN_STATEMENT = "E0107": "statement not allowed here",
+    UNKNOWN_ARGUMENT = "E0108": "unknown template argument",
+    MISSING_ARGUMENT = "E0109": "required template argument missing",
+    DUPLICATE_STATEMENT = "E0110": "statement given twice",
+    MISSING_STATEMENT = "E0111": "required statement missing",
+    MALFORMED_STATEMENT = "E0112": "statement has the wrong shape",
+
+    // Types and values.
+    TYPE_MISMATCH = "E0201": "value has the wrong type",
+    OUT_OF_RANGE = "E0202": "value out of range",
+    INVALID_GLOB = "E0203": "invalid glob pattern",
+    INVALID_CRON = "E0204": "invalid cron schedule",
+    INVALID_VERSION = "E0205": "invalid version",
+    INVALID_RANGE = "E0206": "range with its minimum above its maximum",
+    TEMPLATE_STRING = "E0207": "error in a `{{ }}` string template",
+    UNKNOWN_VARIANT = "E0208": "unknown enum value",
+    PLAINTEXT_SECRET = "E0209": "secret written as plain text",
+    INVALID_NAME = "E0210": "name not usable in generated files",
+    INVALID_URL = "E0211": "invalid URL",
+    UNKNOWN_TYPE = "E0212": "unknown type in a template signature",
+
+    // The pipeline graph.
+    DEPENDENCY_CYCLE = "E0301": "jobs depend on each other in a cycle",
+    PROMOTION_CYCLE = "E0302": "environments promote from each other in a cycle",
+    NO_DEPLOY_TRIGGER = "E0303": "environment has neither a deploy trigger nor a promotion",
+    IMAGE_NOT_PUBLISHED = "E0304": "deployed image is never published",
+    NO_IMMUTABLE_TAG = "E0305": "published image has no immutable tag to deploy",
+    NO_GITOPS_REPOSITORY = "E0306": "Argo CD deployment without a GitOps repository",
+    DUPLICATE_JOB = "E0307": "two jobs would have the same name",
+    UNKNOWN_MATRIX_AXIS = "E0308": "matrix include or exclude names an unknown axis",
+    NO_TRIGGERS = "E0309": "pipeline has no triggers",
+    CONFLICTING_STATEMENTS = "E0310": "statements that cannot be combined",
+
+    // Warnings.
+    UNUSED = "W0001": "declared but never used",
+    NEVER_RUNS = "W0002": "job can never run",
+    UNUSED_IMPORT = "W0003": "imported module never used",
+}
+
+/// The registered code with this text, if any.
+pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
+    ALL.iter().find(|c| c.code.0.eq_ignore_ascii_case(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_sorted_and_explained() {
+        for w in ALL.windows(2) {
+            assert!(w[0].code < w[1].code, "{} before {}", w[0].code, w[1].code);
+        }
+        for c in ALL {
+            assert!(
+                c.explanation.starts_with(&format!("# {}", c.code)),
+                "docs/errors/{}.md must start with `# {}`",
+                c.code,
+                c.code
+            );
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The pipeline graph: a `.pipe` program after names are resolved, types checked
+//! and templates expanded. It is the only input of every target.
+//!
+//! - [`program`]: pipelines and their jobs, images, publish rules, environments,
+//!   services, GitOps settings and policy;
+//! - [`cond`]: run-time conditions (branch, tag, event, inputs);
+//! - [`value`]: typed values with units, and [`value::Text`], strings whose parts
+//!   are known only at run time;
+//! - [`analysis`]: cycles, jobs that can never run, the critical path.
+//!
+//! Each job is a node of a petgraph `DiGraph` owned by its pipeline; an edge
+//! records why one job waits for another ([`program::Edge`]).
+
+pub mod analysis;
+pub mod cond;
+pub mod program;
+pub mod value;
+
+pub use cond::{Cond, Event, Run};
+pub use pipec_diagnostics::Span;
+pub use program::*;
+pub use value::*;

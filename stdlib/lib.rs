@@ -1,0 +1,41 @@
+//! The standard library: job and image templates written in `.pipe` itself.
+//!
+//! The files next to this one are embedded into the compiler; `use std.python`
+//! loads `python.pipe` under the virtual name `<std>/python.pipe`, so a
+//! diagnostic inside a template still shows its source.
+
+/// A standard-library module: its name after `std.` and its source.
+pub struct Module {
+    pub name: &'static str,
+    pub source: &'static str,
+}
+
+impl Module {
+    /// The name diagnostics show for the module's file.
+    pub fn path(&self) -> String {
+        format!("<std>/{}.pipe", self.name)
+    }
+}
+
+pub static MODULES: &[Module] = &[
+    Module {
+        name: "docker",
+        source: include_str!("docker.pipe"),
+    },
+    Module {
+        name: "notify",
+        source: include_str!("notify.pipe"),
+    },
+    Module {
+        name: "python",
+        source: include_str!("python.pipe"),
+    },
+    Module {
+        name: "security",
+        source: include_str!("security.pipe"),
+    },
+];
+
+pub fn module(name: &str) -> Option<&'static Module> {
+    MODULES.iter().find(|m| m.name == name)
+}

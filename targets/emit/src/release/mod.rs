@@ -1,0 +1,253 @@
+//! Shell shared by the CI targets, so that GitHub Actions and GitLab CI push
+//! the same tags and update the same manifests in the same way.
+//!
+//! Every script reads the run from a few environment variables the target
+//! sets on the step — never from an inline expression:
+//!
+//! | variable | value |
+//! | --- | --- |
+//! | `PIPEC_REF_TYPE` | `branch` or `tag` |
+//! | `PIPEC_REF_NAME` | the branch or tag name |
+//! | `PIPEC_SHA` | the full commit SHA |
+//! | `PIPEC_EVENT` | `push`, `pull_request`, `tag`, `schedule` or `dispatch` |
+//! | `PIPEC_INPUT_<NAME>` | a dispatch input (upper-case name) |
+//! | `PIPEC_GITOPS_TOKEN` | a token that can push to the GitOps repository, when one is declared |
+//! | `PIPEC_KUBECONFIG` | kubeconfig contents, for `via kubectl` deployments |
+
+use pipec_graph::{Cond, Deploy, DeployMethod, Program, Publish, TagKind};
+
+use crate::header::CI_OWNED;
+use crate::layout;
+
+/// Single-quotes a word for the shell.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// A shell test that holds when `cond` holds for the run.
+pub fn cond_to_shell(cond: &Cond) -> String {
+    match cond {
+        Cond::Always => "true".into(),
+        Cond::Never => "false".into(),
+        Cond::Branch(globs) => format!(
+            "{{ [ \"$PIPEC_REF_TYPE\" = branch ] && [ \"${{PIPEC_EVENT:-push}}\" != pull_request ] && {}; }}",
+            name_matches(globs)
+        ),
+        Cond::Tag(globs) if globs.is_empty() => "[ \"$PIPEC_REF_TYPE\" = tag ]".into(),
+        Cond::Tag(globs) => format!(
+            "{{ [ \"$PIPEC_REF_TYPE\" = tag ] && {}; }}",
+            name_matches(globs)
+        ),
+        Cond::Event(e) => format!("[ \"${{PIPEC_EVENT:-}}\" = {} ]", e.name()),
+        Cond::Input { name, value } => format!(
+            "[ \"${{PIPEC_INPUT_{}:-}}\" = {} ]",
+            name.to_ascii_uppercase(),
+            sh_quote(value)
+        ),
+        Cond::Not(c) => format!("! {}", cond_to_shell(c)),
+        Cond::All(cs) => format!(
+            "{{ {}; }}",
+            cs.iter()
+                .map(cond_to_shell)
+                .collect::<Vec<_>>()
+                .join(" && ")
+        ),
+        Cond::Any(cs) => format!(
+            "{{ {}; }}",
+            cs.iter()
+                .map(cond_to_shell)
+                .collect::<Vec<_>>()
+                .join(" || ")
+        ),
+    }
+}
+
+fn name_matches(globs: &[pipec_graph::Glob]) -> String {
+    let re: Vec<String> = globs.iter().map(|g| g.to_regex()).collect();
+    format!(
+        "printf '%s' \"$PIPEC_REF_NAME\" | grep -Eq {}",
+        sh_quote(&re.join("|"))
+    )
+}
+
+/// Shell functions `pipec_tags_N` (every tag to push, one per line) and
+/// `pipec_deploy_tag_N` (the immutable tag environments pin) for publish rule
+/// `N`, plus helpers.
+pub fn tag_functions(program: &Program) -> String {
+    let mut out = String::from(
+        r#"pipec_short_sha() { printf '%s' "$PIPEC_SHA" | cut -c1-7; }
+pipec_branch_tag() { printf '%s' "$PIPEC_REF_NAME" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-100; }
+pipec_version() { v="${PIPEC_REF_NAME#v}"; printf '%s' "$v" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$' && printf '%s' "$v"; }
+"#,
+    );
+    for p in &program.publishes {
+        out.push_str(&tags_function(p));
+        out.push_str(&deploy_tag_function(p));
+    }
+    out
+}
+
+fn tags_function(p: &Publish) -> String {
+    let mut body = String::new();
+    for rule in &p.tags {
+        let guard = cond_to_shell(&rule.when);
+        let emit = match &rule.kind {
+            TagKind::Sha => "echo \"sha-$(pipec_short_sha)\"".to_string(),
+            TagKind::Branch => "[ \"$PIPEC_REF_TYPE\" = branch ] && pipec_branch_tag".to_string(),
+            TagKind::BranchSha => {
+                "[ \"$PIPEC_REF_TYPE\" = branch ] && echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"".to_string()
+            }
+            TagKind::Semver => concat!(
+                "[ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version) && { echo \"$v\"; ",
+                "case \"$v\" in *-*) ;; *) echo \"${v%.*}\"; echo \"${v%%.*}\" ;; esac; }"
+            )
+            .to_string(),
+            TagKind::GitTag => "[ \"$PIPEC_REF_TYPE\" = tag ] && printf '%s\\n' \"$PIPEC_REF_NAME\" | tr -c 'A-Za-z0-9_.\\n-' '-'".to_string(),
+            TagKind::Latest => "echo latest".to_string(),
+            TagKind::Literal(t) => format!("echo {}", sh_quote(t)),
+        };
+        body.push_str(&format!("  if {guard}; then {emit} || true; fi\n"));
+    }
+    format!("pipec_tags_{}() {{\n{body}}}\n", p.id.0)
+}
+
+fn deploy_tag_function(p: &Publish) -> String {
+    // Most specific first: a release version, the git tag, then the commit.
+    let order = [
+        TagKind::Semver,
+        TagKind::GitTag,
+        TagKind::Sha,
+        TagKind::BranchSha,
+    ];
+    let mut body = String::new();
+    for kind in order {
+        for rule in p.tags.iter().filter(|r| r.kind == kind) {
+            let guard = cond_to_shell(&rule.when);
+            let emit = match kind {
+                TagKind::Semver => {
+                    "[ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version) && { echo \"$v\"; return; }"
+                }
+                TagKind::GitTag => {
+                    "[ \"$PIPEC_REF_TYPE\" = tag ] && { pipec_tags_git_tag; return; }"
+                }
+                TagKind::Sha => "{ echo \"sha-$(pipec_short_sha)\"; return; }",
+                _ => {
+                    "[ \"$PIPEC_REF_TYPE\" = branch ] && { echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"; return; }"
+                }
+            };
+            body.push_str(&format!("  if {guard}; then {emit}; fi\n"));
+        }
+    }
+    body.push_str("  echo 'pipec: no immutable tag applies to this run' >&2; return 1\n");
+    format!(
+        "pipec_tags_git_tag() {{ printf '%s\\n' \"$PIPEC_REF_NAME\" | tr -c 'A-Za-z0-9_.\\n-' '-'; }}\npipec_deploy_tag_{}() {{\n{body}}}\n",
+        p.id.0
+    )
+}
+
+/// The script of a deployment job: for Argo CD, commit the new image tags to
+/// the environment's overlays; for kubectl, roll the Deployments.
+pub fn deploy_script(program: &Program, d: &Deploy) -> String {
+    let env = program.environment(d.env);
+    let mut s = String::from("set -eu\n");
+    s.push_str(&tag_functions(program));
+    match &d.method {
+        DeployMethod::ArgoCd => gitops_update(program, d, env, &mut s),
+        DeployMethod::Kubectl { .. } => kubectl_rollout(program, d, env, &mut s),
+    }
+    s
+}
+
+fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
+    let gitops = program.gitops.as_ref();
+    let branch = gitops.map_or("main", |g| g.branch.as_str());
+    match gitops.filter(|g| g.token.is_some()) {
+        Some(g) => {
+            s.push_str("workdir=\"$(mktemp -d)\"\n");
+            s.push_str(
+                "auth=\"$(printf 'pipec:%s' \"$PIPEC_GITOPS_TOKEN\" | base64 | tr -d '\\n')\"\n",
+            );
+            s.push_str(&format!(
+                "git -c \"http.extraHeader=Authorization: Basic $auth\" clone --quiet --depth 1 --branch {} {} \"$workdir\"\n",
+                sh_quote(branch),
+                sh_quote(&g.repo)
+            ));
+            s.push_str("cd \"$workdir\"\n");
+            s.push_str("git config http.extraHeader \"Authorization: Basic $auth\"\n");
+        }
+        None => {
+            // The repository the pipeline runs in, checked out with push rights.
+            s.push_str(&format!(
+                "git fetch --quiet --depth 1 origin {b}\ngit checkout --quiet -B pipec-deploy FETCH_HEAD\n",
+                b = sh_quote(branch)
+            ));
+        }
+    }
+    let mut summary = Vec::new();
+    for (service, publish) in &d.services {
+        let svc = program.service(*service);
+        let file = format!(
+            "{}/kustomization.yaml",
+            layout::overlay_dir(program, svc, env)
+        );
+        let var = format!("tag_{}", service.0);
+        s.push_str(&format!("{var}=\"$(pipec_deploy_tag_{})\"\n", publish.0));
+        s.push_str(&format!(
+            "sed -i -E \"s|^(    newTag: ).*({marker})\\$|\\1'${{{var}}}'\\2|\" {f}\n",
+            marker = CI_OWNED,
+            f = sh_quote(&file)
+        ));
+        s.push_str(&format!(
+            "grep -q \"newTag: '${{{var}}}'\" {f} || {{ echo \"pipec: no image tag line in {file}\" >&2; exit 1; }}\n",
+            f = sh_quote(&file)
+        ));
+        summary.push(format!("{} ${{{var}}}", layout::k8s_name(svc)));
+    }
+    s.push_str(&format!(
+        "git add -- {}\n",
+        sh_quote(layout::manifests_root(program))
+    ));
+    s.push_str("if git diff --cached --quiet; then echo 'already deployed'; exit 0; fi\n");
+    s.push_str(&format!(
+        "git -c user.name=pipec -c user.email=pipec@users.noreply.localhost commit --quiet -m \"chore(deploy): {} to {}\"\n",
+        summary.join(", "),
+        env.name
+    ));
+    s.push_str(&format!(
+        "for attempt in 1 2 3; do\n  if git push --quiet origin HEAD:{b}; then exit 0; fi\n  git pull --quiet --rebase origin {b}\ndone\necho 'pipec: could not push the deployment commit' >&2\nexit 1\n",
+        b = sh_quote(branch)
+    ));
+}
+
+fn kubectl_rollout(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
+    s.push_str("KUBECONFIG=\"$(mktemp)\"\nexport KUBECONFIG\nprintf '%s\\n' \"$PIPEC_KUBECONFIG\" > \"$KUBECONFIG\"\nchmod 600 \"$KUBECONFIG\"\n");
+    for (service, publish) in &d.services {
+        let svc = program.service(*service);
+        let name = layout::k8s_name(svc);
+        let image = program.publish(*publish).image_name();
+        let ns = sh_quote(&env.namespace);
+        s.push_str(&format!(
+            "kubectl --namespace {ns} set image deployment/{name} {name}={}:\"$(pipec_deploy_tag_{})\"\n",
+            sh_quote(&image),
+            publish.0
+        ));
+        s.push_str(&format!(
+            "kubectl --namespace {ns} rollout status deployment/{name} --timeout=5m\n"
+        ));
+    }
+}
+
+/// The script of a publish job once the image is loaded locally as
+/// `local_ref`: tag it with every tag of this run and push each.
+pub fn push_script(program: &Program, p: &Publish, local_ref: &str) -> String {
+    format!(
+        "set -eu\n{}tags=\"$(pipec_tags_{id})\"\n[ -n \"$tags\" ] || {{ echo 'pipec: no tag applies to this run' >&2; exit 1; }}\nfor t in $tags; do\n  docker tag {local} {image}:\"$t\"\n  docker push {image}:\"$t\"\ndone\n",
+        tag_functions(program),
+        id = p.id.0,
+        local = sh_quote(local_ref),
+        image = sh_quote(&p.image_name()),
+    )
+}
+
+#[cfg(test)]
+mod tests;

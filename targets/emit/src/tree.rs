@@ -1,0 +1,105 @@
+//! The output tree: every file a build produces, in memory, before anything is
+//! written. Targets add files; the driver validates the tree and persists it.
+
+use std::collections::BTreeMap;
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Relative path with `/` separators, e.g. `.github/workflows/ci.yml`.
+    pub path: String,
+    /// The file's body, without the generated-file header.
+    pub body: String,
+    /// The `.pipe` file it is generated from, named in the header.
+    pub source: String,
+    /// The target that produced it (`github`, `gitlab`, …).
+    pub target: &'static str,
+}
+
+/// Files by path, in path order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutputTree {
+    files: BTreeMap<String, GeneratedFile>,
+}
+
+/// Two targets (or one target twice) tried to write the same path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathClash {
+    pub path: String,
+    pub first: &'static str,
+    pub second: &'static str,
+}
+
+impl OutputTree {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file; a path may be written once.
+    pub fn add(
+        &mut self,
+        target: &'static str,
+        path: impl Into<String>,
+        source: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Result<(), PathClash> {
+        let path = path.into();
+        if let Some(f) = self.files.get(&path) {
+            return Err(PathClash {
+                path,
+                first: f.target,
+                second: target,
+            });
+        }
+        self.files.insert(
+            path.clone(),
+            GeneratedFile {
+                path,
+                body: body.into(),
+                source: source.into(),
+                target,
+            },
+        );
+        Ok(())
+    }
+
+    pub fn get(&self, path: &str) -> Option<&GeneratedFile> {
+        self.files.get(path)
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = &GeneratedFile> {
+        self.files.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Moves every file of `other` in; clashes are returned, not inserted.
+    pub fn merge(&mut self, other: OutputTree) -> Vec<PathClash> {
+        let mut clashes = Vec::new();
+        for (_, f) in other.files {
+            if let Err(c) = self.add(f.target, f.path, f.source, f.body) {
+                clashes.push(c);
+            }
+        }
+        clashes
+    }
+
+    /// The whole tree as one string (path, then the file with its header), for
+    /// snapshot tests.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for f in self.files.values() {
+            out.push_str("=== ");
+            out.push_str(&f.path);
+            out.push('\n');
+            out.push_str(&crate::header::wrap(&f.body, &f.source));
+        }
+        out
+    }
+}
