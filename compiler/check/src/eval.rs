@@ -230,7 +230,8 @@ impl Checker<'_> {
             {
                 return Some(Value::List(vec![value.clone()]));
             }
-            let fits = pty.fits(ty) || (matches!(ty, Ty::Matrix(_)) && pty.fits(&unwrap_matrix(ty)));
+            let fits =
+                pty.fits(ty) || (matches!(ty, Ty::Matrix(_)) && pty.fits(&unwrap_matrix(ty)));
             if !fits {
                 self.diags.push(
                     Diagnostic::new(

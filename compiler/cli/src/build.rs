@@ -8,7 +8,7 @@ use pipec_check::{RealFs, check};
 use pipec_emit::{OutputTree, Target, header};
 
 use crate::output::{Format, Output};
-use crate::targets;
+use pipec::targets;
 
 #[derive(Args)]
 pub struct BuildArgs {

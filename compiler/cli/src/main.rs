@@ -7,7 +7,6 @@ mod build;
 mod check;
 mod explain;
 mod output;
-mod targets;
 
 use std::process::ExitCode;
 

@@ -523,10 +523,10 @@ impl Checker<'_> {
                 let mut expire = None;
                 if args.word("expire")
                     && let Some(e) = args.next()
-                        && let Some(Value::Duration(d)) = self.eval(e, &Ty::Duration, scope)
-                    {
-                        expire = Some(d);
-                    }
+                    && let Some(Value::Duration(d)) = self.eval(e, &Ty::Duration, scope)
+                {
+                    expire = Some(d);
+                }
                 self.finish(&args);
                 let Some(paths) = self.eval(paths, &Ty::List(Box::new(Ty::Path)), scope) else {
                     return;
@@ -551,10 +551,10 @@ impl Checker<'_> {
                 let mut min = None;
                 if args.word("min")
                     && let Some(e) = args.next()
-                        && let Some(Value::Percent(p)) = self.eval(e, &Ty::Percent, scope)
-                    {
-                        min = Some(p);
-                    }
+                    && let Some(Value::Percent(p)) = self.eval(e, &Ty::Percent, scope)
+                {
+                    min = Some(p);
+                }
                 self.finish(&args);
                 let kinds = [
                     ("junit", ReportKind::Junit),

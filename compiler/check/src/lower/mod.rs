@@ -212,13 +212,15 @@ impl Checker<'_> {
                 continue;
             };
             self.finish(&args);
-            if let Some(Value::Range(a, b)) = self.eval(e, &ty, scope) { match (*a, *b) {
-                (Value::Cpu(a), Value::Cpu(b)) => r.cpu = Some(Range { min: a, max: b }),
-                (Value::Memory(a), Value::Memory(b)) => {
-                    r.memory = Some(Range { min: a, max: b })
+            if let Some(Value::Range(a, b)) = self.eval(e, &ty, scope) {
+                match (*a, *b) {
+                    (Value::Cpu(a), Value::Cpu(b)) => r.cpu = Some(Range { min: a, max: b }),
+                    (Value::Memory(a), Value::Memory(b)) => {
+                        r.memory = Some(Range { min: a, max: b })
+                    }
+                    _ => {}
                 }
-                _ => {}
-            } }
+            }
         }
         Some(r)
     }
@@ -265,11 +267,12 @@ impl Checker<'_> {
                         && let (Some(lo), Some(hi)) = (
                             self.count(lo, 1, 1000, e.span),
                             self.count(hi, 1, 1000, e.span),
-                        ) {
-                            a.min = lo;
-                            a.max = hi;
-                            replicas = true;
-                        }
+                        )
+                    {
+                        a.min = lo;
+                        a.max = hi;
+                        replicas = true;
+                    }
                 }
                 _ => {
                     if let Some(Value::Percent(p)) = self.eval(e, &Ty::Percent, scope) {

@@ -1,0 +1,132 @@
+//! Helpers for the tests in `tests/`: the repository, the examples, and the
+//! validators installed by `scripts/install-tools.sh`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pipec_check::{RealFs, check};
+use pipec_emit::OutputTree;
+use pipec_graph::Program;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The names of the programs under `examples/`.
+pub fn examples() -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .expect("examples/ exists")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Checks an example; panics with the rendered diagnostics on errors.
+pub fn program(example: &str) -> Program {
+    // Paths as a user would type them from the repository root.
+    let _cwd = CwdGuard::enter(&root());
+    let checked =
+        check(Path::new(&format!("examples/{example}")), &RealFs).expect("example readable");
+    if let Some(p) = checked.program {
+        return p;
+    }
+    panic!(
+        "{example} has errors:\n{}",
+        pipec_diagnostics::render::human(
+            &checked.diagnostics,
+            &checked.sources,
+            Default::default()
+        )
+    );
+}
+
+/// Renders the given targets (all when empty) of an example into memory.
+pub fn render(example: &str, targets: &[&str]) -> OutputTree {
+    let p = program(example);
+    match pipec::emit(&p, targets) {
+        Ok(tree) => tree,
+        Err(diags) => panic!("{example}: targets reported {diags:#?}"),
+    }
+}
+
+/// Writes a tree under `dir` (with headers), for tools that read files.
+pub fn write_tree(tree: &OutputTree, dir: &Path) {
+    for f in tree.files() {
+        let dest = dir.join(&f.path);
+        std::fs::create_dir_all(dest.parent().expect("has a parent")).expect("mkdir");
+        std::fs::write(&dest, pipec_emit::header::wrap(&f.body, &f.source)).expect("write");
+    }
+}
+
+/// A fresh empty directory under the target directory, unique per test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = root()
+        .join("target")
+        .join("test-scratch")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// The path of an installed validator, or `None` (with a note) when it is not
+/// installed. With `PIPEC_REQUIRE_TOOLS=1` (as `scripts/test.sh` sets) a
+/// missing tool fails the test instead.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let local = root().join(".tools/bin").join(name);
+    if local.is_file() {
+        return Some(local);
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if std::env::var_os("PIPEC_REQUIRE_TOOLS").is_some() {
+            panic!("validator `{name}` is not installed; run scripts/install-tools.sh");
+        }
+        eprintln!("skipping: validator `{name}` not installed (scripts/install-tools.sh)");
+    }
+    found
+}
+
+/// Runs a tool and returns its output.
+pub fn run(tool: &Path, args: &[&str], dir: &Path) -> Output {
+    Command::new(tool)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()))
+}
+
+/// Sets the working directory for the duration of a scope. Tests using it are
+/// serialized by a lock, since the working directory is per process.
+pub struct CwdGuard {
+    previous: PathBuf,
+    _lock: std::sync::MutexGuard<'static, ()>,
+}
+
+static CWD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl CwdGuard {
+    pub fn enter(dir: &Path) -> CwdGuard {
+        let lock = CWD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let previous = std::env::current_dir().expect("cwd");
+        std::env::set_current_dir(dir).expect("enter dir");
+        CwdGuard {
+            previous,
+            _lock: lock,
+        }
+    }
+}
+
+impl Drop for CwdGuard {
+    fn drop(&mut self) {
+        let _ = std::env::set_current_dir(&self.previous);
+    }
+}
