@@ -12,6 +12,7 @@
 //! the next top-level statement.
 
 pub mod ast;
+pub mod fmt;
 mod parse;
 pub mod scan;
 
