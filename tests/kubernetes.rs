@@ -411,7 +411,7 @@ fn environments_differ_only_where_the_program_says() {
                     manifests::strip_environment_values(s, d);
                 }
                 docs.retain(|d| d["kind"] != "PodDisruptionBudget");
-                docs.sort_by_key(|d| id(d));
+                docs.sort_by_key(id);
                 normalized.push((env.name.clone(), docs));
             }
             for pair in normalized.windows(2) {
