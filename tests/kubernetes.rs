@@ -424,3 +424,40 @@ fn environments_differ_only_where_the_program_says() {
         }
     }
 }
+
+#[test]
+fn config_values_reach_the_config_map_unchanged() {
+    let Some(kubectl) = tool("kubectl") else {
+        return;
+    };
+    let values = [
+        ("QUOTED", "\"quoted\""),
+        ("SINGLE", "'single'"),
+        ("EQUALS", "a=b"),
+        ("SPACED", " spaced "),
+        ("BOOL", "yes"),
+        ("OCTAL", "0755"),
+        ("EMPTY", ""),
+    ];
+    let config: Vec<String> = values
+        .iter()
+        .map(|(k, v)| format!("{k}: \"{}\"", v.replace('"', "\\\"")))
+        .collect();
+    let src = app_with(&[(
+        "  deploy to",
+        &format!("  config {{ {} }}\n  deploy to", config.join(", ")),
+    )]);
+    let (p, _) = manifests::program(&src);
+    assert_eq!(p.services[0].config.len(), values.len(), "{src}");
+    let tree = pipec::emit(&p, &["kustomize"]).expect("renders");
+    let dir = scratch("kustomize-config-values");
+    write_tree(&tree, &dir);
+    let docs = documents(&kustomize(&kubectl, &dir.join("deploy/app/overlays/dev")));
+    let cm = docs
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap")
+        .expect("ConfigMap");
+    for (k, v) in values {
+        assert_eq!(cm["data"][k], v, "{k}");
+    }
+}

@@ -108,7 +108,34 @@ pub fn literals(values: &[(String, String)]) -> Yaml {
     Yaml::Seq(
         values
             .iter()
-            .map(|(k, v)| Yaml::from(format!("{k}={v}")))
+            .map(|(k, v)| Yaml::from(format!("{k}={}", literal_value(v))))
             .collect(),
     )
+}
+
+/// Kustomize removes one pair of matching quotes around a literal's value, so
+/// a value that is itself quoted gets a second pair, of the other kind.
+fn literal_value(v: &str) -> String {
+    let quoted = v.len() >= 2
+        && matches!(v.as_bytes()[0], b'"' | b'\'')
+        && v.as_bytes()[0] == v.as_bytes()[v.len() - 1];
+    match (quoted, v.as_bytes().first()) {
+        (true, Some(b'"')) => format!("'{v}'"),
+        (true, _) => format!("\"{v}\""),
+        (false, _) => v.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal_value;
+
+    #[test]
+    fn quoted_values_survive_kustomize() {
+        assert_eq!(literal_value("INFO"), "INFO");
+        assert_eq!(literal_value("\"x\""), "'\"x\"'");
+        assert_eq!(literal_value("'x'"), "\"'x'\"");
+        assert_eq!(literal_value("\""), "\"");
+        assert_eq!(literal_value("\"a'"), "\"a'");
+    }
 }
