@@ -154,6 +154,17 @@ fn check_pods(program: &Program, env: &str, docs: &[Value]) {
                 assert!(c["resources"]["limits"].is_object(), "{who}: no limits");
             }
         }
+        if d["kind"] == "Job" {
+            let deployment = docs
+                .iter()
+                .find(|d| d["kind"] == "Deployment")
+                .expect("Deployment");
+            assert_eq!(
+                pod["containers"][0]["resources"],
+                deployment["spec"]["template"]["spec"]["containers"][0]["resources"],
+                "{who}: a hook with other resources than the service"
+            );
+        }
         if d["kind"] == "Deployment" {
             let ru = &d["spec"]["strategy"]["rollingUpdate"];
             assert_eq!(

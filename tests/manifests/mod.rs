@@ -240,14 +240,34 @@ pub fn expect_program_values(
         .resources
         .and_then(|r| r.memory)
         .or(s.resources.and_then(|r| r.memory));
-    let res = &container["resources"];
-    if let Some(c) = cpu {
-        assert_eq!(res["requests"]["cpu"], c.min.to_string(), "{who}");
-        assert_eq!(res["limits"]["cpu"], c.max.to_string(), "{who}");
-    }
-    if let Some(m) = memory {
-        assert_eq!(res["requests"]["memory"], m.min.to_string(), "{who}");
-        assert_eq!(res["limits"]["memory"], m.max.to_string(), "{who}");
+    for pod in docs
+        .iter()
+        .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job")
+    {
+        let res = &pod["spec"]["template"]["spec"]["containers"][0]["resources"];
+        if let Some(c) = cpu {
+            assert_eq!(
+                res["requests"]["cpu"],
+                c.min.to_string(),
+                "{who} {}",
+                id(pod)
+            );
+            assert_eq!(res["limits"]["cpu"], c.max.to_string(), "{who} {}", id(pod));
+        }
+        if let Some(m) = memory {
+            assert_eq!(
+                res["requests"]["memory"],
+                m.min.to_string(),
+                "{who} {}",
+                id(pod)
+            );
+            assert_eq!(
+                res["limits"]["memory"],
+                m.max.to_string(),
+                "{who} {}",
+                id(pod)
+            );
+        }
     }
 
     let mut config: BTreeMap<&str, &str> = s
@@ -345,9 +365,7 @@ pub fn strip_environment_values(s: &pipec_graph::Service, d: &mut Value) {
             {
                 let c = c.as_object_mut().expect("container");
                 c.remove("image");
-                if kind == "Deployment" {
-                    c.remove("resources");
-                }
+                c.remove("resources");
                 for from in c
                     .get_mut("envFrom")
                     .and_then(Value::as_array_mut)

@@ -38,7 +38,7 @@ pub fn files(plan: &ServicePlan) -> Vec<(String, Yaml)> {
     if let Some(command) = &s.hooks.pre_sync {
         let hook = Hook {
             phase: "PreSync",
-            role: "migrate",
+            role: workload::MIGRATE,
             command,
             retries: 0,
             deadline_seconds: 1800,
@@ -51,7 +51,7 @@ pub fn files(plan: &ServicePlan) -> Vec<(String, Yaml)> {
     if let Some(command) = &s.hooks.post_sync {
         let hook = Hook {
             phase: "PostSync",
-            role: "smoke-test",
+            role: workload::SMOKE_TEST,
             command,
             retries: 2,
             deadline_seconds: 300,

@@ -7,6 +7,7 @@ use pipec_emit::yaml::{self, Map, Yaml, map};
 
 use crate::base::{self, HOOK_CONFIG};
 use crate::plan::{EnvPlan, Scale, ServicePlan};
+use crate::workload::{MIGRATE, SMOKE_TEST};
 use crate::{kustomization, literals};
 
 /// The tag an overlay starts with, until the first deployment job sets one.
@@ -127,19 +128,35 @@ fn patches(plan: &ServicePlan, e: &EnvPlan) -> (Vec<Yaml>, bool) {
         ));
     }
     if let Some(r) = e.resources {
-        let container = map([
-            ("name", Yaml::from(name)),
-            ("resources", Yaml::Map(crate::workload::resources(&r))),
-        ]);
-        let spec = map([(
-            "template",
-            map([(
-                "spec",
-                map([("containers", vec![Yaml::Map(container)].into())]).into(),
-            )])
-            .into(),
-        )]);
-        out.push(strategic("apps/v1", "Deployment", name, Some(spec)));
+        // The hook Jobs run with the same resources as the service's pods.
+        let mut targets = vec![("apps/v1", "Deployment", name.to_string(), name)];
+        let hooks = &plan.service.hooks;
+        if plan.argocd && hooks.pre_sync.is_some() {
+            targets.push(("batch/v1", "Job", format!("{name}-{MIGRATE}"), MIGRATE));
+        }
+        if plan.argocd && hooks.post_sync.is_some() {
+            targets.push((
+                "batch/v1",
+                "Job",
+                format!("{name}-{SMOKE_TEST}"),
+                SMOKE_TEST,
+            ));
+        }
+        for (api, kind, object, container) in targets {
+            let container = map([
+                ("name", Yaml::from(container)),
+                ("resources", Yaml::Map(crate::workload::resources(&r))),
+            ]);
+            let spec = map([(
+                "template",
+                map([(
+                    "spec",
+                    map([("containers", vec![Yaml::Map(container)].into())]).into(),
+                )])
+                .into(),
+            )]);
+            out.push(strategic(api, kind, &object, Some(spec)));
+        }
     }
     if let (Some(host), Some(ingress)) = (&e.ingress_host, &plan.service.ingress)
         && *host != ingress.host

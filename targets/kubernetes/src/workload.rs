@@ -12,6 +12,11 @@ use crate::{COMPONENT_LABEL, NAME_LABEL, argo_annotations};
 /// that no selector of the service ever matches a hook pod).
 pub const SERVER: &str = "server";
 
+/// The role of the PreSync hook: its Job's name suffix, container and component.
+pub const MIGRATE: &str = "migrate";
+/// The role of the PostSync hook.
+pub const SMOKE_TEST: &str = "smoke-test";
+
 /// The labels that select the service's pods.
 pub fn selector(plan: &ServicePlan) -> Map {
     map([
