@@ -267,3 +267,74 @@ fn an_interrupted_build_leaves_no_partial_or_temporary_file() {
     assert!(!repo.path("deploy/old").exists());
     assert!(!repo.status().contains(".pipec-"), "{}", repo.status());
 }
+
+#[test]
+fn every_example_builds_with_every_target_and_then_checks_clean() {
+    for e in ["flask-api", "mts-deploy-ai", "archon-agent"] {
+        let repo = Repo::with_example(&format!("all-{e}"), e);
+        let run = repo.pipec(&["build", "ci"]);
+        assert_eq!(run.code, 0, "{e}: {run:?}");
+        repo.commit_all("build");
+        let again = repo.pipec(&["build"]);
+        assert!(again.stderr.contains(" 0 written"), "{e}: {again:?}");
+        assert_eq!(repo.status(), "", "{e}");
+        let check = repo.pipec(&["build", "--check"]);
+        assert_eq!(check.code, 0, "{e}: {check:?}");
+    }
+}
+
+#[test]
+fn the_image_tag_ci_sets_survives_rebuilds() {
+    let repo = Repo::with_example("ci-owned", "flask-api");
+    assert_eq!(repo.pipec(&["build", "ci"]).code, 0);
+    let overlay = "deploy/flask-api/overlays/dev/kustomization.yaml";
+    // What the GitOps job of the generated CI does after a push.
+    let deployed = repo
+        .read(overlay)
+        .replace("newTag: 'pending'", "newTag: 'sha-1a2b3c4'");
+    assert_ne!(deployed, repo.read(overlay));
+    repo.write(overlay, &deployed);
+    repo.commit_all("deploy sha-1a2b3c4 to dev");
+    let check = repo.pipec(&["build", "--check"]);
+    assert_eq!(check.code, 0, "a CI-set tag is not a hand edit: {check:?}");
+
+    let source = repo
+        .read("ci/deploy.pipe")
+        .replace("replicas 1", "replicas 2");
+    repo.write("ci/deploy.pipe", &source);
+    let run = repo.pipec(&["build"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let rebuilt = repo.read(overlay);
+    assert!(rebuilt.contains("newTag: 'sha-1a2b3c4'"), "{rebuilt}");
+    assert_ne!(rebuilt, deployed, "the replica change is written");
+}
+
+#[test]
+fn renaming_a_service_replaces_its_files() {
+    let repo = Repo::with_example("rename", "flask-api");
+    assert_eq!(repo.pipec(&["build", "ci"]).code, 0);
+    repo.commit_all("build");
+    let source = repo
+        .read("ci/deploy.pipe")
+        .replace("service flask_api", "service api");
+    repo.write("ci/deploy.pipe", &source);
+    let check = repo.pipec(&["build", "--check"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(
+        check
+            .stderr
+            .contains("orphaned  deploy/flask-api/base/deployment.yaml"),
+        "{check:?}"
+    );
+    assert!(
+        check
+            .stderr
+            .contains("missing   deploy/api/base/deployment.yaml"),
+        "{check:?}"
+    );
+    let run = repo.pipec(&["build"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!repo.path("deploy/flask-api").exists());
+    assert!(repo.path("deploy/api/base/deployment.yaml").exists());
+    assert_eq!(repo.pipec(&["build", "--check"]).code, 0);
+}
