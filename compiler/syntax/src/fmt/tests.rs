@@ -120,3 +120,154 @@ fn crlf_and_bom_sources() {
         "pipeline p {\n  on push\n}\n",
     );
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::super::format;
+
+    fn token() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "pipeline",
+            "job",
+            "x",
+            "y",
+            " ",
+            "  ",
+            "\n",
+            "\n\n",
+            "\t",
+            "{",
+            "}",
+            "(",
+            ")",
+            "[",
+            "]",
+            ",",
+            ";",
+            ":",
+            "=",
+            "..",
+            "or",
+            "and",
+            "not",
+            "if",
+            "in",
+            "==",
+            "branch",
+            "tag",
+            "\"s\"",
+            "\"\\u{e9}\"",
+            "\"\"\"\n  a\n  \"\"\"",
+            "// c",
+            "//",
+            "1m",
+            "70%",
+            "3",
+            "@allow",
+            "template t(a: int) -> job",
+            "on dispatch",
+            "é",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whatever the input, `format` returns; what it formats, it formats
+        /// the same way again (most of these inputs do not parse).
+        #[test]
+        fn never_panics_and_is_idempotent(tokens in prop::collection::vec(token(), 0..60)) {
+            let text: String = tokens.concat();
+            if let Ok(once) = format(&text) {
+                let twice = format(&once);
+                prop_assert!(twice.is_ok(), "{text:?} -> {once:?}: {twice:?}");
+                prop_assert_eq!(twice.unwrap(), once);
+            }
+        }
+
+        /// Programs that parse, with comments, blank lines and odd spacing
+        /// in every place the grammar allows: formatting succeeds, keeps
+        /// every comment, and is idempotent.
+        #[test]
+        fn programs_format_idempotently(program in program()) {
+            let once = match format(&program) {
+                Ok(t) => t,
+                Err(e) => return Err(TestCaseError::fail(format!("{program}\n{e:?}"))),
+            };
+            prop_assert_eq!(once.matches("//").count(), program.matches("//").count());
+            prop_assert_eq!(format(&once).unwrap(), once.clone(), "{}", program);
+        }
+    }
+
+    /// A statement that parses in any block.
+    fn statement() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "on push",
+            "on tag \"v*\"",
+            "job lint = python.lint(tools: [flake8, black])",
+            "job test = python.pytest(\n python: matrix(\"3.10\", \"3.11\"),\n coverage: 70%,\n)",
+            "when branch in [main,\n develop] or release",
+            "tags [sha, semver, latest if release]",
+            "resources { cpu 250m..500m, memory 256Mi..512Mi }",
+            "config { A: \"1\", \"B-2\": \"2\" }",
+            "step \"Lint\" run \"\"\"\n    flake8 .\n    black .\n    \"\"\"",
+            "@allow(PIPE104, \"reason\")\njob x = t()",
+            "on dispatch(env: enum(dev, prod) = dev, dry: bool?)",
+            "x when not (tag or event pull_request)",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    fn gap() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "\n",
+            "\n\n",
+            "\n  ",
+            "\n// own line\n",
+            " // trailing\n",
+            ";",
+            "\n\n\n// a\n\n// b\n",
+        ])
+    }
+
+    fn block(depth: u32) -> BoxedStrategy<String> {
+        let leaf = prop::collection::vec((statement(), gap()), 0..5)
+            .prop_map(|items| {
+                items
+                    .into_iter()
+                    .map(|(s, g)| format!("{s}{g}"))
+                    .collect::<String>()
+            })
+            .boxed();
+        if depth == 0 {
+            return leaf;
+        }
+        prop::collection::vec(
+            prop_oneof![
+                3 => (statement(), gap()).prop_map(|(s, g)| format!("{s}{g}")),
+                1 => (block(depth - 1), gap(), any::<bool>()).prop_map(|(b, g, one_line)| {
+                    if one_line && !b.contains('\n') {
+                        format!("probes {{ {b} }}{g}")
+                    } else {
+                        format!("service s {{ // opens\n{b}\n}}{g}")
+                    }
+                }),
+            ],
+            0..5,
+        )
+        .prop_map(|items| items.concat())
+        .boxed()
+    }
+
+    fn program() -> impl Strategy<Value = String> {
+        (block(2), any::<bool>()).prop_map(|(b, crlf)| {
+            let text = format!("// head\npipeline p {{\n{b}\n}}\n");
+            if crlf {
+                text.replace('\n', "\r\n")
+            } else {
+                text
+            }
+        })
+    }
+}
