@@ -338,3 +338,27 @@ fn renaming_a_service_replaces_its_files() {
     assert!(repo.path("deploy/api/base/deployment.yaml").exists());
     assert_eq!(repo.pipec(&["build", "--check"]).code, 0);
 }
+
+#[test]
+fn out_may_name_a_directory_that_does_not_exist_yet() {
+    let repo = Repo::with_example("new-out", "flask-api");
+    let run = repo.pipec(&[
+        "build",
+        "ci",
+        "--out",
+        "generated/site",
+        "--target",
+        "pre-commit",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        repo.read("generated/site/.pre-commit-config.yaml")
+            .contains("from ../../ci/pipeline.pipe.")
+    );
+    let check = repo.pipec(&["build", "--out", "generated/site", "--check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+    // --check never creates anything.
+    let run = repo.pipec(&["build", "ci", "--out", "elsewhere", "--check"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!repo.path("elsewhere").exists());
+}

@@ -198,13 +198,46 @@ fn build_one(
     if args.check {
         return report::check(&plan, args.diff, &how, out);
     }
+    if plan.is_up_to_date() {
+        report::written(&plan, &persist::Outcome::default(), &args.out, out);
+        return 0;
+    }
+    let created = match create_missing_dirs(&args.out) {
+        Ok(c) => c,
+        Err(e) => {
+            out.error(&format!("cannot create {}: {e}", args.out.display()));
+            return 2;
+        }
+    };
     match persist::commit(disk, &plan, args.force) {
         Ok(outcome) => {
             report::written(&plan, &outcome, &args.out, out);
             0
         }
-        Err(e) => report::failed(&e, &args.out, out),
+        Err(e) => {
+            // Leave no trace: not even the output directory.
+            for dir in created.iter().rev() {
+                let _ = std::fs::remove_dir(dir);
+            }
+            report::failed(&e, &args.out, out)
+        }
     }
+}
+
+/// Creates `dir` and its missing ancestors; returns those it created, the
+/// outermost first.
+fn create_missing_dirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut missing = Vec::new();
+    let mut at = Some(dir);
+    while let Some(d) = at.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        missing.push(d.to_path_buf());
+        at = d.parent();
+    }
+    missing.reverse();
+    for d in &missing {
+        std::fs::create_dir(d)?;
+    }
+    Ok(missing)
 }
 
 /// The command that brings the files up to date, for messages.

@@ -111,8 +111,11 @@ impl Txn<'_> {
             }
         }
         for t in std::mem::take(&mut self.temps) {
-            if let Err(e) = self.disk.remove_file(&t) {
-                failures.push(format!("{t}: {e}"));
+            match self.disk.remove_file(&t) {
+                // The write that failed never created it.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => failures.push(format!("{t}: {e}")),
+                Ok(()) => {}
             }
         }
         for b in std::mem::take(&mut self.backups) {
@@ -194,7 +197,7 @@ pub fn commit(disk: &mut dyn Disk, plan: &Plan, force: bool) -> Result<Outcome, 
                 }
                 txn.temps.push(temp.clone());
                 if let Err(e) = txn.disk.write(&temp, contents.as_bytes()) {
-                    return Err(fail(&mut txn, &temp, e, &[]));
+                    return Err(fail(&mut txn, &f.path, e, &[]));
                 }
                 steps.push(Step::Write {
                     dest: f.path.clone(),
