@@ -8,7 +8,8 @@
 //! - Multi-line strings (scripts) are literal block scalars; LF line endings,
 //!   no tabs for indentation, no trailing spaces.
 //! - Comments can be attached to map entries, for notes a reader of the
-//!   generated file needs.
+//!   generated file needs: on the lines above an entry, or at the end of its
+//!   line (`uses: …@<sha> # v4.2.2`, where tools look for them).
 
 /// A YAML value.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +33,8 @@ struct Entry {
     key: String,
     value: Yaml,
     comment: Option<String>,
+    /// One line written after the value (or after `key:` for a nested block).
+    note: Option<String>,
 }
 
 impl Map {
@@ -49,6 +52,7 @@ impl Map {
                 key,
                 value,
                 comment: None,
+                note: None,
             }),
         }
         self
@@ -77,6 +81,24 @@ impl Map {
         self.insert(key.clone(), value);
         if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
             e.comment = Some(comment.into());
+        }
+        self
+    }
+
+    /// Sets `key` with a comment at the end of its line: `key: value # note`.
+    /// Line breaks in `note` become spaces.
+    pub fn insert_noted(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<Yaml>,
+        note: impl Into<String>,
+    ) -> &mut Self {
+        let key = key.into();
+        self.insert(key.clone(), value);
+        let note: String = note.into();
+        let note = note.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
+            e.note = (!note.is_empty()).then_some(note);
         }
         self
     }
@@ -228,35 +250,45 @@ fn write_map(out: &mut String, m: &Map, level: usize) {
             // Keys after the first of a sequence item are indented by the caller.
         }
         indent(out, level);
-        write_entry(out, &e.key, &e.value, level);
+        write_entry(out, e, level);
     }
 }
 
 /// `key: value` where the key is already indented.
-fn write_entry(out: &mut String, key: &str, value: &Yaml, level: usize) {
-    out.push_str(&scalar(key));
+fn write_entry(out: &mut String, e: &Entry, level: usize) {
+    out.push_str(&scalar(&e.key));
     out.push(':');
-    write_value_after(out, value, level);
+    write_value_after(out, &e.value, e.note.as_deref(), level);
 }
 
-/// A value after `key:` or `- `: inline, block scalar, or a nested block.
-fn write_value_after(out: &mut String, value: &Yaml, level: usize) {
+/// A value after `key:` or `- `: inline, block scalar, or a nested block,
+/// with the entry's end-of-line note.
+fn write_value_after(out: &mut String, value: &Yaml, note: Option<&str>, level: usize) {
+    let note = |out: &mut String| {
+        if let Some(n) = note {
+            out.push_str(" # ");
+            out.push_str(n);
+        }
+    };
     match value {
         Yaml::Str(s) if is_block(s) => {
             out.push(' ');
-            write_block_scalar(out, s, level + 2);
+            write_block_scalar(out, s, level + 2, note);
         }
         Yaml::Map(m) if !m.is_empty() => {
+            note(out);
             out.push('\n');
             write_map(out, m, level + 2);
         }
         Yaml::Seq(s) if !s.is_empty() => {
+            note(out);
             out.push('\n');
             write_seq(out, s, level + 2);
         }
         other => {
             out.push(' ');
             out.push_str(&inline(other).unwrap_or_default());
+            note(out);
             out.push('\n');
         }
     }
@@ -284,7 +316,7 @@ fn write_seq(out: &mut String, items: &[Yaml], level: usize) {
                         }
                         indent(out, level + 2);
                     }
-                    write_entry(out, &e.key, &e.value, level + 2);
+                    write_entry(out, e, level + 2);
                 }
             }
             Yaml::Seq(s) if !s.is_empty() => {
@@ -293,7 +325,7 @@ fn write_seq(out: &mut String, items: &[Yaml], level: usize) {
             }
             Yaml::Str(s) if is_block(s) => {
                 out.push(' ');
-                write_block_scalar(out, s, level + 2);
+                write_block_scalar(out, s, level + 2, |_| {});
             }
             other => {
                 out.push(' ');
@@ -335,7 +367,7 @@ fn block_safe(s: &str) -> bool {
         && !s.starts_with('\n')
 }
 
-fn write_block_scalar(out: &mut String, s: &str, level: usize) {
+fn write_block_scalar(out: &mut String, s: &str, level: usize, note: impl FnOnce(&mut String)) {
     out.push('|');
     // An explicit indentation indicator when the first line starts with a space.
     if s.starts_with(' ') {
@@ -347,6 +379,7 @@ fn write_block_scalar(out: &mut String, s: &str, level: usize) {
         1 => {}
         _ => out.push('+'),
     }
+    note(out);
     out.push('\n');
     let body = s.trim_end_matches('\n');
     for line in body.split('\n') {
@@ -492,6 +525,18 @@ mod tests {
         assert_eq!(
             to_string(&Yaml::Map(root)),
             "'on':\n  - push\njobs:\n  test:\n    # the runner\n    runs-on: ubuntu-24.04\n    steps:\n      - name: Test\n        run: |\n          pytest\n          echo done\n    env: {}\n"
+        );
+    }
+
+    #[test]
+    fn notes_end_their_line() {
+        let mut m = Map::new();
+        m.insert_noted("uses", "actions/checkout@abc", "v4.2.2");
+        m.insert_noted("with", map([("a", Yaml::from("b"))]), "inputs");
+        m.insert_noted("run", "a\nb\n", "script");
+        assert_eq!(
+            to_string(&Yaml::Map(m)),
+            "uses: actions/checkout@abc # v4.2.2\nwith: # inputs\n  a: b\nrun: | # script\n  a\n  b\n"
         );
     }
 
