@@ -106,6 +106,14 @@ codes! {
     NO_TRIGGERS = "E0309": "pipeline has no triggers",
     CONFLICTING_STATEMENTS = "E0310": "statements that cannot be combined",
 
+    // The GitHub Actions target.
+    GITHUB_PATTERN = "E0401": "branch or tag pattern GitHub Actions cannot express",
+    GITHUB_NO_EXPRESSION = "E0402": "run-time value GitHub Actions cannot compute outside a script",
+    GITHUB_UNREACHABLE_SERVICE = "E0403": "service container the job cannot reach",
+    GITHUB_REGISTRY = "E0404": "registry GitHub Actions cannot push to",
+    GITHUB_MULTI_PLATFORM = "E0405": "multi-platform image handed between jobs",
+    GITHUB_EXPRESSION_IN_SCRIPT = "E0406": "script text GitHub Actions would evaluate",
+
     // Warnings.
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",
