@@ -133,8 +133,21 @@ fn expression_syntax_inside_a_script() {
 }
 
 #[test]
+fn tool_archive_on_a_macos_runner() {
+    expect(
+        &pipeline(
+            "  job scan {\n    tool trivy \"0.58.1\"\n    runs_on macos\n    step \"Scan\" run \"trivy fs .\"\n  }",
+        ),
+        "E0407",
+        "job scan",
+    );
+}
+
+#[test]
 fn every_github_code_is_registered_and_explained() {
-    for code in ["E0401", "E0402", "E0403", "E0404", "E0405", "E0406"] {
+    for code in [
+        "E0401", "E0402", "E0403", "E0404", "E0405", "E0406", "E0407",
+    ] {
         let info = pipec_diagnostics::code::lookup(code).expect("registered");
         assert!(
             info.explanation.lines().count() > 5,

@@ -113,6 +113,7 @@ codes! {
     GITHUB_REGISTRY = "E0404": "registry GitHub Actions cannot push to",
     GITHUB_MULTI_PLATFORM = "E0405": "multi-platform image handed between jobs",
     GITHUB_EXPRESSION_IN_SCRIPT = "E0406": "script text GitHub Actions would evaluate",
+    GITHUB_TOOL_RUNNER = "E0407": "tool archive for another operating system than the runner's",
 
     // Warnings.
     UNUSED = "W0001": "declared but never used",

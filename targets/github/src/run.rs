@@ -3,7 +3,7 @@
 
 use pipec_diagnostics::{Diagnostic, code};
 use pipec_emit::{Map, Yaml};
-use pipec_graph::{Cache, CacheKind, Job, ReportKind, Role, RunJob, Text, Tool, Toolchain};
+use pipec_graph::{Cache, CacheKind, Job, Role, RunJob, Text, Tool, Toolchain};
 
 use crate::expr::{self, TAG_RUN};
 use crate::job::{Body, Os, instance_name, os};
@@ -57,26 +57,21 @@ impl Lower<'_> {
             body.steps
                 .push(self.script_step(&step.name, &step.script, step.span));
         }
-        let reports: Vec<String> = r
-            .reports
-            .iter()
-            .filter(|rep| {
-                matches!(
-                    rep.kind,
-                    ReportKind::Junit | ReportKind::Coverage | ReportKind::Sarif
-                )
-            })
-            .map(|rep| rep.path.clone())
-            .collect();
+        let reports: Vec<String> = r.reports.iter().map(|rep| rep.path.clone()).collect();
         if !reports.is_empty() {
-            // Reports matter most when the tests failed.
-            body.steps.push(steps::upload(
+            // Reports matter most when the tests failed, and are missing when
+            // the job failed before the tests ran: a warning, not an error.
+            let mut upload = steps::upload(
                 "Upload reports",
                 Some("${{ !cancelled() }}"),
                 &instance_name(job, "reports"),
                 &reports,
                 None,
-            ));
+            );
+            if let Some(Yaml::Map(with)) = upload.get_mut("with") {
+                with.insert("if-no-files-found", "warn");
+            }
+            body.steps.push(upload);
         }
         for (i, a) in r.artifacts.iter().enumerate() {
             let what = if r.artifacts.len() == 1 {
@@ -194,6 +189,21 @@ impl Lower<'_> {
     /// checksum pinned in [`pins::ARCHIVES`] when pipec knows the version,
     /// else against the checksum file published with the release.
     fn install(&mut self, job: &Job, t: &Toolchain) -> Map {
+        if os(&job.runner) != Os::Linux {
+            self.diags.push(
+                Diagnostic::new(
+                    code::GITHUB_TOOL_RUNNER,
+                    job.span,
+                    format!(
+                        "pipec installs {} from its Linux release archive, but this job runs on {}",
+                        tool_title(t.tool),
+                        crate::job::runner(&job.runner)
+                    ),
+                )
+                .label("the archive and its checksum are for Linux runners")
+                .help("run this job on `runs_on ubuntu` or `ubuntu_arm`"),
+            );
+        }
         let mut env = Vec::new();
         let version = expr::text_script(&t.version, &mut env);
         let arch = if matches!(job.runner, pipec_graph::Runner::UbuntuArm) {
