@@ -62,12 +62,15 @@ impl Lower<'_> {
         if cached.iter().any(|p| p.registry.kind == RegistryKind::Ghcr) {
             body.permissions
                 .grant("packages", Level::Read, "read the layer cache from ghcr.io");
-            body.steps.push(steps::uses_when(
+            let mut login = steps::uses_when(
                 "Log in to ghcr.io to read the layer cache",
                 Some(&not_tag.text),
                 &pins::LOGIN,
                 ghcr_login(),
-            ));
+            );
+            // The cache only saves time; without it the build still runs.
+            login.insert("continue-on-error", true);
+            body.steps.push(login);
         }
         let mut with = self.build_inputs(image);
         with.insert("tags", image.local_ref());
