@@ -12,7 +12,8 @@
 //!
 //! A failure in 1 or 2 leaves every file as it was and no temporary file
 //! behind. A failure in 3 loses nothing: the build is complete, and the
-//! backups left behind are named in the outcome's warnings.
+//! backups left behind are named in the outcome's warnings; the next build of
+//! the same file removes them.
 
 use std::io;
 

@@ -344,3 +344,115 @@ fn a_failure_at_any_step_leaves_everything_as_it_was() {
     }
     assert!(failed_before_complete > 5);
 }
+
+mod properties {
+    use pipec_emit::header;
+    use proptest::prelude::*;
+
+    use super::super::*;
+
+    const PATHS: [&str; 4] = ["a.yml", "d/b.yml", "d/e/c.yml", "x.yml"];
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Build these paths (with one of two bodies each), failing at the
+        /// n-th change when `fail` is set.
+        Build(Vec<(usize, bool)>, Option<usize>),
+        HandEdit(usize),
+        Foreign(usize),
+        Delete(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (
+                prop::collection::vec((0..PATHS.len(), any::<bool>()), 0..4),
+                prop::option::of(0usize..12),
+            )
+                .prop_map(|(files, fail)| Op::Build(files, fail)),
+            1 => (0..PATHS.len()).prop_map(Op::HandEdit),
+            1 => (0..PATHS.len()).prop_map(Op::Foreign),
+            1 => (0..PATHS.len()).prop_map(Op::Delete),
+        ]
+    }
+
+    /// Files that are not intact pipec files (foreign or edited by hand),
+    /// the manifest and backups a failed clean-up left aside.
+    fn not_pipecs(disk: &MemoryDisk) -> Vec<(String, Vec<u8>)> {
+        disk.files
+            .iter()
+            .filter(|(p, _)| p.as_str() != manifest::PATH && !p.ends_with(".pipec-old"))
+            .filter(|(_, b)| {
+                std::str::from_utf8(b).map_or(true, |t| {
+                    !matches!(header::inspect(t), header::Provenance::Intact { .. })
+                })
+            })
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect()
+    }
+
+    fn without_leftovers(disk: &MemoryDisk) -> MemoryDisk {
+        let mut d = disk.clone();
+        d.files.retain(|p, _| !p.ends_with(".pipec-old"));
+        d
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever happens between builds: a build that succeeds leaves the
+        /// directory up to date; a build that is refused or fails leaves it
+        /// exactly as it was; files that are not intact pipec files (foreign
+        /// or hand-edited) are never changed without `--force`.
+        #[test]
+        fn builds_are_safe(ops in prop::collection::vec(op(), 1..12)) {
+            let mut disk = MemoryDisk::new().with_file("ci.pipe", "pipeline ci {}\n");
+            let targets = vec!["github".to_string()];
+            for op in ops {
+                match op {
+                    Op::Build(files, fail) => {
+                        let mut tree = OutputTree::new();
+                        for (i, second) in files {
+                            let body = if second { "v: 2\n" } else { "v: 1\n" };
+                            let _ = tree.add("github", PATHS[i], "ci.pipe", body);
+                        }
+                        let req = Request { program: "ci.pipe", targets: &targets, tree: &tree };
+                        let plan = plan(&disk, &req).unwrap();
+                        let before = disk.clone();
+                        let protected = not_pipecs(&disk);
+                        let result = match fail {
+                            Some(n) => commit(&mut Faulty::new(&mut disk, n), &plan, false),
+                            None => commit(&mut disk, &plan, false),
+                        };
+                        match result {
+                            Ok(outcome) => {
+                                if outcome.warnings.is_empty() {
+                                    prop_assert!(super::super::plan(&disk, &req).unwrap().is_up_to_date());
+                                }
+                                for (p, bytes) in &protected {
+                                    prop_assert_eq!(disk.files.get(p), Some(bytes), "{} changed", p);
+                                }
+                            }
+                            Err(CommitError::Refused(_)) => prop_assert_eq!(&disk, &before),
+                            // A build may clear backups an earlier clean-up
+                            // could not remove (and named); nothing else.
+                            Err(CommitError::Failed { undo_failures, .. }) => {
+                                prop_assert!(undo_failures.is_empty());
+                                prop_assert_eq!(without_leftovers(&disk), without_leftovers(&before));
+                            }
+                        }
+                    }
+                    Op::HandEdit(i) => {
+                        if let Some(b) = disk.files.get_mut(PATHS[i]) {
+                            b.extend_from_slice(b"edited: true\n");
+                        }
+                    }
+                    Op::Foreign(i) => disk = disk.clone().with_file(PATHS[i], "mine: true\n"),
+                    Op::Delete(i) => {
+                        disk.files.remove(PATHS[i]);
+                    }
+                }
+            }
+        }
+    }
+}
