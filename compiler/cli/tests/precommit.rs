@@ -78,8 +78,10 @@ fn the_repository_hooks_run_in_a_sample_project() {
     let (hooks, rev) = hooks_repo("hooks-repo");
     let project = Repo::with_example("hooks-project", "flask-api");
     let mut ids = vec!["pipec-check"];
+    let mut names = vec!["pipec generated files are up to date"];
     if has_lint() {
         ids.push("pipec-lint");
+        names.push("pipec lint");
     } else {
         eprintln!("note: `pipec lint` is not built in; the pipec-lint hook is not run");
     }
@@ -111,11 +113,36 @@ fn the_repository_hooks_run_in_a_sample_project() {
         &["run", "-c", "hooks.yaml", "--all-files"],
     );
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(
-        run.stdout.contains("pipec generated files are up to date"),
-        "{run:?}"
-    );
-    assert!(run.stdout.contains("Passed"), "{run:?}");
+    let passed = |name: &str| {
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with(name) && l.ends_with("Passed"))
+    };
+    for name in &names {
+        assert!(passed(name), "{name}: {run:?}");
+    }
+
+    if ids.contains(&"pipec-lint") {
+        // A coverage gate under 70% breaks a policy rule: the lint hook fails.
+        let source = project.read("ci/pipeline.pipe");
+        project.write(
+            "ci/pipeline.pipe",
+            &source.replace("coverage: 70%", "coverage: 50%"),
+        );
+        let run = pre_commit(
+            &pc,
+            &project,
+            None,
+            &["run", "-c", "hooks.yaml", "--all-files"],
+        );
+        assert_eq!(run.code, 1, "{run:?}");
+        let lint_failed = run
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("pipec lint") && l.ends_with("Failed"));
+        assert!(lint_failed, "{run:?}");
+        project.write("ci/pipeline.pipe", &source);
+    }
 
     // A hand edit makes the commit fail, and says why.
     let config = project.read(".pre-commit-config.yaml");
