@@ -3,5 +3,5 @@
 use pipec_emit::Target;
 
 pub fn all() -> Vec<Box<dyn Target>> {
-    vec![]
+    vec![Box::new(pipec_target_gitlab::GitLab)]
 }

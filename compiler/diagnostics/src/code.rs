@@ -106,6 +106,16 @@ codes! {
     NO_TRIGGERS = "E0309": "pipeline has no triggers",
     CONFLICTING_STATEMENTS = "E0310": "statements that cannot be combined",
 
+    // The GitLab CI target.
+    GITLAB_SEVERAL_PIPELINES = "E0420": "several pipelines for one `.gitlab-ci.yml`",
+    GITLAB_RESERVED_JOB_NAME = "E0421": "job name is a GitLab CI keyword",
+    GITLAB_RUNNER = "E0422": "runner the GitLab target cannot run a job on",
+    GITLAB_CACHE_KEY = "E0423": "cache GitLab cannot key",
+    GITLAB_MATRIX = "E0424": "matrix GitLab cannot run",
+    GITLAB_TOO_MANY_NEEDS = "E0425": "job waits for more jobs than GitLab allows",
+    GITLAB_PLATFORMS = "E0426": "image built for several platforms",
+    GITLAB_VARIABLE_NAME = "E0427": "secret name is not a GitLab CI/CD variable name",
+
     // Warnings.
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",
