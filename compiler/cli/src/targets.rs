@@ -3,5 +3,9 @@
 use pipec_emit::Target;
 
 pub fn all() -> Vec<Box<dyn Target>> {
-    vec![Box::new(pipec_target_gitlab::GitLab)]
+    vec![
+        Box::new(pipec_target_gitlab::GitLab),
+        Box::new(pipec_target_kubernetes::Kustomize),
+        Box::new(pipec_target_argocd::ArgoCd),
+    ]
 }

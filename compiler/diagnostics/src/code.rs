@@ -116,6 +116,17 @@ codes! {
     GITLAB_PLATFORMS = "E0426": "image built for several platforms",
     GITLAB_VARIABLE_NAME = "E0427": "secret name is not a GitLab CI/CD variable name",
 
+    // Kubernetes and Argo CD targets.
+    IMAGE_WITHOUT_ADDRESS = "E0440": "deployed image has no registry address a cluster can pull from",
+    REPLICAS_WITH_AUTOSCALE = "E0441": "environment sets both replicas and autoscale",
+    AUTOSCALE_TO_ZERO = "E0442": "autoscaled service set to zero replicas",
+    AUTOSCALE_WITHOUT_REQUEST = "E0443": "autoscaling on a resource the container does not request",
+    HOOKS_WITHOUT_ARGOCD = "E0444": "sync hooks on a service not deployed by Argo CD",
+    SHARED_INGRESS_HOST = "E0445": "two environments of a service serve the same ingress host",
+    SHARED_NAMESPACE = "E0446": "two environments of a service deploy into the same namespace",
+    RESERVED_NAMESPACE = "E0447": "Argo CD destination in a namespace reserved for the cluster",
+    APPLICATION_NAME_CLASH = "E0448": "two Argo CD Applications would have the same name",
+
     // Warnings.
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",

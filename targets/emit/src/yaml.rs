@@ -8,7 +8,8 @@
 //! - Multi-line strings (scripts) are literal block scalars; LF line endings,
 //!   no tabs for indentation, no trailing spaces.
 //! - Comments can be attached to map entries, for notes a reader of the
-//!   generated file needs.
+//!   generated file needs: on the lines above an entry, or at the end of its
+//!   line (for values a tool rewrites in place, marked so it can find them).
 
 /// A YAML value.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +33,8 @@ struct Entry {
     key: String,
     value: Yaml,
     comment: Option<String>,
+    /// Written after the value, on the same line.
+    trailing: Option<String>,
 }
 
 impl Map {
@@ -49,6 +52,7 @@ impl Map {
                 key,
                 value,
                 comment: None,
+                trailing: None,
             }),
         }
         self
@@ -77,6 +81,24 @@ impl Map {
         self.insert(key.clone(), value);
         if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
             e.comment = Some(comment.into());
+        }
+        self
+    }
+
+    /// Sets `key` with a comment at the end of its line: `key: 'value' # comment`.
+    /// A string value is always quoted there (single quotes when possible), so
+    /// that a tool rewriting the value in place, such as `sed` in a deployment
+    /// job, meets one fixed shape whatever the value.
+    pub fn insert_with_trailing_comment(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<Yaml>,
+        comment: impl Into<String>,
+    ) -> &mut Self {
+        let key = key.into();
+        self.insert(key.clone(), value);
+        if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
+            e.trailing = Some(comment.into());
         }
         self
     }
@@ -228,15 +250,40 @@ fn write_map(out: &mut String, m: &Map, level: usize) {
             // Keys after the first of a sequence item are indented by the caller.
         }
         indent(out, level);
-        write_entry(out, &e.key, &e.value, level);
+        write_entry(out, e, level);
     }
 }
 
 /// `key: value` where the key is already indented.
-fn write_entry(out: &mut String, key: &str, value: &Yaml, level: usize) {
-    out.push_str(&scalar(key));
+fn write_entry(out: &mut String, e: &Entry, level: usize) {
+    out.push_str(&scalar(&e.key));
     out.push(':');
-    write_value_after(out, value, level);
+    let Some(trailing) = &e.trailing else {
+        write_value_after(out, &e.value, level);
+        return;
+    };
+    let comment = format!(" # {}", trailing.replace('\n', " ").trim_end());
+    match &e.value {
+        Yaml::Str(s) => {
+            out.push(' ');
+            out.push_str(&quoted(s));
+            out.push_str(&comment);
+            out.push('\n');
+        }
+        other => match inline(other) {
+            Some(v) => {
+                out.push(' ');
+                out.push_str(&v);
+                out.push_str(&comment);
+                out.push('\n');
+            }
+            // A nested block: the comment goes on the key's line.
+            None => {
+                out.push_str(&comment);
+                write_value_after(out, other, level);
+            }
+        },
+    }
 }
 
 /// A value after `key:` or `- `: inline, block scalar, or a nested block.
@@ -284,7 +331,7 @@ fn write_seq(out: &mut String, items: &[Yaml], level: usize) {
                         }
                         indent(out, level + 2);
                     }
-                    write_entry(out, &e.key, &e.value, level + 2);
+                    write_entry(out, e, level + 2);
                 }
             }
             Yaml::Seq(s) if !s.is_empty() => {
@@ -409,6 +456,12 @@ pub fn scalar(s: &str) -> String {
     if is_plain_safe(s) {
         return s.to_string();
     }
+    quoted(s)
+}
+
+/// A string as a quoted scalar: single-quoted when every character can be
+/// written inside single quotes, else double-quoted with escapes.
+fn quoted(s: &str) -> String {
     let needs_double = s
         .chars()
         .any(|c| c.is_control() || matches!(c, '\u{FEFF}' | '\u{85}' | '\u{2028}' | '\u{2029}'));
@@ -502,6 +555,22 @@ mod tests {
         assert_eq!(y("a\n\nb\n"), "k: |\n  a\n\n  b\n");
         assert_eq!(y("a\n\n"), "k: |+\n  a\n\n");
         assert_eq!(y("  a\nb"), "k: |2-\n    a\n  b\n");
+    }
+
+    #[test]
+    fn trailing_comments_end_the_line_and_quote_strings() {
+        let mut image = Map::new();
+        image.insert("name", "ghcr.io/acme/api");
+        image.insert_with_trailing_comment("newTag", "pending", "set by CI");
+        let mut root = Map::new();
+        root.insert("images", Yaml::Seq(vec![Yaml::Map(image)]));
+        root.insert_with_trailing_comment("replicas", 2u32, "two");
+        root.insert_with_trailing_comment("labels", map([("a", Yaml::from("b"))]), "nested");
+        root.insert_with_trailing_comment("odd", "it's\n", "escaped");
+        assert_eq!(
+            to_string(&Yaml::Map(root)),
+            "images:\n  - name: ghcr.io/acme/api\n    newTag: 'pending' # set by CI\nreplicas: 2 # two\nlabels: # nested\n  a: b\nodd: \"it's\\n\" # escaped\n"
+        );
     }
 
     proptest::proptest! {
