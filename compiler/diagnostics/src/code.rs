@@ -106,6 +106,15 @@ codes! {
     NO_TRIGGERS = "E0309": "pipeline has no triggers",
     CONFLICTING_STATEMENTS = "E0310": "statements that cannot be combined",
 
+    // The GitHub Actions target.
+    GITHUB_PATTERN = "E0401": "branch or tag pattern GitHub Actions cannot express",
+    GITHUB_NO_EXPRESSION = "E0402": "run-time value GitHub Actions cannot compute outside a script",
+    GITHUB_UNREACHABLE_SERVICE = "E0403": "service container the job cannot reach",
+    GITHUB_REGISTRY = "E0404": "registry GitHub Actions cannot push to",
+    GITHUB_MULTI_PLATFORM = "E0405": "multi-platform image handed between jobs",
+    GITHUB_EXPRESSION_IN_SCRIPT = "E0406": "script text GitHub Actions would evaluate",
+    GITHUB_TOOL_RUNNER = "E0407": "tool archive for another operating system than the runner's",
+
     // The GitLab CI target.
     GITLAB_SEVERAL_PIPELINES = "E0420": "several pipelines for one `.gitlab-ci.yml`",
     GITLAB_RESERVED_JOB_NAME = "E0421": "job name is a GitLab CI keyword",

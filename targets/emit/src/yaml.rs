@@ -9,7 +9,8 @@
 //!   no tabs for indentation, no trailing spaces.
 //! - Comments can be attached to map entries, for notes a reader of the
 //!   generated file needs: on the lines above an entry, or at the end of its
-//!   line (for values a tool rewrites in place, marked so it can find them).
+//!   line (`uses: …@<sha> # v4.2.2`, where tools look for them; or values a
+//!   tool rewrites in place, always quoted so the line has one fixed shape).
 
 /// A YAML value.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,8 +34,10 @@ struct Entry {
     key: String,
     value: Yaml,
     comment: Option<String>,
-    /// Written after the value, on the same line.
-    trailing: Option<String>,
+    /// One line written after the value (or after `key:` for a nested block).
+    note: Option<String>,
+    /// Write a string value quoted even when it could be plain.
+    quote: bool,
 }
 
 impl Map {
@@ -52,7 +55,8 @@ impl Map {
                 key,
                 value,
                 comment: None,
-                trailing: None,
+                note: None,
+                quote: false,
             }),
         }
         self
@@ -85,6 +89,24 @@ impl Map {
         self
     }
 
+    /// Sets `key` with a comment at the end of its line: `key: value # note`.
+    /// Line breaks in `note` become spaces.
+    pub fn insert_noted(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<Yaml>,
+        note: impl Into<String>,
+    ) -> &mut Self {
+        let key = key.into();
+        self.insert(key.clone(), value);
+        let note: String = note.into();
+        let note = note.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
+            e.note = (!note.is_empty()).then_some(note);
+        }
+        self
+    }
+
     /// Sets `key` with a comment at the end of its line: `key: 'value' # comment`.
     /// A string value is always quoted there (single quotes when possible), so
     /// that a tool rewriting the value in place, such as `sed` in a deployment
@@ -96,9 +118,9 @@ impl Map {
         comment: impl Into<String>,
     ) -> &mut Self {
         let key = key.into();
-        self.insert(key.clone(), value);
+        self.insert_noted(key.clone(), value, comment);
         if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
-            e.trailing = Some(comment.into());
+            e.quote = true;
         }
         self
     }
@@ -258,52 +280,48 @@ fn write_map(out: &mut String, m: &Map, level: usize) {
 fn write_entry(out: &mut String, e: &Entry, level: usize) {
     out.push_str(&scalar(&e.key));
     out.push(':');
-    let Some(trailing) = &e.trailing else {
-        write_value_after(out, &e.value, level);
-        return;
-    };
-    let comment = format!(" # {}", trailing.replace('\n', " ").trim_end());
     match &e.value {
-        Yaml::Str(s) => {
+        Yaml::Str(s) if e.quote => {
             out.push(' ');
             out.push_str(&quoted(s));
-            out.push_str(&comment);
+            if let Some(n) = &e.note {
+                out.push_str(" # ");
+                out.push_str(n);
+            }
             out.push('\n');
         }
-        other => match inline(other) {
-            Some(v) => {
-                out.push(' ');
-                out.push_str(&v);
-                out.push_str(&comment);
-                out.push('\n');
-            }
-            // A nested block: the comment goes on the key's line.
-            None => {
-                out.push_str(&comment);
-                write_value_after(out, other, level);
-            }
-        },
+        value => write_value_after(out, value, e.note.as_deref(), level),
     }
 }
 
-/// A value after `key:` or `- `: inline, block scalar, or a nested block.
-fn write_value_after(out: &mut String, value: &Yaml, level: usize) {
+/// A value after `key:` or `- `: inline, block scalar, or a nested block,
+/// with the entry's end-of-line note.
+fn write_value_after(out: &mut String, value: &Yaml, note: Option<&str>, level: usize) {
+    let note = |out: &mut String| {
+        if let Some(n) = note {
+            out.push_str(" # ");
+            out.push_str(n);
+        }
+    };
     match value {
         Yaml::Str(s) if is_block(s) => {
             out.push(' ');
-            write_block_scalar(out, s, level + 2);
+            write_block_scalar(out, s, level + 2, note);
         }
         Yaml::Map(m) if !m.is_empty() => {
+            note(out);
             out.push('\n');
             write_map(out, m, level + 2);
         }
         Yaml::Seq(s) if !s.is_empty() => {
+            note(out);
             out.push('\n');
             write_seq(out, s, level + 2);
         }
         other => {
             out.push(' ');
             out.push_str(&inline(other).unwrap_or_default());
+            note(out);
             out.push('\n');
         }
     }
@@ -340,7 +358,7 @@ fn write_seq(out: &mut String, items: &[Yaml], level: usize) {
             }
             Yaml::Str(s) if is_block(s) => {
                 out.push(' ');
-                write_block_scalar(out, s, level + 2);
+                write_block_scalar(out, s, level + 2, |_| {});
             }
             other => {
                 out.push(' ');
@@ -382,7 +400,7 @@ fn block_safe(s: &str) -> bool {
         && !s.starts_with('\n')
 }
 
-fn write_block_scalar(out: &mut String, s: &str, level: usize) {
+fn write_block_scalar(out: &mut String, s: &str, level: usize, note: impl FnOnce(&mut String)) {
     out.push('|');
     // An explicit indentation indicator when the first line starts with a space.
     if s.starts_with(' ') {
@@ -394,6 +412,7 @@ fn write_block_scalar(out: &mut String, s: &str, level: usize) {
         1 => {}
         _ => out.push('+'),
     }
+    note(out);
     out.push('\n');
     let body = s.trim_end_matches('\n');
     for line in body.split('\n') {
@@ -454,13 +473,14 @@ pub fn is_plain_safe(s: &str) -> bool {
 /// double-quoted with escapes.
 pub fn scalar(s: &str) -> String {
     if is_plain_safe(s) {
-        return s.to_string();
+        s.to_string()
+    } else {
+        quoted(s)
     }
-    quoted(s)
 }
 
-/// A string as a quoted scalar: single-quoted when every character can be
-/// written inside single quotes, else double-quoted with escapes.
+/// A string quoted: single quotes when that can carry it, else double quotes
+/// with escapes.
 fn quoted(s: &str) -> String {
     let needs_double = s
         .chars()
@@ -545,6 +565,18 @@ mod tests {
         assert_eq!(
             to_string(&Yaml::Map(root)),
             "'on':\n  - push\njobs:\n  test:\n    # the runner\n    runs-on: ubuntu-24.04\n    steps:\n      - name: Test\n        run: |\n          pytest\n          echo done\n    env: {}\n"
+        );
+    }
+
+    #[test]
+    fn notes_end_their_line() {
+        let mut m = Map::new();
+        m.insert_noted("uses", "actions/checkout@abc", "v4.2.2");
+        m.insert_noted("with", map([("a", Yaml::from("b"))]), "inputs");
+        m.insert_noted("run", "a\nb\n", "script");
+        assert_eq!(
+            to_string(&Yaml::Map(m)),
+            "uses: actions/checkout@abc # v4.2.2\nwith: # inputs\n  a: b\nrun: | # script\n  a\n  b\n"
         );
     }
 
