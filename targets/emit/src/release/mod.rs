@@ -14,7 +14,7 @@
 //! | `PIPEC_GITOPS_TOKEN` | a token that can push to the GitOps repository, when one is declared |
 //! | `PIPEC_KUBECONFIG` | kubeconfig contents, for `via kubectl` deployments |
 
-use pipec_graph::{Cond, Deploy, DeployMethod, Program, Publish, TagKind};
+use pipec_graph::{Cond, Deploy, DeployMethod, Program, Publish, RegistryKind, TagKind};
 
 use crate::header::CI_OWNED;
 use crate::layout;
@@ -262,16 +262,24 @@ fn kubectl_rollout(program: &Program, d: &Deploy, env: &pipec_graph::Environment
     for (service, publish) in &d.services {
         let svc = program.service(*service);
         let name = layout::k8s_name(svc);
-        let image = program.publish(*publish).image_name();
+        let image = image_ref(program.publish(*publish));
         let ns = sh_quote(&env.namespace);
         s.push_str(&format!(
-            "kubectl --namespace {ns} set image deployment/{name} {name}={}:\"$(pipec_deploy_tag_{})\"\n",
-            sh_quote(&image),
+            "kubectl --namespace {ns} set image deployment/{name} {name}={image}:\"$(pipec_deploy_tag_{})\"\n",
             publish.0
         ));
         s.push_str(&format!(
             "kubectl --namespace {ns} rollout status deployment/{name} --timeout=5m\n"
         ));
+    }
+}
+
+/// The image name (without tag) as a shell word. GitLab's own registry has no
+/// name before the pipeline runs: the job reads it from `CI_REGISTRY_IMAGE`.
+pub fn image_ref(p: &Publish) -> String {
+    match p.registry.kind {
+        RegistryKind::GitLab => "\"$CI_REGISTRY_IMAGE\"".to_string(),
+        _ => sh_quote(&p.image_name()),
     }
 }
 
@@ -283,7 +291,7 @@ pub fn push_script(_program: &Program, p: &Publish, local_ref: &str) -> String {
         with_helpers(&tags_function(p)),
         id = p.id.0,
         local = sh_quote(local_ref),
-        image = sh_quote(&p.image_name()),
+        image = image_ref(p),
     )
 }
 
