@@ -470,9 +470,7 @@ fn deploy(ctx: &mut Ctx, job: &Job, d: &Deploy) -> Body {
     let (image, variable, prologue) = match &d.method {
         DeployMethod::ArgoCd => {
             let token = ctx.program.gitops.as_ref().and_then(|g| g.token.as_ref());
-            let mut prologue = vec![
-                "git config --global user.name pipec\ngit config --global user.email pipec@users.noreply.localhost".to_string(),
-            ];
+            let mut prologue = Vec::new();
             let variable = match token {
                 Some(t) => ctx.secret(Some(job), t),
                 None => {

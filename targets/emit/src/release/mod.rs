@@ -197,6 +197,12 @@ pub fn deploy_script(program: &Program, d: &Deploy) -> String {
 }
 
 fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
+    // The commit and a rebase after a refused push both need an identity; the
+    // environment sets it for this script only, whatever the runner's config.
+    s.push_str(
+        "export GIT_AUTHOR_NAME=pipec GIT_AUTHOR_EMAIL=pipec@users.noreply.localhost\n\
+         export GIT_COMMITTER_NAME=pipec GIT_COMMITTER_EMAIL=pipec@users.noreply.localhost\n",
+    );
     let gitops = program.gitops.as_ref();
     let branch = gitops.map_or("main", |g| g.branch.as_str());
     match gitops.filter(|g| g.token.is_some()) {
@@ -247,7 +253,7 @@ fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, 
     ));
     s.push_str("if git diff --cached --quiet; then echo 'already deployed'; exit 0; fi\n");
     s.push_str(&format!(
-        "git -c user.name=pipec -c user.email=pipec@users.noreply.localhost commit --quiet -m \"chore(deploy): {} to {}\"\n",
+        "git commit --quiet -m \"chore(deploy): {} to {}\"\n",
         summary.join(", "),
         env.name
     ));
