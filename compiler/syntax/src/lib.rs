@@ -12,6 +12,7 @@
 //! the next top-level statement.
 
 pub mod ast;
+mod errors;
 mod parse;
 pub mod scan;
 
