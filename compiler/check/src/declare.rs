@@ -164,7 +164,8 @@ impl Checker<'_> {
             g.args.len(),
             &g.block,
         ) else {
-            self.diags.push(crate::stmt::malformed(stmt.span, shape));
+            self.diags
+                .push(crate::stmt::malformed(stmt.signature_span(), shape));
             return None;
         };
         let span = g.args[0].span;

@@ -24,28 +24,37 @@ impl Checker<'_> {
             let p = &program.pipelines[pi];
             if let Some(cycle) = find_cycle(&p.graph) {
                 let names: Vec<&str> = cycle.iter().map(|i| p.jobs[*i].name.as_str()).collect();
-                let first = &p.jobs[cycle[0]];
-                let mut d = Diagnostic::new(
-                    code::DEPENDENCY_CYCLE,
-                    first.span,
-                    format!(
-                        "jobs wait for each other: {} → {}",
-                        names.join(" → "),
-                        names[0]
-                    ),
-                )
-                .label(format!("`{}` is part of the cycle", first.name));
+                let message = format!(
+                    "jobs wait for each other: {} → {}",
+                    names.join(" → "),
+                    names[0]
+                );
+                // Point at the `after` references that close the cycle; the
+                // first one is the primary label.
+                let mut edges = Vec::new();
                 for w in cycle
                     .windows(2)
                     .chain(std::iter::once(&[cycle[cycle.len() - 1], cycle[0]][..]))
                 {
                     let (a, b) = (w[0], w[1]);
                     if let Some(Edge::After(span)) = p.edge(JobId(a as u32), JobId(b as u32)) {
-                        d = d.secondary(
+                        edges.push((
                             *span,
                             format!("`{}` runs after `{}`", p.jobs[b].name, p.jobs[a].name),
-                        );
+                        ));
                     }
+                }
+                edges.sort_by_key(|(span, _)| *span);
+                let first = &p.jobs[cycle[0]];
+                let mut d = match edges.first() {
+                    Some((span, label)) => {
+                        Diagnostic::new(code::DEPENDENCY_CYCLE, *span, message).label(label.clone())
+                    }
+                    None => Diagnostic::new(code::DEPENDENCY_CYCLE, first.span, message)
+                        .label(format!("`{}` is part of the cycle", first.name)),
+                };
+                for (span, label) in edges.iter().skip(1) {
+                    d = d.secondary(*span, label.clone());
                 }
                 self.diags
                     .push(d.help("remove one of the `after` edges in the cycle"));
@@ -122,10 +131,11 @@ impl Checker<'_> {
                                 && !reported_services.contains(&s.id)
                             {
                                 reported_services.push(s.id);
+                                let at = self.tag_spans.get(&p.id).copied().unwrap_or(p.span);
                                 self.diags.push(
                                     Diagnostic::new(
                                         code::NO_IMMUTABLE_TAG,
-                                        p.span,
+                                        at,
                                         format!("`{}` is deployed, but every tag it gets can move", program.image(s.image).name),
                                     )
                                     .label("no sha, branch_sha, semver or git_tag tag")
@@ -179,7 +189,10 @@ impl Checker<'_> {
                     );
                 }
                 let Some(when) = deploy_condition(&program.environments, env_id) else {
-                    if !reported_envs.contains(&env_id) {
+                    // A promotion chain that loops was reported as E0302.
+                    if !reported_envs.contains(&env_id)
+                        && !promotes_in_a_loop(&program.environments, env_id)
+                    {
                         reported_envs.push(env_id);
                         self.diags.push(
                             Diagnostic::new(
@@ -353,7 +366,9 @@ impl Checker<'_> {
 
     pub(crate) fn warn_unused(&mut self, decls: &Decls) {
         for d in &decls.templates {
-            if !self.used_templates.contains(&(None, d.name.clone())) {
+            if !self.used_templates.contains(&(None, d.name.clone()))
+                && !self.named_in_unparsed(&d.name)
+            {
                 self.diags.push(
                     Diagnostic::new(
                         code::UNUSED,
@@ -367,7 +382,9 @@ impl Checker<'_> {
         }
         for (fi, f) in self.files.iter().enumerate() {
             for (alias, (_, span)) in &f.imports.aliases {
-                if !self.used_imports.contains(&(fi, alias.clone())) {
+                if !self.used_imports.contains(&(fi, alias.clone()))
+                    && !self.named_in_unparsed(alias)
+                {
                     self.diags.push(
                         Diagnostic::new(
                             code::UNUSED_IMPORT,
@@ -381,4 +398,17 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// Whether following `promote from` from `id` never reaches an environment
+/// that does not promote (a cycle, or a chain leading into one).
+fn promotes_in_a_loop(envs: &[pipec_graph::Environment], id: EnvId) -> bool {
+    let mut cur = id;
+    for _ in 0..=envs.len() {
+        match &envs[cur.index()].promotion {
+            Some(p) => cur = p.from,
+            None => return false,
+        }
+    }
+    true
 }

@@ -81,6 +81,11 @@ pub(crate) struct Checker<'a> {
     pub(crate) used_imports: std::collections::BTreeSet<(usize, String)>,
     /// Dependencies named while lowering, turned into edges by [`graph`].
     pub(crate) pending: lower::PendingEdges,
+    /// Where each publish rule lists its tags, for diagnostics about them.
+    pub(crate) tag_spans:
+        std::collections::BTreeMap<pipec_graph::PublishId, pipec_diagnostics::Span>,
+    /// Text of the program and its modules that did not parse.
+    pub(crate) unparsed: Vec<pipec_diagnostics::Span>,
 }
 
 impl<'a> Checker<'a> {
@@ -95,6 +100,8 @@ impl<'a> Checker<'a> {
             used_templates: Default::default(),
             used_imports: Default::default(),
             pending: Default::default(),
+            tag_spans: Default::default(),
+            unparsed: Vec::new(),
         }
     }
 }
@@ -102,6 +109,19 @@ impl<'a> Checker<'a> {
 impl Checker<'_> {
     pub(crate) fn error_count(&self) -> usize {
         self.diags.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// Whether `name` is written in text that did not parse: it may be
+    /// declared there, so not finding it is a consequence of the syntax error,
+    /// which was reported.
+    pub(crate) fn named_in_unparsed(&self, name: &str) -> bool {
+        let is_word = |c: char| c.is_alphanumeric() || c == '_';
+        self.unparsed.iter().any(|span| {
+            let text = self.sources.slice(*span);
+            text.match_indices(name).any(|(i, _)| {
+                !text[..i].ends_with(is_word) && !text[i + name.len()..].starts_with(is_word)
+            })
+        })
     }
 }
 

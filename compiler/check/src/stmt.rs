@@ -63,8 +63,9 @@ impl<'a> Args<'a> {
         self.g.args.len() - self.i
     }
 
+    /// The statement without its block.
     pub fn span(&self) -> Span {
-        self.stmt.span
+        self.stmt.signature_span()
     }
 }
 
@@ -127,7 +128,8 @@ impl Checker<'_> {
                     b.span,
                     "this statement takes no block",
                 )
-                .label(format!("expected `{shape}`")),
+                .label(format!("expected `{shape}`"))
+                .help("remove the `{ … }`"),
             );
         }
         if let Some(a) = &g.assign {
@@ -137,7 +139,8 @@ impl Checker<'_> {
                     a.span,
                     "this statement takes no `=`",
                 )
-                .label(format!("expected `{shape}`")),
+                .label(format!("expected `{shape}`"))
+                .help("remove the `=`; comparisons in conditions are written `==`"),
             );
         }
     }

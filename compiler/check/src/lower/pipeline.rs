@@ -64,7 +64,13 @@ impl Checker<'_> {
                 _ => {}
             }
         }
-        if triggers.is_empty() {
+        let written = body.iter().any(|s| match &s.kind {
+            StmtKind::Dispatch(_) => true,
+            StmtKind::Generic(g) => g.head.name == "on",
+            StmtKind::Template(_) => false,
+        });
+        // Triggers that are written but wrong were reported themselves.
+        if !written {
             self.diags.push(
                 Diagnostic::new(code::NO_TRIGGERS, d.span, format!("pipeline `{}` never starts", d.name))
                     .label("no `on …` trigger")
@@ -161,19 +167,22 @@ impl Checker<'_> {
         }
 
         // Names must be unique across user jobs and generated ones.
+        // (Two `job` statements with one name were reported as E0102.)
+        let is_user_job = |d: &JobDraft| matches!(d.job.kind, JobKind::Run(_));
         for i in 0..drafts.len() {
             if let Some(first) = drafts[..i]
                 .iter()
                 .find(|d| d.job.name == drafts[i].job.name)
+                && !(is_user_job(first) && is_user_job(&drafts[i]))
             {
                 self.diags.push(
                     Diagnostic::new(
                         code::DUPLICATE_JOB,
-                        drafts[i].job.span,
+                        drafts[i].name_span,
                         format!("two jobs would be named `{}`", drafts[i].job.name),
                     )
-                    .label("this job")
-                    .secondary(first.job.span, "and this one")
+                    .label(format!("this is the job `{}`", drafts[i].job.name))
+                    .secondary(first.name_span, "so is this one")
                     .help("rename the job, or name the publish rule with `as NAME`"),
                 );
             }
@@ -212,6 +221,8 @@ impl Checker<'_> {
             for (name, span) in &d.loads {
                 match image_of_job.iter().find(|(n, _, _)| n == name) {
                     Some((_, iid, _)) => loads.push((pid, d.job.id, *iid)),
+                    // Declared here, but its own statement had errors.
+                    None if names.images.iter().any(|(n, _)| n == name) => {}
                     None => self.diags.push(
                         Diagnostic::new(
                             code::UNKNOWN_NAME,
@@ -228,23 +239,23 @@ impl Checker<'_> {
         self.pending.after_all.extend(after_all);
         self.pending.loads.extend(loads);
 
-        let jobs: Vec<Job> = drafts.into_iter().map(|d| d.job).collect();
-        for j in &jobs {
-            if let JobKind::Run(r) = &j.kind
+        for d in &drafts {
+            if let JobKind::Run(r) = &d.job.kind
                 && r.steps.is_empty()
-                && !broken.contains(&j.id)
+                && !broken.contains(&d.job.id)
             {
                 self.diags.push(
                     Diagnostic::new(
                         code::MISSING_STATEMENT,
-                        j.span,
-                        format!("job `{}` has no steps", j.name),
+                        d.name_span,
+                        format!("job `{}` has no steps", d.job.name),
                     )
                     .label("nothing to run")
                     .help("add a step: step \"Test\" run \"pytest\""),
                 );
             }
         }
+        let jobs: Vec<Job> = drafts.into_iter().map(|d| d.job).collect();
         program.publishes.extend(publishes);
         program.pipelines.push(Pipeline {
             id: pid,
@@ -290,14 +301,14 @@ impl Checker<'_> {
         let g = s.generic()?;
         let (Some(name), 1) = (g.args.first().and_then(Expr::as_ident), g.args.len()) else {
             self.diags.push(crate::stmt::malformed(
-                s.span,
+                s.signature_span(),
                 "job NAME = TEMPLATE(…) [{ … }]` or `job NAME { … }",
             ));
             return None;
         };
         if g.assign.is_none() && g.block.is_none() {
             self.diags.push(crate::stmt::malformed(
-                s.span,
+                s.signature_span(),
                 "job NAME = TEMPLATE(…) [{ … }]` or `job NAME { … }",
             ));
             return None;
@@ -309,6 +320,7 @@ impl Checker<'_> {
             Role::Other,
             JobKind::Run(RunJob::default()),
         );
+        draft.name_span = g.args[0].span;
         let mut axes: Vec<String> = Vec::new();
         if let Some(call_expr) = &g.assign {
             let call = self.call(world, decls, file, call_expr, Returns::Job, scope)?;
@@ -365,14 +377,14 @@ impl Checker<'_> {
         let g = s.generic()?;
         let (Some(name), 1) = (g.args.first().and_then(Expr::as_ident), g.args.len()) else {
             self.diags.push(crate::stmt::malformed(
-                s.span,
+                s.signature_span(),
                 "image NAME = TEMPLATE(…) [{ … }]` or `image NAME { … }",
             ));
             return None;
         };
         if g.assign.is_none() && g.block.is_none() {
             self.diags.push(crate::stmt::malformed(
-                s.span,
+                s.signature_span(),
                 "image NAME = docker.build(…)` or `image NAME { dockerfile \"…\" }",
             ));
             return None;
@@ -396,6 +408,7 @@ impl Checker<'_> {
             JobKind::BuildImage(iid),
         );
         draft.job.title = format!("Build image {name}");
+        draft.name_span = g.args[0].span;
         if let Some(call_expr) = &g.assign {
             let call = self.call(world, decls, file, call_expr, Returns::Image, scope)?;
             self.expand(&call, &mut draft, BodyKind::Image, scope);
@@ -429,7 +442,7 @@ impl Checker<'_> {
         let image_expr = g.args.first()?;
         let Some(image_name) = image_expr.as_ident() else {
             self.diags.push(crate::stmt::malformed(
-                s.span,
+                s.signature_span(),
                 "publish IMAGE to REGISTRY { … }",
             ));
             return None;
@@ -447,6 +460,7 @@ impl Checker<'_> {
             return None;
         };
         let (registry, name) = self.publish_target(s, scope)?;
+        let name_span = name.as_ref().map_or(image_expr.span, |(_, span)| *span);
         let job_name = name.map_or_else(|| format!("publish_{image_name}"), |(n, _)| n);
         let mut draft = JobDraft::new(
             jid,
@@ -455,13 +469,17 @@ impl Checker<'_> {
             Role::Publish,
             JobKind::PublishImage(id),
         );
+        draft.name_span = name_span;
         draft.job.title = format!("Publish {image_name} to {}", registry.image_name());
         self.job_body(block_stmts(&g.block), &mut draft, scope, BodyKind::Publish);
         let mut tags = None;
         let mut layer_cache = true;
         for st in std::mem::take(&mut draft.publish_stmts) {
             match st.generic().map(|g| g.head.name.as_str()) {
-                Some("tags") => tags = self.tags(&st, scope),
+                Some("tags") => {
+                    self.tag_spans.insert(id, st.signature_span());
+                    tags = self.tags(&st, scope);
+                }
                 Some("cache") => layer_cache = self.layer_cache(&st).unwrap_or(true),
                 _ => {}
             }

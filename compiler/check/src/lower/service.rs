@@ -308,7 +308,7 @@ impl Checker<'_> {
             };
             let Some(v) = og.args.first() else {
                 self.diags
-                    .push(crate::stmt::malformed(o.span, "delay DURATION"));
+                    .push(crate::stmt::malformed(o.signature_span(), "delay DURATION"));
                 continue;
             };
             match og.head.name.as_str() {
@@ -474,11 +474,19 @@ impl Checker<'_> {
                 _ => ing.tls_secret = Some(v),
             }
         }
+        if ing.host.is_empty() && seen.iter().any(|(h, _)| h == "host") {
+            // Written, but wrong: reported where it is written.
+            return None;
+        }
         if ing.host.is_empty() {
             self.diags.push(
-                Diagnostic::new(code::MISSING_STATEMENT, st.span, "ingress has no host")
-                    .label("needs `host \"…\"`")
-                    .help("ingress { host \"api.example.com\" }"),
+                Diagnostic::new(
+                    code::MISSING_STATEMENT,
+                    st.signature_span(),
+                    "ingress has no host",
+                )
+                .label("needs `host \"…\"`")
+                .help("ingress { host \"api.example.com\" }"),
             );
             return None;
         }
