@@ -238,16 +238,17 @@ impl Checker<'_> {
                     .iter()
                     .find(|j| j.name == pipeline.jobs[id.index()].name)
                 {
+                    let at = self.first_line(clash.span);
                     self.diags.push(
                         Diagnostic::new(
                             code::DUPLICATE_JOB,
-                            clash.span,
+                            at,
                             format!(
                                 "job `{}` has the name of the deployment to `{}`",
                                 clash.name, env.name
                             ),
                         )
-                        .label("this job")
+                        .label(format!("this is the job `{}`", clash.name))
                         .secondary(services[0].deploy_span, "the deployment comes from here")
                         .help("rename the job"),
                     );
@@ -362,6 +363,15 @@ impl Checker<'_> {
             }
             self.diags.push(d);
         }
+    }
+
+    /// A statement's span cut before its block or its second line: the IR
+    /// keeps whole statements, and a diagnostic should not underline a block.
+    fn first_line(&self, span: pipec_diagnostics::Span) -> pipec_diagnostics::Span {
+        let text = self.sources.slice(span);
+        let cut = text.find(['{', '\n']).unwrap_or(text.len());
+        let len = text[..cut].trim_end().len();
+        pipec_diagnostics::Span::new(span.source, span.start as usize, span.start as usize + len)
     }
 
     pub(crate) fn warn_unused(&mut self, decls: &Decls) {

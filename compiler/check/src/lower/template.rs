@@ -440,9 +440,16 @@ impl Checker<'_> {
             if at.source != body.source || at.start < body.start || at.end > body.end {
                 continue;
             }
-            let text = self.sources.slice(at);
-            let (target, note) = match call.args.iter().find(|(p, _)| p == text) {
-                Some((param, span)) => (*span, format!("`{name}` uses `{param}` here")),
+            let text = self.sources.slice(at).to_string();
+            let (target, note) = match call.args.iter().find(|(p, _)| *p == text) {
+                Some((param, span)) => {
+                    // A message that quotes the parameter quotes the argument.
+                    let given = self.sources.slice(*span);
+                    d.message = d
+                        .message
+                        .replace(&format!("`{text}`"), &format!("`{given}`"));
+                    (*span, format!("`{name}` uses `{param}` here"))
+                }
                 None if self.sources.get(at.source).is_virtual => {
                     (call.site, format!("in the body of `{name}`"))
                 }
