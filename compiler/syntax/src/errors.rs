@@ -151,6 +151,21 @@ fn in_brackets(
             .secondary(at(open, open + 1), "in the record opened here")
             .help("separate fields with commas or put each on its own line: { A: \"1\", B: \"2\" }"),
         ),
+        '{' if inside.trim().is_empty()
+            && starts_value
+            && chunk[..open].trim_end().ends_with(['=', ':']) =>
+        {
+            Some(
+                Diagnostic::new(
+                    code::SYNTAX,
+                    span,
+                    format!("expected `key: value` in a record, found {found}"),
+                )
+                .label("not a record field")
+                .secondary(at(open, open + 1), "this `{` starts a record")
+                .help("after `=` or `:`, `{` starts a record { KEY: value }; remove the `{` if no record was meant"),
+            )
+        }
         '{' if has_field(inside) && !token.starts_with('}') => Some(
             Diagnostic::new(
                 code::SYNTAX,
@@ -174,7 +189,7 @@ fn is_template_params(text: &str) -> bool {
 }
 
 /// Whether the text after a `{` starts with a record field `key:`.
-fn has_field(inside: &str) -> bool {
+pub(crate) fn has_field(inside: &str) -> bool {
     let first = inside.trim_start();
     let key_len = first
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -195,6 +210,10 @@ fn unexpected(e: &Error<Rule>, span: Span, token: &str) -> Diagnostic {
         "&&" | "||" | "!" => (
             "not an operator of the language",
             "conditions are written with words: `and`, `or`, `not`",
+        ),
+        "if" => (
+            "`if` follows a value",
+            "a conditional value is written inside a list, after the value: tags [sha, latest if release]",
         ),
         ":" => (
             "`:` belongs in records",
@@ -378,7 +397,7 @@ fn comment_start(line: &str) -> Option<usize> {
 
 /// The brackets still open at the end of `text`, with their offsets, ignoring
 /// strings and comments.
-fn open_brackets(text: &str) -> Vec<(usize, char)> {
+pub(crate) fn open_brackets(text: &str) -> Vec<(usize, char)> {
     let mut stack = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {

@@ -14,6 +14,7 @@
 pub mod ast;
 mod errors;
 mod parse;
+mod recover;
 pub mod scan;
 
 pub use parse::{MAX_EXPR_DEPTH, MAX_FILE_SIZE, dedent, parse};

@@ -10,6 +10,7 @@ use pipec_diagnostics::{Diagnostic, SourceId, Span, code};
 
 use crate::ast::*;
 use crate::errors::syntax_error;
+use crate::recover;
 use crate::scan::{self, forbidden_char};
 
 #[derive(pest_derive::Parser)]
@@ -79,15 +80,10 @@ pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
             points.dedup();
             let mut start = 0;
             for &end in points.iter().skip_while(|p| **p == 0) {
-                let chunk = &text[bom + start..bom + end];
-                match Grammar::parse(Rule::file, chunk) {
-                    Ok(pairs) => file.stmts.extend(b.file(pairs, bom + start)),
-                    Err(e) => {
-                        b.diags.push(syntax_error(source, &e, chunk, bom + start));
-                        let at = bom + start;
-                        file.unparsed.push(Span::new(source, at, at + chunk.len()));
-                    }
-                }
+                let at = bom + start;
+                let (stmts, unparsed) = b.chunk(&text[at..bom + end], at);
+                file.stmts.extend(stmts);
+                file.unparsed.extend(unparsed);
                 start = end;
             }
         }
@@ -111,6 +107,44 @@ struct Builder {
 }
 
 impl Builder {
+    /// One top-level statement (or several) that did not parse as part of the
+    /// file: reports its syntax errors, blanking the statement around each
+    /// one to find the next, and returns what parses and what was blanked.
+    fn chunk(&mut self, chunk: &str, offset: usize) -> (Vec<Stmt>, Vec<Span>) {
+        let mut text = chunk.to_string();
+        let mut blanked = Vec::new();
+        for _ in 0..=recover::MAX_REPAIRS {
+            let e = match Grammar::parse(Rule::file, &text) {
+                Ok(pairs) => return (self.file(pairs, offset), blanked),
+                Err(e) => e,
+            };
+            let d = syntax_error(self.source, &e, &text, offset);
+            let stop = match e.location {
+                pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
+            };
+            if text[stop..].trim().is_empty() {
+                // A bracket never closed: nothing to isolate.
+                self.diags.push(d);
+                break;
+            }
+            // Recover around what the diagnostic points at: for `=` without
+            // a value that is the `=`, not the next line pest stopped on.
+            let pos = (d.primary_span().start as usize).saturating_sub(offset);
+            self.diags.push(d);
+            let Some(region) = recover::region(&text, pos.min(text.len())) else {
+                break;
+            };
+            blanked.push(Span::new(
+                self.source,
+                offset + region.start,
+                offset + region.end,
+            ));
+            recover::blank(&mut text, region);
+        }
+        let whole = Span::new(self.source, offset, offset + chunk.len());
+        (Vec::new(), vec![whole])
+    }
+
     fn span(&self, p: &Pair<Rule>, offset: usize) -> Span {
         let s = p.as_span();
         Span::new(self.source, offset + s.start(), offset + s.end())

@@ -141,9 +141,15 @@ fn remembers_the_text_that_did_not_parse() {
     let text = "pipeline a {\n  job x { run 'y' }\n}\nservice s { port 80 }\n";
     let (f, d) = parse(SourceId(0), text);
     assert_eq!(d.len(), 1);
+    // Only the statement around the error is lost; the pipeline and its job
+    // are still there.
     assert_eq!(f.unparsed.len(), 1);
-    let bad = f.unparsed[0];
-    assert_eq!(&text[bad.range()], "pipeline a {\n  job x { run 'y' }\n}\n");
+    assert_eq!(&text[f.unparsed[0].range()], " run 'y' ");
+    assert_eq!(f.stmts.len(), 2);
+    // A bracket never closed loses the whole top-level statement.
+    let text = "pipeline a {\n  job x {\n}\nservice s { port 80 }\n";
+    let (f, _) = parse(SourceId(0), text);
+    assert_eq!(&text[f.unparsed[0].range()], "pipeline a {\n  job x {\n}\n");
     assert!(ok("pipeline a {}\n").unparsed.is_empty());
     // A file the scanner refuses is unparsed as a whole.
     let (f, _) = parse(SourceId(0), "x \"open\n");
