@@ -129,6 +129,7 @@ impl Checker<'_> {
                         Some(p) => {
                             if !p.tags.iter().any(|t| t.kind.is_immutable())
                                 && !reported_services.contains(&s.id)
+                                && !self.in_damaged(program.image(s.image).span)
                             {
                                 reported_services.push(s.id);
                                 let at = self.tag_spans.get(&p.id).copied().unwrap_or(p.span);
@@ -146,7 +147,10 @@ impl Checker<'_> {
                             pairs.push((s.id, p.id));
                         }
                         None => {
-                            if !reported_services.contains(&s.id) {
+                            // The publish rule may be in a statement that did not parse.
+                            if !reported_services.contains(&s.id)
+                                && !self.in_damaged(program.image(s.image).span)
+                            {
                                 reported_services.push(s.id);
                                 let image = program.image(s.image);
                                 self.diags.push(
@@ -176,7 +180,11 @@ impl Checker<'_> {
                         .help("deploy every service of an environment the same way: via argocd or via kubectl"),
                     );
                 }
-                if method == DeployMethod::ArgoCd && program.gitops.is_none() && !reported_gitops {
+                if method == DeployMethod::ArgoCd
+                    && program.gitops.is_none()
+                    && !reported_gitops
+                    && !self.named_in_unparsed("gitops")
+                {
                     reported_gitops = true;
                     self.diags.push(
                         Diagnostic::new(
@@ -192,6 +200,7 @@ impl Checker<'_> {
                     // A promotion chain that loops was reported as E0302.
                     if !reported_envs.contains(&env_id)
                         && !promotes_in_a_loop(&program.environments, env_id)
+                        && !self.in_damaged(env.span)
                     {
                         reported_envs.push(env_id);
                         self.diags.push(

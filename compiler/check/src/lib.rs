@@ -57,7 +57,12 @@ pub fn check(path: &Path, fs: &dyn FileSystem) -> std::io::Result<Checked> {
     let decls = ck.declare();
     let program = ck.lower(&decls);
     let program = program.map(|p| ck.build_graph(p));
-    ck.warn_unused(&decls);
+    // What is unused is only clear once everything else is right: with errors,
+    // a call that failed would make its template or import look unused.
+    if ck.error_count() == 0 {
+        ck.warn_unused(&decls);
+    }
+    ck.drop_cascades_on_broken_lines();
     let diagnostics = Diagnostics::from(std::mem::take(&mut ck.diags)).sorted();
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     Ok(Checked {
@@ -86,6 +91,8 @@ pub(crate) struct Checker<'a> {
         std::collections::BTreeMap<pipec_graph::PublishId, pipec_diagnostics::Span>,
     /// Text of the program and its modules that did not parse.
     pub(crate) unparsed: Vec<pipec_diagnostics::Span>,
+    /// Top-level statements with text that did not parse inside.
+    pub(crate) damaged: Vec<pipec_diagnostics::Span>,
 }
 
 impl<'a> Checker<'a> {
@@ -102,6 +109,7 @@ impl<'a> Checker<'a> {
             pending: Default::default(),
             tag_spans: Default::default(),
             unparsed: Vec::new(),
+            damaged: Vec::new(),
         }
     }
 }
@@ -122,6 +130,43 @@ impl Checker<'_> {
                 !text[..i].ends_with(is_word) && !text[i + name.len()..].starts_with(is_word)
             })
         })
+    }
+
+    /// A line with a syntax error keeps that error alone: the first one. The
+    /// statements the parser split the broken line into (commas separate
+    /// statements) would otherwise each be reported too.
+    fn drop_cascades_on_broken_lines(&mut self) {
+        let line_of = |sources: &SourceMap, d: &Diagnostic| {
+            let span = d.primary_span();
+            (span.source, sources.get(span.source).line_col(span.start).0)
+        };
+        let mut broken = std::collections::BTreeMap::new();
+        for (i, d) in self.diags.iter().enumerate() {
+            if d.code == pipec_diagnostics::code::SYNTAX {
+                let at = (line_of(&self.sources, d), d.primary_span().start);
+                let first = broken.entry(at.0).or_insert((at.1, i));
+                if at.1 < first.0 {
+                    *first = (at.1, i);
+                }
+            }
+        }
+        let mut i = 0;
+        self.diags.retain(|d| {
+            let keep = match broken.get(&line_of(&self.sources, d)) {
+                Some((_, first)) => *first == i,
+                None => true,
+            };
+            i += 1;
+            keep
+        });
+    }
+
+    /// Whether `span` is in a top-level statement part of which did not
+    /// parse: what seems missing there may be in the part that was lost.
+    pub(crate) fn in_damaged(&self, span: pipec_diagnostics::Span) -> bool {
+        self.damaged
+            .iter()
+            .any(|d| d.source == span.source && d.start <= span.start && span.end <= d.end)
     }
 }
 

@@ -163,10 +163,17 @@ impl Checker<'_> {
         }
         let files = self.files.iter().map(|f| &f.file);
         let modules = self.modules.iter().map(|m| &m.file);
-        self.unparsed = files
-            .chain(modules)
-            .flat_map(|f| f.unparsed.iter().copied())
-            .collect();
+        for f in files.chain(modules) {
+            self.unparsed.extend(f.unparsed.iter().copied());
+            let touches = |s: &Span| {
+                f.unparsed
+                    .iter()
+                    .any(|u| u.start < s.end && s.start < u.end)
+            };
+            self.damaged
+                .extend(f.stmts.iter().map(|s| s.span).filter(|s| touches(s)));
+            self.damaged.extend(f.unparsed.iter().copied());
+        }
         Ok(())
     }
 

@@ -201,6 +201,10 @@ impl Checker<'_> {
         if known.contains(&field) {
             return true;
         }
+        if self.named_in_unparsed(field) {
+            // Declared, perhaps, in a statement that did not parse.
+            return false;
+        }
         let mut d = Diagnostic::new(
             code::TEMPLATE_STRING,
             span,

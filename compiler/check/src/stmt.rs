@@ -78,6 +78,10 @@ pub struct Vocabulary {
 impl Checker<'_> {
     /// Reports a head that is not part of the vocabulary, with a suggestion.
     pub(crate) fn unknown_statement(&mut self, stmt: &Stmt, vocab: &Vocabulary) {
+        // A statement that means nothing here is like one that did not parse:
+        // what it declares (`environmnt staging { … }`) is not reported again
+        // as unknown where it is used.
+        self.unparsed.push(stmt.span);
         let (name, span) = match &stmt.kind {
             StmtKind::Generic(g) => (g.head.name.as_str(), g.head.span),
             StmtKind::Template(t) => ("template", t.name.span),

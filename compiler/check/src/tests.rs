@@ -180,3 +180,21 @@ fn output_is_deterministic() {
     let b = format!("{:?}", ok(BASE));
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_publish_rule_may_come_before_its_image() {
+    let p = ok(r#"
+use std.docker
+pipeline p {
+  on push
+  publish app to ghcr("acme/app") { tags [sha] }
+  image app = docker.build()
+}
+"#);
+    let names: Vec<&str> = p.pipelines[0]
+        .jobs
+        .iter()
+        .map(|j| j.name.as_str())
+        .collect();
+    assert_eq!(names, ["build_app", "publish_app"]);
+}

@@ -217,7 +217,7 @@ impl Checker<'_> {
         match namespace {
             Some(n) => env.namespace = n,
             // Written, but wrong: reported where it is written.
-            None if seen.iter().any(|(h, _)| h == "namespace") => {}
+            None if seen.iter().any(|(h, _)| h == "namespace") || self.in_damaged(d.span) => {}
             None => self.diags.push(
                 Diagnostic::new(
                     code::MISSING_STATEMENT,

@@ -607,7 +607,8 @@ impl Checker<'_> {
                 };
                 let mut combo = Vec::new();
                 for (k, v, span) in fields {
-                    if head == "exclude" && !scope.axes.contains(&k) {
+                    if head == "exclude" && !scope.axes.contains(&k) && !self.named_in_unparsed(&k)
+                    {
                         self.diags.push(
                             Diagnostic::new(
                                 code::UNKNOWN_MATRIX_AXIS,

@@ -293,6 +293,7 @@ impl Checker<'_> {
         let no_target = a.cpu.is_none() && a.memory.is_none();
         if (!replicas && written("replicas"))
             || (no_target && (written("cpu") || written("memory")))
+            || self.in_damaged(stmt.span)
         {
             return None;
         }

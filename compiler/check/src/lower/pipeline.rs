@@ -70,7 +70,7 @@ impl Checker<'_> {
             StmtKind::Template(_) => false,
         });
         // Triggers that are written but wrong were reported themselves.
-        if !written {
+        if !written && !self.in_damaged(d.span) {
             self.diags.push(
                 Diagnostic::new(code::NO_TRIGGERS, d.span, format!("pipeline `{}` never starts", d.name))
                     .label("no `on …` trigger")
@@ -115,6 +115,7 @@ impl Checker<'_> {
         let mut image_of_job: Vec<(String, ImageId, JobId)> = Vec::new();
         let mut publishes: Vec<Publish> = Vec::new();
         let mut broken: Vec<JobId> = Vec::new();
+        let mut deferred: Vec<&Stmt> = Vec::new();
         for s in body {
             let StmtKind::Generic(g) = &s.kind else {
                 continue;
@@ -150,6 +151,17 @@ impl Checker<'_> {
                     }
                 }
                 "publish" => {
+                    // An image declared further down is published once it is
+                    // lowered: references may point forward.
+                    let image = g.args.first().and_then(Expr::as_ident);
+                    let later = image.is_some_and(|i| {
+                        !image_of_job.iter().any(|(n, _, _)| n == i)
+                            && pipeline_images.iter().any(|n| n == i)
+                    });
+                    if later {
+                        deferred.push(s);
+                        continue;
+                    }
                     let id = PublishId((program.publishes.len() + publishes.len()) as u32);
                     let jid = JobId(drafts.len() as u32);
                     if let Some((draft, p)) = self.publish_decl(s, id, jid, &image_of_job, &scope) {
@@ -158,6 +170,14 @@ impl Checker<'_> {
                     }
                 }
                 _ => self.unknown_statement(s, &V),
+            }
+        }
+        for s in deferred {
+            let id = PublishId((program.publishes.len() + publishes.len()) as u32);
+            let jid = JobId(drafts.len() as u32);
+            if let Some((draft, p)) = self.publish_decl(s, id, jid, &image_of_job, &scope) {
+                publishes.push(p);
+                drafts.push(draft);
             }
         }
         for s in body {
@@ -240,9 +260,13 @@ impl Checker<'_> {
         self.pending.loads.extend(loads);
 
         for d in &drafts {
+            // Steps may be in a statement that did not parse.
+            let damaged =
+                self.in_damaged(d.job.span) || d.job.origin.is_some_and(|o| self.in_damaged(o));
             if let JobKind::Run(r) = &d.job.kind
                 && r.steps.is_empty()
                 && !broken.contains(&d.job.id)
+                && !damaged
             {
                 self.diags.push(
                     Diagnostic::new(
@@ -448,6 +472,10 @@ impl Checker<'_> {
             return None;
         };
         let Some((_, iid, _)) = images.iter().find(|(n, _, _)| n == image_name) else {
+            if scope.images.iter().any(|n| n == image_name) {
+                // Declared, but its own statement had errors.
+                return None;
+            }
             let known: Vec<String> = images.iter().map(|(n, _, _)| n.clone()).collect();
             self.eval(
                 image_expr,

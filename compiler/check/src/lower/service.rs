@@ -193,11 +193,12 @@ impl Checker<'_> {
             .label(format!("needs `{what}`"))
             .help(hint.to_string())
         };
-        if !seen.iter().any(|(h, _)| h == "image") {
+        let damaged = self.in_damaged(d.span);
+        if !seen.iter().any(|(h, _)| h == "image") && !damaged {
             self.diags
                 .push(missing("image", "name the image it runs: image app"));
         }
-        if !seen.iter().any(|(h, _)| h == "port") {
+        if !seen.iter().any(|(h, _)| h == "port") && !damaged {
             self.diags.push(missing(
                 "port",
                 "the port the container listens on: port 8000",
@@ -474,7 +475,9 @@ impl Checker<'_> {
                 _ => ing.tls_secret = Some(v),
             }
         }
-        if ing.host.is_empty() && seen.iter().any(|(h, _)| h == "host") {
+        if ing.host.is_empty()
+            && (seen.iter().any(|(h, _)| h == "host") || self.in_damaged(st.span))
+        {
             // Written, but wrong: reported where it is written.
             return None;
         }

@@ -107,7 +107,9 @@ impl Checker<'_> {
                 }
             }
         }
-        if out.repo.is_empty() && seen.iter().any(|(h, _)| h == "repo") {
+        if out.repo.is_empty()
+            && (seen.iter().any(|(h, _)| h == "repo") || self.in_damaged(stmt.span))
+        {
             // Written, but wrong: reported where it is written.
             return None;
         }

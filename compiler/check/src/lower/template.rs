@@ -66,8 +66,12 @@ impl Checker<'_> {
         match path.as_slice() {
             [alias, name] => {
                 let imports = &world.files[file].imports;
-                if imports.failed.contains(*alias) {
-                    // The `use` itself was reported.
+                // The `use` itself was reported: a failed one, one that did
+                // not parse, or one close to this name (`use std.securty`).
+                if imports.failed.contains(*alias)
+                    || self.named_in_unparsed(alias)
+                    || did_you_mean(alias, imports.failed.iter().map(String::as_str)).is_some()
+                {
                     return None;
                 }
                 let Some((m, _)) = imports.aliases.get(*alias) else {
@@ -266,6 +270,8 @@ impl Checker<'_> {
         let mut given: Vec<Option<&Arg>> = vec![None; params.len()];
         let mut positional = 0usize;
         let mut ok = true;
+        // Names of arguments no parameter takes, reported as E0108.
+        let mut unknown: Vec<&str> = Vec::new();
         for a in args {
             let index = match &a.name {
                 Some(n) => match params.iter().position(|(p, _)| p.name.name == n.name) {
@@ -279,6 +285,7 @@ impl Checker<'_> {
                         continue;
                     }
                     None => {
+                        unknown.push(&n.name);
                         let mut d = Diagnostic::new(
                             code::UNKNOWN_ARGUMENT,
                             n.span,
@@ -358,6 +365,12 @@ impl Checker<'_> {
                 (Some(a), _) => self.eval(&a.value, ty, scope),
                 (None, Some(d)) => self.eval(d, ty, &Scope::default()),
                 (None, None) if matches!(ty, Ty::Optional(_)) => continue,
+                // A misspelt argument was reported as unknown, with this
+                // parameter as its suggestion.
+                (None, None) if did_you_mean(&p.name.name, unknown.iter().copied()).is_some() => {
+                    ok = false;
+                    continue;
+                }
                 (None, None) => {
                     self.diags.push(
                         Diagnostic::new(
