@@ -59,9 +59,22 @@ pub(crate) fn syntax_error(
         .filter(|c| matches!(c, ')' | ']' | '}'))
     {
         return match stack.last() {
-            None => Diagnostic::new(code::SYNTAX, span, format!("`{closer}` closes nothing"))
+            None => match missing_open_brace(&chunk[..pos]) {
+                Some(head) => Diagnostic::new(
+                    code::SYNTAX,
+                    span,
+                    format!("`{closer}` closes nothing"),
+                )
                 .label("no bracket is open here")
-                .help("remove it, or add the `{`, `[` or `(` it was meant to close"),
+                .secondary(
+                    at(head.start, head.end),
+                    "is a `{` missing at the end of this line?",
+                )
+                .help("the lines under it are indented as its block, but nothing opens the block"),
+                None => Diagnostic::new(code::SYNTAX, span, format!("`{closer}` closes nothing"))
+                    .label("no bracket is open here")
+                    .help("remove it, or add the `{`, `[` or `(` it was meant to close"),
+            },
             Some((open, c)) if partner(*c) != closer => Diagnostic::new(
                 code::SYNTAX,
                 span,
@@ -178,6 +191,47 @@ fn in_brackets(
         ),
         _ => None,
     }
+}
+
+/// The last statement line of `text` that is followed by lines indented
+/// deeper but does not open anything: a block head whose `{` was forgotten.
+/// Returns the span of its text (without indentation and comment).
+fn missing_open_brace(text: &str) -> Option<std::ops::Range<usize>> {
+    let mut lines: Vec<(usize, &str)> = Vec::new();
+    let mut in_text_block = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if !in_text_block {
+            lines.push((offset, line.trim_end_matches(['\n', '\r'])));
+        }
+        if line.matches("\"\"\"").count() % 2 == 1 {
+            in_text_block = !in_text_block;
+        }
+        offset += line.len();
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let code = |l: &str| {
+        let end = comment_start(l).unwrap_or(l.len());
+        l[..end].trim_end().to_string()
+    };
+    let mut deeper_below: Option<usize> = None;
+    for (start, line) in lines.into_iter().rev() {
+        let text = code(line);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let opens = text.ends_with(['{', '[', '(', ',', '=', ':']) || text.ends_with("\"\"\"");
+        if deeper_below.is_some_and(|below| below > indent(&text))
+            && !opens
+            && text
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_alphabetic())
+        {
+            return Some(start + indent(&text)..start + text.len());
+        }
+        deeper_below = Some(indent(&text));
+    }
+    None
 }
 
 /// Whether `text` ends with `template NAME` (the `(` after it opens parameters).

@@ -63,9 +63,10 @@ pub(crate) fn region(text: &str, pos: usize) -> Option<Range<usize>> {
         )
     };
     if closer.is_some() && !stack.last().is_some_and(|(_, c)| matches(*c)) {
+        let alone = pos..pos + 1;
         let with = start..end.max(pos + 1);
         let without = start..pos;
-        region = [with.clone(), without]
+        region = [alone, with.clone(), without]
             .into_iter()
             .find(|r| balanced_without(text, r.clone()))
             .unwrap_or(with);
@@ -213,13 +214,16 @@ mod tests {
     #[test]
     fn a_closer_that_does_not_match_goes_with_its_statement() {
         let text = "p { x ] }\n";
-        assert_eq!(recovered(text, "]"), without(text, " x ]"));
+        assert_eq!(recovered(text, "]"), without(text, "]"));
         // The block's own `}` stays.
         let text = "p { x = }\n";
         assert_eq!(recovered(text, "}"), without(text, " x = "));
         // A stray opener: the `}` that does not match it closes the block.
         let text = "p {\n  x 1 (\n}\n";
         assert_eq!(recovered(text, "}"), without(text, "  x 1 (\n"));
+        // A closer typed by mistake inside a group goes alone.
+        let text = "p {\n  x = f(\n    a}: 1,\n  )\n}\n";
+        assert_eq!(recovered(text, "}:"), without(text, "}"));
         // A typo for `]`: the `}` goes with its statement.
         let text = "p {\n  j {\n    x [a, b}\n  }\n}\n";
         assert_eq!(recovered(text, "}\n  }"), without(text, "    x [a, b}"));
