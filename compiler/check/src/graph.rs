@@ -198,9 +198,14 @@ impl Checker<'_> {
                 }
                 let Some(when) = deploy_condition(&program.environments, env_id) else {
                     // A promotion chain that loops was reported as E0302.
+                    // Nor when the chain passes an environment with errors of
+                    // its own: its trigger may be in the statement that is wrong.
+                    let chain_has_errors = promotion_chain(&program.environments, env_id)
+                        .iter()
+                        .any(|e| self.statement_has_errors(program.environment(*e).span));
                     if !reported_envs.contains(&env_id)
                         && !promotes_in_a_loop(&program.environments, env_id)
-                        && !self.in_damaged(env.span)
+                        && !chain_has_errors
                     {
                         reported_envs.push(env_id);
                         self.diags.push(
@@ -417,6 +422,18 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// `id` and the environments it promotes from, nearest first, each once.
+fn promotion_chain(envs: &[pipec_graph::Environment], id: EnvId) -> Vec<EnvId> {
+    let mut chain = vec![id];
+    while let Some(p) = &envs[chain[chain.len() - 1].index()].promotion {
+        if chain.contains(&p.from) {
+            break;
+        }
+        chain.push(p.from);
+    }
+    chain
 }
 
 /// Whether following `promote from` from `id` never reaches an environment

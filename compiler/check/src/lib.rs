@@ -93,6 +93,8 @@ pub(crate) struct Checker<'a> {
     pub(crate) unparsed: Vec<pipec_diagnostics::Span>,
     /// Top-level statements with text that did not parse inside.
     pub(crate) damaged: Vec<pipec_diagnostics::Span>,
+    /// Every top-level statement of the program's files.
+    pub(crate) top_level: Vec<pipec_diagnostics::Span>,
 }
 
 impl<'a> Checker<'a> {
@@ -110,6 +112,7 @@ impl<'a> Checker<'a> {
             tag_spans: Default::default(),
             unparsed: Vec::new(),
             damaged: Vec::new(),
+            top_level: Vec::new(),
         }
     }
 }
@@ -159,6 +162,24 @@ impl Checker<'_> {
             i += 1;
             keep
         });
+    }
+
+    /// Whether the top-level statement around `span` has an error reported
+    /// inside it, or text that did not parse or was not understood.
+    pub(crate) fn statement_has_errors(&self, span: pipec_diagnostics::Span) -> bool {
+        let within = |outer: &pipec_diagnostics::Span, inner: pipec_diagnostics::Span| {
+            outer.source == inner.source && outer.start <= inner.start && inner.end <= outer.end
+        };
+        let Some(stmt) = self.top_level.iter().find(|s| within(s, span)) else {
+            return false;
+        };
+        self.diags
+            .iter()
+            .any(|d| d.is_error() && within(stmt, d.primary_span()))
+            || self
+                .unparsed
+                .iter()
+                .any(|u| u.source == stmt.source && u.start < stmt.end && stmt.start < u.end)
     }
 
     /// Whether `span` is in a top-level statement part of which did not

@@ -163,6 +163,11 @@ impl Checker<'_> {
         }
         let files = self.files.iter().map(|f| &f.file);
         let modules = self.modules.iter().map(|m| &m.file);
+        self.top_level = self
+            .files
+            .iter()
+            .flat_map(|f| f.file.stmts.iter().map(|s| s.span))
+            .collect();
         for f in files.chain(modules) {
             self.unparsed.extend(f.unparsed.iter().copied());
             let touches = |s: &Span| {

@@ -32,7 +32,7 @@ const COMMON: &[&str] = &[
     "allow_failure",
 ];
 
-const JOB_HEADS: &[&str] = &[
+pub(crate) const JOB_HEADS: &[&str] = &[
     "after",
     "when",
     "timeout",
@@ -57,7 +57,7 @@ const JOB_HEADS: &[&str] = &[
     "load",
     "history",
 ];
-const IMAGE_HEADS: &[&str] = &[
+pub(crate) const IMAGE_HEADS: &[&str] = &[
     "after",
     "when",
     "timeout",
@@ -71,7 +71,7 @@ const IMAGE_HEADS: &[&str] = &[
     "build_args",
     "platforms",
 ];
-const PUBLISH_HEADS: &[&str] = &[
+pub(crate) const PUBLISH_HEADS: &[&str] = &[
     "after",
     "when",
     "timeout",

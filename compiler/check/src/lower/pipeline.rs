@@ -116,10 +116,44 @@ impl Checker<'_> {
         let mut publishes: Vec<Publish> = Vec::new();
         let mut broken: Vec<JobId> = Vec::new();
         let mut deferred: Vec<&Stmt> = Vec::new();
+        let mut headless: Option<(&'static str, Span)> = None;
+        let mut headless_reported = false;
         for s in body {
             let StmtKind::Generic(g) = &s.kind else {
                 continue;
             };
+            // `publish app to …` or `job x` without its `{`: the statements of
+            // the block follow as if they were the pipeline's.
+            let opened = std::mem::take(&mut headless);
+            if !V.heads.contains(&g.head.name.as_str())
+                && let Some((kind, head)) = opened
+                && block_heads(kind).contains(&g.head.name.as_str())
+            {
+                if !headless_reported {
+                    headless_reported = true;
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::UNKNOWN_STATEMENT,
+                            g.head.span,
+                            format!("`{}` is not allowed in a pipeline", g.head.name),
+                        )
+                        .label(format!("belongs in the block of the `{kind}` above"))
+                        .secondary(head, "is a `{` missing at the end of this line?")
+                        .help(format!("end the `{kind}` line with `{{`, and close the block with `}}` after its statements")),
+                    );
+                }
+                self.unparsed.push(s.span);
+                headless = opened;
+                continue;
+            }
+            if g.block.is_none() && matches!(g.head.name.as_str(), "job" | "image" | "publish") {
+                let kind: &'static str = match g.head.name.as_str() {
+                    "job" => "job",
+                    "image" => "image",
+                    _ => "publish",
+                };
+                headless = Some((kind, s.signature_span()));
+            }
             match g.head.name.as_str() {
                 "on" => {}
                 "env" => {
@@ -679,5 +713,14 @@ impl Checker<'_> {
             kind: TriggerKind::Dispatch { inputs },
             span: s.span,
         })
+    }
+}
+
+/// The statements of the block of a `job`, `image` or `publish` statement.
+fn block_heads(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "job" => super::job::JOB_HEADS,
+        "image" => super::job::IMAGE_HEADS,
+        _ => super::job::PUBLISH_HEADS,
     }
 }
