@@ -1,0 +1,714 @@
+//! Facts of a GitHub Actions workflow: triggers, jobs with their `needs`,
+//! `if:` conditions, environments and permissions, and what each step does —
+//! actions used, checkouts, scripts, scans, image pushes (including the tags
+//! `docker/metadata-action` computes) and deployments.
+
+use pipec_diagnostics::SourceId;
+use pipec_graph::Role;
+
+use super::expr::{self, github_when};
+use super::script::{self, classify_tag, commands, tag_of};
+use super::when::When;
+use super::{
+    ActionUse, Checkout, Coverage, DeployTarget, Facts, Job, Pattern, Permissions, Pipeline,
+    Plaintext, Push, PushedTag, RunEvent, Scan, Script, Tag, Trigger,
+};
+use crate::config::Config;
+use crate::loc::Loc;
+use crate::rule::Input;
+use crate::yaml::{Document, Node, YamlPath};
+
+struct Cx<'a> {
+    file: SourceId,
+    doc: usize,
+    config: &'a Config,
+}
+
+impl Cx<'_> {
+    fn at(&self, p: &YamlPath) -> Loc {
+        Loc::yaml(self.file, self.doc, p.clone())
+    }
+}
+
+/// Adds the facts of one workflow document.
+pub fn extract(file: SourceId, name: &str, doc: &Document, config: &Config, facts: &mut Facts) {
+    let cx = Cx {
+        file,
+        doc: doc.index,
+        config,
+    };
+    let root = &doc.root;
+    let top = YamlPath::root();
+    let triggers = root
+        .get("on")
+        .map(|on| triggers(&cx, on, &top.key("on")))
+        .unwrap_or_default();
+    let wf_env = env_map(root.get("env"));
+    plaintext_env(&cx, root.get("env"), &top.key("env"), facts);
+    let permissions = root
+        .get("permissions")
+        .map(|p| permissions(&cx, p, &top.key("permissions")));
+    let mut jobs = Vec::new();
+    let mut needs_names = Vec::new();
+    if let Some(js) = root.get("jobs") {
+        for e in js.entries() {
+            let Some(id) = e.key.as_str() else { continue };
+            let path = top.key("jobs").key(id);
+            needs_names.push(
+                e.value
+                    .get("needs")
+                    .map(|n| n.strings())
+                    .unwrap_or_default(),
+            );
+            jobs.push(job(&cx, id, &e.value, &path, &wf_env, facts));
+        }
+    }
+    let names: Vec<String> = jobs.iter().map(|j| j.name.clone()).collect();
+    for (j, needs) in jobs.iter_mut().zip(needs_names) {
+        j.needs = needs
+            .iter()
+            .filter_map(|n| names.iter().position(|x| x == n))
+            .collect();
+    }
+    let title = root.get("name").and_then(Node::text).unwrap_or(name);
+    let loc = match root.entry("name") {
+        Some(_) => cx.at(&top.key("name")),
+        None => cx.at(&top.key("on")).key(),
+    };
+    facts.pipelines.push(Pipeline {
+        input: Input::GitHub,
+        name: title.to_string(),
+        loc,
+        triggers,
+        jobs,
+        permissions,
+        estimate: None,
+    });
+}
+
+fn globs(n: Option<&Node>) -> Vec<Pattern> {
+    n.map(|n| {
+        n.strings()
+            .iter()
+            .map(|s| Pattern::Glob(pipec_graph::Glob(s.to_string())))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn triggers(cx: &Cx, on: &Node, path: &YamlPath) -> Vec<Trigger> {
+    let mut events: Vec<(String, Option<&Node>, YamlPath)> = Vec::new();
+    match &on.kind {
+        crate::yaml::Kind::Scalar(..) => {
+            if let Some(s) = on.text() {
+                events.push((s.to_string(), None, path.clone()));
+            }
+        }
+        crate::yaml::Kind::Seq(items) => {
+            for (i, it) in items.iter().enumerate() {
+                if let Some(s) = it.text() {
+                    events.push((s.to_string(), None, path.index(i)));
+                }
+            }
+        }
+        crate::yaml::Kind::Map(entries) => {
+            for e in entries {
+                if let Some(s) = e.key.as_str() {
+                    events.push((s.to_string(), Some(&e.value), path.key(s)));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (event, cfg, p) in events {
+        let loc = cx.at(&p).key();
+        let get = |k: &str| cfg.and_then(|c| c.get(k));
+        let mut push = |event, branches, ignore, tags| {
+            out.push(Trigger {
+                event,
+                branches,
+                branches_ignore: ignore,
+                tags,
+                loc: loc.clone(),
+            })
+        };
+        match event.as_str() {
+            "push" => {
+                let has_branches = get("branches").is_some() || get("branches-ignore").is_some();
+                let has_tags = get("tags").is_some() || get("tags-ignore").is_some();
+                if has_branches || !has_tags {
+                    push(
+                        RunEvent::Push,
+                        globs(get("branches")),
+                        globs(get("branches-ignore")),
+                        None,
+                    );
+                }
+                if has_tags || !has_branches {
+                    let tags = globs(get("tags"));
+                    push(
+                        RunEvent::Tag,
+                        Vec::new(),
+                        Vec::new(),
+                        (!tags.is_empty()).then_some(tags),
+                    );
+                }
+            }
+            "pull_request" | "pull_request_review" | "pull_request_review_comment" => push(
+                RunEvent::PullRequest,
+                globs(get("branches")),
+                globs(get("branches-ignore")),
+                None,
+            ),
+            "pull_request_target" => push(
+                RunEvent::PullRequestTarget,
+                globs(get("branches")),
+                globs(get("branches-ignore")),
+                None,
+            ),
+            "release" => push(RunEvent::Release, Vec::new(), Vec::new(), None),
+            "workflow_dispatch" => push(RunEvent::Dispatch, Vec::new(), Vec::new(), None),
+            "schedule" => push(RunEvent::Schedule, Vec::new(), Vec::new(), None),
+            "workflow_run"
+            | "issue_comment"
+            | "issues"
+            | "discussion"
+            | "discussion_comment"
+            | "repository_dispatch"
+            | "fork"
+            | "watch" => push(RunEvent::Privileged, Vec::new(), Vec::new(), None),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn env_map(n: Option<&Node>) -> Vec<(String, String)> {
+    n.map(|n| {
+        n.entries()
+            .iter()
+            .filter_map(|e| Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string())))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// `env:` entries whose name says "credential" and whose value is written out.
+fn plaintext_env(cx: &Cx, env: Option<&Node>, path: &YamlPath, facts: &mut Facts) {
+    plaintext_env_in(cx.file, cx.doc, Input::GitHub, env, path, facts);
+}
+
+pub(crate) fn plaintext_env_in(
+    file: SourceId,
+    doc: usize,
+    input: Input,
+    env: Option<&Node>,
+    path: &YamlPath,
+    facts: &mut Facts,
+) {
+    let Some(env) = env else { return };
+    for e in env.entries() {
+        let (Some(k), Some(v)) = (e.key.as_str(), e.value.text()) else {
+            continue;
+        };
+        if pipec_check::is_secret_name(k) && v.len() >= 6 && !v.contains('$') {
+            facts.plaintext.push(Plaintext {
+                input,
+                what: format!("`{k}` is given a literal value"),
+                loc: Loc::yaml(file, doc, path.key(k)),
+            });
+        }
+    }
+}
+
+fn permissions(cx: &Cx, p: &Node, path: &YamlPath) -> Permissions {
+    Permissions {
+        loc: cx.at(path),
+        all: p.text().map(str::to_string),
+        scopes: p
+            .entries()
+            .iter()
+            .filter_map(|e| {
+                Some((
+                    e.key.as_str()?.to_string(),
+                    e.value.as_str()?.to_string(),
+                    cx.at(&path.key(e.key.as_str()?)),
+                ))
+            })
+            .collect(),
+    }
+}
+
+/// Replaces `${{ env.X }}`, `$X` and `${X}` by literal values from `env`.
+pub(crate) fn resolve(text: &str, env: &[(String, String)]) -> String {
+    let mut out = text.to_string();
+    for _ in 0..3 {
+        let before = out.clone();
+        for (k, v) in env {
+            out = out
+                .replace(&format!("${{{{ env.{k} }}}}"), v)
+                .replace(&format!("${{{k}}}"), v);
+            let bare = format!("${k}");
+            let mut from = 0;
+            while let Some(i) = out[from..].find(&bare) {
+                let at = from + i;
+                let end = at + bare.len();
+                if out[end..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+                {
+                    out.replace_range(at..end, v);
+                    from = at + v.len();
+                } else {
+                    from = end;
+                }
+            }
+        }
+        if out == before {
+            break;
+        }
+    }
+    out
+}
+
+fn job(
+    cx: &Cx,
+    id: &str,
+    n: &Node,
+    path: &YamlPath,
+    wf_env: &[(String, String)],
+    facts: &mut Facts,
+) -> Job {
+    let mut job = Job::new(id, cx.at(path).key());
+    if let Some(cond) = n.get("if").and_then(Node::text) {
+        job.when = expr::parse(cond).map_or(When::Unknown, |e| github_when(&e));
+    }
+    if n.get("continue-on-error").and_then(Node::as_bool) == Some(true) {
+        job.allow_failure = Some(cx.at(&path.key("continue-on-error")));
+    }
+    job.permissions = n
+        .get("permissions")
+        .map(|p| permissions(cx, p, &path.key("permissions")));
+    if let Some(uses) = n.get("uses").and_then(Node::text) {
+        job.actions.push(ActionUse {
+            uses: uses.to_string(),
+            loc: cx.at(&path.key("uses")),
+        });
+    }
+    if n.get("secrets").and_then(Node::text) == Some("inherit") {
+        job.secrets_inherit = Some(cx.at(&path.key("secrets")));
+    }
+    let mut env: Vec<(String, String)> = wf_env.to_vec();
+    env.extend(env_map(n.get("env")));
+    plaintext_env(cx, n.get("env"), &path.key("env"), facts);
+    if let Some(e) = n.get("environment") {
+        let name = e.text().or_else(|| e.get("name").and_then(Node::text));
+        if let Some(name) = name {
+            let name = resolve(name, &env);
+            let at = match e.get("name") {
+                Some(_) => cx.at(&path.key("environment").key("name")),
+                None => cx.at(&path.key("environment")),
+            };
+            job.deploy = Some(DeployTarget {
+                tier: if name.contains("${{") {
+                    pipec_graph::Tier::Other
+                } else {
+                    cx.config.tier(&name)
+                },
+                approvals: cx.config.reviewers(&name),
+                name,
+                loc: at,
+                github_environment: true,
+            });
+            job.add_role(Role::Deploy);
+        }
+    }
+    let lower = id.to_ascii_lowercase();
+    let mut metadata: Vec<(String, Vec<PushedTag>)> = Vec::new();
+    for (i, step) in n
+        .get("steps")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let sp = path.key("steps").index(i);
+        let step_when = step
+            .get("if")
+            .and_then(Node::text)
+            .map_or(When::Always, |c| {
+                expr::parse(c).map_or(When::Unknown, |e| github_when(&e))
+            });
+        let tolerant = step.get("continue-on-error").and_then(Node::as_bool) == Some(true);
+        let mut step_env = env.clone();
+        step_env.extend(env_map(step.get("env")));
+        plaintext_env(cx, step.get("env"), &sp.key("env"), facts);
+        if let Some(uses) = step.get("uses").and_then(Node::text) {
+            job.actions.push(ActionUse {
+                uses: uses.to_string(),
+                loc: cx.at(&sp.key("uses")),
+            });
+            let action = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
+            action_facts(
+                cx,
+                &mut job,
+                &action,
+                &sp,
+                i,
+                tolerant,
+                &step_env,
+                &step_when,
+                &mut metadata,
+                step,
+            );
+        }
+        if let Some(run) = step.get("run").and_then(Node::text) {
+            let at = cx.at(&sp.key("run"));
+            job.scripts.push(Script {
+                text: run.to_string(),
+                loc: at.clone(),
+                env: step_env.clone(),
+                javascript: false,
+            });
+            run_facts(
+                &mut job, run, &at, i, tolerant, &step_env, &step_when, &lower,
+            );
+        }
+    }
+    if job.deploy.is_none() && job.deploy_step.is_some() {
+        let tier = cx.config.tier(id);
+        job.deploy = Some(DeployTarget {
+            name: id.to_string(),
+            tier,
+            loc: job.loc.clone(),
+            approvals: None,
+            github_environment: false,
+        });
+    }
+    if lower.contains("integration") || lower.contains("e2e") {
+        job.tests.clear();
+        job.add_role(Role::Integration);
+    }
+    job
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_facts(
+    job: &mut Job,
+    run: &str,
+    at: &Loc,
+    step: usize,
+    tolerant: bool,
+    env: &[(String, String)],
+    when: &When,
+    job_name: &str,
+) {
+    for c in commands(run) {
+        let here = at.text(&c.first_line);
+        if let Some(integration) = script::test_command(&c.text) {
+            if integration || job_name.contains("integration") {
+                job.add_role(Role::Integration);
+            } else {
+                job.add_role(Role::Test);
+                job.tests.push(here.clone());
+            }
+        }
+        if c.text.contains("--cov")
+            || c.text.contains("coverage run")
+            || c.text.contains("coverage report")
+        {
+            job.measures_coverage = true;
+        }
+        if let Some(min) = script::coverage_threshold(&resolve(&c.text, env)) {
+            job.coverage.push(Coverage {
+                min,
+                loc: here.clone(),
+            });
+        }
+        if let Some((role, tool, blocking)) = script::scanner(&c.text) {
+            job.add_role(role);
+            job.scans.push(Scan {
+                role,
+                tool: tool.into(),
+                blocking: blocking && !tolerant && job.allow_failure.is_none(),
+                loc: here.clone(),
+                step,
+            });
+        }
+        let images = script::pushed_images(&c.text);
+        if !images.is_empty() {
+            job.add_role(Role::Publish);
+            let tags = images
+                .iter()
+                .map(|r| PushedTag {
+                    tag: classify_tag(&tag_of(&resolve(r, env))),
+                    when: When::Always,
+                    loc: here.clone(),
+                })
+                .collect();
+            job.pushes.push(Push {
+                image: images.first().map(|r| resolve(r, env)),
+                tags,
+                when: when.clone(),
+                loc: here.clone(),
+                step,
+            });
+        }
+        if script::deploy_command(&c.text).is_some() {
+            job.add_role(Role::Deploy);
+            job.deploy_step.get_or_insert(step);
+        }
+        if script::git_push(&c.text) {
+            job.pushes_commits = true;
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn action_facts(
+    cx: &Cx,
+    job: &mut Job,
+    action: &str,
+    sp: &YamlPath,
+    step: usize,
+    tolerant: bool,
+    env: &[(String, String)],
+    when: &When,
+    metadata: &mut Vec<(String, Vec<PushedTag>)>,
+    node: &Node,
+) {
+    let with = node.get("with");
+    let input = |k: &str| with_input(with, k);
+    let at = cx.at(&sp.key("uses"));
+    let blocking = !tolerant && job.allow_failure.is_none();
+    let scan = |job: &mut Job, role: Role, tool: &str, blocks: bool| {
+        job.add_role(role);
+        job.scans.push(Scan {
+            role,
+            tool: tool.into(),
+            blocking: blocks && blocking,
+            loc: at.clone(),
+            step,
+        });
+    };
+    match action {
+        "actions/checkout" => {
+            let pr_head = input("ref")
+                .into_iter()
+                .chain(input("repository"))
+                .any(|r| {
+                    r.contains("pull_request.head")
+                        || r.contains("github.head_ref")
+                        || r.contains("refs/pull/")
+                })
+                .then(|| cx.at(&sp.key("with").key("ref")));
+            job.checkouts.push(Checkout {
+                loc: at.clone(),
+                persist: !matches!(
+                    node.at(&["with", "persist-credentials"])
+                        .and_then(Node::as_bool),
+                    Some(false)
+                ),
+                pr_head,
+                step,
+            });
+        }
+        "aquasecurity/trivy-action" => {
+            let exit = input("exit-code").is_some_and(|v| v.trim() != "0");
+            match input("scan-type").unwrap_or("image") {
+                "image" => scan(job, Role::ImageScan, "trivy", exit),
+                _ if input("scanners") == Some("secret") => {
+                    scan(job, Role::SecretScan, "trivy", exit)
+                }
+                _ => scan(job, Role::DependencyAudit, "trivy", exit),
+            }
+        }
+        "anchore/scan-action" => scan(
+            job,
+            Role::ImageScan,
+            "grype",
+            input("fail-build") != Some("false"),
+        ),
+        "docker/scout-action" => scan(
+            job,
+            Role::ImageScan,
+            "docker scout",
+            input("exit-code") == Some("true"),
+        ),
+        "snyk/actions/docker" => scan(job, Role::ImageScan, "snyk", true),
+        "pypa/gh-action-pip-audit" => scan(job, Role::DependencyAudit, "pip-audit", true),
+        "actions/dependency-review-action" => {
+            scan(job, Role::DependencyAudit, "dependency-review", true)
+        }
+        "github/codeql-action/analyze" => scan(job, Role::Sast, "codeql", false),
+        "returntocorp/semgrep-action" | "semgrep/semgrep-action" => {
+            scan(job, Role::Sast, "semgrep", true)
+        }
+        "pycqa/bandit-action" | "mdegis/bandit-action" | "jpetrucciani/bandit-check" => {
+            scan(job, Role::Sast, "bandit", true)
+        }
+        "gitleaks/gitleaks-action" | "zricethezav/gitleaks-action" => {
+            scan(job, Role::SecretScan, "gitleaks", true)
+        }
+        "trufflesecurity/trufflehog" => scan(job, Role::SecretScan, "trufflehog", true),
+        a if a.starts_with("snyk/actions/") => scan(job, Role::DependencyAudit, "snyk", true),
+        "actions/cache" | "actions/cache/restore" | "swatinem/rust-cache" => {
+            job.caches.push(at.clone())
+        }
+        "actions/setup-python" | "actions/setup-node" | "actions/setup-java"
+            if input("cache").is_some_and(|c| !c.is_empty() && c != "false") =>
+        {
+            job.caches.push(at.clone())
+        }
+        "actions/setup-go" if input("cache") != Some("false") => job.caches.push(at.clone()),
+        "actions/github-script" => {
+            if let Some(s) = input("script") {
+                job.scripts.push(Script {
+                    text: s.to_string(),
+                    loc: cx.at(&sp.key("with").key("script")),
+                    env: env.to_vec(),
+                    javascript: true,
+                });
+            }
+        }
+        "docker/metadata-action" | "crazy-max/ghaction-docker-meta" => {
+            if let Some(id) = node.get("id").and_then(Node::text) {
+                metadata.push((
+                    id.to_string(),
+                    metadata_tags(input("tags"), input("flavor"), &at),
+                ));
+            }
+        }
+        "docker/build-push-action" => {
+            let push_when = match input("push") {
+                None => When::Never,
+                Some(v) => match v.trim() {
+                    "true" => When::Always,
+                    "false" => When::Never,
+                    e => expr::parse(e).map_or(When::Unknown, |x| github_when(&x)),
+                },
+            };
+            let registry_output = input("outputs").is_some_and(|o| o.contains("type=registry"));
+            let push_when = if registry_output {
+                When::Always
+            } else {
+                push_when
+            };
+            if push_when != When::Never {
+                let mut tags = Vec::new();
+                let tag_at = cx.at(&sp.key("with").key("tags"));
+                for t in input("tags").unwrap_or_default().split(['\n', ',']) {
+                    let t = t.trim();
+                    if t.is_empty() {
+                        continue;
+                    }
+                    match metadata
+                        .iter()
+                        .find(|(id, _)| t.contains(&format!("steps.{id}.outputs.tags")))
+                    {
+                        Some((_, m)) => tags.extend(m.iter().cloned()),
+                        None => tags.push(PushedTag {
+                            tag: classify_tag(&tag_of(&resolve(t, env))),
+                            when: When::Always,
+                            loc: tag_at.text(t),
+                        }),
+                    }
+                }
+                job.add_role(Role::Publish);
+                job.pushes.push(Push {
+                    image: None,
+                    tags,
+                    when: when.clone().and(push_when),
+                    loc: at.clone(),
+                    step,
+                });
+            }
+        }
+        "azure/k8s-deploy"
+        | "aws-actions/amazon-ecs-deploy-task-definition"
+        | "google-github-actions/deploy-cloudrun"
+        | "azure/webapps-deploy" => {
+            job.add_role(Role::Deploy);
+            job.deploy_step.get_or_insert(step);
+        }
+        _ => {}
+    }
+}
+
+fn with_input<'a>(with: Option<&'a Node>, k: &str) -> Option<&'a str> {
+    with.and_then(|w| w.get(k)).and_then(Node::text)
+}
+
+/// The tags `docker/metadata-action` produces, each with the runs it
+/// appears in.
+fn metadata_tags(tags: Option<&str>, flavor: Option<&str>, at: &Loc) -> Vec<PushedTag> {
+    let default = "type=schedule\ntype=ref,event=branch\ntype=ref,event=tag\ntype=ref,event=pr";
+    let mut out = Vec::new();
+    let mut latest_auto = false;
+    let t = |tag: Tag, when: When| PushedTag {
+        tag,
+        when,
+        loc: at.clone(),
+    };
+    for line in tags.unwrap_or(default).lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let attrs: Vec<(&str, &str)> = line
+            .split(',')
+            .filter_map(|a| a.split_once('='))
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .collect();
+        let get = |k: &str| attrs.iter().find(|(a, _)| *a == k).map(|(_, v)| *v);
+        let enable = match get("enable") {
+            None | Some("true") => When::Always,
+            Some("false") => When::Never,
+            Some("{{is_default_branch}}") => When::branch("main"),
+            Some(e) => expr::parse(e).map_or(When::Unknown, |x| github_when(&x)),
+        };
+        let (tag, when) = match (get("type").unwrap_or("raw"), get("event")) {
+            ("ref", Some("branch")) => (
+                Tag::Branch,
+                When::Branch(vec![Pattern::Glob(pipec_graph::Glob("**".into()))]),
+            ),
+            ("ref", Some("tag")) => {
+                latest_auto = true;
+                (Tag::Version, When::Tag(Vec::new()))
+            }
+            ("ref", Some("pr")) => (
+                Tag::Literal("pr".into()),
+                When::Event(RunEvent::PullRequest).or(When::Event(RunEvent::PullRequestTarget)),
+            ),
+            ("semver" | "pep440" | "match", _) => {
+                latest_auto = true;
+                (Tag::Version, When::Tag(Vec::new()))
+            }
+            ("sha", _) => (Tag::Sha, When::Always),
+            ("schedule", _) => (
+                Tag::Literal("schedule".into()),
+                When::Event(RunEvent::Schedule),
+            ),
+            ("edge", _) => (Tag::Literal("edge".into()), When::branch("main")),
+            ("raw", _) => (classify_tag(get("value").unwrap_or("")), When::Always),
+            _ => (Tag::Unknown, When::Unknown),
+        };
+        out.push(t(tag, when.and(enable)));
+    }
+    let latest = flavor
+        .unwrap_or("")
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("latest="))
+        .unwrap_or("auto");
+    match latest {
+        "auto" if latest_auto => out.push(t(Tag::Latest, When::Tag(Vec::new()))),
+        "auto" | "false" => {}
+        "true" => out.push(t(Tag::Latest, When::Always)),
+        e => out.push(t(
+            Tag::Latest,
+            expr::parse(e).map_or(When::Unknown, |x| github_when(&x)),
+        )),
+    }
+    out
+}
