@@ -49,7 +49,9 @@ pub fn from_yaml(
     for (i, (start, line)) in lines.iter().enumerate() {
         let Some(at) = line.find(MARK) else { continue };
         let span = Span::new(file, start + at, start + line.trim_end().len());
+        // The reason runs to the end of the line or to a further comment.
         let rest = line[at + MARK.len()..].trim();
+        let rest = rest.split(" #").next().unwrap_or(rest).trim();
         let (rule, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
         if rule.is_empty() || reason.trim().is_empty() {
             bad.push(

@@ -75,6 +75,7 @@ fn check(cx: &Context, out: &mut Findings) {
                     let lang = if s.javascript { "JavaScript" } else { "shell" };
                     let f = match danger {
                         Danger::Secret(name) => out.report(at, format!("secret `{name}` is pasted into the {lang} script's text")),
+                        Danger::AllSecrets => out.report(at, format!("every secret is pasted into the {lang} script's text")),
                         Danger::Untrusted => out.report(at, format!("`{ctx}` is expanded into the {lang} script: whoever controls it can run code in this job")),
                     };
                     f.label("expanded before the script runs")
@@ -87,6 +88,7 @@ fn check(cx: &Context, out: &mut Findings) {
 
 enum Danger {
     Secret(String),
+    AllSecrets,
     Untrusted,
 }
 
@@ -118,6 +120,9 @@ const SAFE_LEAVES: &[&str] = &[
 ];
 
 fn danger(ctx: &str, env: &[(String, String)], depth: usize) -> Option<Danger> {
+    if ctx == "secrets" {
+        return Some(Danger::AllSecrets);
+    }
     if let Some(name) = ctx.strip_prefix("secrets.") {
         return Some(Danger::Secret(name.to_string()));
     }
