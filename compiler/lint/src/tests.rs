@@ -61,3 +61,64 @@ fn docs_rules_match_the_registry() {
         "docs/rules is out of date (run with PIPEC_BLESS=1): stale {stale:?}, not in the registry {extra:?}"
     );
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    use crate::{Config, Session};
+
+    /// Text made of the pieces CI files are made of, so that generated inputs
+    /// reach the extractors, not only the YAML reader's error path.
+    fn ci_text() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "on:",
+            "jobs:",
+            "  build:",
+            "    steps:",
+            "      - uses: a/b@v1",
+            "      - run: |",
+            "          docker push x:latest",
+            "          echo ${{ github.event.issue.title }}",
+            "    needs: [build]",
+            "    if: github.ref == 'refs/heads/main'",
+            "stages: [a]",
+            "x:",
+            "  script:",
+            "    - kubectl apply -f k -n prod",
+            "  rules:",
+            "    - if: $CI_COMMIT_TAG =~ /^v(/",
+            "  environment: production",
+            "kind: Deployment",
+            "apiVersion: apps/v1",
+            "---",
+            "&a [*a]",
+            "<<: *b",
+            "- \"\u{1F600}: x\"",
+            "\t",
+            "{",
+            "]",
+            "'",
+            "# pipec: allow PIPE201",
+        ]);
+        prop::collection::vec(piece, 0..40).prop_map(|v| v.join("\n"))
+    }
+
+    proptest! {
+        #[test]
+        fn on_arbitrary_text(text in "\\PC{0,200}") {
+            let mut s = Session::new(Default::default(), Config::default());
+            s.add_yaml("x.yml", &text);
+            s.add_yaml(".gitlab-ci.yml", &text);
+            let _ = s.finish();
+        }
+
+        #[test]
+        fn on_ci_shaped_text(text in ci_text()) {
+            let mut s = Session::new(Default::default(), Config::default());
+            s.add_yaml(".github/workflows/x.yml", &text);
+            s.add_yaml(".gitlab-ci.yml", &text);
+            s.add_yaml("k8s.yaml", &text);
+            let _ = s.finish();
+        }
+    }
+}
