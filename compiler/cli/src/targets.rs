@@ -3,5 +3,9 @@
 use pipec_emit::Target;
 
 pub fn all() -> Vec<Box<dyn Target>> {
-    vec![]
+    vec![
+        Box::new(pipec_target_github::GitHub),
+        Box::new(pipec_target_kubernetes::Kustomize),
+        Box::new(pipec_target_argocd::ArgoCd),
+    ]
 }

@@ -106,6 +106,26 @@ codes! {
     NO_TRIGGERS = "E0309": "pipeline has no triggers",
     CONFLICTING_STATEMENTS = "E0310": "statements that cannot be combined",
 
+    // The GitHub Actions target.
+    GITHUB_PATTERN = "E0401": "branch or tag pattern GitHub Actions cannot express",
+    GITHUB_NO_EXPRESSION = "E0402": "run-time value GitHub Actions cannot compute outside a script",
+    GITHUB_UNREACHABLE_SERVICE = "E0403": "service container the job cannot reach",
+    GITHUB_REGISTRY = "E0404": "registry GitHub Actions cannot push to",
+    GITHUB_MULTI_PLATFORM = "E0405": "multi-platform image handed between jobs",
+    GITHUB_EXPRESSION_IN_SCRIPT = "E0406": "script text GitHub Actions would evaluate",
+    GITHUB_TOOL_RUNNER = "E0407": "tool archive for another operating system than the runner's",
+
+    // Kubernetes and Argo CD targets.
+    IMAGE_WITHOUT_ADDRESS = "E0440": "deployed image has no registry address a cluster can pull from",
+    REPLICAS_WITH_AUTOSCALE = "E0441": "environment sets both replicas and autoscale",
+    AUTOSCALE_TO_ZERO = "E0442": "autoscaled service set to zero replicas",
+    AUTOSCALE_WITHOUT_REQUEST = "E0443": "autoscaling on a resource the container does not request",
+    HOOKS_WITHOUT_ARGOCD = "E0444": "sync hooks on a service not deployed by Argo CD",
+    SHARED_INGRESS_HOST = "E0445": "two environments of a service serve the same ingress host",
+    SHARED_NAMESPACE = "E0446": "two environments of a service deploy into the same namespace",
+    RESERVED_NAMESPACE = "E0447": "Argo CD destination in a namespace reserved for the cluster",
+    APPLICATION_NAME_CLASH = "E0448": "two Argo CD Applications would have the same name",
+
     // Warnings.
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",

@@ -8,7 +8,9 @@
 //! - Multi-line strings (scripts) are literal block scalars; LF line endings,
 //!   no tabs for indentation, no trailing spaces.
 //! - Comments can be attached to map entries, for notes a reader of the
-//!   generated file needs.
+//!   generated file needs: on the lines above an entry, or at the end of its
+//!   line (`uses: …@<sha> # v4.2.2`, where tools look for them; or values a
+//!   tool rewrites in place, always quoted so the line has one fixed shape).
 
 /// A YAML value.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,10 @@ struct Entry {
     key: String,
     value: Yaml,
     comment: Option<String>,
+    /// One line written after the value (or after `key:` for a nested block).
+    note: Option<String>,
+    /// Write a string value quoted even when it could be plain.
+    quote: bool,
 }
 
 impl Map {
@@ -49,6 +55,8 @@ impl Map {
                 key,
                 value,
                 comment: None,
+                note: None,
+                quote: false,
             }),
         }
         self
@@ -77,6 +85,42 @@ impl Map {
         self.insert(key.clone(), value);
         if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
             e.comment = Some(comment.into());
+        }
+        self
+    }
+
+    /// Sets `key` with a comment at the end of its line: `key: value # note`.
+    /// Line breaks in `note` become spaces.
+    pub fn insert_noted(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<Yaml>,
+        note: impl Into<String>,
+    ) -> &mut Self {
+        let key = key.into();
+        self.insert(key.clone(), value);
+        let note: String = note.into();
+        let note = note.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
+            e.note = (!note.is_empty()).then_some(note);
+        }
+        self
+    }
+
+    /// Sets `key` with a comment at the end of its line: `key: 'value' # comment`.
+    /// A string value is always quoted there (single quotes when possible), so
+    /// that a tool rewriting the value in place, such as `sed` in a deployment
+    /// job, meets one fixed shape whatever the value.
+    pub fn insert_with_trailing_comment(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<Yaml>,
+        comment: impl Into<String>,
+    ) -> &mut Self {
+        let key = key.into();
+        self.insert_noted(key.clone(), value, comment);
+        if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
+            e.quote = true;
         }
         self
     }
@@ -228,35 +272,56 @@ fn write_map(out: &mut String, m: &Map, level: usize) {
             // Keys after the first of a sequence item are indented by the caller.
         }
         indent(out, level);
-        write_entry(out, &e.key, &e.value, level);
+        write_entry(out, e, level);
     }
 }
 
 /// `key: value` where the key is already indented.
-fn write_entry(out: &mut String, key: &str, value: &Yaml, level: usize) {
-    out.push_str(&scalar(key));
+fn write_entry(out: &mut String, e: &Entry, level: usize) {
+    out.push_str(&scalar(&e.key));
     out.push(':');
-    write_value_after(out, value, level);
+    match &e.value {
+        Yaml::Str(s) if e.quote => {
+            out.push(' ');
+            out.push_str(&quoted(s));
+            if let Some(n) = &e.note {
+                out.push_str(" # ");
+                out.push_str(n);
+            }
+            out.push('\n');
+        }
+        value => write_value_after(out, value, e.note.as_deref(), level),
+    }
 }
 
-/// A value after `key:` or `- `: inline, block scalar, or a nested block.
-fn write_value_after(out: &mut String, value: &Yaml, level: usize) {
+/// A value after `key:` or `- `: inline, block scalar, or a nested block,
+/// with the entry's end-of-line note.
+fn write_value_after(out: &mut String, value: &Yaml, note: Option<&str>, level: usize) {
+    let note = |out: &mut String| {
+        if let Some(n) = note {
+            out.push_str(" # ");
+            out.push_str(n);
+        }
+    };
     match value {
         Yaml::Str(s) if is_block(s) => {
             out.push(' ');
-            write_block_scalar(out, s, level + 2);
+            write_block_scalar(out, s, level + 2, note);
         }
         Yaml::Map(m) if !m.is_empty() => {
+            note(out);
             out.push('\n');
             write_map(out, m, level + 2);
         }
         Yaml::Seq(s) if !s.is_empty() => {
+            note(out);
             out.push('\n');
             write_seq(out, s, level + 2);
         }
         other => {
             out.push(' ');
             out.push_str(&inline(other).unwrap_or_default());
+            note(out);
             out.push('\n');
         }
     }
@@ -284,7 +349,7 @@ fn write_seq(out: &mut String, items: &[Yaml], level: usize) {
                         }
                         indent(out, level + 2);
                     }
-                    write_entry(out, &e.key, &e.value, level + 2);
+                    write_entry(out, e, level + 2);
                 }
             }
             Yaml::Seq(s) if !s.is_empty() => {
@@ -293,7 +358,7 @@ fn write_seq(out: &mut String, items: &[Yaml], level: usize) {
             }
             Yaml::Str(s) if is_block(s) => {
                 out.push(' ');
-                write_block_scalar(out, s, level + 2);
+                write_block_scalar(out, s, level + 2, |_| {});
             }
             other => {
                 out.push(' ');
@@ -335,7 +400,7 @@ fn block_safe(s: &str) -> bool {
         && !s.starts_with('\n')
 }
 
-fn write_block_scalar(out: &mut String, s: &str, level: usize) {
+fn write_block_scalar(out: &mut String, s: &str, level: usize, note: impl FnOnce(&mut String)) {
     out.push('|');
     // An explicit indentation indicator when the first line starts with a space.
     if s.starts_with(' ') {
@@ -347,6 +412,7 @@ fn write_block_scalar(out: &mut String, s: &str, level: usize) {
         1 => {}
         _ => out.push('+'),
     }
+    note(out);
     out.push('\n');
     let body = s.trim_end_matches('\n');
     for line in body.split('\n') {
@@ -407,8 +473,15 @@ pub fn is_plain_safe(s: &str) -> bool {
 /// double-quoted with escapes.
 pub fn scalar(s: &str) -> String {
     if is_plain_safe(s) {
-        return s.to_string();
+        s.to_string()
+    } else {
+        quoted(s)
     }
+}
+
+/// A string quoted: single quotes when that can carry it, else double quotes
+/// with escapes.
+fn quoted(s: &str) -> String {
     let needs_double = s
         .chars()
         .any(|c| c.is_control() || matches!(c, '\u{FEFF}' | '\u{85}' | '\u{2028}' | '\u{2029}'));
@@ -496,12 +569,40 @@ mod tests {
     }
 
     #[test]
+    fn notes_end_their_line() {
+        let mut m = Map::new();
+        m.insert_noted("uses", "actions/checkout@abc", "v4.2.2");
+        m.insert_noted("with", map([("a", Yaml::from("b"))]), "inputs");
+        m.insert_noted("run", "a\nb\n", "script");
+        assert_eq!(
+            to_string(&Yaml::Map(m)),
+            "uses: actions/checkout@abc # v4.2.2\nwith: # inputs\n  a: b\nrun: | # script\n  a\n  b\n"
+        );
+    }
+
+    #[test]
     fn block_scalar_chomping() {
         let y = |s: &str| to_string(&Yaml::Map(map([("k", Yaml::from(s))])));
         assert_eq!(y("a\nb"), "k: |-\n  a\n  b\n");
         assert_eq!(y("a\n\nb\n"), "k: |\n  a\n\n  b\n");
         assert_eq!(y("a\n\n"), "k: |+\n  a\n\n");
         assert_eq!(y("  a\nb"), "k: |2-\n    a\n  b\n");
+    }
+
+    #[test]
+    fn trailing_comments_end_the_line_and_quote_strings() {
+        let mut image = Map::new();
+        image.insert("name", "ghcr.io/acme/api");
+        image.insert_with_trailing_comment("newTag", "pending", "set by CI");
+        let mut root = Map::new();
+        root.insert("images", Yaml::Seq(vec![Yaml::Map(image)]));
+        root.insert_with_trailing_comment("replicas", 2u32, "two");
+        root.insert_with_trailing_comment("labels", map([("a", Yaml::from("b"))]), "nested");
+        root.insert_with_trailing_comment("odd", "it's\n", "escaped");
+        assert_eq!(
+            to_string(&Yaml::Map(root)),
+            "images:\n  - name: ghcr.io/acme/api\n    newTag: 'pending' # set by CI\nreplicas: 2 # two\nlabels: # nested\n  a: b\nodd: \"it's\\n\" # escaped\n"
+        );
     }
 
     proptest::proptest! {

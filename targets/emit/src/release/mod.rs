@@ -70,43 +70,76 @@ fn name_matches(globs: &[pipec_graph::Glob]) -> String {
     )
 }
 
+/// Helper functions of the tag functions, each defined only where it is
+/// used (shellcheck reports functions nothing calls, SC2317).
+const HELPERS: [(&str, &str); 4] = [
+    (
+        "pipec_short_sha",
+        r#"pipec_short_sha() { printf '%s' "$PIPEC_SHA" | cut -c1-7; }"#,
+    ),
+    (
+        "pipec_branch_tag",
+        r#"pipec_branch_tag() { printf '%s' "$PIPEC_REF_NAME" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-100; }"#,
+    ),
+    (
+        "pipec_version",
+        r#"pipec_version() { v="${PIPEC_REF_NAME#v}"; printf '%s' "$v" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$' && printf '%s' "$v"; }"#,
+    ),
+    (
+        "pipec_tags_git_tag",
+        r#"pipec_tags_git_tag() { printf '%s\n' "$PIPEC_REF_NAME" | tr -c 'A-Za-z0-9_.\n-' '-'; }"#,
+    ),
+];
+
+/// `functions` preceded by the helpers they call.
+fn with_helpers(functions: &str) -> String {
+    let mut out = String::new();
+    for (name, def) in HELPERS {
+        if functions.contains(name) {
+            out.push_str(def);
+            out.push('\n');
+        }
+    }
+    out.push_str(functions);
+    out
+}
+
 /// Shell functions `pipec_tags_N` (every tag to push, one per line) and
 /// `pipec_deploy_tag_N` (the immutable tag environments pin) for publish rule
-/// `N`, plus helpers.
+/// `N`, plus the helpers they use.
 pub fn tag_functions(program: &Program) -> String {
-    let mut out = String::from(
-        r#"pipec_short_sha() { printf '%s' "$PIPEC_SHA" | cut -c1-7; }
-pipec_branch_tag() { printf '%s' "$PIPEC_REF_NAME" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-100; }
-pipec_version() { v="${PIPEC_REF_NAME#v}"; printf '%s' "$v" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$' && printf '%s' "$v"; }
-"#,
-    );
+    let mut out = String::new();
     for p in &program.publishes {
         out.push_str(&tags_function(p));
         out.push_str(&deploy_tag_function(p));
     }
-    out
+    with_helpers(&out)
 }
 
 fn tags_function(p: &Publish) -> String {
     let mut body = String::new();
     for rule in &p.tags {
         let guard = cond_to_shell(&rule.when);
+        // Each line prints its tags or nothing, and never fails: `if`, not
+        // `a && b || true`, which shellcheck rightly reads as a trap (SC2015).
         let emit = match &rule.kind {
             TagKind::Sha => "echo \"sha-$(pipec_short_sha)\"".to_string(),
-            TagKind::Branch => "[ \"$PIPEC_REF_TYPE\" = branch ] && pipec_branch_tag".to_string(),
+            TagKind::Branch => {
+                "if [ \"$PIPEC_REF_TYPE\" = branch ]; then pipec_branch_tag; fi".to_string()
+            }
             TagKind::BranchSha => {
-                "[ \"$PIPEC_REF_TYPE\" = branch ] && echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"".to_string()
+                "if [ \"$PIPEC_REF_TYPE\" = branch ]; then echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"; fi".to_string()
             }
             TagKind::Semver => concat!(
-                "[ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version) && { echo \"$v\"; ",
-                "case \"$v\" in *-*) ;; *) echo \"${v%.*}\"; echo \"${v%%.*}\" ;; esac; }"
+                "if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version); then echo \"$v\"; ",
+                "case \"$v\" in *-*) ;; *) echo \"${v%.*}\"; echo \"${v%%.*}\" ;; esac; fi"
             )
             .to_string(),
-            TagKind::GitTag => "[ \"$PIPEC_REF_TYPE\" = tag ] && printf '%s\\n' \"$PIPEC_REF_NAME\" | tr -c 'A-Za-z0-9_.\\n-' '-'".to_string(),
+            TagKind::GitTag => "if [ \"$PIPEC_REF_TYPE\" = tag ]; then printf '%s\\n' \"$PIPEC_REF_NAME\" | tr -c 'A-Za-z0-9_.\\n-' '-'; fi".to_string(),
             TagKind::Latest => "echo latest".to_string(),
             TagKind::Literal(t) => format!("echo {}", sh_quote(t)),
         };
-        body.push_str(&format!("  if {guard}; then {emit} || true; fi\n"));
+        body.push_str(&format!("  if {guard}; then {emit}; fi\n"));
     }
     format!("pipec_tags_{}() {{\n{body}}}\n", p.id.0)
 }
@@ -139,10 +172,7 @@ fn deploy_tag_function(p: &Publish) -> String {
         }
     }
     body.push_str("  echo 'pipec: no immutable tag applies to this run' >&2; return 1\n");
-    format!(
-        "pipec_tags_git_tag() {{ printf '%s\\n' \"$PIPEC_REF_NAME\" | tr -c 'A-Za-z0-9_.\\n-' '-'; }}\npipec_deploy_tag_{}() {{\n{body}}}\n",
-        p.id.0
-    )
+    format!("pipec_deploy_tag_{}() {{\n{body}}}\n", p.id.0)
 }
 
 /// The script of a deployment job: for Argo CD, commit the new image tags to
@@ -150,7 +180,15 @@ fn deploy_tag_function(p: &Publish) -> String {
 pub fn deploy_script(program: &Program, d: &Deploy) -> String {
     let env = program.environment(d.env);
     let mut s = String::from("set -eu\n");
-    s.push_str(&tag_functions(program));
+    let mut functions = String::new();
+    let mut seen = Vec::new();
+    for (_, publish) in &d.services {
+        if !seen.contains(publish) {
+            seen.push(*publish);
+            functions.push_str(&deploy_tag_function(program.publish(*publish)));
+        }
+    }
+    s.push_str(&with_helpers(&functions));
     match &d.method {
         DeployMethod::ArgoCd => gitops_update(program, d, env, &mut s),
         DeployMethod::Kubectl { .. } => kubectl_rollout(program, d, env, &mut s),
@@ -214,7 +252,7 @@ fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, 
         env.name
     ));
     s.push_str(&format!(
-        "for attempt in 1 2 3; do\n  if git push --quiet origin HEAD:{b}; then exit 0; fi\n  git pull --quiet --rebase origin {b}\ndone\necho 'pipec: could not push the deployment commit' >&2\nexit 1\n",
+        "for _ in 1 2 3; do\n  if git push --quiet origin HEAD:{b}; then exit 0; fi\n  git pull --quiet --rebase origin {b}\ndone\necho 'pipec: could not push the deployment commit' >&2\nexit 1\n",
         b = sh_quote(branch)
     ));
 }
@@ -239,10 +277,10 @@ fn kubectl_rollout(program: &Program, d: &Deploy, env: &pipec_graph::Environment
 
 /// The script of a publish job once the image is loaded locally as
 /// `local_ref`: tag it with every tag of this run and push each.
-pub fn push_script(program: &Program, p: &Publish, local_ref: &str) -> String {
+pub fn push_script(_program: &Program, p: &Publish, local_ref: &str) -> String {
     format!(
         "set -eu\n{}tags=\"$(pipec_tags_{id})\"\n[ -n \"$tags\" ] || {{ echo 'pipec: no tag applies to this run' >&2; exit 1; }}\nfor t in $tags; do\n  docker tag {local} {image}:\"$t\"\n  docker push {image}:\"$t\"\ndone\n",
-        tag_functions(program),
+        with_helpers(&tags_function(p)),
         id = p.id.0,
         local = sh_quote(local_ref),
         image = sh_quote(&p.image_name()),

@@ -1,0 +1,100 @@
+//! The AppProject of a service: the one repository its Applications may read,
+//! the namespaces of its environments as the only destinations, the only
+//! cluster-scoped object it may create (those namespaces), and the kinds of
+//! object its overlays contain.
+
+use pipec_emit::layout;
+use pipec_emit::yaml::{Yaml, map};
+use pipec_graph::{GitOps, Program, Service};
+
+use crate::{IN_CLUSTER, metadata};
+
+/// The AppProject's name: the service's Kubernetes name.
+pub fn name(service: &Service) -> String {
+    layout::k8s_name(service)
+}
+
+pub fn project(program: &Program, gitops: &GitOps, service: &Service) -> Yaml {
+    let namespaces: Vec<&str> = service
+        .deploy
+        .iter()
+        .map(|id| program.environment(*id).namespace.as_str())
+        .collect();
+    let destinations: Vec<Yaml> = namespaces
+        .iter()
+        .map(|ns| {
+            map([
+                ("server", Yaml::from(IN_CLUSTER)),
+                ("namespace", Yaml::from(*ns)),
+            ])
+            .into()
+        })
+        .collect();
+    // CreateNamespace needs the Namespace kind allowed; each by its name only.
+    let cluster: Vec<Yaml> = namespaces
+        .iter()
+        .map(|ns| {
+            map([
+                ("group", Yaml::from("")),
+                ("kind", Yaml::from("Namespace")),
+                ("name", Yaml::from(*ns)),
+            ])
+            .into()
+        })
+        .collect();
+    let kinds: Vec<Yaml> = namespaced_kinds(program, service)
+        .into_iter()
+        .map(|(group, kind)| map([("group", Yaml::from(group)), ("kind", Yaml::from(kind))]).into())
+        .collect();
+    map([
+        ("apiVersion", Yaml::from("argoproj.io/v1alpha1")),
+        ("kind", Yaml::from("AppProject")),
+        ("metadata", metadata(&name(service)).into()),
+        (
+            "spec",
+            map([
+                (
+                    "description",
+                    Yaml::from(format!(
+                        "Deployments of {} (from {})",
+                        service.name, service.file
+                    )),
+                ),
+                ("sourceRepos", vec![gitops.repo.as_str()].into()),
+                ("destinations", Yaml::Seq(destinations)),
+                ("clusterResourceWhitelist", Yaml::Seq(cluster)),
+                ("namespaceResourceWhitelist", Yaml::Seq(kinds)),
+            ])
+            .into(),
+        ),
+    ])
+    .into()
+}
+
+/// (API group, kind) of every object the service's overlays can contain.
+pub fn namespaced_kinds(program: &Program, service: &Service) -> Vec<(&'static str, &'static str)> {
+    let mut kinds = vec![
+        ("", "ConfigMap"),
+        ("", "Service"),
+        ("", "ServiceAccount"),
+        ("apps", "Deployment"),
+    ];
+    let autoscales = service.autoscale.is_some()
+        || service
+            .deploy
+            .iter()
+            .any(|id| program.environment(*id).autoscale.is_some());
+    if autoscales {
+        kinds.push(("autoscaling", "HorizontalPodAutoscaler"));
+    }
+    if service.hooks.pre_sync.is_some() || service.hooks.post_sync.is_some() {
+        kinds.push(("batch", "Job"));
+    }
+    if service.ingress.is_some() {
+        kinds.push(("networking.k8s.io", "Ingress"));
+    }
+    // A disruption budget only ever restricts evictions; it is allowed
+    // whether or not an overlay keeps one.
+    kinds.push(("policy", "PodDisruptionBudget"));
+    kinds
+}

@@ -1,0 +1,253 @@
+//! Deployments: each runs inside a GitHub environment (its name and URL),
+//! one at a time per environment, with the deploy secrets available only
+//! there.
+//!
+//! Required reviewers are repository settings, not workflow syntax, and a
+//! GitHub environment is approved by any one of its reviewers. So an
+//! environment that needs N approvals gets N-1 approval jobs before the
+//! deployment, each in an environment of its own (`<env>-approval-<k>`):
+//! with disjoint reviewer lists and `prevent_self_review`, N different people,
+//! none of them the one who started the run, approve. The comment above each
+//! `environment:` says what to set and gives the `gh api` calls.
+
+use pipec_emit::{Map, Yaml, release};
+use pipec_graph::{Cond, Deploy, DeployMethod, Environment, Glob, Job};
+
+use crate::expr::Expr;
+use crate::job::{Body, runner};
+use crate::permissions::{Level, Permissions};
+use crate::steps;
+use crate::workflow::{Lower, secret};
+
+impl Lower<'_> {
+    pub fn deploy_job(&mut self, job: &Job, d: &Deploy, cond: &Option<Expr>) -> Body {
+        let env = self.program.environment(d.env);
+        let mut body = Body::default();
+        let mut vars = self.release_env();
+        let gitops = self.program.gitops.as_ref();
+        let mut secrets = Vec::new();
+        match &d.method {
+            DeployMethod::ArgoCd => match gitops.and_then(|g| g.token.as_ref()) {
+                Some(token) => {
+                    vars.push(("PIPEC_GITOPS_TOKEN".into(), secret(&token.name)));
+                    secrets.push(token.name.clone());
+                }
+                None => {
+                    // The manifests live in this repository: push with the
+                    // job's own token, kept in the checkout for that.
+                    let branch = gitops.map_or("main", |g| g.branch.as_str());
+                    body.permissions.grant(
+                        "contents",
+                        Level::Write,
+                        format!("commit the new image tag to {branch}"),
+                    );
+                    body.steps.push(steps::checkout(false, true));
+                }
+            },
+            DeployMethod::Kubectl { kubeconfig } => {
+                vars.push(("PIPEC_KUBECONFIG".into(), secret(&kubeconfig.name)));
+                secrets.push(kubeconfig.name.clone());
+            }
+        }
+        body.steps.push(steps::run(
+            &format!("Deploy to {}", env.name),
+            release::deploy_script(self.program, d),
+            &vars,
+        ));
+
+        let mut environment = Map::new();
+        environment.insert("name", env.name.as_str());
+        environment.insert_opt("url", env.url.as_deref());
+        let gates = env.approvals.saturating_sub(1);
+        let comment = protection_comment(env, &job.name, gates, &policy(&job.when), &secrets);
+        body.environment = Some((environment, comment));
+        let mut concurrency = Map::new();
+        concurrency.insert("group", format!("deploy-{}", env.name));
+        // A deployment that has started finishes; the next one waits.
+        concurrency.insert("cancel-in-progress", false);
+        body.concurrency = Some(concurrency);
+
+        let mut previous: Option<String> = None;
+        for k in 1..=gates {
+            let key = format!("{}_approval_{k}", job.name);
+            let gate = self.gate(job, env, k, cond, previous.as_deref());
+            let comment = format!(
+                "Approval {k} of {n} for `{name}`: a reviewer of environment `{name}-approval-{k}`\napproves this job (reviewers disjoint from the other {n} environments'):\necho '{{\"prevent_self_review\":true,\"reviewers\":[{{\"type\":\"Team\",\"id\":TEAM_ID}}],\"can_admins_bypass\":false}}' |\n  gh api -X PUT repos/{{owner}}/{{repo}}/environments/{name}-approval-{k} --input -",
+                n = env.approvals,
+                name = env.name
+            );
+            body.before.push((key.clone(), gate, Some(comment)));
+            previous = Some(key);
+        }
+        body.extra_needs.extend(previous);
+        body
+    }
+
+    /// An approval job: it waits in its own environment for a reviewer, and
+    /// the deployment (or the next approval) waits for it.
+    fn gate(
+        &self,
+        job: &Job,
+        env: &Environment,
+        k: u32,
+        cond: &Option<Expr>,
+        previous: Option<&str>,
+    ) -> Map {
+        let mut needs: Vec<String> = self
+            .pipeline
+            .needs(job.id)
+            .into_iter()
+            .map(|d| self.pipeline.job(d).name.clone())
+            .collect();
+        needs.extend(previous.map(String::from));
+        let mut m = Map::new();
+        m.insert(
+            "name",
+            format!(
+                "Approve deployment to {} ({k} of {})",
+                env.name, env.approvals
+            ),
+        );
+        if !needs.is_empty() {
+            m.insert("needs", needs);
+        }
+        if let Some(c) = cond {
+            m.insert("if", crate::expr::if_value(&c.text));
+        }
+        m.insert("runs-on", runner(&job.runner));
+        m.insert(
+            "environment",
+            pipec_emit::yaml::map([("name", Yaml::from(format!("{}-approval-{k}", env.name)))]),
+        );
+        m.insert("permissions", Permissions::new().to_yaml());
+        m.insert("timeout-minutes", 5u64);
+        m.insert(
+            "steps",
+            Yaml::Seq(vec![Yaml::Map(steps::run(
+                "Record the approval",
+                format!(
+                    "echo 'Approval {k} of {} for {} granted.'",
+                    env.approvals, env.name
+                ),
+                &[],
+            ))]),
+        );
+        m
+    }
+}
+
+/// The refs a deployment job runs for, as GitHub deployment branch and tag
+/// policies (`(name pattern, "branch" | "tag")`), when its condition is a
+/// plain list of branches or tags. Policy patterns are `File.fnmatch`
+/// patterns: `*` and `?` as in `.pipe`; `**` has no equivalent.
+pub fn policy(when: &Cond) -> Option<Vec<(String, &'static str)>> {
+    let mut out = Vec::new();
+    let mut add = |globs: &[Glob], kind| {
+        for g in globs {
+            if g.as_str().contains("**") {
+                return false;
+            }
+            out.push((g.as_str().to_string(), kind));
+        }
+        true
+    };
+    let ok = match when {
+        Cond::Branch(g) => add(g, "branch"),
+        Cond::Tag(g) if !g.is_empty() => add(g, "tag"),
+        Cond::Any(cs) => cs.iter().all(|c| match c {
+            Cond::Branch(g) => add(g, "branch"),
+            Cond::Tag(g) if !g.is_empty() => add(g, "tag"),
+            _ => false,
+        }),
+        _ => false,
+    };
+    (ok && !out.is_empty()).then_some(out)
+}
+
+/// The comment above a deployment's `environment:`: the protection the
+/// environment needs and how to set it.
+pub fn protection_comment(
+    env: &Environment,
+    job: &str,
+    gates: u32,
+    policy: &Option<Vec<(String, &'static str)>>,
+    secrets: &[String],
+) -> String {
+    let name = &env.name;
+    let mut c = format!("Protection of environment `{name}`, set in the repository settings:\n");
+    match env.approvals {
+        0 => c.push_str("- no reviewers: deployments start without approval.\n"),
+        1 => c.push_str(
+            "- one required reviewer, with prevent_self_review so that the person who\n  started the run cannot approve it.\n",
+        ),
+        n => {
+            let gate_envs: Vec<String> = (1..=gates).map(|k| format!("`{name}-approval-{k}`")).collect();
+            let gate_jobs: Vec<String> = (1..=gates).map(|k| format!("`{job}_approval_{k}`")).collect();
+            c.push_str(&format!(
+                "- {n} approvals by different people. Any one reviewer of a GitHub environment\n  approves it, so this job first waits for {} ({}).\n  Give the {n} environments disjoint reviewer lists, each with\n  prevent_self_review: then {n} different people, none of them the person who\n  started the run, approve.\n",
+                gate_jobs.join(", "),
+                gate_envs.join(", ")
+            ));
+        }
+    }
+    match policy {
+        Some(p) => {
+            let refs: Vec<String> = p.iter().map(|(n, k)| format!("{k} `{n}`")).collect();
+            c.push_str(&format!("- deployments only from {}.\n", refs.join(", ")));
+        }
+        None => c.push_str("- deployments only from the refs this job's condition allows.\n"),
+    }
+    for s in secrets {
+        c.push_str(&format!(
+            "- secret {s} stored in this environment: gh secret set {s} --env {name}\n"
+        ));
+    }
+    let reviewers = if env.approvals > 0 {
+        r#""prevent_self_review":true,"reviewers":[{"type":"Team","id":TEAM_ID}],"#
+    } else {
+        ""
+    };
+    let branch_policy = if policy.is_some() {
+        r#"{"protected_branches":false,"custom_branch_policies":true}"#
+    } else {
+        "null"
+    };
+    c.push_str(&format!(
+        "echo '{{{reviewers}\"can_admins_bypass\":false,\"deployment_branch_policy\":{branch_policy}}}' |\n  gh api -X PUT repos/{{owner}}/{{repo}}/environments/{name} --input -\n"
+    ));
+    for (pattern, kind) in policy.iter().flatten() {
+        c.push_str(&format!(
+            "gh api -X POST repos/{{owner}}/{{repo}}/environments/{name}/deployment-branch-policies -f name={} -f type={kind}\n",
+            release::sh_quote(pattern)
+        ));
+    }
+    c.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(s: &str) -> Glob {
+        Glob(s.into())
+    }
+
+    #[test]
+    fn deployment_refs_become_branch_and_tag_policies() {
+        let when = Cond::Branch(vec![g("main")]).or(Cond::Tag(vec![g("v*")]));
+        assert_eq!(
+            policy(&when),
+            Some(vec![
+                ("main".to_string(), "branch"),
+                ("v*".to_string(), "tag")
+            ])
+        );
+        // `**` has no `File.fnmatch` equivalent; other conditions are not refs.
+        assert_eq!(policy(&Cond::Branch(vec![g("release/**")])), None);
+        assert_eq!(policy(&Cond::Always), None);
+        assert_eq!(
+            policy(&Cond::Branch(vec![g("main")]).and(Cond::Event(pipec_graph::Event::Push))),
+            None
+        );
+    }
+}

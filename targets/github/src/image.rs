@@ -1,0 +1,352 @@
+//! Images: the build job builds once with Buildx and hands the archive to the
+//! jobs after it (scans, publishes); a publish job pushes that same archive,
+//! so what was scanned is what ships.
+//!
+//! The registry layer cache (`Publish.layer_cache`) is read and written only
+//! where it is safe. Branch and pull-request builds read it; tag builds
+//! (releases) never do, so nothing another run wrote can reach a release —
+//! the reasoning of zizmor's cache-poisoning audit. Writing needs registry
+//! write access, which only the publish job has: in branch runs that publish,
+//! the build job exports its cache to a local directory, and the publish job
+//! pushes it to `<image>:buildcache` (`cacheonly` build from that directory).
+
+use pipec_diagnostics::{Diagnostic, code};
+use pipec_emit::{Map, release};
+use pipec_graph::{
+    CiVar, Cond, Credential, Image, ImageId, Part, Publish, PublishId, RegistryKind,
+};
+
+use crate::expr::{self, Expr, TAG_RUN};
+use crate::job::Body;
+use crate::permissions::Level;
+use crate::pins;
+use crate::steps;
+use crate::workflow::{Lower, secret};
+
+/// The tag the layer cache is kept under in each registry.
+const CACHE_TAG: &str = "buildcache";
+
+impl Lower<'_> {
+    pub fn build_job(&mut self, id: ImageId) -> Body {
+        let image = self.program.image(id);
+        let mut body = Body::default();
+        body.permissions
+            .grant("contents", Level::Read, "check out the repository");
+        body.steps.push(steps::checkout(false, false));
+        body.steps.push(steps::uses(
+            "Set up Docker Buildx",
+            &pins::SETUP_BUILDX,
+            Map::new(),
+        ));
+        if image.platforms.len() > 1 {
+            self.diags.push(
+                Diagnostic::new(
+                    code::GITHUB_MULTI_PLATFORM,
+                    image.span,
+                    format!(
+                        "image `{}` is built for {} platforms, but jobs hand images to each other as one single-platform archive",
+                        image.name,
+                        image.platforms.len()
+                    ),
+                )
+                .label("the scans and the publish job load this archive with `docker load`")
+                .help("declare one image per platform"),
+            );
+        }
+        let cached: Vec<&Publish> = self
+            .program
+            .publishes_of(id)
+            .filter(|p| p.layer_cache)
+            .collect();
+        let not_tag = !Expr::atom(TAG_RUN);
+        if cached.iter().any(|p| p.registry.kind == RegistryKind::Ghcr) {
+            body.permissions
+                .grant("packages", Level::Read, "read the layer cache from ghcr.io");
+            let mut login = steps::uses_when(
+                "Log in to ghcr.io to read the layer cache",
+                Some(&not_tag.text),
+                &pins::LOGIN,
+                ghcr_login(),
+            );
+            // The cache only saves time; without it the build still runs.
+            login.insert("continue-on-error", true);
+            body.steps.push(login);
+        }
+        let mut with = self.build_inputs(image);
+        with.insert("tags", image.local_ref());
+        with.insert(
+            "outputs",
+            format!(
+                "type=docker,dest=${{{{ runner.temp }}}}/{}",
+                image.archive()
+            ),
+        );
+        // Attestations do not survive `docker load` and `docker push`.
+        with.insert("provenance", false);
+        let write = self.cache_write_condition(&cached);
+        if !cached.is_empty() {
+            let from: Vec<String> = cached
+                .iter()
+                .map(|p| {
+                    expr::fenced(&format!(
+                        "{} && {} || ''",
+                        not_tag.text,
+                        expr::lit(&format!("type=registry,ref={}", cache_ref(p)))
+                    ))
+                })
+                .collect();
+            with.insert("cache-from", from.join("\n"));
+            if let Some(w) = &write {
+                with.insert(
+                    "cache-to",
+                    expr::fenced(&format!(
+                        "{} && format('type=local,dest={{0}}/{},mode=max', runner.temp) || ''",
+                        w.operand(),
+                        cache_dir(image)
+                    )),
+                );
+            }
+        }
+        body.steps.push(steps::uses(
+            &format!("Build image {}", image.name),
+            &pins::BUILD_PUSH,
+            with,
+        ));
+        body.steps.push(steps::upload(
+            &format!("Upload image {}", image.name),
+            None,
+            &format!("image-{}", image.name),
+            &[format!("${{{{ runner.temp }}}}/{}", image.archive())],
+            Some(1),
+        ));
+        if let (false, Some(w)) = (cached.is_empty(), &write) {
+            body.steps.push(steps::upload(
+                "Upload the layer cache",
+                Some(&w.text),
+                &format!("buildcache-{}", image.name),
+                &[format!("${{{{ runner.temp }}}}/{}", cache_dir(image))],
+                Some(1),
+            ));
+        }
+        body
+    }
+
+    /// Runs that export the layer cache: branch runs in which some publish
+    /// with a cache pushes.
+    fn cache_write_condition(&mut self, cached: &[&Publish]) -> Option<Expr> {
+        if cached.is_empty() {
+            return None;
+        }
+        let mut any = Vec::new();
+        for p in cached {
+            let branch_runs = without_tags(&p.when);
+            if branch_runs == Cond::Never {
+                continue;
+            }
+            match self.condition(&branch_runs, p.span) {
+                None => {
+                    any = vec![Expr::atom("true")];
+                    break;
+                }
+                Some(e) => any.push(e),
+            }
+        }
+        if any.is_empty() {
+            return None;
+        }
+        let publish = Expr::or(any);
+        let not_tag = !Expr::atom(TAG_RUN);
+        Some(if publish.text == "true" {
+            not_tag
+        } else {
+            Expr::and(vec![not_tag, publish])
+        })
+    }
+
+    /// Inputs of `docker/build-push-action` that describe the build itself.
+    fn build_inputs(&mut self, image: &Image) -> Map {
+        let mut with = Map::new();
+        with.insert("context", image.context.as_str());
+        with.insert("file", image.dockerfile.as_str());
+        if let Some(t) = &image.target {
+            with.insert("target", t.as_str());
+        }
+        with.insert("platforms", image.platforms.join(","));
+        if !image.build_args.is_empty() {
+            let args: Vec<String> = image
+                .build_args
+                .iter()
+                .map(|(k, v)| format!("{k}={}", self.value(v, image.span)))
+                .collect();
+            with.insert("build-args", args.join("\n"));
+        }
+        with
+    }
+
+    pub fn publish_job(&mut self, id: PublishId) -> Body {
+        let publish = self.program.publish(id);
+        let image = self.program.image(publish.image);
+        let mut body = Body::default();
+        body.steps.push(steps::download(
+            &format!("Download image {}", image.name),
+            &format!("image-{}", image.name),
+            Some("${{ runner.temp }}"),
+        ));
+        body.steps.push(steps::run(
+            &format!("Load image {}", image.name),
+            format!("docker load --input \"$RUNNER_TEMP/{}\"", image.archive()),
+            &[],
+        ));
+        let login = match self.login(publish) {
+            Some(l) => l,
+            None => return body,
+        };
+        if publish.registry.kind == RegistryKind::Ghcr {
+            body.permissions
+                .grant("packages", Level::Write, "push the image to ghcr.io");
+        }
+        body.steps.push(steps::uses(
+            &format!("Log in to {}", registry_host(publish)),
+            &pins::LOGIN,
+            login,
+        ));
+        let script = release::push_script(self.program, publish, &image.local_ref());
+        body.steps.push(steps::run(
+            &format!("Push {}", publish.image_name()),
+            script,
+            &self.release_env(),
+        ));
+        if publish.layer_cache {
+            let not_tag = (!Expr::atom(TAG_RUN)).text;
+            body.permissions
+                .grant("contents", Level::Read, "check out the build context");
+            body.steps
+                .push(steps::checkout_when(Some(&not_tag), false, false));
+            body.steps.push(steps::uses_when(
+                "Set up Docker Buildx",
+                Some(&not_tag),
+                &pins::SETUP_BUILDX,
+                Map::new(),
+            ));
+            body.steps.push(steps::download_when(
+                "Download the layer cache",
+                Some(&not_tag),
+                &format!("buildcache-{}", image.name),
+                Some(&format!("${{{{ runner.temp }}}}/{}", cache_dir(image))),
+            ));
+            let mut with = self.build_inputs(image);
+            with.insert(
+                "cache-from",
+                format!("type=local,src=${{{{ runner.temp }}}}/{}", cache_dir(image)),
+            );
+            with.insert(
+                "cache-to",
+                format!(
+                    "type=registry,ref={},mode=max,image-manifest=true,oci-mediatypes=true",
+                    cache_ref(publish)
+                ),
+            );
+            with.insert("outputs", "type=cacheonly");
+            with.insert("provenance", false);
+            body.steps.push(steps::uses_when(
+                "Push the layer cache",
+                Some(&not_tag),
+                &pins::BUILD_PUSH,
+                with,
+            ));
+        }
+        body
+    }
+
+    /// Inputs of `docker/login-action` for a publish's registry. GHCR takes
+    /// the job's own token; other registries the secrets the program names.
+    fn login(&mut self, p: &Publish) -> Option<Map> {
+        let cred = |c: &Option<Credential>| match c {
+            Some(Credential::Secret(s)) => Some(secret(&s.name)),
+            Some(Credential::Literal(l)) => Some(l.clone()),
+            None => None,
+        };
+        match p.registry.kind {
+            RegistryKind::Ghcr => Some(ghcr_login()),
+            RegistryKind::GitLab => {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::GITHUB_REGISTRY,
+                        p.span,
+                        "GitHub Actions cannot push to the GitLab project registry",
+                    )
+                    .label("its address is known only inside a GitLab pipeline")
+                    .help("publish to `ghcr(\"OWNER/NAME\")`, `dockerhub(…)` or `registry(\"HOST\", …)` from GitHub Actions"),
+                );
+                None
+            }
+            RegistryKind::DockerHub | RegistryKind::Other => {
+                let mut with = Map::new();
+                if p.registry.kind == RegistryKind::Other {
+                    with.insert("registry", p.registry.host.as_str());
+                }
+                with.insert_opt("username", cred(&p.registry.username));
+                with.insert_opt("password", cred(&p.registry.password));
+                Some(with)
+            }
+        }
+    }
+
+    /// The variables the shared release shell reads (`pipec_emit::release`).
+    pub fn release_env(&self) -> Vec<(String, String)> {
+        let ref_name =
+            expr::part_env(&Part::Ci(CiVar::RefName)).map_or_else(String::new, |(_, v)| v);
+        let mut env = vec![
+            ("PIPEC_REF_TYPE".to_string(), "${{ github.ref_type }}".to_string()),
+            ("PIPEC_REF_NAME".to_string(), ref_name),
+            ("PIPEC_SHA".to_string(), "${{ github.sha }}".to_string()),
+            (
+                "PIPEC_EVENT".to_string(),
+                "${{ github.event_name == 'workflow_dispatch' && 'dispatch' || github.event_name == 'push' && github.ref_type == 'tag' && 'tag' || github.event_name }}".to_string(),
+            ),
+        ];
+        for i in &self.inputs {
+            env.push((
+                format!("PIPEC_INPUT_{}", i.name.to_ascii_uppercase()),
+                expr::fenced(&format!("inputs.{}", i.name)),
+            ));
+        }
+        env
+    }
+}
+
+/// A publish condition in runs that are not for tags: its tag alternatives
+/// dropped (`branch in [main] or release` → `branch in [main]`).
+fn without_tags(c: &Cond) -> Cond {
+    match c {
+        Cond::Tag(_) => Cond::Never,
+        Cond::Any(cs) => cs
+            .iter()
+            .map(without_tags)
+            .fold(Cond::Never, |acc, c| acc.or(c)),
+        c => c.clone(),
+    }
+}
+
+fn ghcr_login() -> Map {
+    let mut with = Map::new();
+    with.insert("registry", "ghcr.io");
+    with.insert("username", "${{ github.actor }}");
+    with.insert("password", "${{ secrets.GITHUB_TOKEN }}");
+    with
+}
+
+fn registry_host(p: &Publish) -> &str {
+    match p.registry.kind {
+        RegistryKind::DockerHub => "Docker Hub",
+        _ => p.registry.host.as_str(),
+    }
+}
+
+fn cache_ref(p: &Publish) -> String {
+    format!("{}:{CACHE_TAG}", p.image_name())
+}
+
+fn cache_dir(image: &Image) -> String {
+    format!("buildcache-{}", image.name)
+}

@@ -1,0 +1,185 @@
+//! Every third-party action and downloaded tool the generated workflows use,
+//! pinned in one place.
+//!
+//! Actions are referenced by the full commit SHA of a release tag, with the
+//! tag as a trailing comment (`uses: actions/checkout@<sha> # v5.0.0`), so a
+//! moved tag cannot change what runs. Tools installed from release archives
+//! carry the SHA-256 of the archive. How to refresh both is described in
+//! `docs/targets/github.md` ("Refreshing the pins").
+
+/// An action at a release, by the commit the release tag points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pin {
+    /// `owner/repository` (and a path for actions in subfolders).
+    pub action: &'static str,
+    /// The full 40-hex commit SHA of `version`.
+    pub sha: &'static str,
+    /// The release tag, written as the comment after `uses:`.
+    pub version: &'static str,
+}
+
+impl Pin {
+    /// The value of `uses:`.
+    pub fn uses(&self) -> String {
+        format!("{}@{}", self.action, self.sha)
+    }
+}
+
+pub const CHECKOUT: Pin = Pin {
+    action: "actions/checkout",
+    sha: "08c6903cd8c0fde910a37f88322edcfb5dd907a8",
+    version: "v5.0.0",
+};
+pub const SETUP_PYTHON: Pin = Pin {
+    action: "actions/setup-python",
+    sha: "e797f83bcb11b83ae66e0230d6156d7c80228e7c",
+    version: "v6.0.0",
+};
+pub const SETUP_NODE: Pin = Pin {
+    action: "actions/setup-node",
+    sha: "a0853c24544627f65ddf259abe73b1d18a591444",
+    version: "v5.0.0",
+};
+pub const SETUP_GO: Pin = Pin {
+    action: "actions/setup-go",
+    sha: "44694675825211faa026b3c33043df3e48a5fa00",
+    version: "v6.0.0",
+};
+pub const SETUP_JAVA: Pin = Pin {
+    action: "actions/setup-java",
+    sha: "dded0888837ed1f317902acf8a20df0ad188d165",
+    version: "v5.0.0",
+};
+pub const CACHE: Pin = Pin {
+    action: "actions/cache",
+    sha: "0057852bfaa89a56745cba8c7296529d2fc39830",
+    version: "v4.3.0",
+};
+pub const UPLOAD_ARTIFACT: Pin = Pin {
+    action: "actions/upload-artifact",
+    sha: "330a01c490aca151604b8cf639adc76d48f6c5d4",
+    version: "v5.0.0",
+};
+pub const DOWNLOAD_ARTIFACT: Pin = Pin {
+    action: "actions/download-artifact",
+    sha: "634f93cb2916e3fdff6788551b99b062d0335ce0",
+    version: "v5.0.0",
+};
+pub const SETUP_BUILDX: Pin = Pin {
+    action: "docker/setup-buildx-action",
+    sha: "e468171a9de216ec08956ac3ada2f0791b6bd435",
+    version: "v3.11.1",
+};
+pub const BUILD_PUSH: Pin = Pin {
+    action: "docker/build-push-action",
+    sha: "263435318d21b8e681c14492fe198d362a7d2c83",
+    version: "v6.18.0",
+};
+pub const LOGIN: Pin = Pin {
+    action: "docker/login-action",
+    sha: "184bdaa0721073962dff0199f1fb9940f07167d1",
+    version: "v3.5.0",
+};
+
+/// Every pinned action.
+pub const ACTIONS: &[Pin] = &[
+    CHECKOUT,
+    SETUP_PYTHON,
+    SETUP_NODE,
+    SETUP_GO,
+    SETUP_JAVA,
+    CACHE,
+    UPLOAD_ARTIFACT,
+    DOWNLOAD_ARTIFACT,
+    SETUP_BUILDX,
+    BUILD_PUSH,
+    LOGIN,
+];
+
+/// The SHA-256 of a release archive pipec knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Archive {
+    /// The tool's name, as in `tool gitleaks "8.21.2"`.
+    pub tool: &'static str,
+    pub version: &'static str,
+    /// `x64` or `arm64`.
+    pub arch: &'static str,
+    pub sha256: &'static str,
+}
+
+/// Archives with a known checksum. A version not listed here is checked
+/// against the checksum file published with the release instead.
+pub const ARCHIVES: &[Archive] = &[
+    Archive {
+        tool: "trivy",
+        version: "0.58.1",
+        arch: "x64",
+        sha256: "21a5eea31d072b34a6284855249f4074ff43c618d398f9ec328bef4ff7c2fa0d",
+    },
+    Archive {
+        tool: "gitleaks",
+        version: "8.21.2",
+        arch: "x64",
+        sha256: "5bc41815076e6ed6ef8fbecc9d9b75bcae31f39029ceb55da08086315316e3ba",
+    },
+    Archive {
+        tool: "gitleaks",
+        version: "8.21.2",
+        arch: "arm64",
+        sha256: "654c935542c89f565aabe7bf7c6c500830f116c114f0aeb509d2460c1ac2e6da",
+    },
+];
+
+/// The known checksum of a tool's archive, if any.
+pub fn archive(tool: &str, version: &str, arch: &str) -> Option<&'static Archive> {
+    ARCHIVES
+        .iter()
+        .find(|a| a.tool == tool && a.version == version && a.arch == arch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_hex(s: &str, len: usize) -> bool {
+        s.len() == len
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }
+
+    #[test]
+    fn actions_are_pinned_to_full_shas_with_release_tags() {
+        for p in ACTIONS {
+            assert!(
+                is_hex(p.sha, 40),
+                "{}: `{}` is not a 40-hex SHA",
+                p.action,
+                p.sha
+            );
+            let v = p.version.strip_prefix('v').unwrap_or("");
+            let parts: Vec<&str> = v.split('.').collect();
+            assert!(
+                parts.len() == 3
+                    && parts
+                        .iter()
+                        .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+                "{}: `{}` is not a vX.Y.Z tag",
+                p.action,
+                p.version
+            );
+            assert_eq!(p.action.split('/').count(), 2, "{}", p.action);
+        }
+        let mut names: Vec<&str> = ACTIONS.iter().map(|p| p.action).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ACTIONS.len(), "an action is pinned twice");
+    }
+
+    #[test]
+    fn archives_have_sha256_checksums() {
+        for a in ARCHIVES {
+            assert!(is_hex(a.sha256, 64), "{a:?}");
+            assert!(matches!(a.arch, "x64" | "arm64"), "{a:?}");
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! Script jobs: check out, set up the tool, restore dependency caches, load
+//! images built earlier, run the steps, keep reports and artifacts.
+
+use pipec_diagnostics::{Diagnostic, code};
+use pipec_emit::{Map, Yaml};
+use pipec_graph::{Cache, CacheKind, Job, Role, RunJob, Text, Tool, Toolchain};
+
+use crate::expr::{self, TAG_RUN};
+use crate::job::{Body, Os, instance_name, os};
+use crate::permissions::Level;
+use crate::pins;
+use crate::steps;
+use crate::workflow::Lower;
+
+impl Lower<'_> {
+    pub fn run_job(&mut self, job: &Job, r: &RunJob) -> Body {
+        let mut body = Body::default();
+        // Notifications talk to the outside world only; everything else works
+        // on the repository.
+        if job.role != Role::Notify {
+            body.permissions
+                .grant("contents", Level::Read, "check out the repository");
+            body.steps.push(steps::checkout(r.full_history, false));
+        }
+        if let Some(c) = &r.container {
+            body.container = Some(Yaml::from(self.value(c, job.span)));
+            // Images do not all have bash.
+            body.shell = Some("sh");
+        }
+        if !r.services.is_empty() {
+            let (services, hosts) = self.services(job, r);
+            body.services = Some(services);
+            if !hosts.is_empty() {
+                body.steps.push(hosts_step(&hosts));
+            }
+        }
+        if let Some(t) = &r.tool {
+            body.steps.extend(self.toolchain(job, t));
+        }
+        for c in &r.caches {
+            body.steps.push(self.cache(job, r, c));
+        }
+        for image in &r.images {
+            let image = self.program.image(*image);
+            body.steps.push(steps::download(
+                &format!("Download image {}", image.name),
+                &format!("image-{}", image.name),
+                None,
+            ));
+            body.steps.push(steps::run(
+                &format!("Load image {}", image.name),
+                format!("docker load --input {}", image.archive()),
+                &[],
+            ));
+        }
+        for step in &r.steps {
+            body.steps
+                .push(self.script_step(&step.name, &step.script, step.span));
+        }
+        let reports: Vec<String> = r.reports.iter().map(|rep| rep.path.clone()).collect();
+        if !reports.is_empty() {
+            // Reports matter most when the tests failed, and are missing when
+            // the job failed before the tests ran: a warning, not an error.
+            let mut upload = steps::upload(
+                "Upload reports",
+                Some("${{ !cancelled() }}"),
+                &instance_name(job, "reports"),
+                &reports,
+                None,
+            );
+            if let Some(Yaml::Map(with)) = upload.get_mut("with") {
+                with.insert("if-no-files-found", "warn");
+            }
+            body.steps.push(upload);
+        }
+        for (i, a) in r.artifacts.iter().enumerate() {
+            let what = if r.artifacts.len() == 1 {
+                "artifacts".to_string()
+            } else {
+                format!("artifacts-{}", i + 1)
+            };
+            let days = a.expire.map(|d| d.seconds.div_ceil(86_400).clamp(1, 90));
+            body.steps.push(steps::upload(
+                "Upload artifacts",
+                None,
+                &instance_name(job, &what),
+                &a.paths,
+                days,
+            ));
+        }
+        body
+    }
+
+    /// A step running a user script: run-time parts arrive as variables set
+    /// in the step's `env:`.
+    pub fn script_step(&mut self, name: &str, script: &Text, span: pipec_diagnostics::Span) -> Map {
+        if script
+            .parts
+            .iter()
+            .any(|p| matches!(p, pipec_graph::Part::Lit(s) if s.contains("${{")))
+        {
+            self.diags.push(
+                Diagnostic::new(
+                    code::GITHUB_EXPRESSION_IN_SCRIPT,
+                    span,
+                    "this script contains `${{`, which GitHub Actions would evaluate before the shell runs",
+                )
+                .label("GitHub replaces `${{ … }}` in `run:` scripts")
+                .help("use `{{ matrix.NAME }}`, `{{ inputs.NAME }}` or `{{ ci.NAME }}` placeholders, which pipec passes as environment variables"),
+            );
+        }
+        let mut env = Vec::new();
+        let text = expr::text_script(script, &mut env);
+        steps::run(name, text, &env)
+    }
+
+    /// The `services:` map, and the names to resolve to the runner when the
+    /// job runs on it.
+    fn services(&mut self, job: &Job, r: &RunJob) -> (Map, Vec<String>) {
+        let mut m = Map::new();
+        let on_runner = r.container.is_none();
+        let mut hosts = Vec::new();
+        for s in &r.services {
+            let mut svc = Map::new();
+            svc.insert("image", s.image.as_str());
+            let env = self.env(&s.env);
+            if !env.is_empty() {
+                svc.insert("env", env);
+            }
+            match s.port {
+                Some(p) if on_runner => {
+                    svc.insert("ports", vec![format!("{p}:{p}")]);
+                    hosts.push(s.name.clone());
+                }
+                Some(_) => {}
+                None if on_runner => self.diags.push(
+                    Diagnostic::new(
+                        code::GITHUB_UNREACHABLE_SERVICE,
+                        job.span,
+                        format!("the job cannot reach service `{}`: it has no port", s.name),
+                    )
+                    .label("this job runs on the runner, which reaches service containers only through published ports")
+                    .help(format!("add `port N` to service `{}`, or run the job in a `container`", s.name)),
+                ),
+                None => {}
+            }
+            m.insert(s.name.clone(), svc);
+        }
+        (m, hosts)
+    }
+
+    /// The steps that install the job's tool.
+    fn toolchain(&mut self, job: &Job, t: &Toolchain) -> Vec<Map> {
+        let mut out = Vec::new();
+        let version = self.value(&t.version, job.span);
+        let setup = |key: &str, pin: &pins::Pin, extra: &[(&str, Yaml)]| {
+            let mut with = Map::new();
+            with.insert(key, version.clone());
+            for (k, v) in extra {
+                with.insert(*k, v.clone());
+            }
+            steps::uses(&format!("Set up {}", tool_title(t.tool)), pin, with)
+        };
+        match t.tool {
+            // The setup actions' own caches are off: `cache` statements restore
+            // caches with actions/cache, which can skip tag runs.
+            Tool::Python => out.push(setup("python-version", &pins::SETUP_PYTHON, &[])),
+            Tool::Node => out.push(setup(
+                "node-version",
+                &pins::SETUP_NODE,
+                &[("package-manager-cache", Yaml::Bool(false))],
+            )),
+            Tool::Go => out.push(setup(
+                "go-version",
+                &pins::SETUP_GO,
+                &[("cache", Yaml::Bool(false))],
+            )),
+            Tool::Java => out.push(setup(
+                "java-version",
+                &pins::SETUP_JAVA,
+                &[("distribution", Yaml::from("temurin"))],
+            )),
+            Tool::Trivy | Tool::Gitleaks | Tool::Kubectl => out.push(self.install(job, t)),
+        }
+        out
+    }
+
+    /// Downloads a tool's release archive and checks its SHA-256: against the
+    /// checksum pinned in [`pins::ARCHIVES`] when pipec knows the version,
+    /// else against the checksum file published with the release.
+    fn install(&mut self, job: &Job, t: &Toolchain) -> Map {
+        if os(&job.runner) != Os::Linux {
+            self.diags.push(
+                Diagnostic::new(
+                    code::GITHUB_TOOL_RUNNER,
+                    job.span,
+                    format!(
+                        "pipec installs {} from its Linux release archive, but this job runs on {}",
+                        tool_title(t.tool),
+                        crate::job::runner(&job.runner)
+                    ),
+                )
+                .label("the archive and its checksum are for Linux runners")
+                .help("run this job on `runs_on ubuntu` or `ubuntu_arm`"),
+            );
+        }
+        let mut env = Vec::new();
+        let version = expr::text_script(&t.version, &mut env);
+        let arch = if matches!(job.runner, pipec_graph::Runner::UbuntuArm) {
+            "arm64"
+        } else {
+            "x64"
+        };
+        let pinned = t
+            .version
+            .as_literal()
+            .and_then(|v| pins::archive(t.tool.name(), &v, arch));
+        let mut s = String::from("set -eu\n");
+        s.push_str(&format!("version=\"{version}\"\n"));
+        let (url, archive, sums, member) = match t.tool {
+            Tool::Trivy => {
+                let a = if arch == "arm64" { "ARM64" } else { "64bit" };
+                (
+                    "https://github.com/aquasecurity/trivy/releases/download/v${version}",
+                    format!("trivy_${{version}}_Linux-{a}.tar.gz"),
+                    "trivy_${version}_checksums.txt",
+                    "trivy",
+                )
+            }
+            Tool::Gitleaks => (
+                "https://github.com/gitleaks/gitleaks/releases/download/v${version}",
+                format!("gitleaks_${{version}}_linux_{arch}.tar.gz"),
+                "gitleaks_${version}_checksums.txt",
+                "gitleaks",
+            ),
+            _ => {
+                let a = if arch == "arm64" { "arm64" } else { "amd64" };
+                (
+                    "https://dl.k8s.io/release/v${version}/bin/linux",
+                    format!("{a}/kubectl"),
+                    "",
+                    "kubectl",
+                )
+            }
+        };
+        s.push_str("dir=\"$RUNNER_TEMP/pipec-tools\"\nmkdir -p \"$dir/bin\"\ncd \"$dir\"\n");
+        s.push_str(&format!(
+            "curl -fsSL --retry 3 -o {member}.download \"{url}/{archive}\"\n"
+        ));
+        match (pinned, t.tool) {
+            (Some(p), _) => s.push_str(&format!(
+                "echo \"{}  {member}.download\" | sha256sum --check --strict\n",
+                p.sha256
+            )),
+            (None, Tool::Kubectl) => s.push_str(&format!(
+                "echo \"$(curl -fsSL --retry 3 \"{url}/{archive}.sha256\")  {member}.download\" | sha256sum --check --strict\n"
+            )),
+            (None, _) => s.push_str(&format!(
+                "curl -fsSL --retry 3 -o checksums.txt \"{url}/{sums}\"\nexpected=\"$(grep \" {archive}\\$\" checksums.txt | cut -d ' ' -f 1)\"\n[ -n \"$expected\" ] || {{ echo \"pipec: no checksum for {archive}\" >&2; exit 1; }}\necho \"$expected  {member}.download\" | sha256sum --check --strict\n"
+            )),
+        }
+        if t.tool == Tool::Kubectl {
+            s.push_str("install -m 0755 kubectl.download bin/kubectl\n");
+        } else {
+            s.push_str(&format!("tar -xzf {member}.download -C bin {member}\n"));
+        }
+        s.push_str("echo \"$dir/bin\" >> \"$GITHUB_PATH\"\n");
+        steps::run(
+            &format!("Install {} {}", tool_title(t.tool), t.version),
+            s,
+            &env,
+        )
+    }
+
+    /// `actions/cache` keyed on the lock files. In tag runs it only looks the
+    /// key up: a release restores nothing another run could have written.
+    fn cache(&mut self, job: &Job, r: &RunJob, c: &Cache) -> Map {
+        let os = os(&job.runner);
+        let files: Vec<String> = c.key_files.iter().map(|g| expr::lit(g.as_str())).collect();
+        let tool_version = r
+            .tool
+            .as_ref()
+            .filter(|t| matches!(t.tool, Tool::Python | Tool::Node | Tool::Go | Tool::Java))
+            .map(|t| format!("{}-", self.value(&t.version, job.span)))
+            .unwrap_or_default();
+        let prefix = format!(
+            "{}-{}-${{{{ runner.os }}}}-{tool_version}",
+            c.kind.name(),
+            job.name
+        );
+        let mut with = Map::new();
+        with.insert("path", cache_paths(c.kind, os).join("\n"));
+        with.insert(
+            "key",
+            format!("{prefix}${{{{ hashFiles({}) }}}}", files.join(", ")),
+        );
+        with.insert("restore-keys", prefix);
+        if self.releases {
+            with.insert("lookup-only", expr::fenced(TAG_RUN));
+        }
+        steps::uses(
+            &format!("Cache {} dependencies", c.kind.name()),
+            &pins::CACHE,
+            with,
+        )
+    }
+}
+
+/// Where each package manager keeps its downloads.
+fn cache_paths(kind: CacheKind, os: Os) -> Vec<&'static str> {
+    match (kind, os) {
+        (CacheKind::Pip, Os::Linux) => vec!["~/.cache/pip"],
+        (CacheKind::Pip, Os::Macos) => vec!["~/Library/Caches/pip"],
+        (CacheKind::Pip, Os::Windows) => vec!["~\\AppData\\Local\\pip\\Cache"],
+        (CacheKind::Poetry, Os::Linux) => vec!["~/.cache/pypoetry"],
+        (CacheKind::Poetry, Os::Macos) => vec!["~/Library/Caches/pypoetry"],
+        (CacheKind::Poetry, Os::Windows) => vec!["~\\AppData\\Local\\pypoetry\\Cache"],
+        (CacheKind::Npm, Os::Windows) => vec!["~\\AppData\\Local\\npm-cache"],
+        (CacheKind::Npm, _) => vec!["~/.npm"],
+        (CacheKind::Go, Os::Linux) => vec!["~/go/pkg/mod", "~/.cache/go-build"],
+        (CacheKind::Go, Os::Macos) => vec!["~/go/pkg/mod", "~/Library/Caches/go-build"],
+        (CacheKind::Go, Os::Windows) => vec!["~\\go\\pkg\\mod", "~\\AppData\\Local\\go-build"],
+        (CacheKind::Cargo, _) => vec![
+            "~/.cargo/registry/index",
+            "~/.cargo/registry/cache",
+            "~/.cargo/git/db",
+        ],
+    }
+}
+
+/// Services published on the runner are reached by the name the program gives
+/// them, as they would be inside a container network.
+fn hosts_step(hosts: &[String]) -> Map {
+    let mut s = String::new();
+    for h in hosts {
+        s.push_str(&format!(
+            "echo '127.0.0.1 {h}' | sudo tee -a /etc/hosts > /dev/null\n"
+        ));
+    }
+    steps::run("Reach services by name", s, &[])
+}
+
+/// A tool's name as people write it.
+fn tool_title(tool: Tool) -> &'static str {
+    match tool {
+        Tool::Python => "Python",
+        Tool::Node => "Node.js",
+        Tool::Go => "Go",
+        Tool::Java => "Java",
+        Tool::Trivy => "Trivy",
+        Tool::Gitleaks => "Gitleaks",
+        Tool::Kubectl => "kubectl",
+    }
+}

@@ -1,0 +1,382 @@
+//! Helpers for the Kustomize and Argo CD tests: small programs checked from
+//! memory, the targets' diagnostics, rendered overlays read back as JSON.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use pipec_check::{MemoryFs, check};
+use pipec_diagnostics::Diagnostic;
+use pipec_graph::Program;
+use serde_json::Value;
+
+/// A program with one service deployed to dev and prod via Argo CD; tests
+/// replace parts of it to reach each case.
+pub const APP: &str = r#"use std.docker
+
+pipeline app {
+  on push to [main]
+  image app = docker.build()
+  publish app to ghcr("acme/app") {
+    when branch main
+    tags [sha]
+  }
+}
+
+environment dev {
+  namespace "app-dev"
+  deploy on branch main
+  url "https://dev.app.example.com"
+}
+
+environment prod {
+  namespace "app-prod"
+  promote from dev, approvals 2
+  tier production
+  url "https://app.example.com"
+}
+
+service app {
+  image app
+  port 8000
+  probes { live "/health", ready "/ready" }
+  resources { cpu 100m..200m, memory 64Mi..128Mi }
+  deploy to [dev, prod] via argocd
+}
+
+gitops { repo "https://github.com/acme/deploy.git" }
+"#;
+
+/// [`APP`] with each `(from, to)` replacement made once; panics when `from`
+/// is not there, so a test cannot silently test the unchanged program.
+pub fn app_with(edits: &[(&str, &str)]) -> String {
+    let mut src = APP.to_string();
+    for (from, to) in edits {
+        assert!(src.contains(from), "`{from}` is not in the test program");
+        src = src.replacen(from, to, 1);
+    }
+    src
+}
+
+/// Checks a one-file program held in memory; panics on checker errors.
+pub fn program(src: &str) -> (Program, pipec_diagnostics::SourceMap) {
+    let mut files = BTreeMap::new();
+    files.insert(PathBuf::from("app.pipe"), src.to_string());
+    let checked = check(Path::new("app.pipe"), &MemoryFs(files)).expect("in memory");
+    match checked.program {
+        Some(p) => (p, checked.sources),
+        None => panic!(
+            "the test program has errors:\n{}",
+            pipec_diagnostics::render::human(
+                &checked.diagnostics,
+                &checked.sources,
+                Default::default()
+            )
+        ),
+    }
+}
+
+/// The diagnostics of one target on a program, as (code, the source text of
+/// the primary span).
+pub fn target_errors(src: &str, target: &str) -> Vec<(String, String)> {
+    let (p, sources) = program(src);
+    match pipec::emit(&p, &[target]) {
+        Ok(_) => Vec::new(),
+        Err(diags) => diags
+            .iter()
+            .map(|d: &Diagnostic| {
+                let span = d.primary_span();
+                let text = sources.get(span.source).text[span.start as usize..span.end as usize]
+                    .to_string();
+                (d.code.to_string(), text)
+            })
+            .collect(),
+    }
+}
+
+/// `kubectl kustomize DIR`, which must succeed.
+pub fn kustomize(kubectl: &Path, dir: &Path) -> String {
+    let out = pipec_tests::run(kubectl, &["kustomize", &dir.to_string_lossy()], dir);
+    assert!(
+        out.status.success(),
+        "kubectl kustomize {} failed:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+/// The documents of a multi-document YAML stream.
+pub fn documents(text: &str) -> Vec<Value> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        if line == "---" {
+            docs.push(std::mem::take(&mut current));
+        } else {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    docs.push(current);
+    docs.into_iter()
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| yaml_serde::from_str(&d).unwrap_or_else(|e| panic!("{e}:\n{d}")))
+        .collect()
+}
+
+/// `kind/name` of a document.
+pub fn id(doc: &Value) -> String {
+    format!(
+        "{}/{}",
+        doc["kind"].as_str().unwrap_or("?"),
+        doc["metadata"]["name"].as_str().unwrap_or("?")
+    )
+}
+
+/// The overlay directories of a rendered tree: (service folder, environment).
+pub fn overlays(tree: &pipec_emit::OutputTree) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = tree
+        .files()
+        .filter_map(|f| {
+            let rest = f.path.strip_prefix("deploy/")?;
+            let (service, rest) = rest.split_once("/overlays/")?;
+            let (env, file) = rest.split_once('/')?;
+            (file == "kustomization.yaml").then(|| (service.to_string(), env.to_string()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Checks that an environment's rendered objects carry what the program says
+/// for it: namespace, image tag (`tag-<env>`, as the tests set it), pod count
+/// or autoscaler bounds, resources, configuration values, ingress host, and
+/// the disruption budget that follows from the pod count.
+pub fn expect_program_values(
+    p: &Program,
+    s: &pipec_graph::Service,
+    env: &pipec_graph::Environment,
+    docs: &[Value],
+) {
+    let who = format!("{}/{}", s.name, env.name);
+    let find = |kind: &str| docs.iter().find(|d| d["kind"] == kind);
+    for d in docs {
+        assert_eq!(
+            d["metadata"]["namespace"],
+            env.namespace.as_str(),
+            "{who} {}",
+            id(d)
+        );
+    }
+    let deployment = find("Deployment").expect("Deployment");
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let image = p
+        .publishes_of(s.image)
+        .next()
+        .expect("published")
+        .image_name();
+    assert_eq!(
+        container["image"],
+        format!("{image}:tag-{}", env.name),
+        "{who}"
+    );
+
+    let (bounds, autoscale) = match (env.autoscale, env.replicas, s.autoscale) {
+        (Some(a), _, _) => (Some((a.min, a.max)), Some(a)),
+        (None, Some(n), Some(a)) => (Some((n, a.max.max(n))), Some(a)),
+        (None, None, Some(a)) => (Some((a.min, a.max)), Some(a)),
+        (None, _, None) => (None, None),
+    };
+    let hpa = find("HorizontalPodAutoscaler");
+    match bounds {
+        Some((min, max)) => {
+            let hpa = hpa.expect("HorizontalPodAutoscaler");
+            assert_eq!(hpa["spec"]["minReplicas"], min, "{who}");
+            assert_eq!(hpa["spec"]["maxReplicas"], max, "{who}");
+            assert!(
+                deployment["spec"].get("replicas").is_none(),
+                "{who}: replicas next to an autoscaler"
+            );
+            let a = autoscale.expect("autoscale");
+            let targets: Vec<(String, u64)> = hpa["spec"]["metrics"]
+                .as_array()
+                .expect("metrics")
+                .iter()
+                .map(|m| {
+                    (
+                        m["resource"]["name"].as_str().expect("name").to_string(),
+                        m["resource"]["target"]["averageUtilization"]
+                            .as_u64()
+                            .expect("target"),
+                    )
+                })
+                .collect();
+            let mut expected = Vec::new();
+            if let Some(c) = a.cpu {
+                expected.push(("cpu".to_string(), u64::from(c.ceil())));
+            }
+            if let Some(m) = a.memory {
+                expected.push(("memory".to_string(), u64::from(m.ceil())));
+            }
+            assert_eq!(targets, expected, "{who}");
+        }
+        None => {
+            assert!(hpa.is_none(), "{who}: an autoscaler without autoscale");
+            assert_eq!(
+                deployment["spec"]["replicas"],
+                env.replicas.unwrap_or(s.replicas),
+                "{who}"
+            );
+        }
+    }
+
+    let cpu = env
+        .resources
+        .and_then(|r| r.cpu)
+        .or(s.resources.and_then(|r| r.cpu));
+    let memory = env
+        .resources
+        .and_then(|r| r.memory)
+        .or(s.resources.and_then(|r| r.memory));
+    for pod in docs
+        .iter()
+        .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job")
+    {
+        let res = &pod["spec"]["template"]["spec"]["containers"][0]["resources"];
+        if let Some(c) = cpu {
+            assert_eq!(
+                res["requests"]["cpu"],
+                c.min.to_string(),
+                "{who} {}",
+                id(pod)
+            );
+            assert_eq!(res["limits"]["cpu"], c.max.to_string(), "{who} {}", id(pod));
+        }
+        if let Some(m) = memory {
+            assert_eq!(
+                res["requests"]["memory"],
+                m.min.to_string(),
+                "{who} {}",
+                id(pod)
+            );
+            assert_eq!(
+                res["limits"]["memory"],
+                m.max.to_string(),
+                "{who} {}",
+                id(pod)
+            );
+        }
+    }
+
+    let mut config: BTreeMap<&str, &str> = s
+        .config
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    config.extend(env.config.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    for cm in docs.iter().filter(|d| d["kind"] == "ConfigMap") {
+        let data: BTreeMap<&str, &str> = cm["data"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str().expect("string")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(data, config, "{who} {}", id(cm));
+    }
+
+    if let Some(ingress) = &s.ingress {
+        let host = env
+            .url
+            .as_deref()
+            .and_then(|u| u.split("://").nth(1))
+            .map(|rest| rest.split(['/', ':']).next().unwrap_or(rest))
+            .unwrap_or(&ingress.host);
+        let doc = find("Ingress").expect("Ingress");
+        assert_eq!(doc["spec"]["rules"][0]["host"], host, "{who}");
+    }
+
+    let floor = bounds.map_or(env.replicas.unwrap_or(s.replicas), |(min, _)| min);
+    let budget = match s.min_available {
+        Some(n) => floor > n,
+        None => s.deploy.iter().any(|e| {
+            let e = p.environment(*e);
+            e.autoscale
+                .map(|a| a.max)
+                .or(s.autoscale.map(|a| a.max.max(e.replicas.unwrap_or(0))))
+                .unwrap_or(e.replicas.unwrap_or(s.replicas))
+                > 1
+        }),
+    };
+    assert_eq!(
+        find("PodDisruptionBudget").is_some(),
+        budget,
+        "{who}: disruption budget"
+    );
+}
+
+/// Removes from a rendered object what [`expect_program_values`] checked, so
+/// that what remains must be the same in every environment.
+pub fn strip_environment_values(s: &pipec_graph::Service, d: &mut Value) {
+    let name = pipec_emit::layout::k8s_name(s);
+    let hooks = format!("{name}-hooks");
+    let plain = |n: &str| -> String {
+        if n != hooks && n.starts_with(&format!("{name}-")) {
+            name.clone()
+        } else {
+            n.to_string()
+        }
+    };
+    if let Some(m) = d["metadata"].as_object_mut() {
+        m.remove("namespace");
+    }
+    let kind = d["kind"].as_str().unwrap_or("").to_string();
+    match kind.as_str() {
+        "ConfigMap" => {
+            let n = plain(d["metadata"]["name"].as_str().unwrap_or(""));
+            d["metadata"]["name"] = n.into();
+            d.as_object_mut().expect("object").remove("data");
+        }
+        "HorizontalPodAutoscaler" => {
+            let spec = d["spec"].as_object_mut().expect("spec");
+            for k in ["minReplicas", "maxReplicas", "metrics"] {
+                spec.remove(k);
+            }
+        }
+        "Ingress" => {
+            for r in d["spec"]["rules"].as_array_mut().into_iter().flatten() {
+                r.as_object_mut().expect("rule").remove("host");
+            }
+            for t in d["spec"]["tls"].as_array_mut().into_iter().flatten() {
+                t.as_object_mut().expect("tls").remove("hosts");
+            }
+        }
+        "Deployment" | "Job" => {
+            if let Some(spec) = d["spec"].as_object_mut() {
+                spec.remove("replicas");
+            }
+            for c in d["spec"]["template"]["spec"]["containers"]
+                .as_array_mut()
+                .into_iter()
+                .flatten()
+            {
+                let c = c.as_object_mut().expect("container");
+                c.remove("image");
+                c.remove("resources");
+                for from in c
+                    .get_mut("envFrom")
+                    .and_then(Value::as_array_mut)
+                    .into_iter()
+                    .flatten()
+                {
+                    let n = plain(from["configMapRef"]["name"].as_str().unwrap_or(""));
+                    from["configMapRef"]["name"] = n.into();
+                }
+            }
+        }
+        _ => {}
+    }
+}
