@@ -145,7 +145,18 @@ impl Session {
         for doc in &docs {
             match kind {
                 FileKind::GitHub => {
-                    facts::github::extract(id, base_name(name), doc, &self.config, &mut self.facts);
+                    let generated = matches!(
+                        pipec_emit::header::inspect(text),
+                        pipec_emit::header::Provenance::Intact { .. }
+                    );
+                    facts::github::extract(
+                        id,
+                        base_name(name),
+                        doc,
+                        generated,
+                        &self.config,
+                        &mut self.facts,
+                    );
                     push_once(&mut found, Input::GitHub);
                 }
                 FileKind::GitLab => {

@@ -31,7 +31,20 @@ impl Cx<'_> {
 }
 
 /// Adds the facts of one workflow document.
-pub fn extract(file: SourceId, name: &str, doc: &Document, config: &Config, facts: &mut Facts) {
+///
+/// In a workflow pipec generated (its header and hash intact), every
+/// environment a production deployment passes through — its own and those of
+/// the approval jobs before it — stands for one approval: the file documents
+/// the reviewers each one needs. Elsewhere only reviewers declared in
+/// `pipec.toml` count.
+pub fn extract(
+    file: SourceId,
+    name: &str,
+    doc: &Document,
+    generated: bool,
+    config: &Config,
+    facts: &mut Facts,
+) {
     let cx = Cx {
         file,
         doc: doc.index,
@@ -70,6 +83,7 @@ pub fn extract(file: SourceId, name: &str, doc: &Document, config: &Config, fact
             .filter_map(|n| names.iter().position(|x| x == n))
             .collect();
     }
+    approvals(&mut jobs, generated, config);
     let title = root.get("name").and_then(Node::text).unwrap_or(name);
     let loc = match root.entry("name") {
         Some(_) => cx.at(&top.key("name")),
@@ -84,6 +98,49 @@ pub fn extract(file: SourceId, name: &str, doc: &Document, config: &Config, fact
         permissions,
         estimate: None,
     });
+}
+
+/// Approvals of each environment deployment: its environment's and those of
+/// the approval jobs it waits for.
+fn approvals(jobs: &mut [Job], generated: bool, config: &Config) {
+    let count = |env: &str| config.reviewers(env).or(generated.then_some(1));
+    for i in 0..jobs.len() {
+        let Some(d) = jobs[i].deploy.as_ref().filter(|d| d.github_environment) else {
+            continue;
+        };
+        let Some(own) = count(&d.name) else { continue };
+        let mut seen = vec![false; jobs.len()];
+        let mut stack = jobs[i].needs.clone();
+        let mut gates = 0;
+        while let Some(n) = stack.pop() {
+            if n >= jobs.len() || seen[n] {
+                continue;
+            }
+            seen[n] = true;
+            if let Some(env) = &jobs[n].approval_gate {
+                gates += count(env).unwrap_or(0);
+            }
+            stack.extend(jobs[n].needs.iter().copied());
+        }
+        if let Some(d) = jobs[i].deploy.as_mut() {
+            d.approvals = Some(own + gates);
+        }
+    }
+}
+
+/// A job whose steps only print: it exists to wait for its environment.
+fn only_prints(n: &Node) -> bool {
+    let steps = n.get("steps").map(Node::items).unwrap_or_default();
+    !steps.is_empty()
+        && steps.iter().all(|s| {
+            s.get("uses").is_none()
+                && s.get("run").and_then(Node::text).is_some_and(|r| {
+                    commands(r).iter().all(|c| {
+                        let prog = c.text.split_whitespace().next().unwrap_or("");
+                        matches!(prog, "echo" | "printf" | "true" | ":")
+                    })
+                })
+        })
 }
 
 fn globs(n: Option<&Node>) -> Vec<Pattern> {
@@ -310,18 +367,22 @@ fn job(
                 Some(_) => cx.at(&path.key("environment").key("name")),
                 None => cx.at(&path.key("environment")),
             };
-            job.deploy = Some(DeployTarget {
-                tier: if name.contains("${{") {
-                    pipec_graph::Tier::Other
-                } else {
-                    cx.config.tier(&name)
-                },
-                approvals: cx.config.reviewers(&name),
-                name,
-                loc: at,
-                github_environment: true,
-            });
-            job.add_role(Role::Deploy);
+            if only_prints(n) {
+                job.approval_gate = Some(name);
+            } else {
+                job.deploy = Some(DeployTarget {
+                    tier: if name.contains("${{") {
+                        pipec_graph::Tier::Other
+                    } else {
+                        cx.config.tier(&name)
+                    },
+                    approvals: None,
+                    name,
+                    loc: at,
+                    github_environment: true,
+                });
+                job.add_role(Role::Deploy);
+            }
         }
     }
     let lower = id.to_ascii_lowercase();

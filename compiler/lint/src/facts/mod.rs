@@ -133,6 +133,9 @@ pub struct Job {
     pub manual_loc: Option<Loc>,
     /// The environment the job deploys to.
     pub deploy: Option<DeployTarget>,
+    /// GitHub: a job that does nothing but wait in an environment for its
+    /// reviewers (one approval before a deployment).
+    pub approval_gate: Option<String>,
     /// Where a failure of this job does not stop the pipeline.
     pub allow_failure: Option<Loc>,
     pub coverage: Vec<Coverage>,
@@ -166,6 +169,7 @@ impl Job {
             manual: When::Never,
             manual_loc: None,
             deploy: None,
+            approval_gate: None,
             allow_failure: None,
             coverage: Vec::new(),
             tests: Vec::new(),

@@ -6,7 +6,13 @@
 //!
 //! GitHub keeps required reviewers in the repository settings, which a workflow
 //! cannot show: declare them in `pipec.toml` (`[lint.environments.production]
-//! reviewers = 2`) once they are set. GitLab's manual job is a visible gate; its
+//! reviewers = 2`) once they are set. Since any one reviewer approves a GitHub
+//! environment, two approvals take two environments: a job that only waits in
+//! an environment of its own (its steps only print) before the deployment
+//! adds that environment's approvals. In a workflow pipec generated, with its
+//! header intact, each such environment counts as one approval, as the file's
+//! comments and `docs/targets/github.md` tell how to set it up. GitLab's
+//! manual job is a visible gate; its
 //! approval count is checked when declared the same way. Argo CD's automatic
 //! sync of production is PIPE106.
 //!
