@@ -61,9 +61,13 @@ fn is_yaml(p: &Path) -> bool {
 }
 
 fn walk(dir: &Path, top: bool, found: &mut Inputs) -> std::io::Result<()> {
+    // Paths as a user would type them: `examples/x`, not `./examples/x`.
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())
-        .map(|e| e.path())
+        .map(|e| {
+            let p = e.path();
+            p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p)
+        })
         .collect();
     entries.sort();
     let mut has_pipe = false;

@@ -8,6 +8,7 @@
 //! expressions ([`expr`]) and of run conditions ([`when`]). Every fact carries
 //! a [`Loc`]: a span in a `.pipe` file or a symbolic YAML path.
 
+mod actions;
 pub mod cluster;
 pub mod expr;
 pub mod github;

@@ -1,3 +1,5 @@
+//! The YAML reader on the inputs lint has to survive.
+
 use pipec_diagnostics::SourceId;
 
 use super::*;
