@@ -127,7 +127,8 @@ fn seed_003_github_workflow() {
         (99, "PIPE105"),
         (99, "PIPE201"),
         // deploy: production on every push to main with no visible approval,
-        // no scans, the kubeconfig secret pasted into the script.
+        // no scans, the kubeconfig secret pasted into the script, and an
+        // image tag nobody pushed.
         (111, "PIPE105"),
         (111, "PIPE202"),
         (116, "PIPE101"),
@@ -135,6 +136,8 @@ fn seed_003_github_workflow() {
         (120, "PIPE205"),
         (123, "PIPE201"),
         (128, "PIPE203"),
+        // It deploys `main-<full sha>`; the build pushed `main-<short sha>`.
+        (132, "PIPE110"),
         (146, "PIPE201"),
     ];
     assert_eq!(sorted(lint("003-ci.yml", None)), expected);

@@ -5,8 +5,9 @@
 use pipec_graph::Role;
 
 use super::expr::{self, github_when};
-use super::github::{Cx, resolve};
-use super::script::{classify_tag, tag_of};
+use super::github::{Cx, pushed_tag, resolve};
+use super::script::classify_tag;
+use super::tags::{self, TagPart};
 use super::when::When;
 use super::{Checkout, Job, Pattern, Push, PushedTag, RunEvent, Scan, Script, Tag};
 use crate::loc::Loc;
@@ -121,10 +122,14 @@ pub(super) fn action_facts(
         }
         "docker/metadata-action" | "crazy-max/ghaction-docker-meta" => {
             if let Some(id) = node.get("id").and_then(Node::text) {
-                metadata.push((
-                    id.to_string(),
-                    metadata_tags(input("tags"), input("flavor"), &at),
-                ));
+                let image = input("images")
+                    .and_then(|i| i.split(['\n', ',']).map(str::trim).find(|l| !l.is_empty()))
+                    .map(|i| resolve(i, env));
+                let mut tags = metadata_tags(input("tags"), input("flavor"), &at);
+                for t in &mut tags {
+                    t.image = image.clone();
+                }
+                metadata.push((id.to_string(), tags));
             }
         }
         "docker/build-push-action" => {
@@ -155,11 +160,7 @@ pub(super) fn action_facts(
                         .find(|(id, _)| t.contains(&format!("steps.{id}.outputs.tags")))
                     {
                         Some((_, m)) => tags.extend(m.iter().cloned()),
-                        None => tags.push(PushedTag {
-                            tag: classify_tag(&tag_of(&resolve(t, env))),
-                            when: When::Always,
-                            loc: tag_at.text(t),
-                        }),
+                        None => tags.push(pushed_tag(&resolve(t, env), tag_at.text(t))),
                     }
                 }
                 job.add_role(Role::Publish);
@@ -187,16 +188,22 @@ fn with_input<'a>(with: Option<&'a Node>, k: &str) -> Option<&'a str> {
     with.and_then(|w| w.get(k)).and_then(Node::text)
 }
 
+fn latest_tag() -> Option<Vec<TagPart>> {
+    Some(vec![TagPart::Lit("latest".into())])
+}
+
 /// The tags `docker/metadata-action` produces, each with the runs it
 /// appears in.
 fn metadata_tags(tags: Option<&str>, flavor: Option<&str>, at: &Loc) -> Vec<PushedTag> {
     let default = "type=schedule\ntype=ref,event=branch\ntype=ref,event=tag\ntype=ref,event=pr";
     let mut out = Vec::new();
     let mut latest_auto = false;
-    let t = |tag: Tag, when: When| PushedTag {
+    let t = |tag: Tag, when: When, template: Option<Vec<TagPart>>| PushedTag {
         tag,
         when,
         loc: at.clone(),
+        image: None,
+        template,
     };
     for line in tags.unwrap_or(default).lines() {
         let line = line.trim();
@@ -215,33 +222,54 @@ fn metadata_tags(tags: Option<&str>, flavor: Option<&str>, at: &Loc) -> Vec<Push
             Some("{{is_default_branch}}") => When::branch("main"),
             Some(e) => expr::parse(e).map_or(When::Unknown, |x| github_when(&x)),
         };
-        let (tag, when) = match (get("type").unwrap_or("raw"), get("event")) {
-            ("ref", Some("branch")) => (
-                Tag::Branch,
-                When::Branch(vec![Pattern::Glob(pipec_graph::Glob("**".into()))]),
-            ),
+        // The tag between its prefix and suffix, as a template.
+        let framed = |middle: Vec<TagPart>| -> Option<Vec<TagPart>> {
+            let mut out = tags::template(get("prefix").unwrap_or(""))?;
+            out.extend(middle);
+            out.extend(tags::template(get("suffix").unwrap_or(""))?);
+            Some(out)
+        };
+        let branch_when = When::Branch(vec![Pattern::Glob(pipec_graph::Glob("**".into()))]);
+        let (tag, when, template) = match (get("type").unwrap_or("raw"), get("event")) {
+            ("ref", Some("branch")) => (Tag::Branch, branch_when, framed(vec![TagPart::Ref])),
             ("ref", Some("tag")) => {
                 latest_auto = true;
-                (Tag::Version, When::Tag(Vec::new()))
+                (
+                    Tag::Version,
+                    When::Tag(Vec::new()),
+                    framed(vec![TagPart::Ref]),
+                )
             }
             ("ref", Some("pr")) => (
                 Tag::Literal("pr".into()),
                 When::Event(RunEvent::PullRequest).or(When::Event(RunEvent::PullRequestTarget)),
+                None,
             ),
             ("semver" | "pep440" | "match", _) => {
                 latest_auto = true;
-                (Tag::Version, When::Tag(Vec::new()))
+                (Tag::Version, When::Tag(Vec::new()), None)
             }
-            ("sha", _) => (Tag::Sha, When::Always),
+            ("sha", _) => {
+                let len = if get("format") == Some("long") { 40 } else { 7 };
+                (Tag::Sha, When::Always, framed(vec![TagPart::Sha { len }]))
+            }
             ("schedule", _) => (
                 Tag::Literal("schedule".into()),
                 When::Event(RunEvent::Schedule),
+                None,
             ),
-            ("edge", _) => (Tag::Literal("edge".into()), When::branch("main")),
-            ("raw", _) => (classify_tag(get("value").unwrap_or("")), When::Always),
-            _ => (Tag::Unknown, When::Unknown),
+            ("edge", _) => (
+                Tag::Literal("edge".into()),
+                When::branch("main"),
+                framed(vec![TagPart::Lit("edge".into())]),
+            ),
+            ("raw", _) => {
+                let v = get("value").unwrap_or("");
+                (classify_tag(v), When::Always, tags::template(v))
+            }
+            _ => (Tag::Unknown, When::Unknown, None),
         };
-        out.push(t(tag, when.and(enable)));
+        out.push(t(tag, when.and(enable), template));
     }
     let latest = flavor
         .unwrap_or("")
@@ -249,12 +277,13 @@ fn metadata_tags(tags: Option<&str>, flavor: Option<&str>, at: &Loc) -> Vec<Push
         .find_map(|l| l.trim().strip_prefix("latest="))
         .unwrap_or("auto");
     match latest {
-        "auto" if latest_auto => out.push(t(Tag::Latest, When::Tag(Vec::new()))),
+        "auto" if latest_auto => out.push(t(Tag::Latest, When::Tag(Vec::new()), latest_tag())),
         "auto" | "false" => {}
-        "true" => out.push(t(Tag::Latest, When::Always)),
+        "true" => out.push(t(Tag::Latest, When::Always, latest_tag())),
         e => out.push(t(
             Tag::Latest,
             expr::parse(e).map_or(When::Unknown, |x| github_when(&x)),
+            latest_tag(),
         )),
     }
     out

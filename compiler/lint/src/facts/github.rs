@@ -7,11 +7,12 @@ use pipec_diagnostics::SourceId;
 use pipec_graph::Role;
 
 use super::expr::{self, github_when};
-use super::script::{self, classify_tag, commands, tag_of};
+use super::script::{self, classify_tag, commands};
+use super::tags;
 use super::when::When;
 use super::{
-    ActionUse, Coverage, DeployTarget, Facts, Job, Pattern, Permissions, Pipeline, Plaintext, Push,
-    PushedTag, RunEvent, Scan, Script, Trigger,
+    ActionUse, Coverage, DeployTarget, Deployed, Facts, Job, Pattern, Permissions, Pipeline,
+    Plaintext, Push, PushedTag, RunEvent, Scan, Script, Trigger,
 };
 use crate::config::Config;
 use crate::loc::Loc;
@@ -497,19 +498,15 @@ fn run_facts(
                 step,
             });
         }
-        let images = script::pushed_images(&c.text);
+        let images: Vec<String> = script::pushed_images(&tags::compact(&resolve(&c.text, env)))
+            .iter()
+            .map(|r| tags::expand(r))
+            .collect();
         if !images.is_empty() {
             job.add_role(Role::Publish);
-            let tags = images
-                .iter()
-                .map(|r| PushedTag {
-                    tag: classify_tag(&tag_of(&resolve(r, env))),
-                    when: When::Always,
-                    loc: here.clone(),
-                })
-                .collect();
+            let tags = images.iter().map(|r| pushed_tag(r, here.clone())).collect();
             job.pushes.push(Push {
-                image: images.first().map(|r| resolve(r, env)),
+                image: images.first().map(|r| tags::split(r).0),
                 tags,
                 when: when.clone(),
                 loc: here.clone(),
@@ -519,9 +516,37 @@ fn run_facts(
         if script::deploy_command(&c.text).is_some() {
             job.add_role(Role::Deploy);
             job.deploy_step.get_or_insert(step);
+            job.deployed.extend(deployed(&c.text, env, &here));
         }
         if script::git_push(&c.text) {
             job.pushes_commits = true;
         }
     }
+}
+
+/// A pushed image reference as a fact.
+pub(super) fn pushed_tag(reference: &str, loc: Loc) -> PushedTag {
+    let (image, tag) = tags::split(reference);
+    PushedTag {
+        tag: classify_tag(&tag),
+        when: When::Always,
+        loc,
+        image: Some(image),
+        template: tags::template(&tag),
+    }
+}
+
+/// The images a deployment command rolls out, variables resolved.
+pub(super) fn deployed(cmd: &str, env: &[(String, String)], loc: &Loc) -> Vec<Deployed> {
+    tags::deployed_refs(&tags::compact(&resolve(cmd, env)))
+        .iter()
+        .map(|r| {
+            let (image, tag) = tags::split(&tags::expand(r));
+            Deployed {
+                image,
+                template: tags::template(&tag),
+                loc: loc.clone(),
+            }
+        })
+        .collect()
 }

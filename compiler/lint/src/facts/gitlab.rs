@@ -7,12 +7,11 @@ use pipec_diagnostics::{SourceId, Span};
 use pipec_graph::{Role, Tier};
 
 use super::expr::gitlab_when;
-use super::github::{plaintext_env_in, resolve};
-use super::script::{self, classify_tag, commands, tag_of};
+use super::github::{deployed, plaintext_env_in, pushed_tag, resolve};
+use super::script::{self, commands};
 use super::when::When;
 use super::{
-    Coverage, DeployTarget, Facts, Job, Malformed, Pattern, Pipeline, Push, PushedTag, RunEvent,
-    Scan, Trigger,
+    Coverage, DeployTarget, Facts, Job, Malformed, Pattern, Pipeline, Push, RunEvent, Scan, Trigger,
 };
 use crate::config::Config;
 use crate::loc::Loc;
@@ -575,19 +574,12 @@ fn analyse(
             step,
         });
     }
-    let images = script::pushed_images(text);
+    let images: Vec<String> = script::pushed_images(&resolve(text, vars));
     if !images.is_empty() {
         job.add_role(Role::Publish);
-        let tags = images
-            .iter()
-            .map(|r| PushedTag {
-                tag: classify_tag(&tag_of(&resolve(r, vars))),
-                when: When::Always,
-                loc: here.clone(),
-            })
-            .collect();
+        let tags = images.iter().map(|r| pushed_tag(r, here.clone())).collect();
         job.pushes.push(Push {
-            image: images.first().map(|r| resolve(r, vars)),
+            image: images.first().map(|r| super::tags::split(r).0),
             tags,
             when: When::Always,
             loc: here.clone(),
@@ -597,6 +589,7 @@ fn analyse(
     if script::deploy_command(text).is_some() {
         job.add_role(Role::Deploy);
         job.deploy_step.get_or_insert(step);
+        job.deployed.extend(deployed(text, vars, here));
     }
     if script::git_push(text) {
         job.pushes_commits = true;

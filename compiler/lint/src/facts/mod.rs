@@ -15,6 +15,7 @@ pub mod github;
 pub mod gitlab;
 pub mod pipe;
 pub mod script;
+pub mod tags;
 pub mod when;
 
 use pipec_graph::{Duration, Percent, Role, Tier};
@@ -157,6 +158,8 @@ pub struct Job {
     pub pushes_commits: bool,
     /// Step index of the deployment command, for ordering within the job.
     pub deploy_step: Option<usize>,
+    /// Images (with their tags) the deployment commands roll out.
+    pub deployed: Vec<Deployed>,
 }
 
 impl Job {
@@ -185,6 +188,7 @@ impl Job {
             caches: Vec::new(),
             pushes_commits: false,
             deploy_step: None,
+            deployed: Vec::new(),
         }
     }
 
@@ -237,6 +241,18 @@ pub struct Push {
 pub struct PushedTag {
     pub tag: Tag,
     pub when: When,
+    pub loc: Loc,
+    /// The image name it is pushed under, when known.
+    pub image: Option<String>,
+    /// The tag as a template, when the linter can follow it.
+    pub template: Option<Vec<tags::TagPart>>,
+}
+
+/// An image reference a deployment command rolls out.
+#[derive(Debug, Clone)]
+pub struct Deployed {
+    pub image: String,
+    pub template: Option<Vec<tags::TagPart>>,
     pub loc: Loc,
 }
 

@@ -245,6 +245,8 @@ fn job(program: &Program, j: &pipec_graph::Job) -> Job {
                     },
                     when: When::from(&t.when),
                     loc: at.clone(),
+                    image: None,
+                    template: None,
                 })
                 .collect();
             job.pushes.push(Push {

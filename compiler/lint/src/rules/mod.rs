@@ -14,6 +14,7 @@ mod coverage_gate;
 mod critical_path_budget;
 mod dangerous_trigger;
 mod deploy_on_merge_request;
+mod deployed_tag_never_pushed;
 mod duplicate_key;
 mod excessive_permissions;
 mod invalid_config;
@@ -62,6 +63,7 @@ static ALL: &[&Rule] = &[
     &promotion_order::RULE,
     &critical_path_budget::RULE,
     &plaintext_secret::RULE,
+    &deployed_tag_never_pushed::RULE,
     &unpinned_action::RULE,
     &excessive_permissions::RULE,
     &template_injection::RULE,
