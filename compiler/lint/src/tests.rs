@@ -122,3 +122,56 @@ mod never_panics {
         }
     }
 }
+
+mod inputs {
+    use crate::{Config, Session};
+
+    fn lines(s: Session) -> Vec<(String, usize, &'static str)> {
+        let b = s.finish();
+        b.findings
+            .iter()
+            .map(|f| {
+                let span = f.diagnostic.primary_span();
+                let file = b.sources.get(span.source);
+                (file.name.clone(), file.line_col(span.start).0, f.code)
+            })
+            .collect()
+    }
+
+    const WORKFLOW: &str = "on: pull_request\npermissions: {}\njobs:\n  unit:\n    runs-on: ubuntu-latest\n    permissions: {contents: read}\n    steps:\n      - run: pytest --cov=src\n";
+
+    #[test]
+    fn fail_under_in_the_repository_coverage_config_is_the_gate() {
+        let mut s = Session::new(Default::default(), Config::default());
+        s.add_yaml(".github/workflows/ci.yml", WORKFLOW);
+        assert_eq!(
+            lines(s),
+            vec![(".github/workflows/ci.yml".into(), 8, "PIPE102")]
+        );
+
+        let mut s = Session::new(Default::default(), Config::default());
+        s.add_yaml(".github/workflows/ci.yml", WORKFLOW);
+        s.add_coverage_config(
+            "pyproject.toml",
+            "[tool.black]\nline-length = 99\n[tool.coverage.report]\nfail_under = 60\n",
+        );
+        assert_eq!(lines(s), vec![("pyproject.toml".into(), 4, "PIPE102")]);
+
+        let mut s = Session::new(Default::default(), Config::default());
+        s.add_yaml(".github/workflows/ci.yml", WORKFLOW);
+        s.add_coverage_config("setup.cfg", "[coverage:report]\nfail_under = 85\n");
+        assert_eq!(lines(s), vec![]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_do_not_move_positions() {
+        let text = format!("\u{FEFF}{}", WORKFLOW.replace('\n', "\r\n"));
+        let mut s = Session::new(Default::default(), Config::default());
+        s.add_yaml(".github/workflows/ci.yml", &text);
+        let b = s.finish();
+        let f = &b.findings[0];
+        let span = f.diagnostic.primary_span();
+        assert_eq!(b.sources.get(span.source).line_col(span.start), (8, 14));
+        assert_eq!(b.sources.slice(span), "pytest --cov=src");
+    }
+}
