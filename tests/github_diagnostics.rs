@@ -136,7 +136,7 @@ fn expression_syntax_inside_a_script() {
 fn tool_archive_on_a_macos_runner() {
     expect(
         &pipeline(
-            "  job scan {\n    tool trivy \"0.58.1\"\n    runs_on macos\n    step \"Scan\" run \"trivy fs .\"\n  }",
+            "  job scan {\n    tool trivy \"0.69.2\"\n    runs_on macos\n    step \"Scan\" run \"trivy fs .\"\n  }",
         ),
         "E0407",
         "job scan",

@@ -71,8 +71,25 @@ impl Checker<'_> {
         let mut d = Decls::default();
         let files = std::mem::take(&mut self.files);
         for (fi, f) in files.iter().enumerate() {
+            // After `environment dev` with no `{`, the statements of its block
+            // stand at the top level; they are not each reported.
+            let mut headless = false;
             for (i, stmt) in f.file.stmts.iter().enumerate() {
                 let at = At { file: fi, index: i };
+                let known = stmt
+                    .generic()
+                    .is_none_or(|g| TOP_LEVEL.heads.contains(&g.head.name.as_str()));
+                if headless && !known {
+                    self.unparsed.push(stmt.span);
+                    continue;
+                }
+                headless = stmt.generic().is_some_and(|g| {
+                    g.block.is_none()
+                        && matches!(
+                            g.head.name.as_str(),
+                            "pipeline" | "environment" | "service" | "gitops" | "policy"
+                        )
+                });
                 match &stmt.kind {
                     StmtKind::Template(t) => {
                         let decl = Decl {
@@ -131,6 +148,18 @@ impl Checker<'_> {
                                 list.push(at);
                             }
                         }
+                        "job" | "image" | "publish" | "on" | "env" => {
+                            self.unparsed.push(stmt.span);
+                            self.diags.push(
+                                Diagnostic::new(
+                                    code::UNKNOWN_STATEMENT,
+                                    g.head.span,
+                                    format!("`{}` is not allowed in a file", g.head.name),
+                                )
+                                .label("belongs in a pipeline")
+                                .help("write it inside `pipeline NAME { … }`; if it is, a `}` above closes the pipeline too early"),
+                            );
+                        }
                         _ => self.unknown_statement(stmt, &TOP_LEVEL),
                     },
                 }
@@ -164,7 +193,8 @@ impl Checker<'_> {
             g.args.len(),
             &g.block,
         ) else {
-            self.diags.push(crate::stmt::malformed(stmt.span, shape));
+            self.diags
+                .push(crate::stmt::malformed(stmt.signature_span(), shape));
             return None;
         };
         let span = g.args[0].span;

@@ -106,10 +106,17 @@ impl Checker<'_> {
         );
     }
 
-    fn invalid(&mut self, c: pipec_diagnostics::Code, span: Span, msg: String, help: &str) {
+    fn invalid(
+        &mut self,
+        c: pipec_diagnostics::Code,
+        span: Span,
+        msg: String,
+        label: &str,
+        help: &str,
+    ) {
         self.diags.push(
             Diagnostic::new(c, span, msg)
-                .label("here")
+                .label(label.to_string())
                 .help(help.to_string()),
         );
     }
@@ -314,6 +321,9 @@ impl Checker<'_> {
         if known.iter().any(|k| k == name) {
             return Some(make(name.to_string()));
         }
+        if self.named_in_unparsed(name) {
+            return None;
+        }
         let mut d = Diagnostic::new(
             code::UNKNOWN_NAME,
             span,
@@ -397,6 +407,7 @@ impl Checker<'_> {
                 code::TEMPLATE_STRING,
                 e.span,
                 format!("a {} must be known before the pipeline runs", ty_name(ty)),
+                "has a placeholder known only at run time",
                 "remove the run-time placeholder",
             );
             return None;
@@ -414,6 +425,7 @@ impl Checker<'_> {
                         code::INVALID_GLOB,
                         span,
                         m,
+                        "not a valid pattern",
                         "globs use * (within a path segment), ** (across segments) and ?",
                     );
                     false
@@ -429,6 +441,7 @@ impl Checker<'_> {
                         code::INVALID_VERSION,
                         span,
                         format!("`{s}` is not a version"),
+                        "not a version",
                         "a version starts with a digit: \"3.12\", \"20\", \"1.22.4\"",
                     );
                 }
@@ -443,6 +456,7 @@ impl Checker<'_> {
                         code::INVALID_URL,
                         span,
                         format!("`{s}` is not an http(s) URL"),
+                        "not an http(s) URL",
                         "write the full URL: \"https://app.example.com\"",
                     );
                 } else if url_has_credentials(s) {
@@ -516,6 +530,7 @@ impl Checker<'_> {
                         code::OUT_OF_RANGE,
                         e.span,
                         format!("{p}% is more than 100%"),
+                        "at most 100%",
                         "a percent is between 0% and 100%",
                     );
                     return None;
@@ -549,6 +564,7 @@ impl Checker<'_> {
                         code::MALFORMED_STATEMENT,
                         e.span,
                         "a matrix needs at least one value".into(),
+                        "no values",
                         "matrix(\"3.11\", \"3.12\")",
                     );
                     return None;
@@ -560,6 +576,7 @@ impl Checker<'_> {
                             code::MALFORMED_STATEMENT,
                             n.span,
                             "matrix values have no names".into(),
+                            "remove the name",
                             "matrix(\"3.11\", \"3.12\")",
                         );
                         return None;
@@ -570,6 +587,7 @@ impl Checker<'_> {
                             code::TYPE_MISMATCH,
                             a.value.span,
                             "matrix values must be known before the pipeline runs".into(),
+                            "known only when the pipeline runs",
                             "use literal values",
                         );
                         return None;
@@ -579,6 +597,7 @@ impl Checker<'_> {
                             code::DUPLICATE_DEFINITION,
                             a.value.span,
                             "value listed twice in the matrix".into(),
+                            "repeated value",
                             "remove the repeated value",
                         );
                         return None;
@@ -593,6 +612,7 @@ impl Checker<'_> {
                         code::MALFORMED_STATEMENT,
                         e.span,
                         "secret() takes one name".into(),
+                        "expected one name",
                         "secret(\"SLACK_WEBHOOK\")",
                     );
                     return None;
@@ -610,6 +630,7 @@ impl Checker<'_> {
                         code::INVALID_NAME,
                         a.value.span,
                         format!("`{n}` is not a valid secret name"),
+                        "not a secret name",
                         "secret names use letters, digits, `_`, `-`, `.` and `/`",
                     );
                     return None;
@@ -903,6 +924,7 @@ impl Checker<'_> {
                     code::MALFORMED_STATEMENT,
                     e.span,
                     "`event` needs an event name".into(),
+                    "which event?",
                     "event pull_request, event push, event tag, event schedule, event dispatch",
                 );
                 None
@@ -946,6 +968,7 @@ impl Checker<'_> {
                     code::TYPE_MISMATCH,
                     e.span,
                     "value is only known when the pipeline runs".into(),
+                    "known only when the pipeline runs",
                     "compile-time conditions compare template parameters and literals",
                 );
                 None

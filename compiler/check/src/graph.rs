@@ -24,28 +24,37 @@ impl Checker<'_> {
             let p = &program.pipelines[pi];
             if let Some(cycle) = find_cycle(&p.graph) {
                 let names: Vec<&str> = cycle.iter().map(|i| p.jobs[*i].name.as_str()).collect();
-                let first = &p.jobs[cycle[0]];
-                let mut d = Diagnostic::new(
-                    code::DEPENDENCY_CYCLE,
-                    first.span,
-                    format!(
-                        "jobs wait for each other: {} → {}",
-                        names.join(" → "),
-                        names[0]
-                    ),
-                )
-                .label(format!("`{}` is part of the cycle", first.name));
+                let message = format!(
+                    "jobs wait for each other: {} → {}",
+                    names.join(" → "),
+                    names[0]
+                );
+                // Point at the `after` references that close the cycle; the
+                // first one is the primary label.
+                let mut edges = Vec::new();
                 for w in cycle
                     .windows(2)
                     .chain(std::iter::once(&[cycle[cycle.len() - 1], cycle[0]][..]))
                 {
                     let (a, b) = (w[0], w[1]);
                     if let Some(Edge::After(span)) = p.edge(JobId(a as u32), JobId(b as u32)) {
-                        d = d.secondary(
+                        edges.push((
                             *span,
                             format!("`{}` runs after `{}`", p.jobs[b].name, p.jobs[a].name),
-                        );
+                        ));
                     }
+                }
+                edges.sort_by_key(|(span, _)| *span);
+                let first = &p.jobs[cycle[0]];
+                let mut d = match edges.first() {
+                    Some((span, label)) => {
+                        Diagnostic::new(code::DEPENDENCY_CYCLE, *span, message).label(label.clone())
+                    }
+                    None => Diagnostic::new(code::DEPENDENCY_CYCLE, first.span, message)
+                        .label(format!("`{}` is part of the cycle", first.name)),
+                };
+                for (span, label) in edges.iter().skip(1) {
+                    d = d.secondary(*span, label.clone());
                 }
                 self.diags
                     .push(d.help("remove one of the `after` edges in the cycle"));
@@ -120,12 +129,14 @@ impl Checker<'_> {
                         Some(p) => {
                             if !p.tags.iter().any(|t| t.kind.is_immutable())
                                 && !reported_services.contains(&s.id)
+                                && !self.in_damaged(program.image(s.image).span)
                             {
                                 reported_services.push(s.id);
+                                let at = self.tag_spans.get(&p.id).copied().unwrap_or(p.span);
                                 self.diags.push(
                                     Diagnostic::new(
                                         code::NO_IMMUTABLE_TAG,
-                                        p.span,
+                                        at,
                                         format!("`{}` is deployed, but every tag it gets can move", program.image(s.image).name),
                                     )
                                     .label("no sha, branch_sha, semver or git_tag tag")
@@ -136,7 +147,10 @@ impl Checker<'_> {
                             pairs.push((s.id, p.id));
                         }
                         None => {
-                            if !reported_services.contains(&s.id) {
+                            // The publish rule may be in a statement that did not parse.
+                            if !reported_services.contains(&s.id)
+                                && !self.in_damaged(program.image(s.image).span)
+                            {
                                 reported_services.push(s.id);
                                 let image = program.image(s.image);
                                 self.diags.push(
@@ -166,7 +180,11 @@ impl Checker<'_> {
                         .help("deploy every service of an environment the same way: via argocd or via kubectl"),
                     );
                 }
-                if method == DeployMethod::ArgoCd && program.gitops.is_none() && !reported_gitops {
+                if method == DeployMethod::ArgoCd
+                    && program.gitops.is_none()
+                    && !reported_gitops
+                    && !self.named_in_unparsed("gitops")
+                {
                     reported_gitops = true;
                     self.diags.push(
                         Diagnostic::new(
@@ -179,7 +197,16 @@ impl Checker<'_> {
                     );
                 }
                 let Some(when) = deploy_condition(&program.environments, env_id) else {
-                    if !reported_envs.contains(&env_id) {
+                    // A promotion chain that loops was reported as E0302.
+                    // Nor when the chain passes an environment with errors of
+                    // its own: its trigger may be in the statement that is wrong.
+                    let chain_has_errors = promotion_chain(&program.environments, env_id)
+                        .iter()
+                        .any(|e| self.statement_has_errors(program.environment(*e).span));
+                    if !reported_envs.contains(&env_id)
+                        && !promotes_in_a_loop(&program.environments, env_id)
+                        && !chain_has_errors
+                    {
                         reported_envs.push(env_id);
                         self.diags.push(
                             Diagnostic::new(
@@ -225,16 +252,17 @@ impl Checker<'_> {
                     .iter()
                     .find(|j| j.name == pipeline.jobs[id.index()].name)
                 {
+                    let at = self.first_line(clash.span);
                     self.diags.push(
                         Diagnostic::new(
                             code::DUPLICATE_JOB,
-                            clash.span,
+                            at,
                             format!(
                                 "job `{}` has the name of the deployment to `{}`",
                                 clash.name, env.name
                             ),
                         )
-                        .label("this job")
+                        .label(format!("this is the job `{}`", clash.name))
                         .secondary(services[0].deploy_span, "the deployment comes from here")
                         .help("rename the job"),
                     );
@@ -351,9 +379,20 @@ impl Checker<'_> {
         }
     }
 
+    /// A statement's span cut before its block or its second line: the IR
+    /// keeps whole statements, and a diagnostic should not underline a block.
+    fn first_line(&self, span: pipec_diagnostics::Span) -> pipec_diagnostics::Span {
+        let text = self.sources.slice(span);
+        let cut = text.find(['{', '\n']).unwrap_or(text.len());
+        let len = text[..cut].trim_end().len();
+        pipec_diagnostics::Span::new(span.source, span.start as usize, span.start as usize + len)
+    }
+
     pub(crate) fn warn_unused(&mut self, decls: &Decls) {
         for d in &decls.templates {
-            if !self.used_templates.contains(&(None, d.name.clone())) {
+            if !self.used_templates.contains(&(None, d.name.clone()))
+                && !self.named_in_unparsed(&d.name)
+            {
                 self.diags.push(
                     Diagnostic::new(
                         code::UNUSED,
@@ -367,7 +406,9 @@ impl Checker<'_> {
         }
         for (fi, f) in self.files.iter().enumerate() {
             for (alias, (_, span)) in &f.imports.aliases {
-                if !self.used_imports.contains(&(fi, alias.clone())) {
+                if !self.used_imports.contains(&(fi, alias.clone()))
+                    && !self.named_in_unparsed(alias)
+                {
                     self.diags.push(
                         Diagnostic::new(
                             code::UNUSED_IMPORT,
@@ -381,4 +422,29 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// `id` and the environments it promotes from, nearest first, each once.
+fn promotion_chain(envs: &[pipec_graph::Environment], id: EnvId) -> Vec<EnvId> {
+    let mut chain = vec![id];
+    while let Some(p) = &envs[chain[chain.len() - 1].index()].promotion {
+        if chain.contains(&p.from) {
+            break;
+        }
+        chain.push(p.from);
+    }
+    chain
+}
+
+/// Whether following `promote from` from `id` never reaches an environment
+/// that does not promote (a cycle, or a chain leading into one).
+fn promotes_in_a_loop(envs: &[pipec_graph::Environment], id: EnvId) -> bool {
+    let mut cur = id;
+    for _ in 0..=envs.len() {
+        match &envs[cur.index()].promotion {
+            Some(p) => cur = p.from,
+            None => return false,
+        }
+    }
+    true
 }

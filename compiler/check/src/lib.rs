@@ -57,7 +57,12 @@ pub fn check(path: &Path, fs: &dyn FileSystem) -> std::io::Result<Checked> {
     let decls = ck.declare();
     let program = ck.lower(&decls);
     let program = program.map(|p| ck.build_graph(p));
-    ck.warn_unused(&decls);
+    // What is unused is only clear once everything else is right: with errors,
+    // a call that failed would make its template or import look unused.
+    if ck.error_count() == 0 {
+        ck.warn_unused(&decls);
+    }
+    ck.drop_cascades_on_broken_lines();
     let diagnostics = Diagnostics::from(std::mem::take(&mut ck.diags)).sorted();
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     Ok(Checked {
@@ -81,6 +86,15 @@ pub(crate) struct Checker<'a> {
     pub(crate) used_imports: std::collections::BTreeSet<(usize, String)>,
     /// Dependencies named while lowering, turned into edges by [`graph`].
     pub(crate) pending: lower::PendingEdges,
+    /// Where each publish rule lists its tags, for diagnostics about them.
+    pub(crate) tag_spans:
+        std::collections::BTreeMap<pipec_graph::PublishId, pipec_diagnostics::Span>,
+    /// Text of the program and its modules that did not parse.
+    pub(crate) unparsed: Vec<pipec_diagnostics::Span>,
+    /// Top-level statements with text that did not parse inside.
+    pub(crate) damaged: Vec<pipec_diagnostics::Span>,
+    /// Every top-level statement of the program's files.
+    pub(crate) top_level: Vec<pipec_diagnostics::Span>,
 }
 
 impl<'a> Checker<'a> {
@@ -95,6 +109,10 @@ impl<'a> Checker<'a> {
             used_templates: Default::default(),
             used_imports: Default::default(),
             pending: Default::default(),
+            tag_spans: Default::default(),
+            unparsed: Vec::new(),
+            damaged: Vec::new(),
+            top_level: Vec::new(),
         }
     }
 }
@@ -102,6 +120,74 @@ impl<'a> Checker<'a> {
 impl Checker<'_> {
     pub(crate) fn error_count(&self) -> usize {
         self.diags.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// Whether `name` is written in text that did not parse: it may be
+    /// declared there, so not finding it is a consequence of the syntax error,
+    /// which was reported.
+    pub(crate) fn named_in_unparsed(&self, name: &str) -> bool {
+        let is_word = |c: char| c.is_alphanumeric() || c == '_';
+        self.unparsed.iter().any(|span| {
+            let text = self.sources.slice(*span);
+            text.match_indices(name).any(|(i, _)| {
+                !text[..i].ends_with(is_word) && !text[i + name.len()..].starts_with(is_word)
+            })
+        })
+    }
+
+    /// A line with a syntax error keeps that error alone: the first one. The
+    /// statements the parser split the broken line into (commas separate
+    /// statements) would otherwise each be reported too.
+    fn drop_cascades_on_broken_lines(&mut self) {
+        let line_of = |sources: &SourceMap, d: &Diagnostic| {
+            let span = d.primary_span();
+            (span.source, sources.get(span.source).line_col(span.start).0)
+        };
+        let mut broken = std::collections::BTreeMap::new();
+        for (i, d) in self.diags.iter().enumerate() {
+            if d.code == pipec_diagnostics::code::SYNTAX {
+                let at = (line_of(&self.sources, d), d.primary_span().start);
+                let first = broken.entry(at.0).or_insert((at.1, i));
+                if at.1 < first.0 {
+                    *first = (at.1, i);
+                }
+            }
+        }
+        let mut i = 0;
+        self.diags.retain(|d| {
+            let keep = match broken.get(&line_of(&self.sources, d)) {
+                Some((_, first)) => *first == i,
+                None => true,
+            };
+            i += 1;
+            keep
+        });
+    }
+
+    /// Whether the top-level statement around `span` has an error reported
+    /// inside it, or text that did not parse or was not understood.
+    pub(crate) fn statement_has_errors(&self, span: pipec_diagnostics::Span) -> bool {
+        let within = |outer: &pipec_diagnostics::Span, inner: pipec_diagnostics::Span| {
+            outer.source == inner.source && outer.start <= inner.start && inner.end <= outer.end
+        };
+        let Some(stmt) = self.top_level.iter().find(|s| within(s, span)) else {
+            return false;
+        };
+        self.diags
+            .iter()
+            .any(|d| d.is_error() && within(stmt, d.primary_span()))
+            || self
+                .unparsed
+                .iter()
+                .any(|u| u.source == stmt.source && u.start < stmt.end && stmt.start < u.end)
+    }
+
+    /// Whether `span` is in a top-level statement part of which did not
+    /// parse: what seems missing there may be in the part that was lost.
+    pub(crate) fn in_damaged(&self, span: pipec_diagnostics::Span) -> bool {
+        self.damaged
+            .iter()
+            .any(|d| d.source == span.source && d.start <= span.start && span.end <= d.end)
     }
 }
 

@@ -3,7 +3,7 @@
 //! The checker never touches the file system itself: the driver passes a
 //! [`FileSystem`], and tests pass an in-memory one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use pipec_diagnostics::{Diagnostic, SourceFile, SourceId, Span, code, did_you_mean};
@@ -14,6 +14,11 @@ use crate::Checker;
 /// File access for the checker.
 pub trait FileSystem {
     fn read(&self, path: &Path) -> std::io::Result<String>;
+    /// The raw contents; the checker decodes them itself so that a file that is
+    /// not UTF-8 gets a diagnostic (E0007) at the first bad byte.
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.read(path).map(String::into_bytes)
+    }
     fn is_dir(&self, path: &Path) -> bool;
     /// The `.pipe` files directly in `dir`, sorted.
     fn pipe_files(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>>;
@@ -31,6 +36,10 @@ impl FileSystem for RealFs {
                 format!("not valid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
             )
         })
+    }
+
+    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -108,6 +117,9 @@ pub struct Module {
 #[derive(Default)]
 pub struct Imports {
     pub aliases: BTreeMap<String, (usize, Span)>,
+    /// Aliases of imports that failed (and were reported): their uses are not
+    /// reported again as unknown modules.
+    pub failed: BTreeSet<String>,
 }
 
 /// A file of the program itself.
@@ -136,11 +148,9 @@ impl Checker<'_> {
             vec![path.to_path_buf()]
         };
         for f in files {
-            let text = self.fs.read(&f)?;
-            let source = self
-                .sources
-                .add(SourceFile::new(display(&f), text.clone(), false));
-            let (file, diags) = pipec_syntax::parse(source, &text);
+            let bytes = self.fs.read_bytes(&f)?;
+            let (source, text) = self.add_source(&f, bytes);
+            let (file, diags) = pipec_syntax::parse(source, text.as_deref().unwrap_or(""));
             self.diags.extend(diags);
             let mut stack = vec![normalize(&f)];
             let imports = self.imports(&file, &f, &mut stack);
@@ -151,7 +161,53 @@ impl Checker<'_> {
                 imports,
             });
         }
+        let files = self.files.iter().map(|f| &f.file);
+        let modules = self.modules.iter().map(|m| &m.file);
+        self.top_level = self
+            .files
+            .iter()
+            .flat_map(|f| f.file.stmts.iter().map(|s| s.span))
+            .collect();
+        for f in files.chain(modules) {
+            self.unparsed.extend(f.unparsed.iter().copied());
+            let touches = |s: &Span| {
+                f.unparsed
+                    .iter()
+                    .any(|u| u.start < s.end && s.start < u.end)
+            };
+            self.damaged
+                .extend(f.stmts.iter().map(|s| s.span).filter(|s| touches(s)));
+            self.damaged.extend(f.unparsed.iter().copied());
+        }
         Ok(())
+    }
+
+    /// Adds a file to the source map. Text that is not UTF-8 is reported (E0007)
+    /// and shown with replacement characters; `None` means it is not parsed.
+    fn add_source(&mut self, path: &Path, bytes: Vec<u8>) -> (SourceId, Option<String>) {
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                let id = self
+                    .sources
+                    .add(SourceFile::new(display(path), text.clone(), false));
+                (id, Some(text))
+            }
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let id = self
+                    .sources
+                    .add(SourceFile::new(display(path), lossy, false));
+                // The bad bytes became one U+FFFD (3 bytes) at the same offset.
+                let bad = Span::new(id, at, at + '\u{FFFD}'.len_utf8());
+                self.diags.push(
+                    Diagnostic::new(code::INVALID_SOURCE, bad, "file is not valid UTF-8 text")
+                        .label("this byte is not UTF-8")
+                        .help("save the file as UTF-8; .pipe files are text"),
+                );
+                (id, None)
+            }
+        }
     }
 
     /// Resolves the `use` statements of a file, loading modules as needed.
@@ -162,6 +218,9 @@ impl Checker<'_> {
                 continue;
             };
             let Some((alias, module)) = self.import(stmt, g, path, stack) else {
+                if let Some(alias) = intended_alias(g) {
+                    imports.failed.insert(alias);
+                }
                 continue;
             };
             if let Some((_, first)) = imports.aliases.get(&alias) {
@@ -196,7 +255,8 @@ impl Checker<'_> {
                 a.as_ident().map(str::to_string)
             }
             _ => {
-                self.diags.push(crate::stmt::malformed(stmt.span, shape));
+                self.diags
+                    .push(crate::stmt::malformed(stmt.signature_span(), shape));
                 return None;
             }
         };
@@ -242,7 +302,8 @@ impl Checker<'_> {
             return Some((alias.unwrap_or_else(|| name.to_string()), idx));
         }
         let ExprKind::Str(s) = &target.kind else {
-            self.diags.push(crate::stmt::malformed(stmt.span, shape));
+            self.diags
+                .push(crate::stmt::malformed(stmt.signature_span(), shape));
             return None;
         };
         let rel = PathBuf::from(&s.value);
@@ -268,8 +329,8 @@ impl Checker<'_> {
         if let Some(i) = self.modules.iter().position(|m| m.name == display(&full)) {
             return Some((alias, i));
         }
-        let text = match self.fs.read(&full) {
-            Ok(t) => t,
+        let bytes = match self.fs.read_bytes(&full) {
+            Ok(b) => b,
             Err(e) => {
                 self.diags.push(
                     Diagnostic::new(
@@ -283,9 +344,8 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let source = self
-            .sources
-            .add(SourceFile::new(display(&full), text.clone(), false));
+        let (source, text) = self.add_source(&full, bytes);
+        let text = text?;
         let (file, diags) = pipec_syntax::parse(source, &text);
         self.diags.extend(diags);
         let idx = self.add_module(display(&full), source, file, &full, stack);
@@ -329,6 +389,25 @@ impl Checker<'_> {
         });
         self.modules.len() - 1
     }
+}
+
+/// The name a `use` statement binds, whether or not the import works.
+fn intended_alias(g: &Generic) -> Option<String> {
+    if let [_, w, a] = g.args.as_slice()
+        && w.as_ident() == Some("as")
+    {
+        return a.as_ident().map(str::to_string);
+    }
+    let target = g.args.first()?;
+    if let Some(p) = target.as_path() {
+        return p.last().map(|n| n.to_string());
+    }
+    let ExprKind::Str(s) = &target.kind else {
+        return None;
+    };
+    Path::new(&s.value)
+        .file_stem()
+        .map(|s| s.to_string_lossy().replace('-', "_"))
 }
 
 fn std_names() -> Vec<String> {

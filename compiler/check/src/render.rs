@@ -93,7 +93,7 @@ impl Checker<'_> {
             None => {
                 self.diags.push(
                     Diagnostic::new(code::TEMPLATE_STRING, span, "a run-time value was changed by a filter")
-                        .label("here")
+                        .label("a filter applied to a run-time value")
                         .help("values known only at run time (matrix, inputs, ci) can be placed in text but not transformed"),
                 );
                 None
@@ -110,7 +110,43 @@ impl Checker<'_> {
         );
     }
 
+    /// The `{{ … }}` (or `{% … %}`) of the string at `span` that uses `name`,
+    /// or the whole string when it cannot be found in the source as written.
+    fn placeholder_span(&self, span: Span, name: &str) -> Span {
+        let raw = self.sources.slice(span);
+        let is_word = |c: char| c.is_alphanumeric() || c == '_';
+        let mut from = 0;
+        while let Some(open) = raw[from..].find(['{']).map(|i| from + i) {
+            let closer = match raw[open..].get(..2) {
+                Some("{{") => "}}",
+                Some("{%") => "%}",
+                _ => {
+                    from = open + 1;
+                    continue;
+                }
+            };
+            let Some(close) = raw[open + 2..].find(closer).map(|i| open + 2 + i) else {
+                break;
+            };
+            let inner = &raw[open + 2..close];
+            let uses = inner.match_indices(name).any(|(i, _)| {
+                !inner[..i].ends_with(is_word) && !inner[i + name.len()..].starts_with(is_word)
+            });
+            if uses {
+                let start = span.start as usize + open;
+                return Span::new(span.source, start, start + close + 2 - open);
+            }
+            from = close + 2;
+        }
+        span
+    }
+
     fn check_variable(&mut self, var: &str, span: Span, scope: &Scope) -> bool {
+        let root_name = var.split('.').next().unwrap_or(var);
+        let span = match self.placeholder_span(span, var) {
+            s if s == span => self.placeholder_span(span, root_name),
+            s => s,
+        };
         let (root, rest) = var.split_once('.').unwrap_or((var, ""));
         let field = rest.split('.').next().unwrap_or("");
         let params: Vec<&str> = scope.params.iter().map(|(n, _, _)| n.as_str()).collect();
@@ -154,7 +190,7 @@ impl Checker<'_> {
                     span,
                     format!("`{root}` needs a field"),
                 )
-                .label("here")
+                .label(format!("`{root}` alone is not a value"))
                 .help(format!(
                     "for example {{{{ {root}.{} }}}}",
                     known.first().unwrap_or(&"NAME")
@@ -164,6 +200,10 @@ impl Checker<'_> {
         }
         if known.contains(&field) {
             return true;
+        }
+        if self.named_in_unparsed(field) {
+            // Declared, perhaps, in a statement that did not parse.
+            return false;
         }
         let mut d = Diagnostic::new(
             code::TEMPLATE_STRING,

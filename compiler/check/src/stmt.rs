@@ -63,8 +63,9 @@ impl<'a> Args<'a> {
         self.g.args.len() - self.i
     }
 
+    /// The statement without its block.
     pub fn span(&self) -> Span {
-        self.stmt.span
+        self.stmt.signature_span()
     }
 }
 
@@ -77,6 +78,10 @@ pub struct Vocabulary {
 impl Checker<'_> {
     /// Reports a head that is not part of the vocabulary, with a suggestion.
     pub(crate) fn unknown_statement(&mut self, stmt: &Stmt, vocab: &Vocabulary) {
+        // A statement that means nothing here is like one that did not parse:
+        // what it declares (`environmnt staging { … }`) is not reported again
+        // as unknown where it is used.
+        self.unparsed.push(stmt.span);
         let (name, span) = match &stmt.kind {
             StmtKind::Generic(g) => (g.head.name.as_str(), g.head.span),
             StmtKind::Template(t) => ("template", t.name.span),
@@ -127,7 +132,8 @@ impl Checker<'_> {
                     b.span,
                     "this statement takes no block",
                 )
-                .label(format!("expected `{shape}`")),
+                .label(format!("expected `{shape}`"))
+                .help("remove the `{ … }`"),
             );
         }
         if let Some(a) = &g.assign {
@@ -137,7 +143,8 @@ impl Checker<'_> {
                     a.span,
                     "this statement takes no `=`",
                 )
-                .label(format!("expected `{shape}`")),
+                .label(format!("expected `{shape}`"))
+                .help("remove the `=`; comparisons in conditions are written `==`"),
             );
         }
     }

@@ -111,7 +111,9 @@ fn reports_a_cycle_with_its_path() {
         .find(|d| d.code.as_str() == "E0301")
         .expect("cycle");
     assert_eq!(d.message, "jobs wait for each other: a → b → c → a");
-    assert_eq!(d.labels.len(), 4);
+    // One label on each `after` in the cycle, the first one primary.
+    assert_eq!(d.labels.len(), 3);
+    assert_eq!(c.sources.slice(d.primary_span()), "c");
 }
 
 #[test]
@@ -177,4 +179,22 @@ fn output_is_deterministic() {
     let a = format!("{:?}", ok(BASE));
     let b = format!("{:?}", ok(BASE));
     assert_eq!(a, b);
+}
+
+#[test]
+fn a_publish_rule_may_come_before_its_image() {
+    let p = ok(r#"
+use std.docker
+pipeline p {
+  on push
+  publish app to ghcr("acme/app") { tags [sha] }
+  image app = docker.build()
+}
+"#);
+    let names: Vec<&str> = p.pipelines[0]
+        .jobs
+        .iter()
+        .map(|j| j.name.as_str())
+        .collect();
+    assert_eq!(names, ["build_app", "publish_app"]);
 }

@@ -87,7 +87,7 @@ impl Ty {
                     diags.push(
                         Diagnostic::new(
                             code::UNKNOWN_TYPE,
-                            t.span,
+                            name.span,
                             format!(
                                 "`{}` takes {} type argument{}",
                                 name.name,
@@ -95,7 +95,11 @@ impl Ty {
                                 if *arity == 1 { "" } else { "s" }
                             ),
                         )
-                        .label("here")
+                        .label(if *arity == 0 {
+                            "takes no `<…>`"
+                        } else {
+                            "needs its item type in `<…>`"
+                        })
                         .help("for example `list<string>`, `matrix<version>`, `percent`"),
                     );
                     return None;

@@ -5,6 +5,7 @@ use pipec_emit::Target;
 pub fn all() -> Vec<Box<dyn Target>> {
     vec![
         Box::new(pipec_target_github::GitHub),
+        Box::new(pipec_target_gitlab::GitLab),
         Box::new(pipec_target_kubernetes::Kustomize),
         Box::new(pipec_target_argocd::ArgoCd),
     ]

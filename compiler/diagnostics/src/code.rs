@@ -115,6 +115,16 @@ codes! {
     GITHUB_EXPRESSION_IN_SCRIPT = "E0406": "script text GitHub Actions would evaluate",
     GITHUB_TOOL_RUNNER = "E0407": "tool archive for another operating system than the runner's",
 
+    // The GitLab CI target.
+    GITLAB_SEVERAL_PIPELINES = "E0420": "several pipelines for one `.gitlab-ci.yml`",
+    GITLAB_RESERVED_JOB_NAME = "E0421": "job name is a GitLab CI keyword",
+    GITLAB_RUNNER = "E0422": "runner the GitLab target cannot run a job on",
+    GITLAB_CACHE_KEY = "E0423": "cache GitLab cannot key",
+    GITLAB_MATRIX = "E0424": "matrix GitLab cannot run",
+    GITLAB_TOO_MANY_NEEDS = "E0425": "job waits for more jobs than GitLab allows",
+    GITLAB_PLATFORMS = "E0426": "image built for several platforms",
+    GITLAB_VARIABLE_NAME = "E0427": "secret name is not a GitLab CI/CD variable name",
+
     // Kubernetes and Argo CD targets.
     IMAGE_WITHOUT_ADDRESS = "E0440": "deployed image has no registry address a cluster can pull from",
     REPLICAS_WITH_AUTOSCALE = "E0441": "environment sets both replicas and autoscale",

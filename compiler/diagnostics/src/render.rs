@@ -198,7 +198,8 @@ impl MietteReport {
                     severity: miette::Severity::Advice,
                     help: None,
                     source: named(l.span, sources),
-                    labels: vec![labeled(l.span, &l.message, true)],
+                    // The message is the report's title; the label only marks.
+                    labels: vec![labeled(l.span, "", true)],
                     related: Vec::new(),
                 });
             }

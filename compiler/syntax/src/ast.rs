@@ -12,6 +12,10 @@ use pipec_diagnostics::{SourceId, Span};
 pub struct File {
     pub source: SourceId,
     pub stmts: Vec<Stmt>,
+    /// Text that did not parse (a top-level statement with a syntax error, or
+    /// the whole file). Names declared there are unknown to the checker, which
+    /// does not report their uses again.
+    pub unparsed: Vec<Span>,
 }
 
 /// A name as written, with its span.
@@ -218,6 +222,21 @@ impl Stmt {
         match &self.kind {
             StmtKind::Generic(g) => Some(g),
             _ => None,
+        }
+    }
+
+    /// The statement without its block: the head, the arguments and the
+    /// `= value`. Diagnostics about a whole statement point here, since a
+    /// block can run over many lines.
+    pub fn signature_span(&self) -> Span {
+        match &self.kind {
+            StmtKind::Generic(g) => g
+                .args
+                .iter()
+                .chain(&g.assign)
+                .fold(g.head.span, |s, e| s.join(e.span)),
+            StmtKind::Template(t) => t.name.span,
+            StmtKind::Dispatch(_) => self.span,
         }
     }
 

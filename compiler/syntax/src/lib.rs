@@ -12,7 +12,9 @@
 //! the next top-level statement.
 
 pub mod ast;
+mod errors;
 mod parse;
+mod recover;
 pub mod scan;
 
 pub use parse::{MAX_EXPR_DEPTH, MAX_FILE_SIZE, dedent, parse};

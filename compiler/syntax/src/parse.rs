@@ -9,11 +9,13 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pipec_diagnostics::{Diagnostic, SourceId, Span, code};
 
 use crate::ast::*;
+use crate::errors::syntax_error;
+use crate::recover;
 use crate::scan::{self, forbidden_char};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "pipe.pest"]
-struct Grammar;
+pub(crate) struct Grammar;
 
 /// Deepest allowed expression tree; brackets are bounded by the scanner, this
 /// bounds long operator chains, so that later recursive passes are safe too.
@@ -41,6 +43,7 @@ pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
     let mut file = File {
         source,
         stmts: Vec::new(),
+        unparsed: vec![Span::new(source, 0, text.len())],
     };
     if text.len() > MAX_FILE_SIZE {
         let d = Diagnostic::new(
@@ -48,6 +51,7 @@ pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
             Span::new(source, 0, 0),
             format!("file is larger than {} MiB", MAX_FILE_SIZE >> 20),
         )
+        .label("this file")
         .help("split the program into several files in one directory");
         return (file, vec![d]);
     }
@@ -65,6 +69,7 @@ pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
         source,
         diags: Vec::new(),
     };
+    file.unparsed.clear();
     match Grammar::parse(Rule::file, &text[bom..]) {
         Ok(pairs) => file.stmts = b.file(pairs, bom),
         Err(_) => {
@@ -75,11 +80,10 @@ pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
             points.dedup();
             let mut start = 0;
             for &end in points.iter().skip_while(|p| **p == 0) {
-                let chunk = &text[bom + start..bom + end];
-                match Grammar::parse(Rule::file, chunk) {
-                    Ok(pairs) => file.stmts.extend(b.file(pairs, bom + start)),
-                    Err(e) => b.diags.push(syntax_error(source, &e, chunk, bom + start)),
-                }
+                let at = bom + start;
+                let (stmts, unparsed) = b.chunk(&text[at..bom + end], at);
+                file.stmts.extend(stmts);
+                file.unparsed.extend(unparsed);
                 start = end;
             }
         }
@@ -96,149 +100,6 @@ fn shift(mut d: Diagnostic, by: usize) -> Diagnostic {
     d
 }
 
-/// Turns a pest error into a diagnostic that names what was expected in words.
-fn syntax_error(
-    source: SourceId,
-    e: &pest::error::Error<Rule>,
-    chunk: &str,
-    offset: usize,
-) -> Diagnostic {
-    let pos = match e.location {
-        pest::error::InputLocation::Pos(p) => p,
-        pest::error::InputLocation::Span((s, _)) => s,
-    };
-    if chunk.get(pos..).is_some_and(|rest| rest.trim().is_empty()) {
-        let open = unclosed_bracket(&chunk[..pos]).unwrap_or(pos);
-        return Diagnostic::new(
-            code::SYNTAX,
-            Span::new(source, offset + open, offset + open + 1),
-            "bracket is never closed",
-        )
-        .label("opened here")
-        .help(
-            "every `{`, `[` and `(` needs its closing partner before the next top-level statement",
-        );
-    }
-    let text = e.line();
-    let (_, col) = match e.line_col {
-        pest::error::LineColLocation::Pos(p) | pest::error::LineColLocation::Span(p, _) => p,
-    };
-    // The offending token: from the error position to the end of the word.
-    let rest: String = text
-        .chars()
-        .skip(col.saturating_sub(1))
-        .take_while(|c| !c.is_whitespace())
-        .collect();
-    let found = if rest.trim().is_empty() {
-        "end of line".to_string()
-    } else {
-        let t: String = rest.chars().take(20).collect();
-        format!("`{t}`")
-    };
-    let mut expected: Vec<&str> = match &e.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            positives.iter().filter_map(|r| describe(*r)).collect()
-        }
-        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
-    };
-    expected.sort_unstable();
-    expected.dedup();
-    let message = if expected.is_empty() {
-        format!("unexpected {found}")
-    } else {
-        format!("expected {}, found {found}", join_or(&expected))
-    };
-    let len = if rest.trim().is_empty() {
-        0
-    } else {
-        rest.len().min(20)
-    };
-    let mut d = Diagnostic::new(
-        code::SYNTAX,
-        Span::new(source, offset + pos, offset + pos + len),
-        message,
-    )
-    .label("here");
-    d = d.help(
-        if expected.iter().any(|e| e.contains("end of statement")) {
-            "statements end at a newline, `;` or `,`; a block opens with `{` on the statement's own line"
-        } else if found.contains('\'') {
-            "strings use double quotes: \"text\""
-        } else {
-            "see `docs/language.md` for the shape of each statement"
-        },
-    );
-    d
-}
-
-/// The offset of the last opening bracket without a partner, ignoring strings and
-/// comments.
-fn unclosed_bracket(text: &str) -> Option<usize> {
-    let mut stack = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
-                for (_, n) in chars.by_ref() {
-                    if n == '\n' {
-                        break;
-                    }
-                }
-            }
-            '"' => {
-                let mut escaped = false;
-                for (_, n) in chars.by_ref() {
-                    match n {
-                        '\\' if !escaped => escaped = true,
-                        '"' if !escaped => break,
-                        _ => escaped = false,
-                    }
-                }
-            }
-            '(' | '[' | '{' => stack.push(i),
-            ')' | ']' | '}' => {
-                stack.pop();
-            }
-            _ => {}
-        }
-    }
-    stack.pop()
-}
-
-fn describe(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::EOI | Rule::sep => "end of statement",
-        Rule::expr | Rule::primary | Rule::predicate => "a value",
-        Rule::ident | Rule::word => "a name",
-        Rule::block => "`{`",
-        Rule::stmt | Rule::generic | Rule::template | Rule::dispatch | Rule::attr => "a statement",
-        Rule::string | Rule::triple_string => "a string",
-        Rule::number | Rule::quantity => "a number",
-        Rule::list => "`[`",
-        Rule::record | Rule::field => "`key: value`",
-        Rule::params | Rule::param => "a parameter `name: type`",
-        Rule::type_expr | Rule::type_named | Rule::type_enum => "a type",
-        Rule::call_args | Rule::arg => "an argument",
-        Rule::assign => "`=`",
-        Rule::op_if
-        | Rule::op_or
-        | Rule::op_and
-        | Rule::op_in
-        | Rule::op_eq
-        | Rule::op_ne
-        | Rule::op_range => "an operator",
-        _ => return None,
-    })
-}
-
-fn join_or(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
-    }
-}
-
 /// Converts pest pairs into the syntax tree.
 struct Builder {
     source: SourceId,
@@ -246,6 +107,44 @@ struct Builder {
 }
 
 impl Builder {
+    /// One top-level statement (or several) that did not parse as part of the
+    /// file: reports its syntax errors, blanking the statement around each
+    /// one to find the next, and returns what parses and what was blanked.
+    fn chunk(&mut self, chunk: &str, offset: usize) -> (Vec<Stmt>, Vec<Span>) {
+        let mut text = chunk.to_string();
+        let mut blanked = Vec::new();
+        for _ in 0..=recover::MAX_REPAIRS {
+            let e = match Grammar::parse(Rule::file, &text) {
+                Ok(pairs) => return (self.file(pairs, offset), blanked),
+                Err(e) => e,
+            };
+            let d = syntax_error(self.source, &e, &text, offset);
+            let stop = match e.location {
+                pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
+            };
+            if text[stop..].trim().is_empty() {
+                // A bracket never closed: nothing to isolate.
+                self.diags.push(d);
+                break;
+            }
+            // Recover around what the diagnostic points at: for `=` without
+            // a value that is the `=`, not the next line pest stopped on.
+            let pos = (d.primary_span().start as usize).saturating_sub(offset);
+            self.diags.push(d);
+            let Some(region) = recover::region(&text, pos.min(text.len())) else {
+                break;
+            };
+            blanked.push(Span::new(
+                self.source,
+                offset + region.start,
+                offset + region.end,
+            ));
+            recover::blank(&mut text, region);
+        }
+        let whole = Span::new(self.source, offset, offset + chunk.len());
+        (Vec::new(), vec![whole])
+    }
+
     fn span(&self, p: &Pair<Rule>, offset: usize) -> Span {
         let s = p.as_span();
         Span::new(self.source, offset + s.start(), offset + s.end())
@@ -478,7 +377,8 @@ impl Builder {
         if depth(&e) > MAX_EXPR_DEPTH {
             self.diags.push(
                 Diagnostic::new(code::NESTING_TOO_DEEP, span, "expression nested too deeply")
-                    .label("too deep"),
+                    .label("too deep")
+                    .help("split the value into smaller named parts"),
             );
             return None;
         }

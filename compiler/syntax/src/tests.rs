@@ -137,6 +137,63 @@ fn reports_errors_in_several_statements() {
 }
 
 #[test]
+fn remembers_the_text_that_did_not_parse() {
+    let text = "pipeline a {\n  job x { run 'y' }\n}\nservice s { port 80 }\n";
+    let (f, d) = parse(SourceId(0), text);
+    assert_eq!(d.len(), 1);
+    // Only the statement around the error is lost; the pipeline and its job
+    // are still there.
+    assert_eq!(f.unparsed.len(), 1);
+    assert_eq!(&text[f.unparsed[0].range()], " run 'y' ");
+    assert_eq!(f.stmts.len(), 2);
+    // A bracket never closed loses the whole top-level statement.
+    let text = "pipeline a {\n  job x {\n}\nservice s { port 80 }\n";
+    let (f, _) = parse(SourceId(0), text);
+    assert_eq!(&text[f.unparsed[0].range()], "pipeline a {\n  job x {\n}\n");
+    assert!(ok("pipeline a {}\n").unparsed.is_empty());
+    // A file the scanner refuses is unparsed as a whole.
+    let (f, _) = parse(SourceId(0), "x \"open\n");
+    assert_eq!(f.unparsed[0].range(), 0..8);
+}
+
+/// The message and the text under the primary label of the one syntax error.
+fn syntax_error(text: &str) -> (String, String) {
+    let (_, d) = parse(SourceId(0), text);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    (
+        d[0].message.clone(),
+        text[d[0].primary_span().range()].to_string(),
+    )
+}
+
+#[test]
+fn syntax_errors_say_what_was_expected() {
+    assert_eq!(
+        syntax_error("x = f(a: 1 b: 2)\n"),
+        ("expected `,` or `)`, found `b`".into(), "b".into())
+    );
+    assert_eq!(
+        syntax_error("p {\n  x [a}\n}\n"),
+        ("`}` does not close the open `[`".into(), "}".into())
+    );
+    assert_eq!(
+        syntax_error("p { }\n}\n"),
+        ("`}` closes nothing".into(), "}".into())
+    );
+    assert_eq!(
+        syntax_error("p {\n  job x =\n  job y { run \"z\" }\n}\n"),
+        ("`=` is not followed by a value".into(), "=".into())
+    );
+    assert_eq!(
+        syntax_error("template t(a string) -> job {}\n").0,
+        "expected `:` and a type after the parameter `a`, found `string`"
+    );
+    let (message, found) = syntax_error("p { when a && b }\n");
+    assert!(message.ends_with("found `&&`"), "{message}");
+    assert_eq!(found, "&&");
+}
+
+#[test]
 fn escapes() {
     let f = ok(r#"x "a\"b\n\u{e9}""#);
     assert_eq!(

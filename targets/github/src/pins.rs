@@ -110,11 +110,13 @@ pub struct Archive {
 /// Archives with a known checksum. A version not listed here is checked
 /// against the checksum file published with the release instead.
 pub const ARCHIVES: &[Archive] = &[
+    // Older Trivy release archives were withdrawn from GitHub in 2026; 0.69.2
+    // is the default of `std.security.trivy`.
     Archive {
         tool: "trivy",
-        version: "0.58.1",
+        version: "0.69.2",
         arch: "x64",
-        sha256: "21a5eea31d072b34a6284855249f4074ff43c618d398f9ec328bef4ff7c2fa0d",
+        sha256: "affa59a1e37d86e4b8ab2cd02f0ab2e63d22f1bf9cf6a7aa326c884e25e26ce3",
     },
     Archive {
         tool: "gitleaks",

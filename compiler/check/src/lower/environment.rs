@@ -216,6 +216,8 @@ impl Checker<'_> {
         }
         match namespace {
             Some(n) => env.namespace = n,
+            // Written, but wrong: reported where it is written.
+            None if seen.iter().any(|(h, _)| h == "namespace") || self.in_damaged(d.span) => {}
             None => self.diags.push(
                 Diagnostic::new(
                     code::MISSING_STATEMENT,
@@ -308,8 +310,10 @@ impl Checker<'_> {
                 [] => true,
                 [e] => matches!(self.eval(e, &Ty::Bool, scope), Some(Value::Bool(true))),
                 _ => {
-                    self.diags
-                        .push(crate::stmt::malformed(o.span, "prune [true|false]"));
+                    self.diags.push(crate::stmt::malformed(
+                        o.signature_span(),
+                        "prune [true|false]",
+                    ));
                     continue;
                 }
             };
@@ -328,8 +332,8 @@ impl Checker<'_> {
                         og.head.span,
                         format!("`{}` applies only to automatic sync", og.head.name),
                     )
-                    .label("manual sync")
-                    .secondary(s.span, "sync is manual")
+                    .label("needs `sync automatic`")
+                    .secondary(mode.map_or(s.span, |m| m.span), "sync is manual")
                     .help("remove it, or use `sync automatic`"),
                 );
             }

@@ -32,7 +32,7 @@ const COMMON: &[&str] = &[
     "allow_failure",
 ];
 
-const JOB_HEADS: &[&str] = &[
+pub(crate) const JOB_HEADS: &[&str] = &[
     "after",
     "when",
     "timeout",
@@ -57,7 +57,7 @@ const JOB_HEADS: &[&str] = &[
     "load",
     "history",
 ];
-const IMAGE_HEADS: &[&str] = &[
+pub(crate) const IMAGE_HEADS: &[&str] = &[
     "after",
     "when",
     "timeout",
@@ -71,7 +71,7 @@ const IMAGE_HEADS: &[&str] = &[
     "build_args",
     "platforms",
 ];
-const PUBLISH_HEADS: &[&str] = &[
+pub(crate) const PUBLISH_HEADS: &[&str] = &[
     "after",
     "when",
     "timeout",
@@ -109,6 +109,8 @@ impl Default for ImageDraft {
 #[derive(Debug, Clone)]
 pub(crate) struct JobDraft {
     pub job: Job,
+    /// Where the job is named: `job NAME`, `image NAME`, or the publish rule.
+    pub name_span: Span,
     pub after: Vec<(String, Span)>,
     pub after_all: bool,
     pub loads: Vec<(String, Span)>,
@@ -120,6 +122,7 @@ pub(crate) struct JobDraft {
 impl JobDraft {
     pub fn new(id: JobId, name: &str, span: Span, role: Role, kind: JobKind) -> Self {
         JobDraft {
+            name_span: span,
             job: Job {
                 id,
                 name: name.to_string(),
@@ -366,7 +369,7 @@ impl Checker<'_> {
                     [e] => matches!(self.eval(e, &Ty::Bool, scope), Some(Value::Bool(true))),
                     _ => {
                         self.diags.push(crate::stmt::malformed(
-                            stmt.span,
+                            stmt.signature_span(),
                             "allow_failure [true|false]",
                         ));
                         return;
@@ -604,7 +607,8 @@ impl Checker<'_> {
                 };
                 let mut combo = Vec::new();
                 for (k, v, span) in fields {
-                    if head == "exclude" && !scope.axes.contains(&k) {
+                    if head == "exclude" && !scope.axes.contains(&k) && !self.named_in_unparsed(&k)
+                    {
                         self.diags.push(
                             Diagnostic::new(
                                 code::UNKNOWN_MATRIX_AXIS,
@@ -612,11 +616,18 @@ impl Checker<'_> {
                                 format!("`{k}` is not a matrix axis"),
                             )
                             .label("unknown axis")
-                            .help(if scope.axes.is_empty() {
-                                "this job has no matrix".to_string()
-                            } else {
-                                format!("axes: {}", scope.axes.join(", "))
-                            }),
+                            .help(
+                                match pipec_diagnostics::did_you_mean(
+                                    &k,
+                                    scope.axes.iter().map(String::as_str),
+                                ) {
+                                    Some(s) => format!("did you mean `{s}`?"),
+                                    None if scope.axes.is_empty() => {
+                                        "this job has no matrix".to_string()
+                                    }
+                                    None => format!("axes: {}", scope.axes.join(", ")),
+                                },
+                            ),
                         );
                         return;
                     }

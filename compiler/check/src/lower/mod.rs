@@ -40,6 +40,7 @@ impl Checker<'_> {
             files: std::mem::take(&mut self.files),
             modules: std::mem::take(&mut self.modules),
         };
+        self.check_signatures(&world);
         let mut program = Program::default();
         let release = self.release_patterns(&world, decls);
         for (i, d) in decls.environments.iter().enumerate() {
@@ -177,7 +178,7 @@ impl Checker<'_> {
         let mut seen = Vec::new();
         if !g.args.is_empty() || g.block.is_none() {
             self.diags.push(crate::stmt::malformed(
-                stmt.span,
+                stmt.signature_span(),
                 "resources { cpu REQUEST..LIMIT, memory REQUEST..LIMIT }",
             ));
             return None;
@@ -287,11 +288,20 @@ impl Checker<'_> {
                 }
             }
         }
+        // A statement that is written but wrong was reported itself.
+        let written = |h: &str| seen.iter().any(|(s, _): &(String, Span)| s == h);
+        let no_target = a.cpu.is_none() && a.memory.is_none();
+        if (!replicas && written("replicas"))
+            || (no_target && (written("cpu") || written("memory")))
+            || self.in_damaged(stmt.span)
+        {
+            return None;
+        }
         if !replicas {
             self.diags.push(
                 Diagnostic::new(
                     code::MISSING_STATEMENT,
-                    stmt.span,
+                    stmt.signature_span(),
                     "autoscale needs `replicas MIN..MAX`",
                 )
                 .label("no replica range")
@@ -303,7 +313,7 @@ impl Checker<'_> {
             self.diags.push(
                 Diagnostic::new(
                     code::MISSING_STATEMENT,
-                    stmt.span,
+                    stmt.signature_span(),
                     "autoscale needs a CPU or memory target",
                 )
                 .label("nothing to scale on")
@@ -324,10 +334,15 @@ impl Checker<'_> {
     }
 
     pub(crate) fn out_of_range(&mut self, span: Span, expected: &str) {
+        let value = self.sources.slice(span);
         self.diags.push(
-            Diagnostic::new(code::OUT_OF_RANGE, span, "value out of range")
-                .label(format!("expected {expected}"))
-                .help(format!("use {expected}")),
+            Diagnostic::new(
+                code::OUT_OF_RANGE,
+                span,
+                format!("`{value}` is out of range"),
+            )
+            .label(format!("expected {expected}"))
+            .help(format!("use {expected}")),
         );
     }
 

@@ -64,7 +64,13 @@ impl Checker<'_> {
                 _ => {}
             }
         }
-        if triggers.is_empty() {
+        let written = body.iter().any(|s| match &s.kind {
+            StmtKind::Dispatch(_) => true,
+            StmtKind::Generic(g) => g.head.name == "on",
+            StmtKind::Template(_) => false,
+        });
+        // Triggers that are written but wrong were reported themselves.
+        if !written && !self.in_damaged(d.span) {
             self.diags.push(
                 Diagnostic::new(code::NO_TRIGGERS, d.span, format!("pipeline `{}` never starts", d.name))
                     .label("no `on …` trigger")
@@ -109,10 +115,45 @@ impl Checker<'_> {
         let mut image_of_job: Vec<(String, ImageId, JobId)> = Vec::new();
         let mut publishes: Vec<Publish> = Vec::new();
         let mut broken: Vec<JobId> = Vec::new();
+        let mut deferred: Vec<&Stmt> = Vec::new();
+        let mut headless: Option<(&'static str, Span)> = None;
+        let mut headless_reported = false;
         for s in body {
             let StmtKind::Generic(g) = &s.kind else {
                 continue;
             };
+            // `publish app to …` or `job x` without its `{`: the statements of
+            // the block follow as if they were the pipeline's.
+            let opened = std::mem::take(&mut headless);
+            if !V.heads.contains(&g.head.name.as_str())
+                && let Some((kind, head)) = opened
+                && block_heads(kind).contains(&g.head.name.as_str())
+            {
+                if !headless_reported {
+                    headless_reported = true;
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::UNKNOWN_STATEMENT,
+                            g.head.span,
+                            format!("`{}` is not allowed in a pipeline", g.head.name),
+                        )
+                        .label(format!("belongs in the block of the `{kind}` above"))
+                        .secondary(head, "is a `{` missing at the end of this line?")
+                        .help(format!("end the `{kind}` line with `{{`, and close the block with `}}` after its statements")),
+                    );
+                }
+                self.unparsed.push(s.span);
+                headless = opened;
+                continue;
+            }
+            if g.block.is_none() && matches!(g.head.name.as_str(), "job" | "image" | "publish") {
+                let kind: &'static str = match g.head.name.as_str() {
+                    "job" => "job",
+                    "image" => "image",
+                    _ => "publish",
+                };
+                headless = Some((kind, s.signature_span()));
+            }
             match g.head.name.as_str() {
                 "on" => {}
                 "env" => {
@@ -144,6 +185,17 @@ impl Checker<'_> {
                     }
                 }
                 "publish" => {
+                    // An image declared further down is published once it is
+                    // lowered: references may point forward.
+                    let image = g.args.first().and_then(Expr::as_ident);
+                    let later = image.is_some_and(|i| {
+                        !image_of_job.iter().any(|(n, _, _)| n == i)
+                            && pipeline_images.iter().any(|n| n == i)
+                    });
+                    if later {
+                        deferred.push(s);
+                        continue;
+                    }
                     let id = PublishId((program.publishes.len() + publishes.len()) as u32);
                     let jid = JobId(drafts.len() as u32);
                     if let Some((draft, p)) = self.publish_decl(s, id, jid, &image_of_job, &scope) {
@@ -154,6 +206,14 @@ impl Checker<'_> {
                 _ => self.unknown_statement(s, &V),
             }
         }
+        for s in deferred {
+            let id = PublishId((program.publishes.len() + publishes.len()) as u32);
+            let jid = JobId(drafts.len() as u32);
+            if let Some((draft, p)) = self.publish_decl(s, id, jid, &image_of_job, &scope) {
+                publishes.push(p);
+                drafts.push(draft);
+            }
+        }
         for s in body {
             if let StmtKind::Template(_) = s.kind {
                 self.unknown_statement(s, &V);
@@ -161,19 +221,22 @@ impl Checker<'_> {
         }
 
         // Names must be unique across user jobs and generated ones.
+        // (Two `job` statements with one name were reported as E0102.)
+        let is_user_job = |d: &JobDraft| matches!(d.job.kind, JobKind::Run(_));
         for i in 0..drafts.len() {
             if let Some(first) = drafts[..i]
                 .iter()
                 .find(|d| d.job.name == drafts[i].job.name)
+                && !(is_user_job(first) && is_user_job(&drafts[i]))
             {
                 self.diags.push(
                     Diagnostic::new(
                         code::DUPLICATE_JOB,
-                        drafts[i].job.span,
+                        drafts[i].name_span,
                         format!("two jobs would be named `{}`", drafts[i].job.name),
                     )
-                    .label("this job")
-                    .secondary(first.job.span, "and this one")
+                    .label(format!("this is the job `{}`", drafts[i].job.name))
+                    .secondary(first.name_span, "so is this one")
                     .help("rename the job, or name the publish rule with `as NAME`"),
                 );
             }
@@ -212,6 +275,8 @@ impl Checker<'_> {
             for (name, span) in &d.loads {
                 match image_of_job.iter().find(|(n, _, _)| n == name) {
                     Some((_, iid, _)) => loads.push((pid, d.job.id, *iid)),
+                    // Declared here, but its own statement had errors.
+                    None if names.images.iter().any(|(n, _)| n == name) => {}
                     None => self.diags.push(
                         Diagnostic::new(
                             code::UNKNOWN_NAME,
@@ -228,23 +293,27 @@ impl Checker<'_> {
         self.pending.after_all.extend(after_all);
         self.pending.loads.extend(loads);
 
-        let jobs: Vec<Job> = drafts.into_iter().map(|d| d.job).collect();
-        for j in &jobs {
-            if let JobKind::Run(r) = &j.kind
+        for d in &drafts {
+            // Steps may be in a statement that did not parse.
+            let damaged =
+                self.in_damaged(d.job.span) || d.job.origin.is_some_and(|o| self.in_damaged(o));
+            if let JobKind::Run(r) = &d.job.kind
                 && r.steps.is_empty()
-                && !broken.contains(&j.id)
+                && !broken.contains(&d.job.id)
+                && !damaged
             {
                 self.diags.push(
                     Diagnostic::new(
                         code::MISSING_STATEMENT,
-                        j.span,
-                        format!("job `{}` has no steps", j.name),
+                        d.name_span,
+                        format!("job `{}` has no steps", d.job.name),
                     )
                     .label("nothing to run")
                     .help("add a step: step \"Test\" run \"pytest\""),
                 );
             }
         }
+        let jobs: Vec<Job> = drafts.into_iter().map(|d| d.job).collect();
         program.publishes.extend(publishes);
         program.pipelines.push(Pipeline {
             id: pid,
@@ -290,14 +359,14 @@ impl Checker<'_> {
         let g = s.generic()?;
         let (Some(name), 1) = (g.args.first().and_then(Expr::as_ident), g.args.len()) else {
             self.diags.push(crate::stmt::malformed(
-                s.span,
+                s.signature_span(),
                 "job NAME = TEMPLATE(…) [{ … }]` or `job NAME { … }",
             ));
             return None;
         };
         if g.assign.is_none() && g.block.is_none() {
             self.diags.push(crate::stmt::malformed(
-                s.span,
+                s.signature_span(),
                 "job NAME = TEMPLATE(…) [{ … }]` or `job NAME { … }",
             ));
             return None;
@@ -309,6 +378,7 @@ impl Checker<'_> {
             Role::Other,
             JobKind::Run(RunJob::default()),
         );
+        draft.name_span = g.args[0].span;
         let mut axes: Vec<String> = Vec::new();
         if let Some(call_expr) = &g.assign {
             let call = self.call(world, decls, file, call_expr, Returns::Job, scope)?;
@@ -365,14 +435,14 @@ impl Checker<'_> {
         let g = s.generic()?;
         let (Some(name), 1) = (g.args.first().and_then(Expr::as_ident), g.args.len()) else {
             self.diags.push(crate::stmt::malformed(
-                s.span,
+                s.signature_span(),
                 "image NAME = TEMPLATE(…) [{ … }]` or `image NAME { … }",
             ));
             return None;
         };
         if g.assign.is_none() && g.block.is_none() {
             self.diags.push(crate::stmt::malformed(
-                s.span,
+                s.signature_span(),
                 "image NAME = docker.build(…)` or `image NAME { dockerfile \"…\" }",
             ));
             return None;
@@ -396,6 +466,7 @@ impl Checker<'_> {
             JobKind::BuildImage(iid),
         );
         draft.job.title = format!("Build image {name}");
+        draft.name_span = g.args[0].span;
         if let Some(call_expr) = &g.assign {
             let call = self.call(world, decls, file, call_expr, Returns::Image, scope)?;
             self.expand(&call, &mut draft, BodyKind::Image, scope);
@@ -429,12 +500,16 @@ impl Checker<'_> {
         let image_expr = g.args.first()?;
         let Some(image_name) = image_expr.as_ident() else {
             self.diags.push(crate::stmt::malformed(
-                s.span,
+                s.signature_span(),
                 "publish IMAGE to REGISTRY { … }",
             ));
             return None;
         };
         let Some((_, iid, _)) = images.iter().find(|(n, _, _)| n == image_name) else {
+            if scope.images.iter().any(|n| n == image_name) {
+                // Declared, but its own statement had errors.
+                return None;
+            }
             let known: Vec<String> = images.iter().map(|(n, _, _)| n.clone()).collect();
             self.eval(
                 image_expr,
@@ -447,6 +522,7 @@ impl Checker<'_> {
             return None;
         };
         let (registry, name) = self.publish_target(s, scope)?;
+        let name_span = name.as_ref().map_or(image_expr.span, |(_, span)| *span);
         let job_name = name.map_or_else(|| format!("publish_{image_name}"), |(n, _)| n);
         let mut draft = JobDraft::new(
             jid,
@@ -455,13 +531,17 @@ impl Checker<'_> {
             Role::Publish,
             JobKind::PublishImage(id),
         );
+        draft.name_span = name_span;
         draft.job.title = format!("Publish {image_name} to {}", registry.image_name());
         self.job_body(block_stmts(&g.block), &mut draft, scope, BodyKind::Publish);
         let mut tags = None;
         let mut layer_cache = true;
         for st in std::mem::take(&mut draft.publish_stmts) {
             match st.generic().map(|g| g.head.name.as_str()) {
-                Some("tags") => tags = self.tags(&st, scope),
+                Some("tags") => {
+                    self.tag_spans.insert(id, st.signature_span());
+                    tags = self.tags(&st, scope);
+                }
                 Some("cache") => layer_cache = self.layer_cache(&st).unwrap_or(true),
                 _ => {}
             }
@@ -633,5 +713,14 @@ impl Checker<'_> {
             kind: TriggerKind::Dispatch { inputs },
             span: s.span,
         })
+    }
+}
+
+/// The statements of the block of a `job`, `image` or `publish` statement.
+fn block_heads(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "job" => super::job::JOB_HEADS,
+        "image" => super::job::IMAGE_HEADS,
+        _ => super::job::PUBLISH_HEADS,
     }
 }

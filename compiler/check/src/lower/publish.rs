@@ -223,6 +223,10 @@ impl Checker<'_> {
             }
             out.push(TagRule { kind, when: cond });
         }
+        if out.is_empty() && !matches!(&list.kind, ExprKind::List(items) if items.is_empty()) {
+            // Every tag was wrong, and each was reported.
+            return None;
+        }
         if out.is_empty() {
             self.diags.push(
                 Diagnostic::new(

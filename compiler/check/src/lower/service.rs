@@ -193,11 +193,12 @@ impl Checker<'_> {
             .label(format!("needs `{what}`"))
             .help(hint.to_string())
         };
-        if !seen.iter().any(|(h, _)| h == "image") {
+        let damaged = self.in_damaged(d.span);
+        if !seen.iter().any(|(h, _)| h == "image") && !damaged {
             self.diags
                 .push(missing("image", "name the image it runs: image app"));
         }
-        if !seen.iter().any(|(h, _)| h == "port") {
+        if !seen.iter().any(|(h, _)| h == "port") && !damaged {
             self.diags.push(missing(
                 "port",
                 "the port the container listens on: port 8000",
@@ -308,7 +309,7 @@ impl Checker<'_> {
             };
             let Some(v) = og.args.first() else {
                 self.diags
-                    .push(crate::stmt::malformed(o.span, "delay DURATION"));
+                    .push(crate::stmt::malformed(o.signature_span(), "delay DURATION"));
                 continue;
             };
             match og.head.name.as_str() {
@@ -474,11 +475,21 @@ impl Checker<'_> {
                 _ => ing.tls_secret = Some(v),
             }
         }
+        if ing.host.is_empty()
+            && (seen.iter().any(|(h, _)| h == "host") || self.in_damaged(st.span))
+        {
+            // Written, but wrong: reported where it is written.
+            return None;
+        }
         if ing.host.is_empty() {
             self.diags.push(
-                Diagnostic::new(code::MISSING_STATEMENT, st.span, "ingress has no host")
-                    .label("needs `host \"…\"`")
-                    .help("ingress { host \"api.example.com\" }"),
+                Diagnostic::new(
+                    code::MISSING_STATEMENT,
+                    st.signature_span(),
+                    "ingress has no host",
+                )
+                .label("needs `host \"…\"`")
+                .help("ingress { host \"api.example.com\" }"),
             );
             return None;
         }

@@ -20,7 +20,7 @@ impl Checker<'_> {
         let g = stmt.generic()?;
         if !g.args.is_empty() {
             self.diags.push(crate::stmt::malformed(
-                stmt.span,
+                stmt.signature_span(),
                 "gitops { repo \"https://…\" }",
             ));
         }
@@ -106,6 +106,12 @@ impl Checker<'_> {
                     }
                 }
             }
+        }
+        if out.repo.is_empty()
+            && (seen.iter().any(|(h, _)| h == "repo") || self.in_damaged(stmt.span))
+        {
+            // Written, but wrong: reported where it is written.
+            return None;
         }
         if out.repo.is_empty() {
             self.diags.push(

@@ -28,6 +28,8 @@ pub(crate) struct Call<'w> {
     pub after: Option<&'w Expr>,
     pub when: Option<&'w Expr>,
     pub site: Span,
+    /// Where each explicitly given argument's value is, by parameter name.
+    pub args: Vec<(String, Span)>,
 }
 
 impl Checker<'_> {
@@ -64,6 +66,14 @@ impl Checker<'_> {
         match path.as_slice() {
             [alias, name] => {
                 let imports = &world.files[file].imports;
+                // The `use` itself was reported: a failed one, one that did
+                // not parse, or one close to this name (`use std.securty`).
+                if imports.failed.contains(*alias)
+                    || self.named_in_unparsed(alias)
+                    || did_you_mean(alias, imports.failed.iter().map(String::as_str)).is_some()
+                {
+                    return None;
+                }
                 let Some((m, _)) = imports.aliases.get(*alias) else {
                     let mut d = Diagnostic::new(
                         code::UNKNOWN_NAME,
@@ -85,6 +95,7 @@ impl Checker<'_> {
                 let ts = templates_of(&world.modules[*m].file.stmts);
                 match ts.iter().find(|t| t.name.name == *name) {
                     Some(t) => Some((t, Some(*m))),
+                    None if self.named_in_unparsed(name) => None,
                     None => {
                         let mut d = Diagnostic::new(
                             code::UNKNOWN_NAME,
@@ -115,6 +126,9 @@ impl Checker<'_> {
                     {
                         return Some((t, None));
                     }
+                }
+                if self.named_in_unparsed(name) {
+                    return None;
                 }
                 let mut d = Diagnostic::new(
                     code::UNKNOWN_NAME,
@@ -152,6 +166,50 @@ impl Checker<'_> {
         }
     }
 
+    /// Checks the signature of every template of the program and of the
+    /// modules it imports, called or not: parameter types, parameter names,
+    /// defaults, and what the template returns.
+    pub(crate) fn check_signatures(&mut self, world: &World) {
+        let stmts = world
+            .files
+            .iter()
+            .map(|f| &f.file.stmts)
+            .chain(world.modules.iter().map(|m| &m.file.stmts));
+        for stmts in stmts {
+            for s in stmts {
+                if let StmtKind::Template(t) = &s.kind {
+                    self.signature(t);
+                }
+            }
+        }
+    }
+
+    fn signature(&mut self, t: &Template) {
+        if returns_of(t).is_none() {
+            let r = t.returns.as_ref().map_or(&t.name, |r| r);
+            self.diags.push(
+                Diagnostic::new(
+                    code::UNKNOWN_TYPE,
+                    r.span,
+                    format!("templates return `job` or `image`, not `{}`", r.name),
+                )
+                .label("not a kind of template")
+                .help("write `-> job` or `-> image` after the parameters"),
+            );
+        }
+        for (i, p) in t.params.iter().enumerate() {
+            if let Some(first) = t.params[..i].iter().find(|q| q.name.name == p.name.name) {
+                self.duplicate(&p.name.name, "parameter", p.name.span, first.name.span);
+            }
+            let mut diags = Vec::new();
+            let ty = Ty::from_ast(&p.ty, &mut diags);
+            self.diags.extend(diags);
+            if let (Some(ty), Some(default)) = (ty, &p.default) {
+                self.eval(default, &ty, &Scope::default());
+            }
+        }
+    }
+
     /// Resolves a call and checks its arguments against the parameters.
     pub(crate) fn call<'w>(
         &mut self,
@@ -169,26 +227,8 @@ impl Checker<'_> {
         let (template, module) = self.find_template(world, decls, file, callee)?;
         self.used_templates
             .insert((module, template.name.name.clone()));
-        let returns = match template.returns.as_ref().map(|r| r.name.as_str()) {
-            None | Some("job") => Returns::Job,
-            Some("image") => Returns::Image,
-            Some(other) => {
-                let span = template
-                    .returns
-                    .as_ref()
-                    .map_or(template.name.span, |r| r.span);
-                self.diags.push(
-                    Diagnostic::new(
-                        code::UNKNOWN_TYPE,
-                        span,
-                        format!("templates return `job` or `image`, not `{other}`"),
-                    )
-                    .label("unknown kind")
-                    .help("-> job or -> image"),
-                );
-                return None;
-            }
-        };
+        // A bad `-> kind` was reported with the signature.
+        let returns = returns_of(template)?;
         if returns != expected {
             let (want, got) = match expected {
                 Returns::Job => ("job", "image"),
@@ -198,7 +238,12 @@ impl Checker<'_> {
                 Diagnostic::new(
                     code::TYPE_MISMATCH,
                     callee.span,
-                    format!("`{}` makes an {got}, not a {want}", template.name.name),
+                    format!(
+                        "`{}` makes {}, not {}",
+                        template.name.name,
+                        with_article(got),
+                        with_article(want)
+                    ),
                 )
                 .label(format!("returns {got}"))
                 .secondary(template.name.span, "defined here")
@@ -206,22 +251,12 @@ impl Checker<'_> {
             );
             return None;
         }
-        // The parameter types, checked once per call.
-        let mut sig_diags = Vec::new();
+        // Types that do not resolve were reported with the signature.
         let params: Vec<(&pipec_syntax::ast::Param, Option<Ty>)> = template
             .params
             .iter()
-            .map(|p| (p, Ty::from_ast(&p.ty, &mut sig_diags)))
+            .map(|p| (p, Ty::from_ast(&p.ty, &mut Vec::new())))
             .collect();
-        self.diags.extend(sig_diags);
-        for (i, p) in template.params.iter().enumerate() {
-            if let Some(first) = template.params[..i]
-                .iter()
-                .find(|q| q.name.name == p.name.name)
-            {
-                self.duplicate(&p.name.name, "parameter", p.name.span, first.name.span);
-            }
-        }
 
         let mut call = Call {
             template,
@@ -230,10 +265,13 @@ impl Checker<'_> {
             after: None,
             when: None,
             site: e.span,
+            args: Vec::new(),
         };
         let mut given: Vec<Option<&Arg>> = vec![None; params.len()];
         let mut positional = 0usize;
         let mut ok = true;
+        // Names of arguments no parameter takes, reported as E0108.
+        let mut unknown: Vec<&str> = Vec::new();
         for a in args {
             let index = match &a.name {
                 Some(n) => match params.iter().position(|(p, _)| p.name.name == n.name) {
@@ -247,6 +285,7 @@ impl Checker<'_> {
                         continue;
                     }
                     None => {
+                        unknown.push(&n.name);
                         let mut d = Diagnostic::new(
                             code::UNKNOWN_ARGUMENT,
                             n.span,
@@ -326,6 +365,12 @@ impl Checker<'_> {
                 (Some(a), _) => self.eval(&a.value, ty, scope),
                 (None, Some(d)) => self.eval(d, ty, &Scope::default()),
                 (None, None) if matches!(ty, Ty::Optional(_)) => continue,
+                // A misspelt argument was reported as unknown, with this
+                // parameter as its suggestion.
+                (None, None) if did_you_mean(&p.name.name, unknown.iter().copied()).is_some() => {
+                    ok = false;
+                    continue;
+                }
                 (None, None) => {
                     self.diags.push(
                         Diagnostic::new(
@@ -358,6 +403,9 @@ impl Checker<'_> {
                 }
                 v => v,
             };
+            if let Some(a) = arg {
+                call.args.push((p.name.name.clone(), a.value.span));
+            }
             call.params.push((p.name.name.clone(), value, ty.clone()));
         }
         ok.then_some(call)
@@ -384,6 +432,70 @@ impl Checker<'_> {
             site: Some(call.site),
             ..Scope::default()
         };
+        let before = self.diags.len();
         self.job_body(&call.template.body.stmts, draft, &scope, kind);
+        self.blame_call_site(before, call);
+    }
+
+    /// Diagnostics found while expanding a template point at the user's code:
+    /// at the argument when the template line that failed is a parameter the
+    /// call gave, else at the call when the template is in the standard
+    /// library. The template line stays as a secondary label. Errors in the
+    /// body of the user's own templates stay where they are.
+    fn blame_call_site(&mut self, from: usize, call: &Call) {
+        let body = call.template.body.span;
+        let name = &call.template.name.name;
+        for d in &mut self.diags[from..] {
+            let Some(i) = d.labels.iter().position(|l| l.primary) else {
+                continue;
+            };
+            let at = d.labels[i].span;
+            if at.source != body.source || at.start < body.start || at.end > body.end {
+                continue;
+            }
+            let text = self.sources.slice(at).to_string();
+            let (target, note) = match call.args.iter().find(|(p, _)| *p == text) {
+                Some((param, span)) => {
+                    // A message that quotes the parameter quotes the argument.
+                    let given = self.sources.slice(*span);
+                    d.message = d
+                        .message
+                        .replace(&format!("`{text}`"), &format!("`{given}`"));
+                    (*span, format!("`{name}` uses `{param}` here"))
+                }
+                None if self.sources.get(at.source).is_virtual => {
+                    (call.site, format!("in the body of `{name}`"))
+                }
+                None => continue,
+            };
+            let primary = &mut d.labels[i];
+            let message = std::mem::replace(&mut primary.message, note);
+            primary.primary = false;
+            d.labels.insert(
+                0,
+                pipec_diagnostics::Label {
+                    span: target,
+                    message,
+                    primary: true,
+                },
+            );
+        }
+    }
+}
+
+/// What a template produces; `None` for an unknown `-> kind`.
+fn returns_of(t: &Template) -> Option<Returns> {
+    match t.returns.as_ref().map(|r| r.name.as_str()) {
+        None | Some("job") => Some(Returns::Job),
+        Some("image") => Some(Returns::Image),
+        Some(_) => None,
+    }
+}
+
+fn with_article(kind: &str) -> String {
+    if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {kind}")
+    } else {
+        format!("a {kind}")
     }
 }

@@ -14,7 +14,7 @@
 //! | `PIPEC_GITOPS_TOKEN` | a token that can push to the GitOps repository, when one is declared |
 //! | `PIPEC_KUBECONFIG` | kubeconfig contents, for `via kubectl` deployments |
 
-use pipec_graph::{Cond, Deploy, DeployMethod, Program, Publish, TagKind};
+use pipec_graph::{Cond, Deploy, DeployMethod, Program, Publish, RegistryKind, TagKind};
 
 use crate::header::CI_OWNED;
 use crate::layout;
@@ -197,6 +197,12 @@ pub fn deploy_script(program: &Program, d: &Deploy) -> String {
 }
 
 fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
+    // The commit and a rebase after a refused push both need an identity; the
+    // environment sets it for this script only, whatever the runner's config.
+    s.push_str(
+        "export GIT_AUTHOR_NAME=pipec GIT_AUTHOR_EMAIL=pipec@users.noreply.localhost\n\
+         export GIT_COMMITTER_NAME=pipec GIT_COMMITTER_EMAIL=pipec@users.noreply.localhost\n",
+    );
     let gitops = program.gitops.as_ref();
     let branch = gitops.map_or("main", |g| g.branch.as_str());
     match gitops.filter(|g| g.token.is_some()) {
@@ -247,7 +253,7 @@ fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, 
     ));
     s.push_str("if git diff --cached --quiet; then echo 'already deployed'; exit 0; fi\n");
     s.push_str(&format!(
-        "git -c user.name=pipec -c user.email=pipec@users.noreply.localhost commit --quiet -m \"chore(deploy): {} to {}\"\n",
+        "git commit --quiet -m \"chore(deploy): {} to {}\"\n",
         summary.join(", "),
         env.name
     ));
@@ -262,16 +268,24 @@ fn kubectl_rollout(program: &Program, d: &Deploy, env: &pipec_graph::Environment
     for (service, publish) in &d.services {
         let svc = program.service(*service);
         let name = layout::k8s_name(svc);
-        let image = program.publish(*publish).image_name();
+        let image = image_ref(program.publish(*publish));
         let ns = sh_quote(&env.namespace);
         s.push_str(&format!(
-            "kubectl --namespace {ns} set image deployment/{name} {name}={}:\"$(pipec_deploy_tag_{})\"\n",
-            sh_quote(&image),
+            "kubectl --namespace {ns} set image deployment/{name} {name}={image}:\"$(pipec_deploy_tag_{})\"\n",
             publish.0
         ));
         s.push_str(&format!(
             "kubectl --namespace {ns} rollout status deployment/{name} --timeout=5m\n"
         ));
+    }
+}
+
+/// The image name (without tag) as a shell word. GitLab's own registry has no
+/// name before the pipeline runs: the job reads it from `CI_REGISTRY_IMAGE`.
+pub fn image_ref(p: &Publish) -> String {
+    match p.registry.kind {
+        RegistryKind::GitLab => "\"$CI_REGISTRY_IMAGE\"".to_string(),
+        _ => sh_quote(&p.image_name()),
     }
 }
 
@@ -283,7 +297,7 @@ pub fn push_script(_program: &Program, p: &Publish, local_ref: &str) -> String {
         with_helpers(&tags_function(p)),
         id = p.id.0,
         local = sh_quote(local_ref),
-        image = sh_quote(&p.image_name()),
+        image = image_ref(p),
     )
 }
 

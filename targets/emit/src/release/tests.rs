@@ -269,3 +269,21 @@ fn gitops_update_commits_the_new_tag() {
     assert!(ok && out.contains("already deployed"), "{out}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn gitlab_registry_images_are_named_in_the_pipeline() {
+    let mut p = program();
+    p.publishes[0].registry = Registry {
+        kind: RegistryKind::GitLab,
+        host: String::new(),
+        repository: String::new(),
+        username: None,
+        password: None,
+    };
+    let script = push_script(&p, &p.publishes[0], "app:ci");
+    assert!(
+        script.contains("docker push \"$CI_REGISTRY_IMAGE\":\"$t\""),
+        "{script}"
+    );
+    assert_eq!(image_ref(&program().publishes[0]), "'ghcr.io/acme/api'");
+}

@@ -1,0 +1,238 @@
+//! The `pipec` binary as users run it: exit codes of `check`, the pages of
+//! `explain`, and the JSON of `--format json`.
+//!
+//! These tests live in the `pipec` package so that Cargo builds the binary
+//! first and gives its path (`CARGO_BIN_EXE_pipec`).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use pipec_diagnostics::code;
+use serde_json::Value;
+
+fn pipec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pipec"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pipec runs")
+}
+
+fn status(out: &Output) -> i32 {
+    out.status.code().expect("pipec exits, not killed")
+}
+
+/// A fresh directory for one test's files.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("pipec-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("write");
+        path.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const CLEAN: &str = "pipeline app {\n  on push\n  job test { run \"pytest\" }\n}\n";
+
+const WARNS: &str = "use std.python\npipeline app {\n  on push\n  job test { run \"pytest\" }\n}\n";
+
+/// Five independent mistakes, of five kinds, in different statements.
+const FIVE_MISTAKES: &str = r#"use std.python
+
+pipeline app {
+  on push
+  job lint = python.lint()
+  job test {
+    run "pytest"
+    after lnit
+    timeout 10x
+  }
+  job lint { run "flake8" }
+}
+
+environment dev {
+  namespace "app-dev"
+  replicas "2"
+}
+
+environment staging {
+  namespace "app-staging"
+  approvals 1 +
+}
+"#;
+
+#[test]
+fn check_exits_0_on_a_clean_program_even_with_warnings() {
+    let s = Scratch::new("clean");
+    let out = pipec(&["check", &s.file("app.pipe", CLEAN)]);
+    assert_eq!(status(&out), 0, "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ok: 1 pipeline(s)"));
+
+    let out = pipec(&["check", &s.file("warns.pipe", WARNS)]);
+    assert_eq!(status(&out), 0, "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("W0003"));
+}
+
+#[test]
+fn check_exits_1_on_errors_and_on_warnings_when_denied() {
+    let s = Scratch::new("errors");
+    let out = pipec(&["check", &s.file("bad.pipe", FIVE_MISTAKES)]);
+    assert_eq!(status(&out), 1, "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("5 error(s)"));
+
+    let warns = s.file("warns.pipe", WARNS);
+    assert_eq!(status(&pipec(&["check", "--deny-warnings", &warns])), 1);
+}
+
+#[test]
+fn check_exits_2_on_usage_and_io_failures() {
+    let s = Scratch::new("usage");
+    let missing = s.0.join("missing.pipe");
+    let out = pipec(&["check", &missing.to_string_lossy()]);
+    assert_eq!(status(&out), 2, "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+
+    // A directory without .pipe files is not a program.
+    let empty = s.0.join("empty");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    assert_eq!(status(&pipec(&["check", &empty.to_string_lossy()])), 2);
+
+    let app = s.file("app.pipe", CLEAN);
+    assert_eq!(status(&pipec(&["check"])), 2, "no path");
+    assert_eq!(status(&pipec(&["check", "--no-such-flag", &app])), 2);
+    assert_eq!(status(&pipec(&["check", "--format", "xml", &app])), 2);
+    assert_eq!(status(&pipec(&["explain", "E9999"])), 2);
+    assert_eq!(status(&pipec(&["frobnicate"])), 2);
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    assert_eq!(status(&pipec(&["--help"])), 0);
+    assert_eq!(status(&pipec(&["--version"])), 0);
+}
+
+#[test]
+fn explain_prints_the_page_of_every_code() {
+    for c in code::ALL {
+        let out = pipec(&["explain", c.code.as_str()]);
+        assert_eq!(status(&out), 0, "{}", c.code);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            c.explanation,
+            "{}",
+            c.code
+        );
+        // Codes are matched without regard to case.
+        let lower = pipec(&["explain", &c.code.as_str().to_lowercase()]);
+        assert_eq!(lower.stdout, out.stdout, "{}", c.code);
+    }
+    let list = pipec(&["explain", "--list"]);
+    assert_eq!(status(&list), 0);
+    let list = String::from_utf8_lossy(&list.stdout);
+    for c in code::ALL {
+        assert!(
+            list.contains(&format!("{}  {}", c.code, c.summary)),
+            "{}",
+            c.code
+        );
+    }
+}
+
+#[test]
+fn json_output_is_valid_and_has_the_documented_fields() {
+    let s = Scratch::new("json");
+    let out = pipec(&[
+        "check",
+        "--format",
+        "json",
+        &s.file("bad.pipe", FIVE_MISTAKES),
+    ]);
+    assert_eq!(status(&out), 1, "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON value");
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["errors"], 5);
+    assert_eq!(report["warnings"], 0);
+    let diags = report["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(diags.len(), 5);
+    for d in diags {
+        for key in ["code", "severity", "message", "file"] {
+            assert!(d[key].is_string(), "{key} in {d}");
+        }
+        assert_location(d);
+        assert!(d["help"].is_string() || d["help"].is_null(), "{d}");
+        assert!(d["notes"].is_array(), "{d}");
+        let labels = d["labels"].as_array().expect("labels");
+        assert_eq!(
+            labels.iter().filter(|l| l["primary"] == true).count(),
+            1,
+            "{d}"
+        );
+        for l in labels {
+            assert!(l["message"].is_string() && l["primary"].is_boolean(), "{l}");
+            assert_location(l);
+        }
+        let primary = labels
+            .iter()
+            .find(|l| l["primary"] == true)
+            .expect("primary");
+        for key in ["file", "line", "column", "end_line", "end_column"] {
+            assert_eq!(
+                primary[key], d[key],
+                "the diagnostic's place is its primary label's"
+            );
+        }
+    }
+}
+
+fn assert_location(v: &Value) {
+    assert!(v["file"].is_string(), "{v}");
+    for key in ["line", "column", "end_line", "end_column"] {
+        assert!(v[key].as_u64().is_some_and(|n| n >= 1), "{key} in {v}");
+    }
+}
+
+#[test]
+fn five_independent_mistakes_are_reported_in_one_run() {
+    let s = Scratch::new("five");
+    let path = s.file("five.pipe", FIVE_MISTAKES);
+    let out = pipec(&["check", "--format", "json", &path]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let mut found: Vec<(String, u64)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    found.sort();
+    // A syntax error in one top-level statement, an unknown name, a value of
+    // the wrong type, a bad unit and a duplicate, each on its own line.
+    assert_eq!(
+        found,
+        [
+            ("E0001".to_string(), 21),
+            ("E0006".to_string(), 9),
+            ("E0101".to_string(), 8),
+            ("E0102".to_string(), 11),
+            ("E0201".to_string(), 16),
+        ]
+    );
+}

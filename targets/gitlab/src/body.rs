@@ -1,0 +1,537 @@
+//! What each kind of job runs: the image, services, variables, caches,
+//! script and artifacts of a script job, an image build, an image publish
+//! and a deployment.
+
+use pipec_diagnostics::{Diagnostic, code};
+use pipec_emit::release::{deploy_script, image_ref, push_script, sh_quote, tag_functions};
+use pipec_emit::{Map, Yaml};
+use pipec_graph::{
+    CacheKind, Credential, Deploy, DeployMethod, EnvValue, EnvVar, Image, Job, JobKind, Publish,
+    RegistryKind, ReportKind, RunJob, TagKind, Text,
+};
+
+use crate::images;
+use crate::job::{Ctx, minutes};
+use crate::matrix;
+use crate::text::{gitlab_value, script as script_text, shell_word};
+
+/// The kind-specific part of a job.
+pub struct Body {
+    pub image: Yaml,
+    pub services: Vec<Yaml>,
+    pub variables: Map,
+    pub variables_note: Option<String>,
+    pub environment: Option<Yaml>,
+    pub resource_group: Option<String>,
+    pub parallel: Option<Yaml>,
+    pub cache: Vec<Yaml>,
+    pub script: Vec<Yaml>,
+    pub coverage: Option<String>,
+    pub artifacts: Option<Map>,
+    /// A comment for the reader, written above the job.
+    pub note: Option<String>,
+}
+
+impl Body {
+    fn new(image: Yaml) -> Body {
+        Body {
+            image,
+            services: Vec::new(),
+            variables: Map::new(),
+            variables_note: None,
+            environment: None,
+            resource_group: None,
+            parallel: None,
+            cache: Vec::new(),
+            script: Vec::new(),
+            coverage: None,
+            artifacts: None,
+            note: None,
+        }
+    }
+}
+
+/// The percentage on the `TOTAL` line pytest-cov prints with
+/// `--cov-report=term` (GitLab's documented pattern, with `%` unescaped so that
+/// ECMAScript-based schema validators accept it too).
+pub const PYTEST_COV_TOTAL: &str = r"/TOTAL.*? (100(?:\.0+)?%|[1-9]?\d(?:\.\d+)?%)$/";
+
+/// How long the image archive is kept: long enough for the publish job.
+const ARCHIVE_EXPIRY: &str = "1 day";
+
+pub fn body(ctx: &mut Ctx, job: &Job) -> Body {
+    match &job.kind {
+        JobKind::Run(r) => run(ctx, job, r),
+        JobKind::BuildImage(i) => build(ctx, job, ctx.program.image(*i)),
+        JobKind::PublishImage(p) => publish(ctx, job, ctx.program.publish(*p)),
+        JobKind::Deploy(d) => deploy(ctx, job, d),
+    }
+}
+
+/// Job and pipeline variables: text as GitLab expands it, secrets as the
+/// CI/CD variable of that name. Texts GitLab cannot compute (the
+/// seven-character short SHA) are exported by the script instead.
+pub fn env_vars(
+    ctx: &mut Ctx,
+    job: Option<&Job>,
+    vars: &[EnvVar],
+    out: &mut Map,
+    exports: &mut Vec<String>,
+) {
+    for v in vars {
+        match &v.value {
+            EnvValue::Secret(s) => {
+                if let Some(name) = ctx.secret(job, s)
+                    && name != v.name
+                {
+                    out.insert(v.name.clone(), format!("${{{name}}}"));
+                }
+            }
+            EnvValue::Text(t) => match gitlab_value(t) {
+                Some(value) => {
+                    out.insert(v.name.clone(), value);
+                }
+                None => exports.push(format!("{n}={}\nexport {n}", shell_word(t), n = v.name)),
+            },
+        }
+    }
+}
+
+/// A note naming the CI/CD variables a job reads directly.
+fn secrets_note(job: &Job) -> Option<String> {
+    let names: Vec<&str> = job
+        .env
+        .iter()
+        .filter_map(|v| match &v.value {
+            EnvValue::Secret(s) if s.name == v.name => Some(s.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    (!names.is_empty()).then(|| format!("Also reads the CI/CD variables {}.", names.join(", ")))
+}
+
+/// Where each cache kind keeps its files, and the variable that points the
+/// tool there.
+fn cache_dirs(
+    kind: CacheKind,
+) -> (
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+) {
+    match kind {
+        CacheKind::Pip => (
+            &[("PIP_CACHE_DIR", "${CI_PROJECT_DIR}/.cache/pip")],
+            &[".cache/pip"],
+        ),
+        CacheKind::Poetry => (
+            &[
+                ("PIP_CACHE_DIR", "${CI_PROJECT_DIR}/.cache/pip"),
+                ("POETRY_CACHE_DIR", "${CI_PROJECT_DIR}/.cache/pypoetry"),
+            ],
+            &[".cache/pip", ".cache/pypoetry"],
+        ),
+        CacheKind::Npm => (&[("npm_config_cache", "${CI_PROJECT_DIR}/.npm")], &[".npm"]),
+        CacheKind::Go => (
+            &[
+                ("GOMODCACHE", "${CI_PROJECT_DIR}/.cache/go-mod"),
+                ("GOCACHE", "${CI_PROJECT_DIR}/.cache/go-build"),
+            ],
+            &[".cache/go-mod", ".cache/go-build"],
+        ),
+        CacheKind::Cargo => (
+            &[("CARGO_HOME", "${CI_PROJECT_DIR}/.cargo")],
+            &[
+                ".cargo/registry/index",
+                ".cargo/registry/cache",
+                ".cargo/git/db",
+            ],
+        ),
+    }
+}
+
+/// GitLab's limits: two key files per cache, four caches per job.
+const MAX_KEY_FILES: usize = 2;
+const MAX_CACHES: usize = 4;
+
+fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
+    if r.caches.len() > MAX_CACHES {
+        ctx.diags.push(
+            Diagnostic::new(
+                code::GITLAB_CACHE_KEY,
+                job.span,
+                format!(
+                    "`{}` has {} caches; a GitLab job has at most {MAX_CACHES}",
+                    job.name,
+                    r.caches.len()
+                ),
+            )
+            .label("too many caches for GitLab"),
+        );
+    }
+    for c in &r.caches {
+        let (vars, paths) = cache_dirs(c.kind);
+        for (k, v) in vars {
+            body.variables.insert(*k, *v);
+        }
+        if c.key_files.len() > MAX_KEY_FILES {
+            ctx.diags.push(
+                Diagnostic::new(
+                    code::GITLAB_CACHE_KEY,
+                    job.span,
+                    format!(
+                        "the {} cache of `{}` is keyed on {} files; GitLab keys a cache on at most {MAX_KEY_FILES}",
+                        c.kind.name(),
+                        job.name,
+                        c.key_files.len()
+                    ),
+                )
+                .label("cache keyed on too many files for GitLab")
+                .help("key it on at most two patterns; a glob such as \"requirements*.txt\" covers several files"),
+            );
+        }
+        let mut key = Map::new();
+        if !c.key_files.is_empty() {
+            key.insert(
+                "files",
+                c.key_files
+                    .iter()
+                    .map(|g| g.as_str().to_string())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        key.insert("prefix", c.kind.name());
+        let mut entry = Map::new();
+        entry.insert("key", key);
+        entry.insert("paths", paths.to_vec());
+        body.cache.push(Yaml::Map(entry));
+    }
+}
+
+fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
+    let image = match (&r.tool, &r.container) {
+        (Some(tc), _) => images::tool_image(tc),
+        (None, Some(c)) => Yaml::Str(gitlab_value(c).unwrap_or_else(|| c.to_string())),
+        (None, None) => images::image(images::DEFAULT.to_string(), false),
+    };
+    let mut body = Body::new(image);
+    for s in &r.services {
+        let mut m = Map::new();
+        m.insert("name", s.image.clone());
+        m.insert("alias", s.name.clone());
+        let mut vars = Map::new();
+        let mut unused = Vec::new();
+        env_vars(ctx, Some(job), &s.env, &mut vars, &mut unused);
+        if !vars.is_empty() {
+            m.insert("variables", vars);
+        }
+        body.services.push(Yaml::Map(m));
+    }
+    let mut exports = Vec::new();
+    env_vars(ctx, Some(job), &job.env, &mut body.variables, &mut exports);
+    body.variables_note = secrets_note(job);
+    if r.full_history {
+        // The whole history, not GitLab's default shallow clone.
+        body.variables.insert("GIT_DEPTH", "0");
+    }
+    caches(ctx, job, r, &mut body);
+    if let Some(m) = &job.matrix {
+        let count = matrix::combinations(m).len();
+        if count == 0 || count > matrix::MAX_JOBS {
+            ctx.diags.push(
+                Diagnostic::new(
+                    code::GITLAB_MATRIX,
+                    job.span,
+                    if count == 0 {
+                        format!("the matrix of `{}` leaves no combination to run", job.name)
+                    } else {
+                        format!(
+                            "the matrix of `{}` has {count} combinations; GitLab runs at most {}",
+                            job.name,
+                            matrix::MAX_JOBS
+                        )
+                    },
+                )
+                .label("matrix GitLab cannot run"),
+            );
+        }
+        body.parallel = Some(matrix::parallel(m));
+    }
+    body.script.extend(exports.into_iter().map(Yaml::Str));
+    for step in &r.steps {
+        let script = script_text(&step.script);
+        // A step's name, unless it is just the start of its command, becomes
+        // a comment line: GitLab echoes each command in the job log.
+        let said = step
+            .script
+            .to_string()
+            .trim_start()
+            .starts_with(step.name.trim_end_matches('…'));
+        body.script.push(Yaml::Str(if step.name.is_empty() || said {
+            script
+        } else {
+            format!("# {}\n{script}", step.name)
+        }));
+    }
+    artifacts(r, &mut body);
+    body
+}
+
+fn artifacts(r: &RunJob, body: &mut Body) {
+    let mut reports = Map::new();
+    let mut paths: Vec<String> = r.artifacts.iter().flat_map(|a| a.paths.clone()).collect();
+    for rep in &r.reports {
+        match rep.kind {
+            ReportKind::Junit => {
+                reports.insert("junit", rep.path.clone());
+            }
+            ReportKind::Coverage => {
+                let mut c = Map::new();
+                c.insert("coverage_format", "cobertura");
+                c.insert("path", rep.path.clone());
+                reports.insert("coverage_report", c);
+                body.coverage = Some(PYTEST_COV_TOTAL.to_string());
+            }
+            // GitLab has no SARIF report type: the file is kept as an artifact.
+            ReportKind::Sarif => paths.push(rep.path.clone()),
+        }
+    }
+    if paths.is_empty() && reports.is_empty() {
+        return;
+    }
+    let mut a = Map::new();
+    if !paths.is_empty() {
+        a.insert("paths", paths);
+    }
+    if !reports.is_empty() {
+        a.insert("reports", reports);
+    }
+    if !r.reports.is_empty() {
+        // Test reports matter most when the tests fail.
+        a.insert("when", "always");
+    }
+    // The longest expiry asked for; GitLab's default when one is unbounded.
+    let expiries: Vec<_> = r.artifacts.iter().map(|a| a.expire).collect();
+    if !expiries.is_empty()
+        && expiries.iter().all(Option::is_some)
+        && let Some(longest) = expiries.into_iter().flatten().max()
+    {
+        a.insert("expire_in", minutes(longest));
+    }
+    body.artifacts = Some(a);
+}
+
+/// The Docker daemon the build and publish jobs talk to.
+fn docker(body: &mut Body) {
+    let mut dind = Map::new();
+    dind.insert("name", images::DOCKER_DAEMON);
+    dind.insert("alias", "docker");
+    body.services.push(Yaml::Map(dind));
+    // TLS between the CLI and the daemon, with certificates the daemon writes.
+    body.variables.insert("DOCKER_TLS_CERTDIR", "/certs");
+}
+
+/// `docker login` for a registry, reading credentials from CI/CD variables.
+fn login(ctx: &mut Ctx, job: &Job, p: &Publish) -> String {
+    let r = &p.registry;
+    if r.kind == RegistryKind::GitLab {
+        return "printf '%s' \"$CI_REGISTRY_PASSWORD\" | docker login --username \"$CI_REGISTRY_USER\" --password-stdin \"$CI_REGISTRY\"".to_string();
+    }
+    let user = match &r.username {
+        Some(Credential::Literal(u)) => Some(sh_quote(u)),
+        Some(Credential::Secret(s)) => ctx.secret(Some(job), s).map(|n| format!("\"${n}\"")),
+        // Only GHCR may be declared without credentials (GitHub Actions has a
+        // token for it); on GitLab they come from these variables.
+        None => {
+            ctx.uses_variable(Some(job), "GHCR_USERNAME", false);
+            Some("\"$GHCR_USERNAME\"".to_string())
+        }
+    };
+    let password = match &r.password {
+        Some(Credential::Secret(s)) => ctx.secret(Some(job), s),
+        Some(Credential::Literal(_)) | None => {
+            ctx.uses_variable(Some(job), "GHCR_TOKEN", true);
+            Some("GHCR_TOKEN".to_string())
+        }
+    };
+    let host = if r.kind == RegistryKind::DockerHub {
+        "docker.io"
+    } else {
+        r.host.as_str()
+    };
+    format!(
+        "printf '%s' \"${}\" | docker login --username {} --password-stdin {}",
+        password.unwrap_or_default(),
+        user.unwrap_or_default(),
+        sh_quote(host)
+    )
+}
+
+fn build(ctx: &mut Ctx, job: &Job, image: &Image) -> Body {
+    let mut body = Body::new(images::image(images::DOCKER.to_string(), false));
+    docker(&mut body);
+    if image.platforms.len() > 1 {
+        ctx.diags.push(
+            Diagnostic::new(
+                code::GITLAB_PLATFORMS,
+                image.span,
+                format!(
+                    "image `{}` is built for {} platforms; the GitLab pipeline hands images between jobs as a one-platform archive",
+                    image.name,
+                    image.platforms.len()
+                ),
+            )
+            .label("several platforms")
+            .help("build one platform per image, each with its own `publish`"),
+        );
+    }
+    let mut args = vec![
+        "docker build".to_string(),
+        format!("--file {}", sh_quote(&image.dockerfile)),
+    ];
+    if let Some(t) = &image.target {
+        args.push(format!("--target {}", sh_quote(t)));
+    }
+    if let [platform] = image.platforms.as_slice() {
+        args.push(format!("--platform {}", sh_quote(platform)));
+    }
+    for (name, value) in &image.build_args {
+        let mut t = Text::lit(format!("{name}="));
+        t.parts.extend(value.parts.iter().cloned());
+        args.push(format!("--build-arg {}", shell_word(&t)));
+    }
+    let mut script = String::new();
+    // A registry layer cache: each pushed image carries its build cache
+    // (inline), and the next build reuses the layers of its branch's image and
+    // of the default branch's.
+    let cached: Vec<&Publish> = ctx
+        .program
+        .publishes_of(image.id)
+        .filter(|p| p.layer_cache && p.tags.iter().any(|t| t.kind == TagKind::Branch))
+        .collect();
+    if !cached.is_empty() {
+        script.push_str("set -eu\n");
+        script.push_str(&tag_functions(ctx.program));
+        if cached
+            .iter()
+            .any(|p| p.registry.kind == RegistryKind::GitLab)
+        {
+            script.push_str(&login(ctx, job, cached[0]));
+            script.push('\n');
+        }
+        args.push("--build-arg BUILDKIT_INLINE_CACHE=1".to_string());
+        for p in &cached {
+            let name = image_ref(p);
+            args.push(format!("--cache-from {name}:\"$(pipec_branch_tag)\""));
+            args.push(format!(
+                "--cache-from {name}:\"$(PIPEC_REF_NAME=\"$CI_DEFAULT_BRANCH\"; pipec_branch_tag)\""
+            ));
+        }
+    }
+    args.push(format!("--tag {}", sh_quote(&image.local_ref())));
+    args.push(sh_quote(&image.context));
+    script.push_str(&args.join(" \\\n  "));
+    script.push('\n');
+    script.push_str(&format!(
+        "docker image save {} --output {}\n",
+        sh_quote(&image.local_ref()),
+        sh_quote(&image.archive())
+    ));
+    body.script.push(Yaml::Str(script));
+    let mut a = Map::new();
+    a.insert("paths", vec![image.archive()]);
+    a.insert("expire_in", ARCHIVE_EXPIRY);
+    body.artifacts = Some(a);
+    body
+}
+
+fn publish(ctx: &mut Ctx, job: &Job, p: &Publish) -> Body {
+    let image = ctx.program.image(p.image);
+    let mut body = Body::new(images::image(images::DOCKER.to_string(), false));
+    docker(&mut body);
+    body.script.push(Yaml::Str(format!(
+        "docker image load --input {}",
+        sh_quote(&image.archive())
+    )));
+    body.script.push(Yaml::Str(login(ctx, job, p)));
+    body.script
+        .push(Yaml::Str(push_script(ctx.program, p, &image.local_ref())));
+    body.note = Some(match (p.registry.kind, &p.registry.password) {
+        (RegistryKind::GitLab, _) => {
+            "Pushes to the project's container registry with the job's own credentials.".to_string()
+        }
+        (_, None) => "Logs in to ghcr.io with the protected CI/CD variables GHCR_USERNAME and\nGHCR_TOKEN (a token with the write:packages scope).".to_string(),
+        _ => "Registry credentials are protected, masked CI/CD variables.".to_string(),
+    });
+    body
+}
+
+fn deploy(ctx: &mut Ctx, job: &Job, d: &Deploy) -> Body {
+    let env = ctx.program.environment(d.env);
+    let (image, variable, prologue) = match &d.method {
+        DeployMethod::ArgoCd => {
+            let token = ctx.program.gitops.as_ref().and_then(|g| g.token.as_ref());
+            let mut prologue = Vec::new();
+            let variable = match token {
+                Some(t) => ctx.secret(Some(job), t),
+                None => {
+                    // The job token cannot push: the project's own repository is
+                    // written with a project access token, and the push starts
+                    // no pipeline of its own.
+                    ctx.uses_variable(Some(job), "PIPEC_GITOPS_TOKEN", true);
+                    prologue.push(concat!(
+                        "git remote set-url origin \"$CI_SERVER_URL/$CI_PROJECT_PATH.git\"\n",
+                        "git config http.extraHeader \"Authorization: Basic $(printf 'pipec:%s' \"$PIPEC_GITOPS_TOKEN\" | base64 | tr -d '\\n')\"\n",
+                        "git config push.pushOption ci.skip"
+                    ).to_string());
+                    None
+                }
+            };
+            (
+                images::image(images::GIT.to_string(), true),
+                variable.map(|v| ("PIPEC_GITOPS_TOKEN", v)),
+                prologue,
+            )
+        }
+        DeployMethod::Kubectl { kubeconfig } => (
+            images::image(images::KUBECTL.to_string(), false),
+            ctx.secret(Some(job), kubeconfig)
+                .map(|v| ("PIPEC_KUBECONFIG", v)),
+            Vec::new(),
+        ),
+    };
+    let mut body = Body::new(image);
+    let variable_source = variable.as_ref().map(|(_, secret)| secret.clone());
+    if let Some((name, secret)) = variable {
+        body.variables.insert(name, format!("${{{secret}}}"));
+    }
+    body.script.extend(prologue.into_iter().map(Yaml::Str));
+    body.script.push(Yaml::Str(deploy_script(ctx.program, d)));
+    let mut e = Map::new();
+    e.insert("name", env.name.clone());
+    e.insert_opt("url", env.url.clone());
+    e.insert("deployment_tier", env.tier.name());
+    body.environment = Some(Yaml::Map(e));
+    body.resource_group = Some(format!("deploy-{}", pipec_emit::layout::env_name(env)));
+    let gate = if env.is_manual() {
+        format!(
+            "Deploys to `{}` when someone runs it, after {} approval{}: protect the\nenvironment with that many required approvals (Settings > CI/CD > Protected environments).",
+            env.name,
+            env.approvals,
+            if env.approvals == 1 { "" } else { "s" }
+        )
+    } else {
+        format!("Deploys to `{}` automatically.", env.name)
+    };
+    let secret = match (&d.method, variable_source) {
+        (DeployMethod::ArgoCd, Some(s)) => {
+            format!("PIPEC_GITOPS_TOKEN comes from {s}, a protected, masked CI/CD variable.")
+        }
+        (DeployMethod::ArgoCd, None) => "PIPEC_GITOPS_TOKEN is a protected, masked CI/CD variable: a project access\ntoken with the write_repository scope.".to_string(),
+        (DeployMethod::Kubectl { .. }, s) => format!(
+            "PIPEC_KUBECONFIG comes from {}, a protected CI/CD variable of type\nVariable (not File) holding the kubeconfig.",
+            s.unwrap_or_default()
+        ),
+    };
+    body.note = Some(format!("{gate}\n{secret}"));
+    body
+}

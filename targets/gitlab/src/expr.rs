@@ -1,0 +1,290 @@
+//! Run conditions as GitLab `rules:if` expressions.
+//!
+//! GitLab's expression language has `==`, `!=`, `=~`, `!~`, `&&`, `||`,
+//! parentheses and bare `$VAR` (set and non-empty), but no negation, so a
+//! [`Cond`] is first put in negation normal form: each `Not` is pushed down to
+//! the atoms, which have a negated form of their own.
+//!
+//! | condition | GitLab |
+//! | --- | --- |
+//! | `branch in [main]` | `$CI_COMMIT_BRANCH =~ /^main$/` (unset in tag and merge request pipelines) |
+//! | `tag "v*"` | `$CI_COMMIT_TAG =~ /^v[^\/]*$/` |
+//! | `event push` | `$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH` |
+//! | `event pull_request` | `$CI_PIPELINE_SOURCE == "merge_request_event"` |
+//! | `event schedule` | `$CI_PIPELINE_SOURCE == "schedule"` |
+//! | `event dispatch` | `$CI_PIPELINE_SOURCE =~ /^(web|api)$/` |
+//! | `inputs.x == "v"` | `$CI_PIPELINE_SOURCE =~ /^(web|api)$/ && $PIPEC_INPUT_X == "v"` |
+
+use pipec_graph::{Cond, Event, Glob};
+
+use crate::text::input_var;
+
+/// A boolean expression over GitLab variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    Const(bool),
+    Atom(String),
+    All(Vec<Expr>),
+    Any(Vec<Expr>),
+}
+
+/// How a pipeline started by hand shows in `CI_PIPELINE_SOURCE`: the "Run
+/// pipeline" form (`web`) or the pipelines API (`api`).
+pub const DISPATCH: &str = "$CI_PIPELINE_SOURCE =~ /^(web|api)$/";
+pub const NOT_DISPATCH: &str = "$CI_PIPELINE_SOURCE !~ /^(web|api)$/";
+pub const MERGE_REQUEST: &str = "$CI_PIPELINE_SOURCE == \"merge_request_event\"";
+
+/// A GitLab regular expression literal matching any of the globs (anchored;
+/// `/` escaped for the `/…/` delimiters).
+pub fn regex_literal(globs: &[Glob]) -> String {
+    let alternatives: Vec<String> = globs.iter().map(|g| g.to_regex()).collect();
+    let mut unique: Vec<String> = Vec::new();
+    for a in alternatives {
+        if !unique.contains(&a) {
+            unique.push(a);
+        }
+    }
+    format!("/{}/", unique.join("|").replace('/', "\\/"))
+}
+
+/// A string literal for a comparison.
+fn string_literal(s: &str) -> String {
+    if s.contains('"') {
+        format!("'{s}'")
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
+fn atom(s: impl Into<String>) -> Expr {
+    Expr::Atom(s.into())
+}
+
+impl Expr {
+    pub fn all(items: Vec<Expr>) -> Expr {
+        let mut out = Vec::new();
+        for e in items {
+            match e {
+                Expr::Const(true) => {}
+                Expr::Const(false) => return Expr::Const(false),
+                Expr::All(inner) => out.extend(inner),
+                e => out.push(e),
+            }
+        }
+        match out.len() {
+            0 => Expr::Const(true),
+            1 => out.pop().unwrap_or(Expr::Const(true)),
+            _ => Expr::All(out),
+        }
+    }
+
+    pub fn any(items: Vec<Expr>) -> Expr {
+        let mut out = Vec::new();
+        for e in items {
+            match e {
+                Expr::Const(false) => {}
+                Expr::Const(true) => return Expr::Const(true),
+                Expr::Any(inner) => out.extend(inner),
+                e => out.push(e),
+            }
+        }
+        match out.len() {
+            0 => Expr::Const(false),
+            1 => out.pop().unwrap_or(Expr::Const(false)),
+            _ => Expr::Any(out),
+        }
+    }
+
+    /// The expression text; `None` for a constant, which needs no `if:`.
+    pub fn render(&self) -> Option<String> {
+        match self {
+            Expr::Const(_) => None,
+            _ => Some(self.render_in(false)),
+        }
+    }
+
+    fn render_in(&self, inside_all: bool) -> String {
+        match self {
+            Expr::Const(b) => b.to_string(),
+            Expr::Atom(s) => s.clone(),
+            Expr::All(items) => items
+                .iter()
+                .map(|e| e.render_in(true))
+                .collect::<Vec<_>>()
+                .join(" && "),
+            Expr::Any(items) => {
+                let s = items
+                    .iter()
+                    .map(|e| e.render_in(false))
+                    .collect::<Vec<_>>()
+                    .join(" || ");
+                if inside_all { format!("({s})") } else { s }
+            }
+        }
+    }
+}
+
+/// The condition as an expression.
+pub fn from_cond(c: &Cond) -> Expr {
+    lower(c, true)
+}
+
+fn lower(c: &Cond, positive: bool) -> Expr {
+    match c {
+        Cond::Always => Expr::Const(positive),
+        Cond::Never => Expr::Const(!positive),
+        Cond::Not(inner) => lower(inner, !positive),
+        Cond::All(cs) => {
+            let items = cs.iter().map(|c| lower(c, positive)).collect();
+            if positive {
+                Expr::all(items)
+            } else {
+                Expr::any(items)
+            }
+        }
+        Cond::Any(cs) => {
+            let items = cs.iter().map(|c| lower(c, positive)).collect();
+            if positive {
+                Expr::any(items)
+            } else {
+                Expr::all(items)
+            }
+        }
+        Cond::Branch(globs) => name_matches("CI_COMMIT_BRANCH", globs, positive, false),
+        Cond::Tag(globs) => name_matches("CI_COMMIT_TAG", globs, positive, true),
+        Cond::Event(e) => event(*e, positive),
+        Cond::Input { name, value } => {
+            let var = input_var(name);
+            let value = string_literal(value);
+            if positive {
+                Expr::all(vec![atom(DISPATCH), atom(format!("${var} == {value}"))])
+            } else {
+                Expr::any(vec![atom(NOT_DISPATCH), atom(format!("${var} != {value}"))])
+            }
+        }
+    }
+}
+
+/// `$VAR =~ /re/`, or its negation, which also holds when `VAR` is unset. An
+/// empty tag list means any tag; an empty branch list matches nothing.
+fn name_matches(var: &str, globs: &[Glob], positive: bool, empty_is_any: bool) -> Expr {
+    if globs.is_empty() {
+        return match (empty_is_any, positive) {
+            (true, true) => atom(format!("${var}")),
+            (true, false) => atom(format!("${var} == null")),
+            (false, p) => Expr::Const(!p),
+        };
+    }
+    let re = regex_literal(globs);
+    if positive {
+        atom(format!("${var} =~ {re}"))
+    } else {
+        Expr::any(vec![
+            atom(format!("${var} == null")),
+            atom(format!("${var} !~ {re}")),
+        ])
+    }
+}
+
+fn event(e: Event, positive: bool) -> Expr {
+    let source = |s: &str| {
+        if positive {
+            atom(format!("$CI_PIPELINE_SOURCE == \"{s}\""))
+        } else {
+            atom(format!("$CI_PIPELINE_SOURCE != \"{s}\""))
+        }
+    };
+    match (e, positive) {
+        // A tag push is a `push` too; only branch pushes are push events here.
+        (Event::Push, true) => Expr::all(vec![source("push"), atom("$CI_COMMIT_BRANCH")]),
+        (Event::Push, false) => Expr::any(vec![source("push"), atom("$CI_COMMIT_BRANCH == null")]),
+        (Event::PullRequest, _) => source("merge_request_event"),
+        (Event::Tag, true) => atom("$CI_COMMIT_TAG"),
+        (Event::Tag, false) => atom("$CI_COMMIT_TAG == null"),
+        (Event::Schedule, _) => source("schedule"),
+        (Event::Dispatch, true) => atom(DISPATCH),
+        (Event::Dispatch, false) => atom(NOT_DISPATCH),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(s: &str) -> Glob {
+        Glob(s.into())
+    }
+    fn render(c: &Cond) -> Option<String> {
+        from_cond(c).render()
+    }
+
+    #[test]
+    fn branches_and_tags_become_anchored_regexes() {
+        assert_eq!(
+            render(&Cond::Branch(vec![g("main"), g("release/*")])).as_deref(),
+            Some("$CI_COMMIT_BRANCH =~ /^main$|^release\\/[^\\/]*$/")
+        );
+        assert_eq!(
+            render(&Cond::Tag(vec![g("v*")])).as_deref(),
+            Some("$CI_COMMIT_TAG =~ /^v[^\\/]*$/")
+        );
+        assert_eq!(
+            render(&Cond::Tag(vec![])).as_deref(),
+            Some("$CI_COMMIT_TAG")
+        );
+        assert_eq!(render(&Cond::Always), None);
+        assert_eq!(from_cond(&Cond::Branch(vec![])), Expr::Const(false));
+    }
+
+    #[test]
+    fn negation_is_pushed_to_the_atoms() {
+        let c = Cond::Not(Box::new(Cond::Any(vec![
+            Cond::Branch(vec![g("main")]),
+            Cond::Event(Event::PullRequest),
+        ])));
+        assert_eq!(
+            render(&c).as_deref(),
+            Some(
+                "($CI_COMMIT_BRANCH == null || $CI_COMMIT_BRANCH !~ /^main$/) && $CI_PIPELINE_SOURCE != \"merge_request_event\""
+            )
+        );
+        let c = Cond::Not(Box::new(Cond::Not(Box::new(Cond::Tag(vec![g("v*")])))));
+        assert_eq!(render(&c), render(&Cond::Tag(vec![g("v*")])));
+    }
+
+    #[test]
+    fn mixed_conditions_keep_precedence() {
+        let c = Cond::All(vec![
+            Cond::Any(vec![
+                Cond::Branch(vec![g("main"), g("develop")]),
+                Cond::Tag(vec![g("v*")]),
+            ]),
+            Cond::Input {
+                name: "target".into(),
+                value: "prod".into(),
+            },
+        ]);
+        assert_eq!(
+            render(&c).as_deref(),
+            Some(
+                "($CI_COMMIT_BRANCH =~ /^main$|^develop$/ || $CI_COMMIT_TAG =~ /^v[^\\/]*$/) && $CI_PIPELINE_SOURCE =~ /^(web|api)$/ && $PIPEC_INPUT_TARGET == \"prod\""
+            )
+        );
+        assert_eq!(
+            render(&Cond::Event(Event::Push)).as_deref(),
+            Some("$CI_PIPELINE_SOURCE == \"push\" && $CI_COMMIT_BRANCH")
+        );
+        assert_eq!(
+            render(&Cond::Not(Box::new(Cond::Event(Event::Push)))).as_deref(),
+            Some("$CI_PIPELINE_SOURCE != \"push\" || $CI_COMMIT_BRANCH == null")
+        );
+    }
+
+    #[test]
+    fn constants_fold() {
+        let c = Cond::All(vec![Cond::Always, Cond::Tag(vec![g("v*")])]);
+        assert_eq!(render(&c), render(&Cond::Tag(vec![g("v*")])));
+        let c = Cond::Any(vec![Cond::Never, Cond::Not(Box::new(Cond::Never))]);
+        assert_eq!(from_cond(&c), Expr::Const(true));
+    }
+}

@@ -1,0 +1,333 @@
+//! One GitLab job: what every job has (stage, `needs:`, `rules:`, timeout,
+//! runner tags, `interruptible`), around the body its kind of work gives it
+//! ([`crate::body`]).
+
+use std::collections::BTreeMap;
+
+use pipec_diagnostics::{Diagnostic, code};
+use pipec_emit::{Map, Yaml};
+use pipec_graph::{Duration, Job, JobId, JobKind, Pipeline, Program, RunOn, Runner, SecretRef};
+
+use crate::body::Body;
+use crate::expr::{Expr, MERGE_REQUEST, from_cond};
+use crate::plan::Plan;
+use crate::stages::Stages;
+
+/// GitLab's limit on `needs:` entries.
+pub const MAX_NEEDS: usize = 50;
+
+/// A CI/CD variable the pipeline reads, for the set-up notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    /// Read only by publish and deploy jobs, which run on protected refs only:
+    /// the variable can (and should) be protected.
+    pub protected: bool,
+    /// Holds a credential: masked.
+    pub masked: bool,
+}
+
+/// What the jobs share while they are written.
+pub struct Ctx<'a> {
+    pub program: &'a Program,
+    pub pipeline: &'a Pipeline,
+    pub plan: &'a Plan,
+    pub stages: &'a Stages,
+    pub diags: Vec<Diagnostic>,
+    /// CI/CD variables by name.
+    pub variables: BTreeMap<String, Variable>,
+}
+
+impl<'a> Ctx<'a> {
+    /// Records that a job (every job, for `None`) reads a CI/CD variable.
+    pub fn uses_variable(&mut self, job: Option<&Job>, name: &str, masked: bool) {
+        let protected_job =
+            job.is_some_and(|j| matches!(j.kind, JobKind::PublishImage(_) | JobKind::Deploy(_)));
+        let v = self.variables.entry(name.to_string()).or_insert(Variable {
+            protected: protected_job,
+            masked,
+        });
+        v.protected &= protected_job;
+        v.masked |= masked;
+    }
+
+    /// A secret as a CI/CD variable name, or an error when GitLab cannot have
+    /// a variable of that name.
+    pub fn secret(&mut self, job: Option<&Job>, s: &SecretRef) -> Option<String> {
+        let valid = !s.name.is_empty()
+            && s.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            self.diags.push(
+                Diagnostic::new(
+                    code::GITLAB_VARIABLE_NAME,
+                    s.span,
+                    format!("`{}` cannot be a GitLab CI/CD variable name", s.name),
+                )
+                .label("not a GitLab variable name")
+                .help(format!(
+                    "GitLab variable names use letters, digits and `_`: secret(\"{}\")",
+                    s.name
+                        .chars()
+                        .map(|c| if c.is_ascii_alphanumeric() {
+                            c.to_ascii_uppercase()
+                        } else {
+                            '_'
+                        })
+                        .collect::<String>()
+                )),
+            );
+            return None;
+        }
+        self.uses_variable(job, &s.name, true);
+        Some(s.name.clone())
+    }
+
+    fn job(&self, id: JobId) -> &'a Job {
+        self.pipeline.job(id)
+    }
+}
+
+/// A duration as GitLab reads it: `45m`, `2h`, `1h 30m` (whole minutes,
+/// rounded up).
+pub fn minutes(d: Duration) -> String {
+    let m = d.minutes_ceil();
+    match (m / 60, m % 60) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h {m}m"),
+    }
+}
+
+/// Whether the job leaves artifacts for later jobs.
+fn produces_artifacts(job: &Job) -> bool {
+    match &job.kind {
+        JobKind::BuildImage(_) => true,
+        JobKind::Run(r) => !r.artifacts.is_empty() || !r.reports.is_empty(),
+        _ => false,
+    }
+}
+
+/// Whether `job` uses the artifacts of `need`: the image archive it loads or
+/// publishes, or files `need` declared as artifacts.
+fn wants_artifacts(program: &Program, job: &Job, need: &Job) -> bool {
+    match &need.kind {
+        JobKind::BuildImage(image) => match &job.kind {
+            JobKind::Run(r) => r.images.contains(image),
+            JobKind::PublishImage(p) => program.publish(*p).image == *image,
+            _ => false,
+        },
+        JobKind::Run(r) => !r.artifacts.is_empty(),
+        _ => false,
+    }
+}
+
+/// `needs:` and `dependencies:` of a job. A job that waits for exactly the
+/// jobs of the earlier stages is written without `needs:`, since GitLab's
+/// stage order says the same (and is not limited to 50 jobs).
+fn needs(ctx: &mut Ctx, id: JobId, out: &mut Map) {
+    let job = ctx.job(id);
+    let needs = ctx.pipeline.needs(id);
+    let stage = ctx.stages.of_job[id.index()];
+    let earlier: Vec<JobId> = (0..ctx.pipeline.jobs.len())
+        .map(|i| JobId(i as u32))
+        .filter(|j| ctx.stages.of_job[j.index()] < stage)
+        .collect();
+    let same = needs.len() == earlier.len() && earlier.iter().all(|e| needs.contains(e));
+    if same {
+        let producers: Vec<&Job> = earlier
+            .iter()
+            .map(|e| ctx.job(*e))
+            .filter(|j| produces_artifacts(j))
+            .collect();
+        if !producers.is_empty() {
+            let wanted: Vec<Yaml> = producers
+                .iter()
+                .filter(|n| wants_artifacts(ctx.program, job, n))
+                .map(|n| Yaml::from(&n.name))
+                .collect();
+            out.insert("dependencies", Yaml::Seq(wanted));
+        }
+        return;
+    }
+    if needs.len() > MAX_NEEDS {
+        ctx.diags.push(
+            Diagnostic::new(
+                code::GITLAB_TOO_MANY_NEEDS,
+                job.span,
+                format!(
+                    "`{}` waits for {} jobs; GitLab allows {MAX_NEEDS} in `needs:`",
+                    job.name,
+                    needs.len()
+                ),
+            )
+            .label("too many dependencies for GitLab")
+            .help("make it wait for one job that waits for the others, or use `after all`"),
+        );
+    }
+    let entries: Vec<Yaml> = needs
+        .iter()
+        .map(|n| {
+            let need = ctx.job(*n);
+            let optional = ctx.plan.optional[id.index()].contains(n);
+            let artifacts = !produces_artifacts(need) || wants_artifacts(ctx.program, job, need);
+            if artifacts && !optional {
+                return Yaml::from(&need.name);
+            }
+            let mut m = Map::new();
+            m.insert("job", need.name.clone());
+            if !artifacts {
+                m.insert("artifacts", false);
+            }
+            if optional {
+                m.insert("optional", true);
+            }
+            Yaml::Map(m)
+        })
+        .collect();
+    out.insert("needs", Yaml::Seq(entries));
+}
+
+/// Whether the job waits for a person: a deployment to an environment that
+/// needs approvals.
+pub fn is_manual(program: &Program, job: &Job) -> bool {
+    match &job.kind {
+        JobKind::Deploy(d) => program.environment(d.env).is_manual(),
+        _ => false,
+    }
+}
+
+/// `rules:` (or a plain `when:`) and `allow_failure:`.
+fn rules(ctx: &Ctx, id: JobId, out: &mut Map) {
+    let job = ctx.job(id);
+    let manual = is_manual(ctx.program, job);
+    let when = if manual {
+        "manual"
+    } else {
+        match job.run_on {
+            RunOn::Success => "on_success",
+            RunOn::Failure => "on_failure",
+            RunOn::Always => "always",
+        }
+    };
+    let condition = from_cond(&ctx.plan.when[id.index()]);
+    let exclude_mr = ctx.plan.no_merge_requests[id.index()];
+    if !exclude_mr && condition == Expr::Const(true) {
+        if when != "on_success" {
+            out.insert("when", when);
+        }
+    } else {
+        let mut rules = Vec::new();
+        if exclude_mr {
+            let mut r = Map::new();
+            r.insert("if", MERGE_REQUEST);
+            r.insert("when", "never");
+            rules.push(Yaml::Map(r));
+        }
+        let mut r = Map::new();
+        match condition.render() {
+            Some(e) => {
+                r.insert("if", e);
+            }
+            None if condition == Expr::Const(false) => {
+                r.insert("when", "never");
+            }
+            None => {}
+        }
+        if condition != Expr::Const(false) {
+            if when != "on_success" || r.is_empty() {
+                r.insert("when", when);
+            }
+            if manual {
+                // A manual job with `allow_failure: false` blocks the pipeline
+                // until someone runs it: the gate holds.
+                r.insert("allow_failure", job.allow_failure);
+            }
+        }
+        rules.push(Yaml::Map(r));
+        out.insert("rules", Yaml::Seq(rules));
+    }
+    if job.allow_failure && !manual {
+        out.insert("allow_failure", true);
+    }
+}
+
+/// Runner `tags:`; `None` for GitLab's default Linux runners. macOS and
+/// Windows runners do not run the Linux images every job uses.
+fn tags(ctx: &mut Ctx, job: &Job) -> Option<Yaml> {
+    match &job.runner {
+        Runner::Ubuntu => None,
+        Runner::UbuntuArm => Some(vec!["saas-linux-small-arm64"].into()),
+        Runner::Label(l) => Some(vec![l.clone()].into()),
+        Runner::Macos | Runner::Windows => {
+            let what = if job.runner == Runner::Macos {
+                "macOS"
+            } else {
+                "Windows"
+            };
+            ctx.diags.push(
+                Diagnostic::new(
+                    code::GITLAB_RUNNER,
+                    job.span,
+                    format!("`{}` runs on {what}, but its GitLab job runs in a Linux container image", job.name),
+                )
+                .label(format!("{what} runner"))
+                .help("run it on `ubuntu` or `ubuntu_arm`, or pick your own runner by tag: runs_on \"TAG\""),
+            );
+            None
+        }
+    }
+}
+
+/// The whole job.
+pub fn job(ctx: &mut Ctx, id: JobId) -> (Map, Option<String>) {
+    let job = ctx.pipeline.job(id);
+    let body = crate::body::body(ctx, job);
+    let mut out = Map::new();
+    out.insert("stage", ctx.stages.name_of(id.index()).to_string());
+    let Body {
+        image,
+        services,
+        variables,
+        variables_note,
+        environment,
+        resource_group,
+        parallel,
+        cache,
+        script,
+        coverage,
+        artifacts,
+        note,
+    } = body;
+    out.insert("image", image);
+    if !services.is_empty() {
+        out.insert("services", Yaml::Seq(services));
+    }
+    if !variables.is_empty() {
+        match variables_note {
+            Some(n) => out.insert_commented("variables", variables, n),
+            None => out.insert("variables", variables),
+        };
+    }
+    needs(ctx, id, &mut out);
+    rules(ctx, id, &mut out);
+    if let Some(t) = job.timeout {
+        out.insert("timeout", minutes(t));
+    }
+    if !matches!(job.kind, JobKind::PublishImage(_) | JobKind::Deploy(_)) {
+        out.insert("interruptible", true);
+    }
+    out.insert_opt("resource_group", resource_group);
+    out.insert_opt("environment", environment);
+    out.insert_opt("parallel", parallel);
+    if let Some(t) = tags(ctx, job) {
+        out.insert("tags", t);
+    }
+    if !cache.is_empty() {
+        out.insert("cache", Yaml::Seq(cache));
+    }
+    out.insert("script", Yaml::Seq(script));
+    out.insert_opt("coverage", coverage);
+    out.insert_opt("artifacts", artifacts);
+    (out, note)
+}

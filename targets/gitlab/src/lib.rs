@@ -1,0 +1,258 @@
+//! The GitLab CI target: the pipeline graph as one `.gitlab-ci.yml`.
+//!
+//! - [`workflow`]: which pipelines GitLab creates (branches, tags, merge
+//!   requests without duplicates, schedules, runs by hand) and the run
+//!   variables scripts read;
+//! - [`stages`]: stages named by what they hold, in graph order;
+//! - [`plan`]: when each job exists in a pipeline, so that `rules:` and
+//!   `needs:` agree with the dependency graph;
+//! - [`expr`]: run conditions as `rules:if` expressions;
+//! - [`job`] and [`body`]: each job, from what every job has to what its kind
+//!   of work runs;
+//! - [`matrix`], [`images`], [`text`]: matrices as `parallel: matrix`, the
+//!   pinned images, and text with run-time parts.
+//!
+//! GitLab has one pipeline definition per project, so a program with several
+//! pipelines is an error (E0420) for this target. Settings that live outside
+//! the file — protected branches and environments with their approvals,
+//! CI/CD variables, pipeline schedules — are listed in a comment at the top.
+
+pub mod body;
+pub mod expr;
+pub mod images;
+pub mod job;
+pub mod matrix;
+pub mod plan;
+pub mod stages;
+pub mod text;
+pub mod workflow;
+
+use std::collections::BTreeMap;
+
+use pipec_diagnostics::{Diagnostic, code};
+use pipec_emit::{Map, OutputTree, Target, Yaml, layout, yaml};
+use pipec_graph::{JobId, Pipeline, Program, TriggerKind};
+
+use crate::job::{Ctx, Variable};
+
+/// Top-level keywords of `.gitlab-ci.yml` that a job may not be named after,
+/// and `pages`, GitLab's Pages deployment job.
+pub const RESERVED: &[&str] = &[
+    "after_script",
+    "before_script",
+    "cache",
+    "default",
+    "image",
+    "include",
+    "pages",
+    "services",
+    "stages",
+    "types",
+    "variables",
+    "workflow",
+];
+
+/// The GitLab CI target (`--target gitlab`).
+pub struct GitLab;
+
+impl Target for GitLab {
+    fn name(&self) -> &'static str {
+        "gitlab"
+    }
+
+    fn emit(&self, program: &Program, out: &mut OutputTree) -> Result<(), Vec<Diagnostic>> {
+        let Some(pipeline) = program.pipelines.first() else {
+            return Ok(());
+        };
+        if let Some(second) = program.pipelines.get(1) {
+            let mut d = Diagnostic::new(
+                code::GITLAB_SEVERAL_PIPELINES,
+                second.span,
+                format!(
+                    "pipeline `{}` would be a second pipeline of the same GitLab project",
+                    second.name
+                ),
+            )
+            .label("second pipeline")
+            .secondary(pipeline.span, "the first pipeline")
+            .help("a GitLab project has one .gitlab-ci.yml: build each pipeline's project from its own directory");
+            for extra in &program.pipelines[2..] {
+                d = d.secondary(extra.span, "another pipeline");
+            }
+            return Err(vec![d]);
+        }
+        let (body, diags) = render(program, pipeline);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(diags);
+        }
+        // The tree is the target's own, empty until now: the path is free.
+        out.add(self.name(), layout::GITLAB_CI, pipeline.file.clone(), body)
+            .expect("a target's tree starts empty");
+        Ok(())
+    }
+}
+
+/// The body of `.gitlab-ci.yml` for a pipeline, with the diagnostics found.
+pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic>) {
+    let plan = plan::Plan::new(pipeline);
+    let stages = stages::assign(program, pipeline);
+    let mut ctx = Ctx {
+        program,
+        pipeline,
+        plan: &plan,
+        stages: &stages,
+        diags: Vec::new(),
+        variables: BTreeMap::new(),
+    };
+    for job in &pipeline.jobs {
+        if RESERVED.contains(&job.name.as_str()) {
+            ctx.diags.push(
+                Diagnostic::new(
+                    code::GITLAB_RESERVED_JOB_NAME,
+                    job.span,
+                    format!("a GitLab job cannot be named `{}`", job.name),
+                )
+                .label("GitLab CI keyword")
+                .help(format!("rename the job, for example `{}_job`", job.name)),
+            );
+        }
+    }
+
+    let mut root = Map::new();
+    root.insert("workflow", workflow::workflow(pipeline));
+    root.insert("stages", stages.names.clone());
+
+    let mut variables = Map::new();
+    variables.insert("PIPEC_REF_NAME", "${CI_COMMIT_REF_NAME}");
+    variables.insert("PIPEC_SHA", "${CI_COMMIT_SHA}");
+    let mut exports = Vec::new();
+    body::env_vars(&mut ctx, None, &pipeline.env, &mut variables, &mut exports);
+    for (name, value) in workflow::inputs(pipeline) {
+        variables.insert(name, value);
+    }
+    root.insert_commented(
+        "variables",
+        variables,
+        "The run, as pipec's scripts read it; PIPEC_EVENT and PIPEC_REF_TYPE come\nfrom the workflow rule that created the pipeline.",
+    );
+
+    let mut order = pipeline.topo_order();
+    order.sort_by_key(|id| stages.of_job[id.index()]);
+    for id in order {
+        let (mut job, note) = job::job(&mut ctx, id);
+        if !exports.is_empty()
+            && let Some(Yaml::Seq(script)) = job.get_mut("script")
+        {
+            for (i, e) in exports.iter().enumerate() {
+                script.insert(i, Yaml::Str(e.clone()));
+            }
+        }
+        let name = pipeline.job(id).name.clone();
+        match note {
+            Some(n) => root.insert_commented(name, job, n),
+            None => root.insert(name, job),
+        };
+    }
+
+    let setup = setup_notes(program, pipeline, &plan, &ctx.variables);
+    let mut doc = yaml::to_string(&Yaml::Map(root));
+    if !setup.is_empty() {
+        let comment: String = setup
+            .lines()
+            .map(|l| {
+                if l.is_empty() {
+                    "#\n".to_string()
+                } else {
+                    format!("# {l}\n")
+                }
+            })
+            .collect();
+        doc = format!("{comment}\n{doc}");
+    }
+    (doc, ctx.diags)
+}
+
+/// What must be set up in GitLab for the pipeline to work as written.
+fn setup_notes(
+    program: &Program,
+    pipeline: &Pipeline,
+    plan: &plan::Plan,
+    variables: &BTreeMap<String, Variable>,
+) -> String {
+    let mut out = String::new();
+    // Refs where images are pushed and environments deployed.
+    let mut globs = Vec::new();
+    for (i, c) in plan.when.iter().enumerate() {
+        if plan.no_merge_requests[i] && plan.can_run(JobId(i as u32)) {
+            c.globs(&mut globs);
+        }
+    }
+    let mut branches: Vec<&str> = Vec::new();
+    let mut tags: Vec<&str> = Vec::new();
+    for (is_tag, g) in &globs {
+        let list = if *is_tag { &mut tags } else { &mut branches };
+        if !list.contains(&g.as_str()) {
+            list.push(g.as_str());
+        }
+    }
+    if !branches.is_empty() || !tags.is_empty() {
+        out.push_str("- Protect the refs that publish and deploy (Settings > Repository):");
+        if !branches.is_empty() {
+            out.push_str(&format!(" branches {}", branches.join(", ")));
+        }
+        if !tags.is_empty() {
+            let sep = if branches.is_empty() { "" } else { ";" };
+            out.push_str(&format!("{sep} tags {}", tags.join(", ")));
+        }
+        out.push_str(".\n");
+    }
+    if !variables.is_empty() {
+        out.push_str("- CI/CD variables (Settings > CI/CD > Variables):\n");
+        let width = variables.keys().map(String::len).max().unwrap_or(0);
+        for (name, v) in variables {
+            let mut flags = Vec::new();
+            if v.protected {
+                flags.push("protected");
+            }
+            if v.masked {
+                flags.push("masked");
+            }
+            let flags = if flags.is_empty() {
+                "plain".to_string()
+            } else {
+                flags.join(", ")
+            };
+            out.push_str(&format!("    {name:width$}  {flags}\n"));
+        }
+    }
+    let gated: Vec<_> = pipeline
+        .jobs
+        .iter()
+        .filter_map(|j| j.environment())
+        .map(|e| program.environment(e))
+        .filter(|e| e.is_manual())
+        .collect();
+    if !gated.is_empty() {
+        out.push_str("- Protected environments with deployment approvals (Settings > CI/CD >\n  Protected environments; by default whoever starts a pipeline cannot approve it):\n");
+        let width = gated.iter().map(|e| e.name.len()).max().unwrap_or(0);
+        for e in gated {
+            out.push_str(&format!(
+                "    {:width$}  {} required approval{}\n",
+                e.name,
+                e.approvals,
+                if e.approvals == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    for t in &pipeline.triggers {
+        if let TriggerKind::Schedule { cron } = &t.kind {
+            out.push_str(&format!(
+                "- A pipeline schedule (Build > Pipeline schedules): \"{cron}\", UTC.\n"
+            ));
+        }
+    }
+    if out.is_empty() {
+        return out;
+    }
+    format!("GitLab settings this pipeline needs:\n{out}")
+}

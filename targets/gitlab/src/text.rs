@@ -1,0 +1,231 @@
+//! How text with run-time parts (matrix values, dispatch inputs, CI values)
+//! reaches `.gitlab-ci.yml`: as `${VAR}` references that GitLab expands in
+//! `variables:` and `image:`, and as shell expansions inside scripts, quoted
+//! so that each value stays one word whatever it contains.
+
+use pipec_graph::{CiVar, Part, Text};
+
+/// The variable `parallel: matrix` sets for an axis.
+pub fn matrix_var(axis: &str) -> String {
+    format!("PIPEC_MATRIX_{}", axis.to_ascii_uppercase())
+}
+
+/// The pipeline variable a dispatch input arrives in (the contract of
+/// `pipec_emit::release`).
+pub fn input_var(name: &str) -> String {
+    format!("PIPEC_INPUT_{}", name.to_ascii_uppercase())
+}
+
+/// GitLab's predefined variables for a CI value, concatenated. `None` for the
+/// short SHA: GitLab's `CI_COMMIT_SHORT_SHA` has eight characters, pipec's
+/// short SHA seven, so it is computed in the script instead.
+fn ci_vars(v: CiVar) -> Option<&'static [&'static str]> {
+    Some(match v {
+        CiVar::Sha => &["CI_COMMIT_SHA"],
+        CiVar::ShortSha => return None,
+        // Exactly one of the two is set in a branch or merge request pipeline,
+        // neither in a tag pipeline.
+        CiVar::Branch => &["CI_COMMIT_BRANCH", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"],
+        CiVar::Tag => &["CI_COMMIT_TAG"],
+        CiVar::RefName => &["CI_COMMIT_REF_NAME"],
+        CiVar::Repository => &["CI_PROJECT_PATH"],
+        CiVar::RunId => &["CI_PIPELINE_ID"],
+        CiVar::RunUrl => &["CI_PIPELINE_URL"],
+    })
+}
+
+/// The text as a value GitLab expands (`variables:`, `image:`): literal `$`
+/// doubled, run-time parts as `${VAR}`. `None` when a part has no GitLab
+/// variable (the seven-character short SHA).
+pub fn gitlab_value(text: &Text) -> Option<String> {
+    let mut out = String::new();
+    for p in &text.parts {
+        match p {
+            Part::Lit(s) => out.push_str(&s.replace('$', "$$")),
+            Part::Matrix(a) => out.push_str(&format!("${{{}}}", matrix_var(a))),
+            Part::Input(i) => out.push_str(&format!("${{{}}}", input_var(i))),
+            Part::Ci(v) => {
+                for var in ci_vars(*v)? {
+                    out.push_str(&format!("${{{var}}}"));
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A run-time part as a shell expansion that is valid inside double quotes
+/// and safe under `set -u`.
+fn shell_expansion(p: &Part) -> String {
+    match p {
+        Part::Lit(s) => s.clone(),
+        Part::Matrix(a) => format!("${{{}:-}}", matrix_var(a)),
+        Part::Input(i) => format!("${{{}:-}}", input_var(i)),
+        Part::Ci(CiVar::ShortSha) => "$(printf '%.7s' \"$CI_COMMIT_SHA\")".to_string(),
+        Part::Ci(CiVar::Branch) => {
+            "${CI_COMMIT_BRANCH:-${CI_MERGE_REQUEST_SOURCE_BRANCH_NAME:-}}".to_string()
+        }
+        Part::Ci(v) => ci_vars(*v)
+            .map(|vars| vars.iter().map(|n| format!("${{{n}:-}}")).collect())
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    None,
+    Single,
+    Double,
+}
+
+/// Where the shell is after reading `s` from `state`: outside quotes, or
+/// inside single or double quotes.
+fn scan(mut state: Quote, s: &str) -> Quote {
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        state = match (state, c) {
+            (Quote::None | Quote::Double, '\\') => {
+                chars.next();
+                state
+            }
+            (Quote::None, '\'') => Quote::Single,
+            (Quote::None, '"') => Quote::Double,
+            (Quote::Single, '\'') | (Quote::Double, '"') => Quote::None,
+            (s, _) => s,
+        };
+    }
+    state
+}
+
+/// A script with its run-time parts as shell expansions. Each expansion is
+/// placed so the shell reads the value as literal text of one word: in double
+/// quotes when the script is outside quotes, as is inside double quotes, and
+/// by closing and reopening single quotes inside them. A value is never
+/// parsed as shell code.
+pub fn script(text: &Text) -> String {
+    let mut out = String::new();
+    let mut state = Quote::None;
+    for p in &text.parts {
+        match p {
+            Part::Lit(s) => {
+                out.push_str(s);
+                state = scan(state, s);
+            }
+            p => {
+                let e = shell_expansion(p);
+                match state {
+                    Quote::None => out.push_str(&format!("\"{e}\"")),
+                    Quote::Double => out.push_str(&e),
+                    Quote::Single => out.push_str(&format!("'\"{e}\"'")),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A text as one double-quoted shell word, for values the generated script
+/// passes on (`--build-arg`, `export`).
+pub fn shell_word(text: &Text) -> String {
+    let mut out = String::from("\"");
+    for p in &text.parts {
+        match p {
+            Part::Lit(s) => {
+                for c in s.chars() {
+                    if matches!(c, '"' | '\\' | '$' | '`') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+            }
+            p => out.push_str(&shell_expansion(p)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(parts: Vec<Part>) -> Text {
+        Text { parts }
+    }
+    fn lit(s: &str) -> Part {
+        Part::Lit(s.into())
+    }
+
+    #[test]
+    fn gitlab_values_reference_variables() {
+        let t = text(vec![
+            lit("python:"),
+            Part::Matrix("python".into()),
+            lit("-slim $HOME"),
+        ]);
+        assert_eq!(
+            gitlab_value(&t).as_deref(),
+            Some("python:${PIPEC_MATRIX_PYTHON}-slim $$HOME")
+        );
+        let t = text(vec![
+            Part::Ci(CiVar::RefName),
+            lit(": "),
+            Part::Ci(CiVar::RunUrl),
+        ]);
+        assert_eq!(
+            gitlab_value(&t).as_deref(),
+            Some("${CI_COMMIT_REF_NAME}: ${CI_PIPELINE_URL}")
+        );
+        assert_eq!(gitlab_value(&text(vec![Part::Ci(CiVar::ShortSha)])), None);
+    }
+
+    #[test]
+    fn script_parts_stay_one_literal_word() {
+        let env = Part::Input("env".into());
+        let unquoted = text(vec![lit("deploy "), env.clone(), lit(" now")]);
+        assert_eq!(script(&unquoted), "deploy \"${PIPEC_INPUT_ENV:-}\" now");
+        let double = text(vec![lit("echo \"to "), env.clone(), lit("\"")]);
+        assert_eq!(script(&double), "echo \"to ${PIPEC_INPUT_ENV:-}\"");
+        let single = text(vec![lit("echo 'to "), env.clone(), lit("'")]);
+        assert_eq!(script(&single), "echo 'to '\"${PIPEC_INPUT_ENV:-}\"''");
+        let escaped = text(vec![lit("echo \\' "), env, lit("")]);
+        assert_eq!(script(&escaped), "echo \\' \"${PIPEC_INPUT_ENV:-}\"");
+    }
+
+    #[test]
+    fn scripts_run_in_a_shell() {
+        // The rendered script prints the value unchanged, whatever it holds.
+        let value = "a b'c\"d$(touch x)*";
+        for t in [
+            text(vec![lit("printf '%s' "), Part::Input("v".into())]),
+            text(vec![
+                lit("printf '%s' \""),
+                Part::Input("v".into()),
+                lit("\""),
+            ]),
+            text(vec![
+                lit("printf '%s' 'x"),
+                Part::Input("v".into()),
+                lit("'"),
+            ]),
+        ] {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(script(&t))
+                .env("PIPEC_INPUT_V", value)
+                .current_dir(std::env::temp_dir())
+                .output()
+                .expect("sh runs");
+            let printed = String::from_utf8_lossy(&out.stdout);
+            assert!(printed.ends_with(value), "{printed:?}");
+        }
+        let word = shell_word(&text(vec![lit("a \"$b\" "), Part::Ci(CiVar::ShortSha)]));
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf '%s' {word}"))
+            .env("CI_COMMIT_SHA", "0123456789abcdef")
+            .output()
+            .expect("sh runs");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "a \"$b\" 0123456");
+    }
+}
