@@ -108,13 +108,23 @@ impl Pattern {
         match self {
             Pattern::Glob(g) => Some(g.example()),
             Pattern::Regex(r) => {
-                let lit: String = r
+                let re = regex_lite::Regex::new(r).ok()?;
+                let prefix: String = r
                     .trim_start_matches('^')
-                    .trim_end_matches('$')
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
                     .collect();
-                (!lit.is_empty()).then_some(lit)
+                // A name the expression accepts: common release and branch
+                // names, then its literal prefix.
+                ["v1.2.3", "1.2.3", "release/1.2", "main", "develop"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .chain([
+                        prefix.clone(),
+                        format!("{prefix}1.2.3"),
+                        format!("{prefix}x"),
+                    ])
+                    .find(|s| !s.is_empty() && re.is_match(s))
             }
         }
     }
