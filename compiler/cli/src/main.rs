@@ -6,6 +6,7 @@
 mod build;
 mod check;
 mod explain;
+mod lint;
 mod output;
 
 use std::process::ExitCode;
@@ -38,6 +39,11 @@ enum Command {
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Examples:\n  pipec explain E0301\n  pipec explain --list")]
     Explain(explain::ExplainArgs),
+    /// Check delivery policy on .pipe programs and GitHub, GitLab, Argo CD and Kubernetes YAML.
+    #[command(
+        after_help = "Examples:\n  pipec lint .\n  pipec lint .github/workflows/ci.yml --format sarif\n  pipec explain PIPE101"
+    )]
+    Lint(lint::LintArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +60,7 @@ fn main() -> ExitCode {
         Command::Build(a) => build::run(&a, &out),
         Command::Check(a) => check::run(&a, &out),
         Command::Explain(a) => explain::run(&a, &out),
+        Command::Lint(a) => lint::run(&a, &out),
     };
     ExitCode::from(code)
 }
