@@ -10,6 +10,7 @@ mod explain;
 mod fmt;
 mod graph;
 mod init;
+mod lint;
 mod output;
 
 use std::process::ExitCode;
@@ -64,6 +65,11 @@ enum Command {
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Examples:\n  pipec explain E0301\n  pipec explain --list")]
     Explain(explain::ExplainArgs),
+    /// Check delivery policy on .pipe programs and GitHub, GitLab, Argo CD and Kubernetes YAML.
+    #[command(
+        after_help = "Examples:\n  pipec lint .\n  pipec lint .github/workflows/ci.yml --format sarif\n  pipec explain PIPE101"
+    )]
+    Lint(lint::LintArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +90,7 @@ fn main() -> ExitCode {
         Command::Fmt(a) => fmt::run(&a, &out),
         Command::Graph(a) => graph::run(&a, &out),
         Command::Init(a) => init::run(&a, &out),
+        Command::Lint(a) => lint::run(&a, &out),
     };
     ExitCode::from(code)
 }

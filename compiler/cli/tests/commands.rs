@@ -199,6 +199,7 @@ fn every_command_has_help_with_examples() {
         "fmt",
         "graph",
         "init",
+        "lint",
     ] {
         let run = repo.pipec(&[cmd, "--help"]);
         assert_eq!(run.code, 0, "{cmd}: {run:?}");

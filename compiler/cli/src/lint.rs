@@ -1,0 +1,256 @@
+//! `pipec lint`: find the inputs under the given paths, read them, run the
+//! policy rules, print the findings, and exit with 1 when one is at or above
+//! `--deny`.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use pipec_check::{RealFs, check};
+use pipec_diagnostics::render::HumanOptions;
+use pipec_diagnostics::{Severity, SourceFile, SourceMap};
+use pipec_lint::{Batch, Config, Session, report};
+
+use crate::output::Output;
+
+#[derive(Args)]
+pub struct LintArgs {
+    /// `.pipe` files, YAML files or directories (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    pub format: LintFormat,
+    /// Exit with 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = Deny::Error)]
+    pub deny: Deny,
+    /// The configuration file (default: the nearest pipec.toml above the first path).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LintFormat {
+    /// Rendered for people, with source snippets, on stderr.
+    Human,
+    /// Versioned JSON (docs/rules/index.md).
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub workflow annotations.
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Deny {
+    Error,
+    Warning,
+    Note,
+}
+
+/// What was found under the paths.
+#[derive(Default)]
+struct Inputs {
+    programs: Vec<PathBuf>,
+    yaml: Vec<PathBuf>,
+    coverage: Vec<PathBuf>,
+}
+
+const COVERAGE_CONFIGS: [&str; 4] = ["pyproject.toml", ".coveragerc", "setup.cfg", "tox.ini"];
+
+fn is_yaml(p: &Path) -> bool {
+    matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml"))
+}
+
+fn walk(dir: &Path, top: bool, found: &mut Inputs) -> std::io::Result<()> {
+    // Paths as a user would type them: `examples/x`, not `./examples/x`.
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            let p = e.path();
+            p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p)
+        })
+        .collect();
+    entries.sort();
+    let mut has_pipe = false;
+    for p in &entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if p.is_dir() {
+            let hidden = name.starts_with('.') && name != ".github" && name != "workflows";
+            if !hidden && !matches!(name, "target" | "node_modules") {
+                walk(p, false, found)?;
+            }
+        } else if name.ends_with(".pipe") {
+            has_pipe = true;
+        } else if is_yaml(p) {
+            found.yaml.push(p.clone());
+        } else if top && COVERAGE_CONFIGS.contains(&name) {
+            found.coverage.push(p.clone());
+        }
+    }
+    if has_pipe {
+        found.programs.push(dir.to_path_buf());
+    }
+    Ok(())
+}
+
+/// `pipec.toml` in the directory of `start` or above it, up to a repository root.
+fn find_config(start: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(start).ok()?;
+    let mut dir = if abs.is_dir() {
+        Some(abs.as_path())
+    } else {
+        abs.parent()
+    };
+    while let Some(d) = dir {
+        let c = d.join("pipec.toml");
+        if c.is_file() {
+            return Some(c);
+        }
+        if d.join(".git").exists() {
+            break;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+fn display(p: &Path) -> String {
+    let s = p.to_string_lossy().to_string();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+pub fn run(args: &LintArgs, out: &Output) -> u8 {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut found = Inputs::default();
+    for p in &paths {
+        if p.is_dir() {
+            if let Err(e) = walk(p, true, &mut found) {
+                out.error(&format!("cannot read {}: {e}", p.display()));
+                return 2;
+            }
+        } else if p.is_file() {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.ends_with(".pipe") {
+                found.programs.push(p.clone());
+            } else if is_yaml(p) {
+                found.yaml.push(p.clone());
+            } else if COVERAGE_CONFIGS.contains(&name) {
+                found.coverage.push(p.clone());
+            } else {
+                out.error(&format!(
+                    "{} is neither a .pipe program nor YAML",
+                    p.display()
+                ));
+                return 2;
+            }
+        } else {
+            out.error(&format!("{} does not exist", p.display()));
+            return 2;
+        }
+    }
+
+    let mut sources = SourceMap::new();
+    let config_path = args.config.clone().or_else(|| find_config(&paths[0]));
+    let (config, config_problems) = match &config_path {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let id = sources.add(SourceFile::new(display(path), text.as_str(), false));
+                Config::from_toml(&text, id)
+            }
+            Err(e) => {
+                out.error(&format!("cannot read {}: {e}", path.display()));
+                return 2;
+            }
+        },
+        None => (Config::default(), Vec::new()),
+    };
+
+    let mut batches: Vec<Batch> = Vec::new();
+    let mut yaml = Session::new(sources, config.clone());
+    yaml.add_findings(config_problems);
+    for path in &found.yaml {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                let kinds = yaml.add_yaml(&display(path), &text);
+                if kinds.is_empty() && out.verbose {
+                    eprintln!(
+                        "skipped {}: not a pipeline or manifest pipec knows",
+                        path.display()
+                    );
+                }
+            }
+            Err(e) => {
+                out.error(&format!("cannot read {}: {e}", path.display()));
+                return 2;
+            }
+        }
+    }
+    for path in &found.coverage {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            yaml.add_coverage_config(&display(path), &text);
+        }
+    }
+    batches.push(yaml.finish());
+
+    for path in &found.programs {
+        let checked = match check(path, &RealFs) {
+            Ok(c) => c,
+            Err(e) => {
+                out.error(&format!("cannot read {}: {e}", path.display()));
+                return 2;
+            }
+        };
+        match &checked.program {
+            Some(program) => {
+                let mut s = Session::new(checked.sources.clone(), config.clone());
+                s.add_program(program);
+                batches.push(s.finish());
+            }
+            None => {
+                let errors: Vec<_> = checked
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .cloned()
+                    .collect();
+                batches.push(Batch::from_diagnostics(checked.sources.clone(), &errors));
+            }
+        }
+    }
+
+    match args.format {
+        LintFormat::Human => {
+            let text = report::human(
+                &batches,
+                HumanOptions {
+                    color: out.color,
+                    width: 100,
+                },
+            );
+            eprint!("{text}");
+            let (e, w, n) = report::counts(&batches);
+            let files = found.programs.len() + found.yaml.len();
+            out.status(&format!(
+                "{e} error(s), {w} warning(s), {n} note(s) in {files} input(s)"
+            ));
+        }
+        LintFormat::Json => print!("{}", report::json(&batches)),
+        LintFormat::Sarif => print!("{}", report::sarif::sarif(&batches)),
+        LintFormat::Github => print!("{}", report::github(&batches)),
+    }
+
+    let floor = match args.deny {
+        Deny::Error => Severity::Error,
+        Deny::Warning => Severity::Warning,
+        Deny::Note => Severity::Note,
+    };
+    let failing = batches
+        .iter()
+        .flat_map(|b| &b.findings)
+        .any(|f| f.diagnostic.severity >= floor);
+    u8::from(failing)
+}

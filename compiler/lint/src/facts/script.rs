@@ -1,0 +1,579 @@
+//! What a shell script does, as far as delivery policy cares: tests and their
+//! coverage threshold, security scanners, image pushes and their tags,
+//! deployments, git pushes. The same reader serves `.pipe` steps, GitHub
+//! `run:` blocks and GitLab script lines.
+
+use std::sync::OnceLock;
+
+use pipec_graph::{Percent, Role};
+use regex_lite::Regex;
+
+use super::Tag;
+
+/// One logical command: continuation lines joined, with the text of its first
+/// physical line (to point at).
+#[derive(Debug, Clone)]
+pub struct Command {
+    pub text: String,
+    pub first_line: String,
+}
+
+/// Splits a script into commands, joining `\` continuations and dropping
+/// comments and blank lines.
+pub fn commands(script: &str) -> Vec<Command> {
+    let mut out = Vec::new();
+    let mut cur: Option<Command> = None;
+    for line in script.lines() {
+        let trimmed = line.trim();
+        if cur.is_none() && (trimmed.is_empty() || trimmed.starts_with('#')) {
+            continue;
+        }
+        let c = cur.get_or_insert_with(|| Command {
+            text: String::new(),
+            first_line: trimmed.to_string(),
+        });
+        match trimmed.strip_suffix('\\') {
+            Some(part) => {
+                c.text.push_str(part);
+                c.text.push(' ');
+            }
+            None => {
+                c.text.push_str(trimmed);
+                out.extend(cur.take());
+            }
+        }
+    }
+    out.extend(cur);
+    out
+}
+
+/// The simple commands of a command line (split at `&&`, `||`, `;`, `|`),
+/// each as its words with environment assignments and runner prefixes
+/// (`poetry run`, `python -m`, `npx`, `sudo`, …) removed, so that the first
+/// word is the program that runs.
+pub fn programs(cmd: &str) -> Vec<Vec<&str>> {
+    let mut out = Vec::new();
+    for seg in cmd.split(['&', '|', ';']) {
+        let mut words: Vec<&str> = seg.split_whitespace().collect();
+        loop {
+            match words.as_slice() {
+                [w, ..] if w.contains('=') && !w.starts_with('-') => {
+                    words.remove(0);
+                }
+                [
+                    "poetry" | "pipenv" | "uv" | "pdm" | "hatch" | "rye",
+                    "run",
+                    ..,
+                ] => {
+                    words.drain(..2);
+                }
+                ["npx" | "sudo" | "exec" | "time" | "env" | "command", ..] => {
+                    words.remove(0);
+                }
+                [py, "-m", ..] if py.starts_with("python") => {
+                    words.drain(..2);
+                }
+                _ => break,
+            }
+        }
+        if !words.is_empty() {
+            out.push(words);
+        }
+    }
+    out
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("valid pattern"))
+}
+
+/// A coverage threshold the command enforces: `Some(None)` when it enforces
+/// one computed at run time.
+pub fn coverage_threshold(cmd: &str) -> Option<Option<Percent>> {
+    static PY: OnceLock<Regex> = OnceLock::new();
+    static NYC: OnceLock<Regex> = OnceLock::new();
+    static JEST: OnceLock<Regex> = OnceLock::new();
+    let py = re(&PY, r"--(?:cov-)?fail-under(?:=|\s+)(\S+)");
+    if let Some(c) = py.captures(cmd)
+        && (cmd.contains("--cov-fail-under") || cmd.contains("coverage"))
+    {
+        return Some(percent(&c[1]));
+    }
+    let nyc = re(
+        &NYC,
+        r"check-coverage.*--(?:lines|statements)(?:=|\s+)(\S+)",
+    );
+    if let Some(c) = nyc.captures(cmd) {
+        return Some(percent(&c[1]));
+    }
+    let jest = re(
+        &JEST,
+        r#"coverageThreshold.*"(?:lines|statements)"\s*:\s*([0-9.]+)"#,
+    );
+    if let Some(c) = jest.captures(cmd) {
+        return Some(percent(&c[1]));
+    }
+    None
+}
+
+/// `70`, `72.5`, `"80"` as a percent; `None` for anything computed.
+pub fn percent(s: &str) -> Option<Percent> {
+    let s = s.trim_matches(|c| c == '"' || c == '\'' || c == '%');
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let whole: u32 = whole.parse().ok()?;
+    let frac: String = frac.chars().chain("00".chars()).take(2).collect();
+    let frac: u32 = frac.parse().ok()?;
+    Some(Percent {
+        hundredths: whole * 100 + frac,
+    })
+}
+
+/// The `fail_under` of a coverage.py configuration file: its byte offset and
+/// text. Only the section coverage.py reads in that file counts.
+pub fn fail_under<'a>(name: &str, text: &'a str) -> Option<(usize, &'a str)> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let section = match base {
+        "pyproject.toml" => "[tool.coverage.report]",
+        ".coveragerc" => "[report]",
+        "setup.cfg" | "tox.ini" => "[coverage:report]",
+        _ => return None,
+    };
+    let mut offset = 0;
+    let mut inside = false;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('[') {
+            inside = t == section;
+        } else if inside
+            && let Some((k, v)) = t.split_once('=')
+            && k.trim() == "fail_under"
+        {
+            let v = v.trim();
+            let at = offset + line.find(v).unwrap_or(0);
+            return Some((at, v));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Whether the command runs tests, and whether they are integration tests.
+pub fn test_command(cmd: &str) -> Option<bool> {
+    let runs_tests = programs(cmd).iter().any(|w| {
+        let prog = w[0].rsplit('/').next().unwrap_or(w[0]);
+        let sub = w.get(1).copied().unwrap_or("");
+        match prog {
+            "pytest" | "py.test" | "tox" | "nox" | "jest" | "vitest" | "rspec" | "phpunit"
+            | "unittest" => true,
+            "npm" | "yarn" | "pnpm" => {
+                sub == "test" || (sub == "run" && w.get(2).is_some_and(|t| t.starts_with("test")))
+            }
+            "go" | "cargo" | "dotnet" => sub == "test",
+            "mvn" | "mvnw" | "gradle" | "gradlew" => w[1..]
+                .iter()
+                .any(|x| matches!(*x, "test" | "verify" | "check")),
+            p if p.starts_with("python") => sub
+                .rsplit('/')
+                .next()
+                .is_some_and(|f| f.contains("test") && f.ends_with(".py")),
+            _ => false,
+        }
+    });
+    runs_tests.then(|| {
+        let l = cmd.to_ascii_lowercase();
+        l.contains("integration") || l.contains("e2e")
+    })
+}
+
+/// A scanner the command runs: its role, tool name, and whether a finding
+/// fails the command.
+pub fn scanner(cmd: &str) -> Option<(Role, &'static str, bool)> {
+    let ignored = cmd.contains("|| true") || cmd.contains("|| exit 0") || cmd.contains("|| echo");
+    programs(cmd)
+        .iter()
+        .find_map(|w| scanner_words(w, &w.join(" ")))
+        .map(|(r, t, blocking)| (r, t, blocking && !ignored))
+}
+
+fn scanner_words(words: &[&str], cmd: &str) -> Option<(Role, &'static str, bool)> {
+    let prog = words[0].rsplit('/').next().unwrap_or(words[0]);
+    let has = |w: &str| prog == w || words[1..].contains(&w);
+    let flag = |f: &str| {
+        words
+            .iter()
+            .any(|x| *x == f || x.starts_with(&format!("{f}=")))
+    };
+    let flag_value = |f: &str| -> Option<String> {
+        words.iter().enumerate().find_map(|(i, x)| {
+            if let Some(v) = x.strip_prefix(&format!("{f}=")) {
+                Some(v.to_string())
+            } else if *x == f {
+                words.get(i + 1).map(|v| v.to_string())
+            } else {
+                None
+            }
+        })
+    };
+    if prog == "pip"
+        || prog == "pip3"
+        || prog.starts_with("apt")
+        || prog == "apk"
+        || prog == "brew"
+        || prog == "curl"
+    {
+        return None;
+    }
+    if prog == "trivy" {
+        let exit = flag_value("--exit-code").is_some_and(|v| v != "0");
+        if words.iter().any(|w| matches!(*w, "image" | "i")) {
+            Some((Role::ImageScan, "trivy", exit))
+        } else if words
+            .iter()
+            .any(|w| matches!(*w, "fs" | "filesystem" | "repo" | "repository"))
+        {
+            let secret_only = flag_value("--scanners").is_some_and(|s| s == "secret");
+            if secret_only {
+                Some((Role::SecretScan, "trivy", exit))
+            } else {
+                Some((Role::DependencyAudit, "trivy", exit))
+            }
+        } else {
+            None
+        }
+    } else if prog == "grype" {
+        Some((Role::ImageScan, "grype", flag("--fail-on") || flag("-f")))
+    } else if cmd.contains("snyk container test") {
+        Some((Role::ImageScan, "snyk", true))
+    } else if cmd.contains("docker scout cves") {
+        Some((Role::ImageScan, "docker scout", flag("--exit-code")))
+    } else if prog == "pip-audit" {
+        Some((Role::DependencyAudit, "pip-audit", true))
+    } else if prog == "safety" && (has("check") || has("scan")) {
+        Some((
+            Role::DependencyAudit,
+            "safety",
+            !flag("--continue-on-error"),
+        ))
+    } else if words
+        .windows(2)
+        .any(|w| matches!(w[0], "npm" | "yarn" | "pnpm") && w[1] == "audit")
+    {
+        Some((Role::DependencyAudit, "npm audit", true))
+    } else if prog == "osv-scanner" {
+        Some((Role::DependencyAudit, "osv-scanner", true))
+    } else if cmd.contains("cargo audit") || cmd.contains("cargo deny") {
+        Some((Role::DependencyAudit, "cargo audit", true))
+    } else if prog == "govulncheck" {
+        Some((Role::DependencyAudit, "govulncheck", true))
+    } else if cmd.contains("snyk test") {
+        Some((Role::DependencyAudit, "snyk", true))
+    } else if prog == "bandit" {
+        Some((Role::Sast, "bandit", !flag("--exit-zero")))
+    } else if prog == "semgrep" {
+        Some((Role::Sast, "semgrep", has("ci") || flag("--error")))
+    } else if prog == "gosec" {
+        Some((Role::Sast, "gosec", !flag("-no-fail")))
+    } else if prog == "brakeman" {
+        Some((Role::Sast, "brakeman", true))
+    } else if prog == "njsscan" {
+        Some((Role::Sast, "njsscan", true))
+    } else if prog == "gitleaks" {
+        let exit = flag_value("--exit-code").is_none_or(|v| v != "0");
+        Some((Role::SecretScan, "gitleaks", exit))
+    } else if prog == "trufflehog" {
+        Some((Role::SecretScan, "trufflehog", flag("--fail")))
+    } else if prog == "detect-secrets" || prog == "detect-secrets-hook" {
+        Some((Role::SecretScan, "detect-secrets", true))
+    } else if prog == "ggshield" {
+        Some((Role::SecretScan, "ggshield", true))
+    } else {
+        None
+    }
+}
+
+/// Image references the command pushes.
+pub fn pushed_images(cmd: &str) -> Vec<String> {
+    let words: Vec<&str> = cmd
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let prog = w.rsplit('/').next().unwrap_or(w);
+        let next_args = || {
+            words[i + 1..]
+                .iter()
+                .take_while(|a| !matches!(**a, "&&" | "||" | "|"))
+        };
+        match prog {
+            "docker" | "podman" | "buildah" => {
+                let rest: Vec<&&str> = next_args().collect();
+                let sub = rest.iter().position(|a| !a.starts_with('-'));
+                let Some(s) = sub else { continue };
+                let cmdname = *rest[s];
+                let push = cmdname == "push"
+                    || (cmdname == "image" && rest.get(s + 1).is_some_and(|a| **a == "push"));
+                if push {
+                    let args = &rest[s + 1 + usize::from(cmdname == "image")..];
+                    let refs: Vec<&str> = args
+                        .iter()
+                        .map(|a| **a)
+                        .filter(|a| !a.starts_with('-'))
+                        .collect();
+                    // `buildah push IMAGE DEST`: the destination is what lands.
+                    if let Some(r) = refs.last() {
+                        out.push(r.trim_start_matches("docker://").to_string());
+                    }
+                } else if (cmdname == "buildx" || cmdname == "build")
+                    && rest
+                        .iter()
+                        .any(|a| **a == "--push" || a.starts_with("--output=type=registry"))
+                {
+                    let mut it = rest.iter();
+                    while let Some(a) = it.next() {
+                        if **a == "-t" || **a == "--tag" {
+                            if let Some(v) = it.next() {
+                                out.push(v.to_string());
+                            }
+                        } else if let Some(v) = a.strip_prefix("--tag=") {
+                            out.push(v.to_string());
+                        }
+                    }
+                }
+            }
+            "crane" | "skopeo" => {
+                let args: Vec<&&str> = next_args().collect();
+                if args
+                    .first()
+                    .is_some_and(|a| matches!(**a, "push" | "copy" | "cp"))
+                    && let Some(r) = args.iter().rfind(|a| !a.starts_with('-'))
+                {
+                    out.push(r.trim_start_matches("docker://").to_string());
+                }
+            }
+            _ => {
+                if let Some(v) = w.strip_prefix("--destination=") {
+                    out.push(v.to_string());
+                } else if *w == "--destination"
+                    && let Some(v) = words.get(i + 1)
+                {
+                    out.push(v.to_string());
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .map(|r| r.trim_matches(|c| c == '"' || c == '\'').to_string())
+        .collect()
+}
+
+/// The tag part of an image reference (`latest` when there is none).
+pub fn tag_of(reference: &str) -> String {
+    let r = reference.split('@').next().unwrap_or(reference);
+    let last = r.rsplit('/').next().unwrap_or(r);
+    match last.rsplit_once(':') {
+        Some((_, t)) => t.to_string(),
+        None => "latest".into(),
+    }
+}
+
+/// What a tag is, from its text.
+pub fn classify_tag(tag: &str) -> Tag {
+    let t = tag.trim_matches(|c| c == '"' || c == '\'');
+    let lower = t.to_ascii_lowercase();
+    if lower == "latest" {
+        return Tag::Latest;
+    }
+    let sha = [
+        "ci_commit_sha",
+        "ci_commit_short_sha",
+        "github.sha",
+        "github_sha",
+        "git rev-parse",
+        "short_sha",
+        "pipec_short_sha",
+    ];
+    if sha.iter().any(|s| lower.contains(s)) {
+        return Tag::Sha;
+    }
+    if lower.contains("ci_commit_tag")
+        || lower.contains("pipec_version")
+        || lower.contains("version")
+    {
+        return Tag::Version;
+    }
+    let refs = [
+        "ci_commit_ref_name",
+        "ci_commit_ref_slug",
+        "ci_commit_branch",
+        "github.ref_name",
+        "github_ref_name",
+        "branch",
+    ];
+    if refs.iter().any(|s| lower.contains(s)) {
+        return Tag::Branch;
+    }
+    if !t.contains('$') && !t.is_empty() {
+        return Tag::Literal(t.to_string());
+    }
+    Tag::Unknown
+}
+
+/// Whether the command deploys, and the namespace it names.
+pub fn deploy_command(cmd: &str) -> Option<Option<String>> {
+    static D: OnceLock<Regex> = OnceLock::new();
+    static NS: OnceLock<Regex> = OnceLock::new();
+    let d = re(
+        &D,
+        r"(?:^|[\s;&|(])(?:kubectl\s+(?:\S+\s+)*(?:set\s+image|apply|rollout\s+restart|replace|patch\s+deployment)|helm\s+(?:\S+\s+)*(?:upgrade|install)\s|argocd\s+app\s+sync|kustomize\s+edit\s+set\s+image|flux\s+reconcile|oc\s+(?:apply|rollout)|gcloud\s+run\s+deploy|aws\s+ecs\s+update-service)",
+    );
+    if !d.is_match(cmd) {
+        return None;
+    }
+    let ns = re(&NS, r"(?:\s-n\s*|--namespace[=\s]+)([A-Za-z0-9${}_.-]+)");
+    Some(ns.captures(cmd).map(|c| c[1].to_string()))
+}
+
+pub fn git_push(cmd: &str) -> bool {
+    static G: OnceLock<Regex> = OnceLock::new();
+    re(&G, r"(?:^|[\s;&|(])git\s+(?:-c\s+\S+\s+)*push(?:\s|$)").is_match(cmd)
+}
+
+/// GitLab variables whose value anyone opening a merge request writes.
+pub const GITLAB_UNTRUSTED: &[&str] = &[
+    "CI_MERGE_REQUEST_TITLE",
+    "CI_MERGE_REQUEST_DESCRIPTION",
+    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+    "CI_COMMIT_MESSAGE",
+    "CI_COMMIT_TITLE",
+    "CI_COMMIT_DESCRIPTION",
+    "CI_COMMIT_AUTHOR",
+    "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME",
+];
+
+/// Untrusted GitLab variables the command expands unquoted or through `eval`
+/// (`sh -c`), where their text becomes shell code.
+pub fn unsafe_expansions(cmd: &str) -> Vec<&'static str> {
+    let evals = ["eval ", "sh -c", "bash -c"]
+        .iter()
+        .any(|e| cmd.contains(e));
+    let mut out = Vec::new();
+    for var in GITLAB_UNTRUSTED {
+        for form in [format!("${var}"), format!("${{{var}}}")] {
+            let mut from = 0;
+            while let Some(i) = cmd[from..].find(&form) {
+                let at = from + i;
+                let end = at + form.len();
+                let word_end = cmd[end..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+                if word_end && (evals || !inside_double_quotes(cmd, at)) && !out.contains(var) {
+                    out.push(*var);
+                }
+                from = end;
+            }
+        }
+    }
+    out
+}
+
+/// Whether byte `at` is inside a double-quoted string (single quotes do not
+/// expand at all, so they are safe too).
+fn inside_double_quotes(cmd: &str, at: usize) -> bool {
+    let mut dq = false;
+    let mut sq = false;
+    let mut escaped = false;
+    for c in cmd[..at].chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' if !sq => dq = !dq,
+            '\'' if !dq => sq = !sq,
+            _ => {}
+        }
+    }
+    dq || sq
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_gates() {
+        assert_eq!(
+            coverage_threshold("pytest --cov=src --cov-fail-under=70"),
+            Some(Some(Percent::whole(70)))
+        );
+        assert_eq!(
+            coverage_threshold("coverage report --fail-under 82.5"),
+            Some(Some(Percent { hundredths: 8250 }))
+        );
+        assert_eq!(
+            coverage_threshold("pytest --cov=src --cov-report=xml"),
+            None
+        );
+        assert_eq!(
+            coverage_threshold("pytest --cov-fail-under=$MIN"),
+            Some(None)
+        );
+    }
+
+    #[test]
+    fn scanners_and_whether_they_block() {
+        assert_eq!(
+            scanner("trivy image --severity HIGH,CRITICAL $IMAGE"),
+            Some((Role::ImageScan, "trivy", false))
+        );
+        assert_eq!(
+            scanner("trivy image --exit-code 1 app.tar"),
+            Some((Role::ImageScan, "trivy", true))
+        );
+        assert_eq!(
+            scanner("bandit -r src/ -f json -o bandit-report.json"),
+            Some((Role::Sast, "bandit", true))
+        );
+        assert_eq!(
+            scanner("pip-audit -r r.txt || true").map(|s| s.2),
+            Some(false)
+        );
+        assert_eq!(scanner("echo scanning"), None);
+    }
+
+    #[test]
+    fn pushes_and_tags() {
+        assert_eq!(
+            pushed_images("docker push $IMAGE_NAME:latest"),
+            vec!["$IMAGE_NAME:latest"]
+        );
+        assert_eq!(tag_of("registry:5000/app"), "latest");
+        assert_eq!(tag_of("registry:5000/app:1.2"), "1.2");
+        assert_eq!(classify_tag("$CI_COMMIT_SHA"), Tag::Sha);
+        assert_eq!(classify_tag("latest"), Tag::Latest);
+        assert_eq!(classify_tag("\"$t\""), Tag::Unknown);
+        assert_eq!(
+            pushed_images("docker buildx build --push -t a/b:1 ."),
+            vec!["a/b:1"]
+        );
+    }
+
+    #[test]
+    fn commands_join_continuations() {
+        let c = commands("# x\nkubectl set image d \\\n  -n prod\necho ok\n");
+        assert_eq!(c.len(), 2);
+        assert_eq!(deploy_command(&c[0].text), Some(Some("prod".into())));
+        assert_eq!(test_command("python test_basic.py"), Some(false));
+        assert_eq!(test_command("pytest tests/integration"), Some(true));
+    }
+
+    #[test]
+    fn untrusted_expansions() {
+        assert_eq!(
+            unsafe_expansions("echo $CI_MERGE_REQUEST_TITLE"),
+            vec!["CI_MERGE_REQUEST_TITLE"]
+        );
+        assert!(unsafe_expansions("echo \"$CI_MERGE_REQUEST_TITLE\"").is_empty());
+        assert_eq!(unsafe_expansions("eval \"$CI_COMMIT_MESSAGE\"").len(), 1);
+    }
+}
