@@ -1,12 +1,27 @@
 //! The explanation pages in `docs/errors/` (what `pipec explain CODE` prints):
 //! each has the registered title and the sections of the format, its example
-//! really produces its code, and its fix really checks clean.
+//! really produces its code, and its fix really checks clean. The example and
+//! the fix of a code a target reports are also rendered with that target, as
+//! `pipec build --target NAME` would.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use pipec_check::{MemoryFs, check};
 use pipec_diagnostics::code::{self, CodeInfo};
+
+/// The target that reports each code of the `E04xx` groups in
+/// `compiler/diagnostics/src/code.rs`; the checker reports every other code.
+fn target_of(code: &str) -> Option<&'static str> {
+    let number: u32 = code.strip_prefix('E')?.parse().ok()?;
+    match number {
+        401..=419 => Some("github"),
+        420..=439 => Some("gitlab"),
+        440..=446 => Some("kustomize"),
+        447..=459 => Some("argocd"),
+        _ => None,
+    }
+}
 
 /// Pages whose example cannot be a `.pipe` block: it would have to contain an
 /// invisible character, 65 nested brackets, or bytes that are not UTF-8.
@@ -51,7 +66,7 @@ fn every_example_reports_its_code_and_every_fix_checks_clean() {
                 ));
             }
         } else {
-            match codes_of(&example) {
+            match codes_of(&example, target_of(c.code.as_str())) {
                 None => problems.push(format!("{}: no ```pipe block under ## Example", c.code)),
                 Some(found) if !found.contains(&c.code.to_string()) => problems.push(format!(
                     "{}: the example reports {found:?}, not {}",
@@ -60,7 +75,7 @@ fn every_example_reports_its_code_and_every_fix_checks_clean() {
                 Some(_) => {}
             }
         }
-        match codes_of(&fix) {
+        match codes_of(&fix, target_of(c.code.as_str())) {
             None => problems.push(format!("{}: no ```pipe block under ## Fix", c.code)),
             Some(found) if !found.is_empty() => {
                 problems.push(format!("{}: the fix still reports {found:?}", c.code))
@@ -120,8 +135,9 @@ fn blocks(c: &CodeInfo, heading: &str) -> BTreeMap<String, String> {
     files
 }
 
-/// The codes reported for a program made of `files`; `None` without files.
-fn codes_of(files: &BTreeMap<String, String>) -> Option<Vec<String>> {
+/// The codes reported for a program made of `files` by the checker and then,
+/// when the program checks without errors, by `target`; `None` without files.
+fn codes_of(files: &BTreeMap<String, String>, target: Option<&str>) -> Option<Vec<String>> {
     if files.is_empty() {
         return None;
     }
@@ -133,11 +149,11 @@ fn codes_of(files: &BTreeMap<String, String>) -> Option<Vec<String>> {
             .collect::<BTreeMap<PathBuf, String>>(),
     );
     let checked = check(dir, &fs).expect("the example has a main.pipe");
-    Some(
-        checked
-            .diagnostics
-            .iter()
-            .map(|d| d.code.to_string())
-            .collect(),
-    )
+    let mut diagnostics = checked.diagnostics;
+    if let (Some(program), Some(target)) = (&checked.program, target)
+        && let Err(d) = pipec::emit(program, &[target])
+    {
+        diagnostics.extend(d);
+    }
+    Some(diagnostics.iter().map(|d| d.code.to_string()).collect())
 }

@@ -120,6 +120,23 @@ fn more_than_fifty_named_dependencies() {
 }
 
 #[test]
+fn after_all_waits_for_more_than_fifty_jobs_without_needs() {
+    let mut text = String::from("pipeline p {\n  on push\n  job lint { run \"true\" }\n");
+    for i in 0..51 {
+        text.push_str(&format!("  job j{i} {{ run \"true\" }}\n"));
+    }
+    text.push_str("  job last { after all; run \"true\" }\n}\n");
+    assert_eq!(errors(&text), Vec::new());
+    let d = doc(&text);
+    let stages: Vec<String> = yaml_serde::from_value(d["stages"].clone()).expect("stages");
+    assert_eq!(stages, ["other", "other-2"]);
+    // The stage order says what `needs:` could not list.
+    assert_eq!(d["last"]["stage"].as_str(), Some("other-2"));
+    assert_eq!(d["last"]["needs"], Value::Null);
+    validate("after-all", &text);
+}
+
+#[test]
 fn images_for_several_platforms() {
     let e = errors(
         "use std.docker\npipeline p {\n  on push\n  image app = docker.build(platforms: [\"linux/amd64\", \"linux/arm64\"])\n  job scan { load app; run \"true\" }\n}\n",

@@ -1,18 +1,22 @@
-//! The diagnostics of `pipec check`, one test per case in `tests/ui/`.
+//! The diagnostics of `pipec check` and of the targets of `pipec build`, one
+//! test per case in `tests/ui/`.
 //!
 //! A case is a `.pipe` file, or a directory whose `.pipe` files form one program
 //! (with modules it imports in subdirectories). Each expected diagnostic is
 //! written as a comment under the line it concerns; `tests/ui/README.md`
-//! describes the format. A case passes when the checker reports exactly the
-//! annotated diagnostics — same codes, same primary spans — when every one of
-//! them has a primary label, a help line and a span in the user's files, and
-//! when the rendered output matches its snapshot in `tests/snapshots/ui/`.
+//! describes the format. A case whose opening comment names targets
+//! (`// target: github`) also renders them after checking, the way
+//! `pipec build --target github` does, and their diagnostics count like the
+//! checker's. A case passes when exactly the annotated diagnostics are
+//! reported — same codes, same primary spans — when every one of them has a
+//! primary label, a help line and a span in the user's files, and when the
+//! rendered output matches its snapshot in `tests/snapshots/ui/`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use pipec_check::{FileSystem, RealFs, check};
+use pipec_check::{Checked, FileSystem, RealFs, check};
 use pipec_diagnostics::render::{self, HumanOptions, Location};
 use pipec_diagnostics::{Diagnostic, SourceMap, code};
 
@@ -109,23 +113,25 @@ impl std::fmt::Display for Expect {
 }
 
 fn run(root: &Path, case: &Case) -> Result<(), Failed> {
-    let checked = check(&case.path, &FromRoot(root.to_path_buf()))
-        .map_err(|e| format!("cannot check {}: {e}", case.path.display()))?;
+    let files = case_files(root, case)?;
     let mut problems = Vec::new();
 
     let mut expected = Vec::new();
-    for file in pipe_files(&root.join(&case.path)) {
-        let name = display(file.strip_prefix(root).unwrap_or(&file));
-        let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
-        match annotations(&name, &String::from_utf8_lossy(&bytes)) {
+    for (name, text) in &files {
+        match annotations(name, text) {
             Ok(a) => expected.extend(a),
             Err(e) => problems.push(e),
         }
     }
     expected.sort();
 
+    let targets = targets(&files).map_err(|e| format!("{}: {e}", case.path.display()))?;
+    let checked = check(&case.path, &FromRoot(root.to_path_buf()))
+        .map_err(|e| format!("cannot check {}: {e}", case.path.display()))?;
+    let diagnostics = with_targets(&checked, &targets, &mut problems);
+
     let mut reported = Vec::new();
-    for d in &checked.diagnostics {
+    for d in &diagnostics {
         let loc = Location::of(d.primary_span(), &checked.sources);
         if checked.sources.get(d.primary_span().source).is_virtual {
             problems.push(format!(
@@ -156,14 +162,50 @@ fn run(root: &Path, case: &Case) -> Result<(), Failed> {
     }
 
     let rendered = render::human(
-        &checked.diagnostics,
+        &diagnostics,
         &checked.sources,
         HumanOptions {
             color: false,
             width: 100,
         },
     );
-    let snapshot = std::panic::catch_unwind(|| {
+    problems.extend(snapshot(case, rendered));
+
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}:\n  {}", case.path.display(), problems.join("\n  ")).into())
+    }
+}
+
+/// The checker's diagnostics, then those of the targets run on the checked
+/// program, in the order `pipec build` prints them.
+fn with_targets(
+    checked: &Checked,
+    targets: &[&str],
+    problems: &mut Vec<String>,
+) -> Vec<Diagnostic> {
+    let mut out = checked.diagnostics.clone();
+    if targets.is_empty() {
+        return out;
+    }
+    match &checked.program {
+        Some(program) => {
+            if let Err(d) = pipec::emit(program, targets) {
+                out.extend(d);
+            }
+        }
+        None => problems.push(format!(
+            "the program has errors, so `// target: {}` cannot run",
+            targets.join(" ")
+        )),
+    }
+    out
+}
+
+/// Compares the rendered diagnostics with the case's snapshot.
+fn snapshot(case: &Case, rendered: String) -> Option<String> {
+    let outcome = std::panic::catch_unwind(|| {
         insta::with_settings!({
             snapshot_path => pipec_tests::root().join("tests/snapshots/ui"),
             prepend_module_to_snapshot => false,
@@ -173,18 +215,34 @@ fn run(root: &Path, case: &Case) -> Result<(), Failed> {
             insta::assert_snapshot!(case.name.clone(), rendered);
         });
     });
-    if snapshot.is_err() {
-        problems.push(format!(
+    outcome.is_err().then(|| {
+        format!(
             "the rendered diagnostics differ from tests/snapshots/ui/{}.snap",
             case.name
+        )
+    })
+}
+
+/// The targets a case renders: every `// target: NAME…` line in the comment
+/// that opens one of its files, in the order `pipec build` runs them.
+fn targets(files: &[(String, String)]) -> Result<Vec<&'static str>, String> {
+    let mut named = BTreeSet::new();
+    for (_, text) in files {
+        let opening = text.lines().take_while(|l| l.starts_with("//"));
+        for line in opening {
+            if let Some(names) = line.strip_prefix("// target:") {
+                named.extend(names.split_whitespace().map(str::to_string));
+            }
+        }
+    }
+    let all: Vec<&'static str> = pipec::targets::all().iter().map(|t| t.name()).collect();
+    if let Some(unknown) = named.iter().find(|n| !all.contains(&n.as_str())) {
+        return Err(format!(
+            "`// target: {unknown}` names no target; targets: {}",
+            all.join(", ")
         ));
     }
-
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{}:\n  {}", case.path.display(), problems.join("\n  ")).into())
-    }
+    Ok(all.into_iter().filter(|t| named.contains(*t)).collect())
 }
 
 /// What every diagnostic must carry besides its code and span.
@@ -351,6 +409,18 @@ fn parse_annotation(line: &str) -> Option<Result<Annotation, String>> {
     }))
 }
 
+/// The `.pipe` files of a case, as (name from the repository root, text).
+fn case_files(root: &Path, case: &Case) -> Result<Vec<(String, String)>, String> {
+    pipe_files(&root.join(&case.path))
+        .into_iter()
+        .map(|file| {
+            let name = display(file.strip_prefix(root).unwrap_or(&file));
+            let bytes = std::fs::read(&file).map_err(|e| format!("{name}: {e}"))?;
+            Ok((name, String::from_utf8_lossy(&bytes).into_owned()))
+        })
+        .collect()
+}
+
 fn pipe_files(path: &Path) -> Vec<PathBuf> {
     if path.is_file() {
         return vec![path.to_path_buf()];
@@ -379,9 +449,8 @@ fn display(p: &Path) -> String {
 fn every_code_has_a_case(root: &Path, cases: &[Case]) -> Result<(), Failed> {
     let mut seen = BTreeSet::new();
     for case in cases {
-        for file in pipe_files(&root.join(&case.path)) {
-            let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
-            if let Ok(a) = annotations("", &String::from_utf8_lossy(&bytes)) {
+        for (name, text) in case_files(root, case)? {
+            if let Ok(a) = annotations(&name, &text) {
                 seen.extend(a.into_iter().map(|a| a.code));
             }
         }

@@ -165,7 +165,10 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
                     r.caches.len()
                 ),
             )
-            .label("too many caches for GitLab"),
+            .label("too many caches for GitLab")
+            .help(format!(
+                "keep at most {MAX_CACHES} caches in the job, or split its work into two jobs"
+            )),
         );
     }
     for c in &r.caches {
@@ -236,22 +239,30 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
     caches(ctx, job, r, &mut body);
     if let Some(m) = &job.matrix {
         let count = matrix::combinations(m).len();
-        if count == 0 || count > matrix::MAX_JOBS {
+        let problem = if count == 0 {
+            Some((
+                format!("the matrix of `{}` leaves no combination to run", job.name),
+                "no combination is left",
+                "keep at least one combination out of the `exclude` statements",
+            ))
+        } else if count > matrix::MAX_JOBS {
+            Some((
+                format!(
+                    "the matrix of `{}` has {count} combinations; GitLab runs at most {}",
+                    job.name,
+                    matrix::MAX_JOBS
+                ),
+                "too many combinations for GitLab",
+                "exclude the combinations you do not need, drop values from an axis, or split the job",
+            ))
+        } else {
+            None
+        };
+        if let Some((message, label, help)) = problem {
             ctx.diags.push(
-                Diagnostic::new(
-                    code::GITLAB_MATRIX,
-                    job.span,
-                    if count == 0 {
-                        format!("the matrix of `{}` leaves no combination to run", job.name)
-                    } else {
-                        format!(
-                            "the matrix of `{}` has {count} combinations; GitLab runs at most {}",
-                            job.name,
-                            matrix::MAX_JOBS
-                        )
-                    },
-                )
-                .label("matrix GitLab cannot run"),
+                Diagnostic::new(code::GITLAB_MATRIX, job.span, message)
+                    .label(label)
+                    .help(help),
             );
         }
         body.parallel = Some(matrix::parallel(m));
@@ -380,7 +391,7 @@ fn build(ctx: &mut Ctx, job: &Job, image: &Image) -> Body {
                     image.platforms.len()
                 ),
             )
-            .label("several platforms")
+            .label("an image archive holds one platform")
             .help("build one platform per image, each with its own `publish`"),
         );
     }

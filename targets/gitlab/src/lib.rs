@@ -112,7 +112,11 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
                     job.span,
                     format!("a GitLab job cannot be named `{}`", job.name),
                 )
-                .label("GitLab CI keyword")
+                .label(if job.name == "pages" {
+                    "the name of GitLab's Pages job, which publishes `public/` as a web site"
+                } else {
+                    "a top-level keyword of `.gitlab-ci.yml`"
+                })
                 .help(format!("rename the job, for example `{}_job`", job.name)),
             );
         }

@@ -8,8 +8,9 @@
 //! jobs of its own stage or earlier ones); when there is none, a new stage of
 //! its kind is inserted after its dependencies, at the place its kind
 //! usually takes. A kind that has to appear twice gets a numbered name
-//! (`test-2`). Stages only group jobs for the reader: `needs:` decides when
-//! each job starts.
+//! (`test-2`). A job that waits for more jobs than `needs:` may list always
+//! gets a stage after theirs. Stages only group jobs for the reader: `needs:`
+//! decides when each job starts.
 
 use pipec_graph::{Job, JobKind, Pipeline, Program, Role};
 
@@ -67,13 +68,19 @@ pub fn assign(program: &Program, pipeline: &Pipeline) -> Stages {
     for id in pipeline.topo_order() {
         let job = pipeline.job(id);
         let (kind, rank) = kind(program, job);
-        let earliest = pipeline
-            .needs(id)
+        let needs = pipeline.needs(id);
+        let earliest = needs
             .iter()
             .filter_map(|n| of_job[n.index()])
             .filter_map(|s| position(&stage_ids, s))
             .max();
-        let from = earliest.unwrap_or(0);
+        // A job that waits for more jobs than `needs:` may list goes after
+        // all of them: when they are every job of the earlier stages (as with
+        // `after all`), it is written without `needs:`.
+        let from = match earliest {
+            Some(e) if needs.len() > crate::job::MAX_NEEDS => e + 1,
+            e => e.unwrap_or(0),
+        };
         let existing = (from..stages.len()).find(|i| stages[*i].0 == kind);
         let at = match existing {
             Some(i) => i,
