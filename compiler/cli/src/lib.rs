@@ -4,6 +4,7 @@
 //! [`OutputTree`]; the commands in `main.rs` print diagnostics and persist the
 //! tree.
 
+pub mod persist;
 pub mod targets;
 
 use pipec_diagnostics::Diagnostic;

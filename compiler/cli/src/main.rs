@@ -5,18 +5,24 @@
 
 mod build;
 mod check;
+mod completions;
 mod explain;
+mod fmt;
+mod graph;
+mod init;
 mod lint;
 mod output;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Compile `.pipe` pipeline programs into CI/CD configuration, checked like code.
 #[derive(Parser)]
 #[command(name = "pipec", version, about, long_about = None)]
-#[command(after_help = "Examples:\n  pipec check examples/flask-api\n  pipec explain E0101")]
+#[command(
+    after_help = "Examples:\n  pipec init --service api\n  pipec check examples/flask-api\n  pipec build examples/flask-api\n  pipec build --check\n  pipec explain E0101"
+)]
 struct Cli {
     #[command(flatten)]
     global: output::GlobalArgs,
@@ -28,7 +34,7 @@ struct Cli {
 enum Command {
     /// Check a program and write the files of every target.
     #[command(
-        after_help = "Examples:\n  pipec build examples/flask-api --out generated\n  pipec build . --target github,gitlab"
+        after_help = "Examples:\n  pipec build ci                       # write every target's files here\n  pipec build ci --target github,pre-commit\n  pipec build --check                  # are the generated files up to date? (CI, pre-commit)\n  pipec build --check --diff           # and how do they differ\n\nExit codes: 0 built (with --check: up to date); 1 errors in the program, a refused\nbuild (hand-edited or foreign files), or with --check files out of date; 2 usage or I/O."
     )]
     Build(build::BuildArgs),
     /// Check a program: parse, resolve names, check types, build the pipeline graph.
@@ -36,6 +42,26 @@ enum Command {
         after_help = "Examples:\n  pipec check examples/flask-api\n  pipec check pipeline.pipe --format json"
     )]
     Check(check::CheckArgs),
+    /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
+    #[command(
+        after_help = "Examples:\n  pipec completions bash > ~/.local/share/bash-completion/completions/pipec\n  pipec completions zsh > ~/.zfunc/_pipec"
+    )]
+    Completions(completions::CompletionsArgs),
+    /// Rewrite .pipe files in their canonical layout (comments kept).
+    #[command(
+        after_help = "Examples:\n  pipec fmt ci\n  pipec fmt --check .                  # exit 1 if a file is not formatted\n  pipec fmt - < pipeline.pipe"
+    )]
+    Fmt(fmt::FmtArgs),
+    /// Draw the program: jobs, images, environments and services, with the critical path.
+    #[command(
+        after_help = "Examples:\n  pipec graph examples/flask-api | dot -Tsvg > pipeline.svg\n  pipec graph ci --format mermaid"
+    )]
+    Graph(graph::GraphArgs),
+    /// Write a starter program for Python services.
+    #[command(
+        after_help = "Examples:\n  pipec init\n  pipec init --service api --service worker --owner acme --out ci/pipeline.pipe\n  pipec init --out -"
+    )]
+    Init(init::InitArgs),
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Examples:\n  pipec explain E0301\n  pipec explain --list")]
     Explain(explain::ExplainArgs),
@@ -59,7 +85,11 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Build(a) => build::run(&a, &out),
         Command::Check(a) => check::run(&a, &out),
+        Command::Completions(a) => completions::run(&a, Cli::command()),
         Command::Explain(a) => explain::run(&a, &out),
+        Command::Fmt(a) => fmt::run(&a, &out),
+        Command::Graph(a) => graph::run(&a, &out),
+        Command::Init(a) => init::run(&a, &out),
         Command::Lint(a) => lint::run(&a, &out),
     };
     ExitCode::from(code)

@@ -8,5 +8,6 @@ pub fn all() -> Vec<Box<dyn Target>> {
         Box::new(pipec_target_gitlab::GitLab),
         Box::new(pipec_target_kubernetes::Kustomize),
         Box::new(pipec_target_argocd::ArgoCd),
+        Box::new(pipec_target_precommit::PreCommit),
     ]
 }

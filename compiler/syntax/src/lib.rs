@@ -9,10 +9,12 @@
 //!
 //! [`scan`] runs before the grammar and bounds what the grammar sees (nesting,
 //! forbidden characters); [`parse`] builds the tree and resumes after errors at
-//! the next top-level statement.
+//! the next top-level statement. [`fmt`] prints a tree back in the canonical
+//! layout, with the comments of the text it came from (`pipec fmt`).
 
 pub mod ast;
 mod errors;
+pub mod fmt;
 mod parse;
 mod recover;
 pub mod scan;

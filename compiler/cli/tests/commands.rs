@@ -1,0 +1,227 @@
+//! `pipec init`, `fmt`, `graph` and `completions`, and what every command
+//! shares: `--help` with examples, `--quiet`.
+
+mod support;
+
+use support::{Repo, repo_root, tool};
+
+#[test]
+fn init_writes_a_program_that_checks_clean_and_is_formatted() {
+    let repo = Repo::new("init");
+    let run = repo.pipec(&["init"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let check = repo.pipec(&["check", "pipeline.pipe", "--deny-warnings"]);
+    assert_eq!(check.code, 0, "{check:?}\n{}", repo.read("pipeline.pipe"));
+    let fmt = repo.pipec(&["fmt", "--check", "pipeline.pipe"]);
+    assert_eq!(fmt.code, 0, "{fmt:?}");
+    let built = repo.pipec(&["build", "pipeline.pipe", "--target", "pre-commit"]);
+    assert_eq!(built.code, 0, "{built:?}");
+
+    // It does not overwrite.
+    let again = repo.pipec(&["init"]);
+    assert_eq!(again.code, 2, "{again:?}");
+}
+
+#[test]
+fn init_with_several_services_checks_clean() {
+    let repo = Repo::new("init-several");
+    let run = repo.pipec(&[
+        "init",
+        "--service",
+        "api",
+        "--service",
+        "billing-worker",
+        "--owner",
+        "acme",
+        "--python",
+        "3.11",
+        "--out",
+        "ci.pipe",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let text = repo.read("ci.pipe");
+    assert!(text.contains("service billing_worker"), "{text}");
+    assert!(text.contains("ghcr(\"acme/billing-worker\")"), "{text}");
+    let check = repo.pipec(&["check", "ci.pipe", "--deny-warnings"]);
+    assert_eq!(check.code, 0, "{check:?}\n{text}");
+    assert_eq!(repo.pipec(&["fmt", "--check", "ci.pipe"]).code, 0);
+
+    let bad = repo.pipec(&["init", "--service", "Bad Name", "--out", "-"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[test]
+fn fmt_rewrites_checks_and_refuses_what_does_not_parse() {
+    let repo = Repo::with_example("fmt", "archon-agent");
+    let original = repo.read("ci/pipeline.pipe");
+
+    let check = repo.pipec(&["fmt", "--check", "ci"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(
+        check.stderr.contains("not formatted: ci/pipeline.pipe"),
+        "{check:?}"
+    );
+    assert_eq!(
+        repo.read("ci/pipeline.pipe"),
+        original,
+        "--check writes nothing"
+    );
+
+    let run = repo.pipec(&["fmt", "ci"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let formatted = repo.read("ci/pipeline.pipe");
+    assert_ne!(formatted, original);
+    assert!(
+        formatted.contains("// Archon agent (seed 003)"),
+        "comments kept"
+    );
+    assert_eq!(repo.pipec(&["fmt", "--check", "ci"]).code, 0);
+    assert_eq!(repo.pipec(&["check", "ci"]).code, 0);
+    assert!(!repo.status().contains(".pipec-tmp"), "{}", repo.status());
+
+    repo.write("broken.pipe", "pipeline p {\n  on push\n");
+    let run = repo.pipec(&["fmt", "broken.pipe"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("E0001"), "{run:?}");
+    assert_eq!(repo.read("broken.pipe"), "pipeline p {\n  on push\n");
+}
+
+#[test]
+fn fmt_reads_standard_input() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(support::pipec_bin())
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"pipeline   p {on push}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "pipeline p { on push }\n"
+    );
+}
+
+#[test]
+fn graph_draws_every_example_in_dot_and_mermaid() {
+    let dot = tool("dot");
+    for e in ["flask-api", "mts-deploy-ai", "archon-agent"] {
+        let path = repo_root().join("examples").join(e);
+        let path = path.to_str().unwrap();
+        let repo = Repo::new(&format!("graph-{e}"));
+        let run = repo.pipec(&["graph", path]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.starts_with("digraph pipec {"), "{run:?}");
+        assert!(
+            run.stdout.contains("(estimated "),
+            "{e}: durations declared"
+        );
+        assert!(
+            run.stdout.contains("penwidth=2.5"),
+            "{e}: critical path drawn"
+        );
+        for kind in ["image_", "env_", "service_"] {
+            assert!(run.stdout.contains(kind), "{e}: {kind}");
+        }
+        if let Some(dot) = &dot {
+            repo.write("g.dot", &run.stdout);
+            let out = support::Run::from(
+                std::process::Command::new(dot)
+                    .args(["-Tsvg", "g.dot", "-o", "g.svg"])
+                    .current_dir(&repo.dir)
+                    .output()
+                    .unwrap(),
+            );
+            assert_eq!(out.code, 0, "{e}: {out:?}");
+        }
+        let run = repo.pipec(&["graph", path, "--format", "mermaid"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.starts_with("flowchart LR\n"), "{run:?}");
+        assert!(
+            run.stdout.contains("class ") && run.stdout.contains("linkStyle "),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn the_picture_in_the_docs_is_current() {
+    let repo = Repo::new("graph-docs");
+    let run = repo.pipec(&[
+        "graph",
+        repo_root().join("examples/flask-api").to_str().unwrap(),
+    ]);
+    let svg = std::fs::read_to_string(repo_root().join("docs/images/flask-api.svg")).unwrap();
+    // Every job of the picture is in the committed rendering.
+    for line in run.stdout.lines().filter(|l| l.contains("shape=box,")) {
+        let label = line
+            .split("label=\"")
+            .nth(1)
+            .unwrap()
+            .split(['\\', '"'])
+            .next()
+            .unwrap();
+        assert!(
+            svg.contains(&format!(">{label}<")),
+            "docs/images/flask-api.svg lacks {label}; re-render it (docs/cli.md)"
+        );
+    }
+}
+
+#[test]
+fn completions_for_every_shell() {
+    let repo = Repo::new("completions");
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = repo.pipec(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {run:?}");
+        assert!(
+            run.stdout.contains("pipec") && run.stdout.contains("build"),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn every_command_has_help_with_examples() {
+    let repo = Repo::new("help");
+    for cmd in [
+        "build",
+        "check",
+        "completions",
+        "explain",
+        "fmt",
+        "graph",
+        "init",
+        "lint",
+    ] {
+        let run = repo.pipec(&[cmd, "--help"]);
+        assert_eq!(run.code, 0, "{cmd}: {run:?}");
+        assert!(run.stdout.contains("Examples:"), "{cmd}: {run:?}");
+    }
+}
+
+#[test]
+fn quiet_prints_only_errors() {
+    let repo = Repo::with_example("quiet", "flask-api");
+    let run = repo.pipec(&["--quiet", "build", "ci", "--target", "pre-commit"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stderr, "");
+    let run = repo.pipec(&[
+        "--verbose",
+        "build",
+        "ci",
+        "--target",
+        "pre-commit",
+        "--force",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = repo.pipec(&["-q", "build", "--check"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+}
