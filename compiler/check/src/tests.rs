@@ -198,3 +198,62 @@ pipeline p {
         .collect();
     assert_eq!(names, ["build_app", "publish_app"]);
 }
+
+#[test]
+fn each_pipeline_gets_its_own_edges_and_deployments() {
+    let p = ok(r#"
+template say(word: string) -> job { run "echo {{ word }}" }
+pipeline one {
+  on push
+  job a = say(word: "first")
+  job b = say(word: "second") { after a }
+  image x { dockerfile "x/Dockerfile" }
+  publish x to ghcr("acme/x") { tags [sha] }
+  job last { run "echo done"; after all; run_if always }
+}
+pipeline two {
+  on push
+  job c { run "echo c" }
+  image y { dockerfile "y/Dockerfile"; after c }
+  publish y to ghcr("acme/y") { tags [sha] }
+}
+environment dev { namespace "dev"; deploy on branch main }
+service x { image x; port 80; deploy to [dev] via argocd }
+service y { image y; port 80; deploy to [dev] via argocd }
+gitops { repo "https://github.com/acme/deploy.git" }
+"#);
+    let script = |pl: &pipec_graph::Pipeline, job: &str| {
+        pl.job_named(job).unwrap().run().unwrap().steps[0]
+            .script
+            .to_string()
+    };
+    let (one, two) = (&p.pipelines[0], &p.pipelines[1]);
+    // One compiled string, rendered with each call's arguments.
+    assert_eq!(script(one, "a"), "echo first");
+    assert_eq!(script(one, "b"), "echo second");
+    let names = |pl: &pipec_graph::Pipeline, job: &str| -> Vec<String> {
+        let id = pl.job_named(job).unwrap().id;
+        pl.needs(id)
+            .iter()
+            .map(|n| pl.job(*n).name.clone())
+            .collect()
+    };
+    assert_eq!(names(one, "b"), ["a"]);
+    assert_eq!(
+        names(one, "last"),
+        ["a", "b", "build_x", "deploy_dev", "publish_x"]
+    );
+    assert_eq!(names(one, "deploy_dev"), ["publish_x"]);
+    assert_eq!(names(two, "build_y"), ["c"]);
+    assert_eq!(names(two, "deploy_dev"), ["publish_y"]);
+    // Dependencies before dependents, ties in declaration order.
+    let order: Vec<&str> = one
+        .topo_order()
+        .iter()
+        .map(|j| one.job(*j).name.as_str())
+        .collect();
+    assert_eq!(
+        order,
+        ["a", "b", "build_x", "publish_x", "deploy_dev", "last"]
+    );
+}
