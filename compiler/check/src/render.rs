@@ -96,7 +96,7 @@ impl Checker<'_> {
         if !ok {
             return None;
         }
-        let ctx = self.context(scope, span)?;
+        let ctx = self.context(scope, span, &variables)?;
         let tmpl = self.renderer.env.get_template(&name).ok()?;
         let rendered = match tmpl.render(ctx) {
             Ok(r) => r,
@@ -237,10 +237,18 @@ impl Checker<'_> {
         false
     }
 
-    fn context(&mut self, scope: &Scope, span: Span) -> Option<J> {
+    /// The values a string reads (`variables`, as `name` or `name.field`):
+    /// parameters it does not mention stay out, so that a parameter that has
+    /// no text form (a secret, a range) is an error only where it is used.
+    fn context(&mut self, scope: &Scope, span: Span, variables: &[String]) -> Option<J> {
         let mut ctx: BTreeMap<String, J> = BTreeMap::new();
         for (name, value, _) in scope.params {
-            ctx.insert(name.clone(), self.jinja_value(value, span)?);
+            let used = variables
+                .iter()
+                .any(|v| v.split('.').next() == Some(name.as_str()));
+            if used {
+                ctx.insert(name.clone(), self.jinja_value(value, span)?);
+            }
         }
         ctx.insert("ci".into(), self.renderer.ci.clone());
         ctx.insert(

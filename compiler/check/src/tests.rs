@@ -257,3 +257,16 @@ gitops { repo "https://github.com/acme/deploy.git" }
         ["a", "b", "build_x", "publish_x", "deploy_dev", "last"]
     );
 }
+
+#[test]
+fn parameters_without_text_form_are_errors_only_where_used() {
+    let template = "template t(webhook: secret, sizes: range<int> = 1..3, n: int = 1) -> job {\n  env { HOOK: webhook }\n  run \"echo {{ n }}\"\n}\n";
+    ok(&format!(
+        "{template}pipeline p {{\n on push\n job a = t(webhook: secret(\"HOOK\"))\n}}\n"
+    ));
+    let c = codes(&format!(
+        "{}pipeline p {{\n on push\n job a = t(webhook: secret(\"HOOK\"))\n}}\n",
+        template.replace("{{ n }}", "{{ webhook }}")
+    ));
+    assert_eq!(c, ["E0207"]);
+}
