@@ -6,6 +6,8 @@
 //! value reaches the generated file. Every variable a string uses is checked
 //! against the template's parameters before rendering.
 
+mod safety;
+
 use std::collections::{BTreeMap, HashMap};
 
 use minijinja::{Environment, UndefinedBehavior, Value as J};
@@ -71,6 +73,10 @@ impl Checker<'_> {
             return Some(Text::lit(s));
         }
         if !self.renderer.compiled.contains_key(s) {
+            if let Some(why) = safety::refused(s) {
+                self.template_error(span, why);
+                return None;
+            }
             let name = format!("s{}", self.renderer.compiled.len());
             if let Err(e) = self
                 .renderer

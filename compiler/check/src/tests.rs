@@ -270,3 +270,23 @@ fn parameters_without_text_form_are_errors_only_where_used() {
     ));
     assert_eq!(c, ["E0207"]);
 }
+
+#[test]
+fn strings_cannot_build_huge_values() {
+    // Each of these took minutes and gigabytes to render before being refused.
+    let doubling = format!(
+        "{}{{{{ a }}}}{}",
+        "{% for a in [[a, a]] %}".repeat(30),
+        "{% endfor %}".repeat(30)
+    );
+    for script in [
+        "{{ [1] * 100000000 }}".to_string(),
+        "{% set a = [1] %}{% set a = a + a %}{{ a }}".to_string(),
+        doubling,
+    ] {
+        let c = codes(&format!(
+            "template t(a: string = \"x\") -> job {{ run \"{script}\" }}\npipeline p {{\n on push\n job j = t()\n}}\n"
+        ));
+        assert_eq!(c, ["E0207"], "{script}");
+    }
+}
