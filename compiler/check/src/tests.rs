@@ -290,3 +290,27 @@ fn strings_cannot_build_huge_values() {
         assert_eq!(c, ["E0207"], "{script}");
     }
 }
+
+#[test]
+fn files_parsed_in_parallel_keep_their_order() {
+    let files: Vec<(String, String)> = (0..9)
+        .map(|i| {
+            (
+                format!("app/f{i}.pipe"),
+                format!("pipeline p{i} {{\n on push\n job j {{ run \"x\" }}\n}}\n)\n"),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let c = run(&refs);
+    let names: Vec<&str> = c
+        .diagnostics
+        .iter()
+        .map(|d| c.sources.get(d.primary_span().source).name.as_str())
+        .collect();
+    let expected: Vec<String> = (0..9).map(|i| format!("app/f{i}.pipe")).collect();
+    assert_eq!(names, expected);
+}
