@@ -74,7 +74,7 @@ fn expression(text: &str, end: &str) -> Result<usize, &'static str> {
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
-        if frames.is_empty() && text[i..].starts_with(end) {
+        if frames.is_empty() && b[i..].starts_with(end.as_bytes()) {
             return Ok(i + end.len());
         }
         match c {
@@ -175,6 +175,20 @@ mod tests {
         ] {
             assert_eq!(refused(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn reads_text_that_is_not_ascii() {
+        // Found by the fuzz target: a tag word running into a two-byte character.
+        for s in [
+            "{% if\u{791}E0000ote!%}{{ note }}{% endif %}",
+            "{{ é }} {{ 'é' ~ x\u{791} }} {{ [\u{791}] }} {{ \u{791}*2 }}",
+            "{% \u{791}",
+            "{{ 'unterminated",
+        ] {
+            let _ = refused(s);
+        }
+        assert!(refused("{{ [é, x] }}").is_some());
     }
 
     #[test]
