@@ -8,6 +8,8 @@ use pipec_check::{RealFs, check};
 use pipec_emit::OutputTree;
 use pipec_graph::Program;
 
+pub mod monorepo;
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -3,10 +3,10 @@
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_graph::analysis::{find_cycle, runnable_jobs, sample_runs};
+use pipec_graph::analysis::{find_cycle, runnable_in, sample_runs};
 use pipec_graph::{
-    Cond, Deploy, DeployMethod, Edge, EnvId, Job, JobId, JobKind, PipelineId, Program, Role, RunOn,
-    Runner,
+    Cond, Deploy, DeployMethod, Edge, EnvId, Job, JobId, JobKind, PipelineId, Program, PublishId,
+    Role, Run, RunOn, Runner, Service, ServiceId,
 };
 
 use crate::Checker;
@@ -18,8 +18,13 @@ impl Checker<'_> {
         let had_errors = self.diags.iter().any(Diagnostic::is_error);
         self.promotion_cycles(&program);
         self.deploy_jobs(&mut program);
-        for pi in 0..program.pipelines.len() {
-            let graph = self.edges(&program, PipelineId(pi as u32));
+        let publishes = publishes_by_pipeline(&program);
+        for (pi, publishes) in publishes.iter().enumerate() {
+            let pid = PipelineId(pi as u32);
+            // The representative runs depend on the jobs' conditions and the
+            // triggers, not on the edges: computed once for both uses.
+            let runs = sample_runs(program.pipeline(pid));
+            let graph = self.edges(&program, pid, publishes, &runs);
             program.pipelines[pi].graph = graph;
             let p = &program.pipelines[pi];
             if let Some(cycle) = find_cycle(&p.graph) {
@@ -62,7 +67,7 @@ impl Checker<'_> {
                 continue;
             }
             if !had_errors {
-                self.never_runs(&program, PipelineId(pi as u32));
+                self.never_runs(&program, pid, &runs);
             }
         }
         program
@@ -109,23 +114,31 @@ impl Checker<'_> {
         let mut reported_services = Vec::new();
         let mut reported_envs = Vec::new();
         let mut reported_gitops = false;
-        for pi in 0..program.pipelines.len() {
-            let pid = PipelineId(pi as u32);
-            for env_id in program.promotion_order() {
-                let env = program.environment(env_id);
-                let services: Vec<pipec_graph::Service> = program
-                    .services_in(env_id)
-                    .filter(|s| program.image(s.image).pipeline == pid)
-                    .cloned()
+        let order = program.promotion_order();
+        // Each service is deployed by the pipeline that builds its image, with
+        // the first publish rule of that image.
+        let mut services_of: Vec<Vec<ServiceId>> = vec![Vec::new(); program.pipelines.len()];
+        for s in &program.services {
+            services_of[program.image(s.image).pipeline.index()].push(s.id);
+        }
+        let mut first_publish: Vec<Option<PublishId>> = vec![None; program.images.len()];
+        for p in program.publishes.iter().rev() {
+            first_publish[p.image.index()] = Some(p.id);
+        }
+        for (pi, own) in services_of.iter().enumerate() {
+            for &env_id in &order {
+                let services: Vec<&Service> = own
+                    .iter()
+                    .map(|id| program.service(*id))
+                    .filter(|s| s.deploy.contains(&env_id))
                     .collect();
-                let env = env.clone();
-                if services.is_empty() {
+                let Some(first) = services.first() else {
                     continue;
-                }
+                };
+                let env = program.environment(env_id);
                 let mut pairs = Vec::new();
                 for s in &services {
-                    let publish = program.publishes_of(s.image).next();
-                    match publish {
+                    match first_publish[s.image.index()].map(|p| program.publish(p)) {
                         Some(p) => {
                             if !p.tags.iter().any(|t| t.kind.is_immutable())
                                 && !reported_services.contains(&s.id)
@@ -167,7 +180,7 @@ impl Checker<'_> {
                         }
                     }
                 }
-                let method = services[0].method.clone();
+                let method = first.method.clone();
                 if let Some(other) = services.iter().find(|s| s.method != method) {
                     self.diags.push(
                         Diagnostic::new(
@@ -176,7 +189,7 @@ impl Checker<'_> {
                             format!("services reach `{}` in different ways", env.name),
                         )
                         .label("deployed differently")
-                        .secondary(services[0].deploy_span, "than this one")
+                        .secondary(first.deploy_span, "than this one")
                         .help("deploy every service of an environment the same way: via argocd or via kubectl"),
                     );
                 }
@@ -189,7 +202,7 @@ impl Checker<'_> {
                     self.diags.push(
                         Diagnostic::new(
                             code::NO_GITOPS_REPOSITORY,
-                            services[0].deploy_span,
+                            first.deploy_span,
                             "deploying via Argo CD needs a GitOps repository",
                         )
                         .label("via argocd")
@@ -215,7 +228,7 @@ impl Checker<'_> {
                                 format!("nothing says when `{}` is deployed", env.name),
                             )
                             .label("no `deploy on …` and no `promote from …`")
-                            .secondary(services[0].deploy_span, "services are deployed here")
+                            .secondary(first.deploy_span, "services are deployed here")
                             .help("add `deploy on branch main`, or `promote from ENV` to follow another environment"),
                         );
                     }
@@ -224,14 +237,34 @@ impl Checker<'_> {
                 if pairs.is_empty() {
                     continue;
                 }
+                let env_name = env.name.clone();
+                let name = format!("deploy_{env_name}");
+                let title = format!("Deploy to {env_name}");
+                let (origin, when_span, span) = (env.span, env.trigger_span, first.deploy_span);
+                if let Some(clash) = program.pipelines[pi].jobs.iter().find(|j| j.name == name) {
+                    let at = self.first_line(clash.span);
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::DUPLICATE_JOB,
+                            at,
+                            format!(
+                                "job `{}` has the name of the deployment to `{env_name}`",
+                                clash.name
+                            ),
+                        )
+                        .label(format!("this is the job `{}`", clash.name))
+                        .secondary(span, "the deployment comes from here")
+                        .help("rename the job"),
+                    );
+                }
                 let pipeline = &mut program.pipelines[pi];
                 let id = JobId(pipeline.jobs.len() as u32);
                 pipeline.jobs.push(Job {
                     id,
-                    name: format!("deploy_{}", env.name),
-                    title: format!("Deploy to {}", env.name),
-                    span: services[0].deploy_span,
-                    origin: Some(env.span),
+                    name,
+                    title,
+                    span,
+                    origin: Some(origin),
                     role: Role::Deploy,
                     kind: JobKind::Deploy(Deploy {
                         env: env_id,
@@ -239,7 +272,7 @@ impl Checker<'_> {
                         method,
                     }),
                     when,
-                    when_span: env.trigger_span,
+                    when_span,
                     run_on: RunOn::Success,
                     runner: Runner::Ubuntu,
                     timeout: None,
@@ -248,31 +281,19 @@ impl Checker<'_> {
                     env: Vec::new(),
                     duration: None,
                 });
-                if let Some(clash) = pipeline.jobs[..id.index()]
-                    .iter()
-                    .find(|j| j.name == pipeline.jobs[id.index()].name)
-                {
-                    let at = self.first_line(clash.span);
-                    self.diags.push(
-                        Diagnostic::new(
-                            code::DUPLICATE_JOB,
-                            at,
-                            format!(
-                                "job `{}` has the name of the deployment to `{}`",
-                                clash.name, env.name
-                            ),
-                        )
-                        .label(format!("this is the job `{}`", clash.name))
-                        .secondary(services[0].deploy_span, "the deployment comes from here")
-                        .help("rename the job"),
-                    );
-                }
             }
         }
     }
 
-    fn edges(&mut self, program: &Program, pid: PipelineId) -> DiGraph<JobId, Edge> {
+    fn edges(
+        &mut self,
+        program: &Program,
+        pid: PipelineId,
+        publishes: &[PublishId],
+        runs: &[Run],
+    ) -> DiGraph<JobId, Edge> {
         let p = program.pipeline(pid);
+        let pending = &self.pending[pid.index()];
         let mut g: DiGraph<JobId, Edge> = DiGraph::new();
         for j in &p.jobs {
             g.add_node(j.id);
@@ -283,21 +304,20 @@ impl Checker<'_> {
                 g.add_edge(a, b, e);
             }
         };
-        for (pp, job, dep, span) in &self.pending.after {
-            if *pp == pid {
-                add(&mut g, *dep, *job, Edge::After(*span));
-            }
+        for (job, dep, span) in &pending.after {
+            add(&mut g, *dep, *job, Edge::After(*span));
         }
-        for (pp, job, image) in &self.pending.loads {
-            if *pp == pid {
-                add(&mut g, program.image(*image).job, *job, Edge::Image(*image));
-            }
+        for (job, image) in &pending.loads {
+            add(&mut g, program.image(*image).job, *job, Edge::Image(*image));
         }
-        for publish in &program.publishes {
-            let image = program.image(publish.image);
-            if image.pipeline == pid {
-                add(&mut g, image.job, publish.job, Edge::Release);
-            }
+        for publish in publishes {
+            let publish = program.publish(*publish);
+            add(
+                &mut g,
+                program.image(publish.image).job,
+                publish.job,
+                Edge::Release,
+            );
         }
         let deploy_of = |env: EnvId| {
             p.jobs
@@ -305,7 +325,6 @@ impl Checker<'_> {
                 .find(|j| j.environment() == Some(env))
                 .map(|j| j.id)
         };
-        let runs = sample_runs(p);
         for j in &p.jobs {
             let JobKind::Deploy(d) = &j.kind else {
                 continue;
@@ -325,17 +344,9 @@ impl Checker<'_> {
                 }
             }
         }
-        for (pp, job) in &self.pending.after_all {
-            if *pp != pid {
-                continue;
-            }
+        for job in &pending.after_all {
             for other in &p.jobs {
-                let also_all = self
-                    .pending
-                    .after_all
-                    .iter()
-                    .any(|(q, o)| *q == pid && *o == other.id);
-                if other.id != *job && !also_all {
+                if !pending.after_all.contains(&other.id) {
                     add(&mut g, other.id, *job, Edge::After(p.job(*job).span));
                 }
             }
@@ -343,15 +354,14 @@ impl Checker<'_> {
         g
     }
 
-    fn never_runs(&mut self, program: &Program, pid: PipelineId) {
+    fn never_runs(&mut self, program: &Program, pid: PipelineId, runs: &[Run]) {
         let p = program.pipeline(pid);
-        let runnable = runnable_jobs(p);
-        let runs = sample_runs(p);
+        let runnable = runnable_in(p, runs);
         for (j, ok) in p.jobs.iter().zip(runnable) {
             if ok || j.when == Cond::Never {
                 continue;
             }
-            let own = j.when.holds_in_any(&runs);
+            let own = j.when.holds_in_any(runs);
             let mut d = Diagnostic::new(
                 code::NEVER_RUNS,
                 j.when_span.unwrap_or(j.span),
@@ -447,4 +457,13 @@ fn promotes_in_a_loop(envs: &[pipec_graph::Environment], id: EnvId) -> bool {
         }
     }
     true
+}
+
+/// The publish rules of each pipeline (of the images it builds), by pipeline.
+fn publishes_by_pipeline(program: &Program) -> Vec<Vec<PublishId>> {
+    let mut out = vec![Vec::new(); program.pipelines.len()];
+    for p in &program.publishes {
+        out[program.image(p.image).pipeline.index()].push(p.id);
+    }
+    out
 }

@@ -84,8 +84,9 @@ pub(crate) struct Checker<'a> {
     pub(crate) used_templates: std::collections::BTreeSet<(Option<usize>, String)>,
     /// Import aliases used, by (file, alias).
     pub(crate) used_imports: std::collections::BTreeSet<(usize, String)>,
-    /// Dependencies named while lowering, turned into edges by [`graph`].
-    pub(crate) pending: lower::PendingEdges,
+    /// Dependencies named while lowering, one entry per pipeline (by
+    /// `PipelineId`), turned into edges by [`graph`].
+    pub(crate) pending: Vec<lower::PendingEdges>,
     /// Where each publish rule lists its tags, for diagnostics about them.
     pub(crate) tag_spans:
         std::collections::BTreeMap<pipec_graph::PublishId, pipec_diagnostics::Span>,

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pipec_diagnostics::{Diagnostic, SourceFile, SourceId, Span, code, did_you_mean};
 use pipec_syntax::ast::{ExprKind, File, Generic, Stmt, StmtKind};
@@ -147,10 +148,15 @@ impl Checker<'_> {
         } else {
             vec![path.to_path_buf()]
         };
+        let mut texts = Vec::with_capacity(files.len());
         for f in files {
             let bytes = self.fs.read_bytes(&f)?;
+            // Text that is not UTF-8 was reported; it parses as empty.
             let (source, text) = self.add_source(&f, bytes);
-            let (file, diags) = pipec_syntax::parse(source, text.as_deref().unwrap_or(""));
+            texts.push((f, source, text.unwrap_or_default()));
+        }
+        let parsed = parse_all(&texts);
+        for ((f, source, _), (file, diags)) in texts.into_iter().zip(parsed) {
             self.diags.extend(diags);
             let mut stack = vec![normalize(&f)];
             let imports = self.imports(&file, &f, &mut stack);
@@ -408,6 +414,64 @@ fn intended_alias(g: &Generic) -> Option<String> {
     Path::new(&s.value)
         .file_stem()
         .map(|s| s.to_string_lossy().replace('-', "_"))
+}
+
+/// Stack for each parsing thread: nesting is bounded before the grammar
+/// runs, but a debug build's parser frames are large.
+const PARSE_STACK: usize = 16 << 20;
+
+/// Parses the program's files, on as many threads as there are cores and
+/// files: parsing is most of the time of a check, and files are independent.
+/// The results are in the order of `texts`.
+fn parse_all(texts: &[(PathBuf, SourceId, String)]) -> Vec<(File, Vec<Diagnostic>)> {
+    let parse = |i: usize| pipec_syntax::parse(texts[i].1, &texts[i].2);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(texts.len());
+    if threads <= 1 {
+        return (0..texts.len()).map(parse).collect();
+    }
+    // Each thread takes the next file not taken yet, so that large and small
+    // files even out.
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, (File, Vec<Diagnostic>))> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(PARSE_STACK)
+                    .spawn_scoped(scope, || {
+                        let mut out = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            if i >= texts.len() {
+                                return out;
+                            }
+                            out.push((i, parse(i)));
+                        }
+                    })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.map(|h| h.join()) {
+                Ok(Ok(parsed)) => parsed,
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                // No thread could be started: parse here.
+                Err(_) => Vec::new(),
+            })
+            .collect()
+    });
+    let mut seen = vec![false; texts.len()];
+    for (i, _) in &done {
+        seen[*i] = true;
+    }
+    done.extend(
+        (0..texts.len())
+            .filter(|i| !seen[*i])
+            .map(|i| (i, parse(i))),
+    );
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, p)| p).collect()
 }
 
 fn std_names() -> Vec<String> {

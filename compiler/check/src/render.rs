@@ -6,6 +6,8 @@
 //! value reaches the generated file. Every variable a string uses is checked
 //! against the template's parameters before rendering.
 
+mod safety;
+
 use std::collections::{BTreeMap, HashMap};
 
 use minijinja::{Environment, UndefinedBehavior, Value as J};
@@ -26,7 +28,17 @@ const FUEL: u64 = 50_000;
 /// The minijinja environment and a cache of compiled strings.
 pub struct Renderer {
     env: Environment<'static>,
-    names: HashMap<String, String>,
+    /// Strings compiled so far, by their text.
+    compiled: HashMap<String, Compiled>,
+    /// The `ci` object: the same markers in every string.
+    ci: J,
+}
+
+/// A string compiled as a template: its name in the environment and the
+/// variables it reads, sorted.
+struct Compiled {
+    name: String,
+    variables: Vec<String>,
 }
 
 impl Default for Renderer {
@@ -35,9 +47,16 @@ impl Default for Renderer {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(FUEL));
         env.set_recursion_limit(32);
+        let ci = J::from(
+            CiVar::ALL
+                .iter()
+                .map(|(n, _)| (n.to_string(), J::from(marker('c', n))))
+                .collect::<BTreeMap<_, _>>(),
+        );
         Renderer {
             env,
-            names: HashMap::new(),
+            compiled: HashMap::new(),
+            ci,
         }
     }
 }
@@ -53,33 +72,37 @@ impl Checker<'_> {
         if !s.contains("{{") && !s.contains("{%") {
             return Some(Text::lit(s));
         }
-        let name = match self.renderer.names.get(s) {
-            Some(n) => n.clone(),
-            None => {
-                let n = format!("s{}", self.renderer.names.len());
-                if let Err(e) = self
-                    .renderer
-                    .env
-                    .add_template_owned(n.clone(), s.to_string())
-                {
-                    self.template_error(span, &e.to_string());
-                    return None;
-                }
-                self.renderer.names.insert(s.to_string(), n.clone());
-                n
+        if !self.renderer.compiled.contains_key(s) {
+            if let Some(why) = safety::refused(s) {
+                self.template_error(span, why);
+                return None;
             }
-        };
-        let tmpl = self.renderer.env.get_template(&name).ok()?;
-        let mut undeclared: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
-        undeclared.sort();
+            let name = format!("s{}", self.renderer.compiled.len());
+            if let Err(e) = self
+                .renderer
+                .env
+                .add_template_owned(name.clone(), s.to_string())
+            {
+                self.template_error(span, &e.to_string());
+                return None;
+            }
+            let tmpl = self.renderer.env.get_template(&name).ok()?;
+            let mut variables: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
+            variables.sort();
+            self.renderer
+                .compiled
+                .insert(s.to_string(), Compiled { name, variables });
+        }
+        let compiled = self.renderer.compiled.get(s)?;
+        let (name, variables) = (compiled.name.clone(), compiled.variables.clone());
         let mut ok = true;
-        for var in &undeclared {
+        for var in &variables {
             ok &= self.check_variable(var, span, scope);
         }
         if !ok {
             return None;
         }
-        let ctx = self.context(scope, span)?;
+        let ctx = self.context(scope, span, &variables)?;
         let tmpl = self.renderer.env.get_template(&name).ok()?;
         let rendered = match tmpl.render(ctx) {
             Ok(r) => r,
@@ -220,20 +243,20 @@ impl Checker<'_> {
         false
     }
 
-    fn context(&mut self, scope: &Scope, span: Span) -> Option<J> {
+    /// The values a string reads (`variables`, as `name` or `name.field`):
+    /// parameters it does not mention stay out, so that a parameter that has
+    /// no text form (a secret, a range) is an error only where it is used.
+    fn context(&mut self, scope: &Scope, span: Span, variables: &[String]) -> Option<J> {
         let mut ctx: BTreeMap<String, J> = BTreeMap::new();
         for (name, value, _) in scope.params {
-            ctx.insert(name.clone(), self.jinja_value(value, span)?);
+            let used = variables
+                .iter()
+                .any(|v| v.split('.').next() == Some(name.as_str()));
+            if used {
+                ctx.insert(name.clone(), self.jinja_value(value, span)?);
+            }
         }
-        ctx.insert(
-            "ci".into(),
-            J::from(
-                CiVar::ALL
-                    .iter()
-                    .map(|(n, _)| (n.to_string(), J::from(marker('c', n))))
-                    .collect::<BTreeMap<_, _>>(),
-            ),
-        );
+        ctx.insert("ci".into(), self.renderer.ci.clone());
         ctx.insert(
             "matrix".into(),
             J::from(

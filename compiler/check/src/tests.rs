@@ -198,3 +198,119 @@ pipeline p {
         .collect();
     assert_eq!(names, ["build_app", "publish_app"]);
 }
+
+#[test]
+fn each_pipeline_gets_its_own_edges_and_deployments() {
+    let p = ok(r#"
+template say(word: string) -> job { run "echo {{ word }}" }
+pipeline one {
+  on push
+  job a = say(word: "first")
+  job b = say(word: "second") { after a }
+  image x { dockerfile "x/Dockerfile" }
+  publish x to ghcr("acme/x") { tags [sha] }
+  job last { run "echo done"; after all; run_if always }
+}
+pipeline two {
+  on push
+  job c { run "echo c" }
+  image y { dockerfile "y/Dockerfile"; after c }
+  publish y to ghcr("acme/y") { tags [sha] }
+}
+environment dev { namespace "dev"; deploy on branch main }
+service x { image x; port 80; deploy to [dev] via argocd }
+service y { image y; port 80; deploy to [dev] via argocd }
+gitops { repo "https://github.com/acme/deploy.git" }
+"#);
+    let script = |pl: &pipec_graph::Pipeline, job: &str| {
+        pl.job_named(job).unwrap().run().unwrap().steps[0]
+            .script
+            .to_string()
+    };
+    let (one, two) = (&p.pipelines[0], &p.pipelines[1]);
+    // One compiled string, rendered with each call's arguments.
+    assert_eq!(script(one, "a"), "echo first");
+    assert_eq!(script(one, "b"), "echo second");
+    let names = |pl: &pipec_graph::Pipeline, job: &str| -> Vec<String> {
+        let id = pl.job_named(job).unwrap().id;
+        pl.needs(id)
+            .iter()
+            .map(|n| pl.job(*n).name.clone())
+            .collect()
+    };
+    assert_eq!(names(one, "b"), ["a"]);
+    assert_eq!(
+        names(one, "last"),
+        ["a", "b", "build_x", "deploy_dev", "publish_x"]
+    );
+    assert_eq!(names(one, "deploy_dev"), ["publish_x"]);
+    assert_eq!(names(two, "build_y"), ["c"]);
+    assert_eq!(names(two, "deploy_dev"), ["publish_y"]);
+    // Dependencies before dependents, ties in declaration order.
+    let order: Vec<&str> = one
+        .topo_order()
+        .iter()
+        .map(|j| one.job(*j).name.as_str())
+        .collect();
+    assert_eq!(
+        order,
+        ["a", "b", "build_x", "publish_x", "deploy_dev", "last"]
+    );
+}
+
+#[test]
+fn parameters_without_text_form_are_errors_only_where_used() {
+    let template = "template t(webhook: secret, sizes: range<int> = 1..3, n: int = 1) -> job {\n  env { HOOK: webhook }\n  run \"echo {{ n }}\"\n}\n";
+    ok(&format!(
+        "{template}pipeline p {{\n on push\n job a = t(webhook: secret(\"HOOK\"))\n}}\n"
+    ));
+    let c = codes(&format!(
+        "{}pipeline p {{\n on push\n job a = t(webhook: secret(\"HOOK\"))\n}}\n",
+        template.replace("{{ n }}", "{{ webhook }}")
+    ));
+    assert_eq!(c, ["E0207"]);
+}
+
+#[test]
+fn strings_cannot_build_huge_values() {
+    // Each of these took minutes and gigabytes to render before being refused.
+    let doubling = format!(
+        "{}{{{{ a }}}}{}",
+        "{% for a in [[a, a]] %}".repeat(30),
+        "{% endfor %}".repeat(30)
+    );
+    for script in [
+        "{{ [1] * 100000000 }}".to_string(),
+        "{% set a = [1] %}{% set a = a + a %}{{ a }}".to_string(),
+        doubling,
+    ] {
+        let c = codes(&format!(
+            "template t(a: string = \"x\") -> job {{ run \"{script}\" }}\npipeline p {{\n on push\n job j = t()\n}}\n"
+        ));
+        assert_eq!(c, ["E0207"], "{script}");
+    }
+}
+
+#[test]
+fn files_parsed_in_parallel_keep_their_order() {
+    let files: Vec<(String, String)> = (0..9)
+        .map(|i| {
+            (
+                format!("app/f{i}.pipe"),
+                format!("pipeline p{i} {{\n on push\n job j {{ run \"x\" }}\n}}\n)\n"),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let c = run(&refs);
+    let names: Vec<&str> = c
+        .diagnostics
+        .iter()
+        .map(|d| c.sources.get(d.primary_span().source).name.as_str())
+        .collect();
+    let expected: Vec<String> = (0..9).map(|i| format!("app/f{i}.pipe")).collect();
+    assert_eq!(names, expected);
+}

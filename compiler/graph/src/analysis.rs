@@ -139,7 +139,11 @@ pub fn sample_runs(p: &Pipeline) -> Vec<Run> {
 /// holds and its dependencies run in that same run (for `RunOn::Success`; for
 /// failure and always hooks, any dependency running is enough).
 pub fn runnable_jobs(p: &Pipeline) -> Vec<bool> {
-    let runs = sample_runs(p);
+    runnable_in(p, &sample_runs(p))
+}
+
+/// [`runnable_jobs`] on runs the caller already has from [`sample_runs`].
+pub fn runnable_in(p: &Pipeline, runs: &[Run]) -> Vec<bool> {
     let order = p.topo_order();
     let mut in_run = vec![vec![false; runs.len()]; p.jobs.len()];
     for id in order {

@@ -155,21 +155,27 @@ impl Pipeline {
     /// Jobs in an order where every job comes after its dependencies (ties by
     /// declaration order). Assumes no cycle, which the checker guarantees.
     pub fn topo_order(&self) -> Vec<JobId> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+
         let n = self.jobs.len();
         let mut indegree: Vec<usize> = (0..n).map(|i| self.needs(JobId(i as u32)).len()).collect();
+        // Jobs whose dependencies are all placed, smallest index first.
+        let mut ready: BinaryHeap<Reverse<usize>> =
+            (0..n).filter(|i| indegree[*i] == 0).map(Reverse).collect();
         let mut done = vec![false; n];
         let mut out = Vec::with_capacity(n);
-        while out.len() < n {
-            let Some(next) = (0..n).find(|i| !done[*i] && indegree[*i] == 0) else {
-                out.extend((0..n).filter(|i| !done[*i]).map(|i| JobId(i as u32)));
-                break;
-            };
+        while let Some(Reverse(next)) = ready.pop() {
             done[next] = true;
             out.push(JobId(next as u32));
             for d in self.dependents(JobId(next as u32)) {
                 indegree[d.index()] -= 1;
+                if indegree[d.index()] == 0 {
+                    ready.push(Reverse(d.index()));
+                }
             }
         }
+        out.extend((0..n).filter(|i| !done[*i]).map(|i| JobId(i as u32)));
         out
     }
 

@@ -23,15 +23,16 @@ const V: Vocabulary = Vocabulary {
     heads: &["on", "env", "job", "image", "publish"],
 };
 
-/// Dependencies found while lowering, resolved into graph edges later.
+/// The dependencies of one pipeline found while lowering, resolved into graph
+/// edges later.
 #[derive(Debug, Default)]
 pub(crate) struct PendingEdges {
-    /// (pipeline, job, the job it must run after, where the user said so)
-    pub after: Vec<(PipelineId, JobId, JobId, Span)>,
+    /// (job, the job it must run after, where the user said so)
+    pub after: Vec<(JobId, JobId, Span)>,
     /// Jobs that run after every other job of their pipeline.
-    pub after_all: Vec<(PipelineId, JobId)>,
-    /// (pipeline, job, image it loads)
-    pub loads: Vec<(PipelineId, JobId, ImageId)>,
+    pub after_all: Vec<JobId>,
+    /// (job, image it loads)
+    pub loads: Vec<(JobId, ImageId)>,
 }
 
 impl Checker<'_> {
@@ -260,21 +261,19 @@ impl Checker<'_> {
                 .map(|(_, _, j)| *j)
                 .or_else(|| drafts.iter().find(|d| d.job.name == name).map(|d| d.job.id))
         };
-        let mut edges = Vec::new();
-        let mut after_all = Vec::new();
-        let mut loads = Vec::new();
+        let mut pending = PendingEdges::default();
         for d in &drafts {
             for (name, span) in &d.after {
                 if let Some(from) = id_of(name) {
-                    edges.push((pid, d.job.id, from, *span));
+                    pending.after.push((d.job.id, from, *span));
                 }
             }
             if d.after_all {
-                after_all.push((pid, d.job.id));
+                pending.after_all.push(d.job.id);
             }
             for (name, span) in &d.loads {
                 match image_of_job.iter().find(|(n, _, _)| n == name) {
-                    Some((_, iid, _)) => loads.push((pid, d.job.id, *iid)),
+                    Some((_, iid, _)) => pending.loads.push((d.job.id, *iid)),
                     // Declared here, but its own statement had errors.
                     None if names.images.iter().any(|(n, _)| n == name) => {}
                     None => self.diags.push(
@@ -289,9 +288,6 @@ impl Checker<'_> {
                 }
             }
         }
-        self.pending.after.extend(edges);
-        self.pending.after_all.extend(after_all);
-        self.pending.loads.extend(loads);
 
         for d in &drafts {
             // Steps may be in a statement that did not parse.
@@ -315,6 +311,7 @@ impl Checker<'_> {
         }
         let jobs: Vec<Job> = drafts.into_iter().map(|d| d.job).collect();
         program.publishes.extend(publishes);
+        self.pending.push(pending);
         program.pipelines.push(Pipeline {
             id: pid,
             name: d.name.clone(),

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# fuzz.sh: coverage-guided fuzzing of the compiler front end (parse, check and
+# the rendering of diagnostics) with cargo-fuzz and libFuzzer; see fuzz/.
+#
+# Usage:
+#   scripts/fuzz.sh [SECONDS]      fuzz for SECONDS (default 60); exit 1 on a
+#                                  crash, a stack overflow, a hang or a leak
+#   scripts/fuzz.sh --install      only install the pinned cargo-fuzz
+# Environment:
+#   PIPEC_TOOLS      where tools are installed (default <repo>/.tools);
+#                    cargo-fuzz goes to $PIPEC_TOOLS/cargo-fuzz
+#   PIPEC_FUZZ_ARGS  extra libFuzzer arguments (e.g. "-jobs=2 -workers=2")
+#   PIPEC_FUZZ_SANITIZER
+#                    none (default) or address
+#
+# The target is built in release mode with debug assertions and overflow
+# checks, and libFuzzer reports panics, aborts (a stack overflow aborts the
+# process), timeouts and excessive memory as crashes. The compiler has no
+# `unsafe` code, so by default no sanitizer runs: that keeps to stable
+# rustc's flags and roughly doubles the executions per second. With
+# PIPEC_FUZZ_SANITIZER=address, AddressSanitizer also watches the
+# dependencies' unsafe code; `-Zsanitizer` is a nightly flag, which stable
+# rustc accepts under RUSTC_BOOTSTRAP=1 (set for that build only).
+#
+# The corpus: fuzz/corpus/check (kept between runs, not committed) grows from
+# fuzz/corpus/seeds, which this script rebuilds every run from the examples,
+# the standard library and the hand-written variations in fuzz/seeds/. A crash
+# leaves its input in fuzz/artifacts/check/; reproduce it with
+#   cargo fuzz run --sanitizer none check artifacts/check/crash-…
+# from fuzz/, with $PIPEC_TOOLS/cargo-fuzz/bin on PATH.
+set -euo pipefail
+
+CARGO_FUZZ_VERSION="0.13.2"
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$(realpath -m "${PIPEC_TOOLS:-$ROOT/.tools}")"
+FUZZ_ROOT="$TOOLS/cargo-fuzz"
+CARGO_FUZZ="$FUZZ_ROOT/bin/cargo-fuzz"
+
+log() { printf 'fuzz: %s\n' "$*" >&2; }
+
+install() {
+  if [[ -x "$CARGO_FUZZ" && "$("$CARGO_FUZZ" --version 2>/dev/null)" == "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
+    return
+  fi
+  log "installing cargo-fuzz $CARGO_FUZZ_VERSION into $FUZZ_ROOT"
+  mkdir -p "$TOOLS"
+  [[ -f "$TOOLS/.gitignore" ]] || printf '*\n' > "$TOOLS/.gitignore"
+  cargo install --quiet --locked --root "$FUZZ_ROOT" "cargo-fuzz@$CARGO_FUZZ_VERSION"
+}
+
+seeds() { # rebuilds fuzz/corpus/seeds
+  local dir="$ROOT/fuzz/corpus/seeds" d f first
+  rm -rf "$dir"
+  mkdir -p "$dir" "$ROOT/fuzz/corpus/check"
+  cp "$ROOT"/fuzz/seeds/*.pipe "$dir/"
+  cp "$ROOT"/stdlib/*.pipe "$dir/"
+  # A directory program is one input, its files split by the target's
+  # `//@file` separator line.
+  for d in "$ROOT"/examples/*/; do
+    first=1
+    for f in "$d"*.pipe; do
+      ((first)) || printf '\n//@file\n'
+      cat "$f"
+      first=0
+    done > "$dir/example-$(basename "$d").pipe"
+  done
+}
+
+case "${1:-60}" in
+  --install) install; exit 0 ;;
+  *[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] | --install" >&2; exit 2 ;;
+esac
+SECONDS_TO_RUN="${1:-60}"
+
+install
+seeds
+cd "$ROOT/fuzz"
+SANITIZER="${PIPEC_FUZZ_SANITIZER:-none}"
+case "$SANITIZER" in
+  none) bootstrap=() ;;
+  address) bootstrap=(env RUSTC_BOOTSTRAP=1) ;;
+  *) echo "PIPEC_FUZZ_SANITIZER must be none or address" >&2; exit 2 ;;
+esac
+log "fuzzing parse + check for ${SECONDS_TO_RUN}s (sanitizer: $SANITIZER)"
+# shellcheck disable=SC2086 # PIPEC_FUZZ_ARGS is a list of flags
+"${bootstrap[@]}" "$CARGO_FUZZ" run --sanitizer "$SANITIZER" check corpus/check corpus/seeds -- \
+  -max_total_time="$SECONDS_TO_RUN" \
+  -dict=pipe.dict \
+  -max_len=16384 \
+  -timeout=10 \
+  -rss_limit_mb=2048 \
+  -print_final_stats=1 \
+  ${PIPEC_FUZZ_ARGS:-}

@@ -1,0 +1,68 @@
+//! Every ```` ```pipe ```` example of `docs/language.md` is a program that
+//! `pipec check` accepts without a single diagnostic. Lines `// file: NAME`
+//! split an example into the files of one directory program.
+
+use std::path::{Path, PathBuf};
+
+use pipec_check::{MemoryFs, check};
+
+/// The examples: the line each starts on and its files.
+fn examples(doc: &str) -> Vec<(usize, Vec<(PathBuf, String)>)> {
+    let mut out = Vec::new();
+    let mut current: Option<(usize, Vec<(PathBuf, String)>)> = None;
+    for (n, line) in doc.lines().enumerate() {
+        match &mut current {
+            None if line == "```pipe" => {
+                current = Some((n + 2, vec![(PathBuf::from("main.pipe"), String::new())]));
+            }
+            None => {}
+            Some(_) if line == "```" => out.extend(current.take()),
+            Some((_, files)) => {
+                if let Some(name) = line.strip_prefix("// file: ") {
+                    // A named file replaces the implicit one while it is empty.
+                    if files.len() == 1 && files[0].1.trim().is_empty() {
+                        files.clear();
+                    }
+                    files.push((PathBuf::from(name.trim()), String::new()));
+                } else if let Some((_, text)) = files.last_mut() {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_example_in_the_language_reference_checks_clean() {
+    let path = pipec_tests::root().join("docs/language.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/language.md");
+    let examples = examples(&doc);
+    assert!(
+        examples.len() >= 15,
+        "found only {} examples",
+        examples.len()
+    );
+    let mut failures = Vec::new();
+    for (line, files) in &examples {
+        let fs = MemoryFs(
+            files
+                .iter()
+                .map(|(p, t)| (Path::new("example").join(p), t.clone()))
+                .collect(),
+        );
+        let checked = check(Path::new("example"), &fs).expect("readable");
+        if !checked.diagnostics.is_empty() {
+            failures.push(format!(
+                "docs/language.md:{line}:\n{}",
+                pipec_diagnostics::render::human(
+                    &checked.diagnostics,
+                    &checked.sources,
+                    Default::default()
+                )
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
