@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # fuzz.sh: coverage-guided fuzzing of the compiler front end (parse, check and
-# the rendering of diagnostics) with cargo-fuzz and libFuzzer; see fuzz/.
+# the rendering of diagnostics) with libFuzzer; see fuzz/.
 #
 # Usage:
 #   scripts/fuzz.sh [SECONDS]      fuzz for SECONDS (default 60); exit 1 on a
 #                                  crash, a stack overflow, a hang or a leak
-#   scripts/fuzz.sh --install      only install the pinned cargo-fuzz
+#   scripts/fuzz.sh --install      only install the pinned cargo-fuzz (used
+#                                  for the AddressSanitizer build only)
 # Environment:
 #   PIPEC_TOOLS      where tools are installed (default <repo>/.tools);
 #                    cargo-fuzz goes to $PIPEC_TOOLS/cargo-fuzz
@@ -13,8 +14,11 @@
 #   PIPEC_FUZZ_SANITIZER
 #                    none (default) or address
 #
-# The target is built in release mode with debug assertions and overflow
-# checks, and libFuzzer reports panics, aborts (a stack overflow aborts the
+# The default build needs nothing beyond cargo: the target is built with the
+# same coverage instrumentation flags cargo-fuzz passes for `--sanitizer
+# none` (all stable rustc options), and libfuzzer-sys comes pinned through
+# fuzz/Cargo.lock. The target is built in release mode with debug assertions
+# and overflow checks, and libFuzzer reports panics, aborts (a stack overflow aborts the
 # process), timeouts and excessive memory as crashes. The compiler has no
 # `unsafe` code, so by default no sanitizer runs: that keeps to stable
 # rustc's flags and roughly doubles the executions per second. With
@@ -73,22 +77,37 @@ case "${1:-60}" in
 esac
 SECONDS_TO_RUN="${1:-60}"
 
-install
 seeds
 cd "$ROOT/fuzz"
 SANITIZER="${PIPEC_FUZZ_SANITIZER:-none}"
+LIBFUZZER_ARGS=(
+  -max_total_time="$SECONDS_TO_RUN"
+  -dict=pipe.dict
+  -max_len=16384
+  -timeout=10
+  -rss_limit_mb=2048
+  -print_final_stats=1
+)
+log "fuzzing parse + check for ${SECONDS_TO_RUN}s (sanitizer: $SANITIZER)"
 case "$SANITIZER" in
-  none) bootstrap=() ;;
-  address) bootstrap=(env RUSTC_BOOTSTRAP=1) ;;
+  none)
+    mkdir -p "$ROOT/fuzz/artifacts/check"
+    TRIPLE="$(rustc -vV | sed -n 's/^host: //p')"
+    RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
+-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
+-Cllvm-args=-sanitizer-coverage-trace-compares -Cllvm-args=-sanitizer-coverage-stack-depth \
+--cfg fuzzing -Cdebug-assertions -Coverflow-checks" \
+      cargo build --quiet --locked --release --target "$TRIPLE" --bin check
+    # shellcheck disable=SC2086 # PIPEC_FUZZ_ARGS is a list of flags
+    "target/$TRIPLE/release/check" -artifact_prefix="$ROOT/fuzz/artifacts/check/" \
+      "${LIBFUZZER_ARGS[@]}" ${PIPEC_FUZZ_ARGS:-} corpus/check corpus/seeds
+    ;;
+  address)
+    install
+    mkdir -p artifacts/check
+    # shellcheck disable=SC2086 # PIPEC_FUZZ_ARGS is a list of flags
+    RUSTC_BOOTSTRAP=1 "$CARGO_FUZZ" run --sanitizer address check corpus/check corpus/seeds -- \
+      "${LIBFUZZER_ARGS[@]}" ${PIPEC_FUZZ_ARGS:-}
+    ;;
   *) echo "PIPEC_FUZZ_SANITIZER must be none or address" >&2; exit 2 ;;
 esac
-log "fuzzing parse + check for ${SECONDS_TO_RUN}s (sanitizer: $SANITIZER)"
-# shellcheck disable=SC2086 # PIPEC_FUZZ_ARGS is a list of flags
-"${bootstrap[@]}" "$CARGO_FUZZ" run --sanitizer "$SANITIZER" check corpus/check corpus/seeds -- \
-  -max_total_time="$SECONDS_TO_RUN" \
-  -dict=pipe.dict \
-  -max_len=16384 \
-  -timeout=10 \
-  -rss_limit_mb=2048 \
-  -print_final_stats=1 \
-  ${PIPEC_FUZZ_ARGS:-}
