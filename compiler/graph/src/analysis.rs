@@ -5,7 +5,8 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::cond::{Cond, Event, Run};
-use crate::program::{JobId, Pipeline, RunOn, TriggerKind};
+use crate::job::RunOn;
+use crate::program::{JobId, Pipeline, TriggerKind};
 use crate::value::Duration;
 
 /// A cycle in a dependency graph, as the list of nodes in order (the first node

@@ -1,8 +1,9 @@
 //! The pipeline graph: a `.pipe` program after names are resolved, types checked
 //! and templates expanded. It is the only input of every target.
 //!
-//! - [`program`]: pipelines and their jobs, images, publish rules, environments,
-//!   services, GitOps settings and policy;
+//! - [`program`]: the program and its pipelines, triggers and job graph;
+//!   [`job`]: what jobs run; [`release`]: images and publish rules;
+//!   [`deploy`]: environments, services, GitOps; [`policy`]: delivery policy;
 //! - [`cond`]: run-time conditions (branch, tag, event, inputs);
 //! - [`value`]: typed values with units, and [`value::Text`], strings whose parts
 //!   are known only at run time;
@@ -13,10 +14,18 @@
 
 pub mod analysis;
 pub mod cond;
+pub mod deploy;
+pub mod job;
+pub mod policy;
 pub mod program;
+pub mod release;
 pub mod value;
 
 pub use cond::{Cond, Event, Run};
+pub use deploy::*;
+pub use job::*;
 pub use pipec_diagnostics::Span;
+pub use policy::*;
 pub use program::*;
+pub use release::*;
 pub use value::*;

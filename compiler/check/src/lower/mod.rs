@@ -6,9 +6,11 @@
 //! [`settings`] (policy and GitOps) — plus the value helpers they share here.
 
 mod environment;
+mod image;
 mod job;
 mod pipeline;
 mod publish;
+mod run_job;
 mod service;
 mod settings;
 mod template;

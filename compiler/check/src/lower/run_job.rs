@@ -1,0 +1,460 @@
+//! The statements of a job that runs steps: tool or container, services,
+//! environment, caches, steps, artifacts and reports, matrix, role, images it
+//! loads and git history.
+
+use pipec_diagnostics::{Diagnostic, Span, code};
+use pipec_graph::{
+    Artifact, Axis, Cache, CacheKind, Matrix, Report, ReportKind, Role, RunOn, SideService, Step,
+    Text, Tool, Toolchain,
+};
+use pipec_syntax::ast::{Generic, Stmt};
+
+use crate::Checker;
+use crate::eval::Scope;
+use crate::stmt::{Args, Vocabulary, block_stmts};
+use crate::types::{Ty, enum_of};
+use crate::value::Value;
+
+use super::job::JobDraft;
+
+impl Checker<'_> {
+    pub(super) fn job_stmt(
+        &mut self,
+        stmt: &Stmt,
+        g: &Generic,
+        draft: &mut JobDraft,
+        scope: &Scope,
+    ) {
+        let head = g.head.name.as_str();
+        match head {
+            "tool" => {
+                let mut args = Args::new(
+                    stmt,
+                    g,
+                    "tool python|node|go|java|trivy|gitleaks|kubectl \"VERSION\"",
+                );
+                let (Some(kind), Some(version)) = (args.next(), args.next()) else {
+                    self.shape(&args);
+                    return;
+                };
+                self.finish(&args);
+                let Some(Value::Enum(t)) = self.eval(kind, &enum_of(&Tool::ALL), scope) else {
+                    return;
+                };
+                let tool = Tool::ALL.iter().find(|(n, _)| *n == t).map(|x| x.1);
+                let Some(version) = self
+                    .eval(version, &Ty::Version, scope)
+                    .and_then(|v| v.as_text())
+                else {
+                    return;
+                };
+                if let Some(tool) = tool {
+                    if draft.run().container.is_some() {
+                        self.conflict(stmt.span, "tool", "container");
+                        return;
+                    }
+                    draft.run().tool = Some(Toolchain { tool, version });
+                }
+            }
+            "container" => {
+                let Some(e) = self.single(stmt, "container \"IMAGE\"") else {
+                    return;
+                };
+                if let Some(t) = self.eval(e, &Ty::String, scope).and_then(|v| v.as_text()) {
+                    if draft.run().tool.is_some() {
+                        self.conflict(stmt.span, "container", "tool");
+                        return;
+                    }
+                    draft.run().container = Some(t);
+                }
+            }
+            "service" => self.side_service(stmt, g, draft, scope),
+            "env" => {
+                let Some(e) = self.single(stmt, "env { NAME: \"value\" | secret(\"NAME\") }")
+                else {
+                    return;
+                };
+                for v in self.env_vars(e, scope) {
+                    draft.job.env.retain(|x| x.name != v.name);
+                    draft.job.env.push(v);
+                }
+            }
+            "cache" => {
+                let mut args =
+                    Args::new(stmt, g, "cache pip|poetry|npm|go|cargo keyed \"LOCKFILE\"");
+                let kind = args.next();
+                if !args.word("keyed") {
+                    self.shape(&args);
+                    return;
+                }
+                let keys = args.next();
+                self.finish(&args);
+                let (Some(kind), Some(keys)) = (kind, keys) else {
+                    self.shape(&args);
+                    return;
+                };
+                let Some(Value::Enum(k)) = self.eval(kind, &enum_of(&CacheKind::ALL), scope) else {
+                    return;
+                };
+                let Some(keys) = self.eval(keys, &Ty::List(Box::new(Ty::Glob)), scope) else {
+                    return;
+                };
+                let key_files = keys
+                    .into_list()
+                    .iter()
+                    .filter_map(Value::as_literal)
+                    .map(pipec_graph::Glob)
+                    .collect();
+                if let Some((_, kind)) = CacheKind::ALL.iter().find(|(n, _)| *n == k) {
+                    draft.run().caches.push(Cache {
+                        kind: *kind,
+                        key_files,
+                    });
+                }
+            }
+            "step" | "run" => {
+                let shape = if head == "step" {
+                    "step \"NAME\" run \"SCRIPT\""
+                } else {
+                    "run \"SCRIPT\""
+                };
+                let mut args = Args::new(stmt, g, shape);
+                let name = if head == "step" {
+                    let n = args.next();
+                    if !args.word("run") {
+                        self.shape(&args);
+                        return;
+                    }
+                    n
+                } else {
+                    None
+                };
+                let Some(script) = args.next() else {
+                    self.shape(&args);
+                    return;
+                };
+                self.finish(&args);
+                self.no_block(g, shape);
+                let name = match name {
+                    Some(n) => match self
+                        .eval(n, &Ty::String, scope)
+                        .and_then(|v| v.as_literal())
+                    {
+                        Some(n) => n,
+                        None => return,
+                    },
+                    None => String::new(),
+                };
+                let Some(script) = self
+                    .eval(script, &Ty::String, scope)
+                    .and_then(|v| v.as_text())
+                else {
+                    return;
+                };
+                let name = if name.is_empty() {
+                    step_name(&script)
+                } else {
+                    name
+                };
+                let span = scope.site.unwrap_or(stmt.span);
+                draft.run().steps.push(Step { name, script, span });
+            }
+            "artifact" => {
+                let mut args =
+                    Args::new(stmt, g, "artifact \"PATH\" | [\"PATHS\"] [expire DURATION]");
+                let Some(paths) = args.next() else {
+                    self.shape(&args);
+                    return;
+                };
+                let mut expire = None;
+                if args.word("expire")
+                    && let Some(e) = args.next()
+                    && let Some(Value::Duration(d)) = self.eval(e, &Ty::Duration, scope)
+                {
+                    expire = Some(d);
+                }
+                self.finish(&args);
+                let Some(paths) = self.eval(paths, &Ty::List(Box::new(Ty::Path)), scope) else {
+                    return;
+                };
+                let paths: Vec<String> = paths
+                    .into_list()
+                    .iter()
+                    .filter_map(Value::as_literal)
+                    .collect();
+                draft.run().artifacts.push(Artifact { paths, expire });
+            }
+            "report" => {
+                let mut args = Args::new(
+                    stmt,
+                    g,
+                    "report junit|coverage|sarif \"PATH\" [min PERCENT]",
+                );
+                let (Some(kind), Some(path)) = (args.next(), args.next()) else {
+                    self.shape(&args);
+                    return;
+                };
+                let mut min = None;
+                if args.word("min")
+                    && let Some(e) = args.next()
+                    && let Some(Value::Percent(p)) = self.eval(e, &Ty::Percent, scope)
+                {
+                    min = Some(p);
+                }
+                self.finish(&args);
+                let kinds = [
+                    ("junit", ReportKind::Junit),
+                    ("coverage", ReportKind::Coverage),
+                    ("sarif", ReportKind::Sarif),
+                ];
+                let Some(Value::Enum(k)) = self.eval(kind, &enum_of(&kinds), scope) else {
+                    return;
+                };
+                let kind = kinds
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map_or(ReportKind::Junit, |x| x.1);
+                if min.is_some() && kind != ReportKind::Coverage {
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::CONFLICTING_STATEMENTS,
+                            stmt.span,
+                            "only coverage reports have a minimum",
+                        )
+                        .label("`min` on a non-coverage report")
+                        .help("remove `min`"),
+                    );
+                }
+                let Some(path) = self
+                    .eval(path, &Ty::Path, scope)
+                    .and_then(|v| v.as_literal())
+                else {
+                    return;
+                };
+                let span = scope.site.unwrap_or(stmt.span);
+                draft.run().reports.push(Report {
+                    kind,
+                    path,
+                    min,
+                    span,
+                });
+            }
+            "matrix" => self.matrix(stmt, draft, scope),
+            "include" | "exclude" => {
+                let Some(e) = self.single(stmt, "include { AXIS: \"value\", … }") else {
+                    return;
+                };
+                let Some(Value::Map(fields)) = self.eval(e, &Ty::Map(Box::new(Ty::String)), scope)
+                else {
+                    return;
+                };
+                let mut combo = Vec::new();
+                for (k, v, span) in fields {
+                    if head == "exclude" && !scope.axes.contains(&k) && !self.named_in_unparsed(&k)
+                    {
+                        self.diags.push(
+                            Diagnostic::new(
+                                code::UNKNOWN_MATRIX_AXIS,
+                                span,
+                                format!("`{k}` is not a matrix axis"),
+                            )
+                            .label("unknown axis")
+                            .help(
+                                match pipec_diagnostics::did_you_mean(
+                                    &k,
+                                    scope.axes.iter().map(String::as_str),
+                                ) {
+                                    Some(s) => format!("did you mean `{s}`?"),
+                                    None if scope.axes.is_empty() => {
+                                        "this job has no matrix".to_string()
+                                    }
+                                    None => format!("axes: {}", scope.axes.join(", ")),
+                                },
+                            ),
+                        );
+                        return;
+                    }
+                    combo.push((k, v.as_literal().unwrap_or_default()));
+                }
+                let m = draft.job.matrix.get_or_insert_with(Matrix::default);
+                if head == "include" {
+                    m.include.push(combo);
+                } else {
+                    m.exclude.push(combo);
+                }
+            }
+            "role" => {
+                let Some(e) = self.single(stmt, "role lint|test|…") else {
+                    return;
+                };
+                if let Some(Value::Enum(r)) = self.eval(e, &enum_of(&Role::ALL), scope) {
+                    draft.job.role = Role::ALL
+                        .iter()
+                        .find(|(n, _)| *n == r)
+                        .map_or(Role::Other, |x| x.1);
+                }
+            }
+            "run_if" => {
+                let Some(e) = self.single(stmt, "run_if success|failure|always") else {
+                    return;
+                };
+                let variants = [
+                    ("success", RunOn::Success),
+                    ("failure", RunOn::Failure),
+                    ("always", RunOn::Always),
+                ];
+                if let Some(Value::Enum(r)) = self.eval(e, &enum_of(&variants), scope) {
+                    draft.job.run_on = variants
+                        .iter()
+                        .find(|(n, _)| *n == r)
+                        .map_or(RunOn::Success, |x| x.1);
+                }
+            }
+            "load" => {
+                let Some(e) = self.single(stmt, "load IMAGE") else {
+                    return;
+                };
+                if let Some(Value::Ref(name, span)) = self.eval(e, &Ty::Image, scope) {
+                    draft.loads.push((name, span));
+                }
+            }
+            "history" => {
+                let Some(e) = self.single(stmt, "history full|shallow") else {
+                    return;
+                };
+                let variants = [("full", true), ("shallow", false)];
+                if let Some(Value::Enum(h)) = self.eval(e, &enum_of(&variants), scope) {
+                    draft.run().full_history = h == "full";
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn conflict(&mut self, span: Span, a: &str, b: &str) {
+        self.diags.push(
+            Diagnostic::new(
+                code::CONFLICTING_STATEMENTS,
+                span,
+                format!("`{a}` and `{b}` cannot be combined"),
+            )
+            .label(format!("`{b}` was already given"))
+            .help("a job either sets up a tool on the runner or runs in a container image; choose one"),
+        );
+    }
+
+    /// `matrix { os: [ubuntu, macos], python: ["3.11", "3.12"] }`
+    pub(super) fn matrix(&mut self, stmt: &Stmt, draft: &mut JobDraft, scope: &Scope) {
+        let Some(e) = self.single(stmt, "matrix { AXIS: [VALUES], … }") else {
+            return;
+        };
+        let Some(Value::Map(fields)) =
+            self.eval(e, &Ty::Map(Box::new(Ty::List(Box::new(Ty::String)))), scope)
+        else {
+            return;
+        };
+        let m = draft.job.matrix.get_or_insert_with(Matrix::default);
+        for (name, values, span) in fields {
+            let values: Vec<String> = values
+                .into_list()
+                .iter()
+                .filter_map(Value::as_literal)
+                .collect();
+            if values.is_empty() {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::MALFORMED_STATEMENT,
+                        span,
+                        format!("axis `{name}` has no values"),
+                    )
+                    .label("empty")
+                    .help("list at least one value"),
+                );
+                continue;
+            }
+            if m.axes.iter().any(|a| a.name == name) {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::DUPLICATE_DEFINITION,
+                        span,
+                        format!("axis `{name}` is defined twice"),
+                    )
+                    .label("again")
+                    .help("a template parameter given as matrix(…) is already an axis"),
+                );
+                continue;
+            }
+            m.axes.push(Axis { name, values });
+        }
+    }
+
+    /// `service postgres "postgres:16" { env { POSTGRES_PASSWORD: "test" }, port 5432 }`
+    pub(super) fn side_service(
+        &mut self,
+        stmt: &Stmt,
+        g: &Generic,
+        draft: &mut JobDraft,
+        scope: &Scope,
+    ) {
+        const V: Vocabulary = Vocabulary {
+            context: "a job service",
+            heads: &["env", "port"],
+        };
+        let mut args = Args::new(stmt, g, "service NAME \"IMAGE\" [{ env { … }, port N }]");
+        let (Some(name), Some(image)) = (args.next(), args.next()) else {
+            self.shape(&args);
+            return;
+        };
+        self.finish(&args);
+        let Some(name) = name.as_ident().map(str::to_string) else {
+            self.shape(&args);
+            return;
+        };
+        let Some(image) = self
+            .eval(image, &Ty::String, scope)
+            .and_then(|v| v.as_literal())
+        else {
+            return;
+        };
+        let mut svc = SideService {
+            name,
+            image,
+            env: Vec::new(),
+            port: None,
+        };
+        for s in block_stmts(&g.block) {
+            match s.generic().map(|g| g.head.name.as_str()) {
+                Some("env") => {
+                    if let Some(e) = self.single(s, "env { NAME: \"value\" }") {
+                        // A job's test database takes a throw-away password.
+                        svc.env = self.env_vars_checked(e, scope, false);
+                    }
+                }
+                Some("port") => {
+                    if let Some(e) = self.single(s, "port N")
+                        && let Some(Value::Int(n)) = self.eval(e, &Ty::Int, scope)
+                    {
+                        svc.port = self.count(n, 1, 65535, e.span).map(|n| n as u16);
+                    }
+                }
+                _ => self.unknown_statement(s, &V),
+            }
+        }
+        draft.run().services.push(svc);
+    }
+}
+
+/// A step name from the first line of its script.
+pub(super) fn step_name(script: &Text) -> String {
+    let first = script.to_string();
+    let line = first
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("Run")
+        .trim();
+    let mut name: String = line.chars().take(40).collect();
+    if line.chars().count() > 40 {
+        name.push('…');
+    }
+    name
+}

@@ -1,0 +1,234 @@
+//! Where the program runs: environments with their promotion chain and
+//! gates, the services deployed to them, and the GitOps repository.
+
+use serde::Serialize;
+
+use crate::Span;
+use crate::cond::Cond;
+use crate::program::{EnvId, ImageId, PublishId, ServiceId};
+use crate::value::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Development,
+    Testing,
+    Staging,
+    Production,
+    Other,
+}
+
+impl Tier {
+    pub const ALL: [(&'static str, Tier); 5] = [
+        ("development", Tier::Development),
+        ("testing", Tier::Testing),
+        ("staging", Tier::Staging),
+        ("production", Tier::Production),
+        ("other", Tier::Other),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Tier::ALL
+            .iter()
+            .find(|(_, t)| *t == self)
+            .map_or("other", |(n, _)| n)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Environment {
+    pub id: EnvId,
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    /// The user file it was declared in.
+    pub file: String,
+    pub namespace: String,
+    pub url: Option<String>,
+    pub tier: Tier,
+    /// Replicas of every service here (unless autoscaled).
+    pub replicas: Option<u32>,
+    pub resources: Option<Resources>,
+    pub autoscale: Option<Autoscale>,
+    /// Configuration values, overriding the services' own.
+    pub config: Vec<(String, String)>,
+    /// People who must approve a deployment (0: automatic).
+    pub approvals: u32,
+    #[serde(skip)]
+    pub approvals_span: Option<Span>,
+    pub promotion: Option<Promotion>,
+    /// When deployments happen, as written (`deploy on …` / `on …`).
+    pub trigger: Option<Cond>,
+    #[serde(skip)]
+    pub trigger_span: Option<Span>,
+    pub sync: SyncPolicy,
+    /// The Git revision Argo CD follows for this environment; `None` means the
+    /// GitOps branch.
+    pub revision: Option<String>,
+    #[serde(skip)]
+    pub revision_span: Option<Span>,
+    pub notifications: Vec<Notification>,
+}
+
+impl Environment {
+    pub fn is_manual(&self) -> bool {
+        self.approvals > 0
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Promotion {
+    pub from: EnvId,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// How Argo CD syncs an environment.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncPolicy {
+    pub automated: bool,
+    pub prune: bool,
+    pub self_heal: bool,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+/// An Argo CD notification subscription.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    /// Argo CD trigger, e.g. `on-sync-failed`.
+    pub trigger: String,
+    /// Notification service, e.g. `slack`.
+    pub service: String,
+    /// Channel or recipient.
+    pub recipient: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Resources {
+    /// Request..limit.
+    pub cpu: Option<Range<Cpu>>,
+    pub memory: Option<Range<Memory>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Autoscale {
+    pub min: u32,
+    pub max: u32,
+    pub cpu: Option<Percent>,
+    pub memory: Option<Percent>,
+}
+
+/// How services reach an environment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployMethod {
+    /// CI commits the new image tag to the environment's Kustomize overlay and
+    /// Argo CD syncs it.
+    ArgoCd,
+    /// CI updates the Deployment directly and waits for the rollout.
+    Kubectl { kubeconfig: SecretRef },
+}
+
+/// A deployment job: ship the pipeline's services to one environment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Deploy {
+    pub env: EnvId,
+    /// Each service with the publish rule whose image it runs.
+    pub services: Vec<(ServiceId, PublishId)>,
+    pub method: DeployMethod,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub id: ServiceId,
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    /// The user file it was declared in.
+    pub file: String,
+    pub image: ImageId,
+    pub port: u16,
+    pub metrics: Option<Metrics>,
+    pub probes: Probes,
+    pub resources: Option<Resources>,
+    pub replicas: u32,
+    pub autoscale: Option<Autoscale>,
+    /// PodDisruptionBudget `minAvailable`.
+    pub min_available: Option<u32>,
+    pub config: Vec<(String, String)>,
+    pub secrets: Vec<ServiceSecret>,
+    pub ingress: Option<Ingress>,
+    /// Environments, in the order written.
+    pub deploy: Vec<EnvId>,
+    #[serde(skip)]
+    pub deploy_span: Span,
+    pub method: DeployMethod,
+    /// The user id the container runs as (never 0).
+    pub run_as_user: u32,
+    pub hooks: Hooks,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Metrics {
+    pub port: u16,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Probes {
+    pub liveness: Option<Probe>,
+    pub readiness: Option<Probe>,
+    pub startup: Option<Probe>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Probe {
+    pub path: String,
+    pub port: u16,
+    pub initial_delay: Option<Duration>,
+    pub period: Option<Duration>,
+    pub failure_threshold: Option<u32>,
+}
+
+/// A Kubernetes Secret key exposed to the container as an environment variable.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceSecret {
+    pub env: String,
+    pub secret: String,
+    pub key: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ingress {
+    pub host: String,
+    pub path: String,
+    pub class: Option<String>,
+    /// Secret holding the TLS certificate.
+    pub tls_secret: Option<String>,
+}
+
+/// Argo CD hooks around a sync.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Hooks {
+    /// Runs as a PreSync Job (database migration).
+    pub pre_sync: Option<Vec<String>>,
+    /// Runs as a PostSync Job (smoke test).
+    pub post_sync: Option<Vec<String>>,
+}
+
+/// Where deployment manifests live and how CI writes to them.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitOps {
+    pub repo: String,
+    pub branch: String,
+    /// Folder of the manifests inside the repository.
+    pub path: String,
+    /// A token that can push to `repo`; without one, CI pushes to the repository
+    /// it runs in with its own token.
+    pub token: Option<SecretRef>,
+    #[serde(skip)]
+    pub span: Span,
+}

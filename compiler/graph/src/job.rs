@@ -1,0 +1,329 @@
+//! Jobs: what each one runs, on which runner, when, with which tools,
+//! caches, reports and matrix.
+
+use serde::Serialize;
+
+use crate::Span;
+use crate::cond::Cond;
+use crate::deploy::Deploy;
+use crate::program::{EnvId, ImageId, JobId, PublishId};
+use crate::value::*;
+
+/// What kind of work a job does. Targets name stages after it; lint rules use it
+/// to find the test, scan and deploy jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Lint,
+    Format,
+    Test,
+    Integration,
+    Build,
+    ImageScan,
+    DependencyAudit,
+    Sast,
+    SecretScan,
+    Quality,
+    Publish,
+    Deploy,
+    Notify,
+    Other,
+}
+
+impl Role {
+    pub const ALL: [(&'static str, Role); 14] = [
+        ("lint", Role::Lint),
+        ("format", Role::Format),
+        ("test", Role::Test),
+        ("integration", Role::Integration),
+        ("build", Role::Build),
+        ("image_scan", Role::ImageScan),
+        ("dependency_audit", Role::DependencyAudit),
+        ("sast", Role::Sast),
+        ("secret_scan", Role::SecretScan),
+        ("quality", Role::Quality),
+        ("publish", Role::Publish),
+        ("deploy", Role::Deploy),
+        ("notify", Role::Notify),
+        ("other", Role::Other),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Role::ALL
+            .iter()
+            .find(|(_, r)| *r == self)
+            .map_or("other", |(n, _)| n)
+    }
+
+    /// Security checks that must pass before anything is published or deployed.
+    pub fn is_security(self) -> bool {
+        matches!(
+            self,
+            Role::ImageScan | Role::DependencyAudit | Role::Sast | Role::SecretScan
+        )
+    }
+
+    /// Checks fast enough to run on a developer's machine before each commit.
+    pub fn is_local_check(self) -> bool {
+        matches!(
+            self,
+            Role::Lint | Role::Format | Role::SecretScan | Role::Sast
+        )
+    }
+}
+
+/// When a job runs relative to the outcome of the jobs it depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOn {
+    /// Only if every dependency succeeded (the default).
+    #[default]
+    Success,
+    /// Only if some dependency failed (notifications).
+    Failure,
+    /// Whatever happened before.
+    Always,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Runner {
+    Ubuntu,
+    UbuntuArm,
+    Macos,
+    Windows,
+    /// A self-hosted runner label / GitLab runner tag.
+    Label(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    pub id: JobId,
+    /// Unique in the pipeline; letters, digits and `_`.
+    pub name: String,
+    /// Human title ("Test", "Publish app to ghcr.io/acme/api").
+    pub title: String,
+    /// The user code this job comes from (a `job` statement, a template call, an
+    /// `image`, `publish` or `service … deploy` statement).
+    #[serde(skip)]
+    pub span: Span,
+    /// The template definition it was expanded from, if any.
+    #[serde(skip)]
+    pub origin: Option<Span>,
+    pub role: Role,
+    pub kind: JobKind,
+    /// The run condition (dependencies aside).
+    pub when: Cond,
+    #[serde(skip)]
+    pub when_span: Option<Span>,
+    pub run_on: RunOn,
+    pub runner: Runner,
+    pub timeout: Option<Duration>,
+    pub allow_failure: bool,
+    pub matrix: Option<Matrix>,
+    pub env: Vec<EnvVar>,
+    /// How long the job is expected to take, for the critical-path estimate.
+    pub duration: Option<Duration>,
+}
+
+impl Job {
+    pub fn run(&self) -> Option<&RunJob> {
+        match &self.kind {
+            JobKind::Run(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The environment this job deploys to, if it is a deployment.
+    pub fn environment(&self) -> Option<EnvId> {
+        match &self.kind {
+            JobKind::Deploy(d) => Some(d.env),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Steps of shell script with a tool set-up.
+    Run(RunJob),
+    /// Builds an image and hands it to later jobs as an archive.
+    BuildImage(ImageId),
+    /// Pushes an image with its tags.
+    PublishImage(PublishId),
+    /// Ships the services of a pipeline to one environment.
+    Deploy(Deploy),
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunJob {
+    pub tool: Option<Toolchain>,
+    /// A container image to run the job in.
+    pub container: Option<Text>,
+    pub services: Vec<SideService>,
+    pub caches: Vec<Cache>,
+    pub steps: Vec<Step>,
+    pub artifacts: Vec<Artifact>,
+    pub reports: Vec<Report>,
+    /// Images built earlier in the pipeline that this job loads.
+    pub images: Vec<ImageId>,
+    /// Whether the job needs the whole git history (gitleaks, versioning).
+    pub full_history: bool,
+}
+
+impl RunJob {
+    /// The coverage threshold this job enforces, if any.
+    pub fn coverage_gate(&self) -> Option<Percent> {
+        self.reports.iter().find_map(|r| match r.kind {
+            ReportKind::Coverage => r.min,
+            _ => None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tool {
+    Python,
+    Node,
+    Go,
+    Java,
+    Trivy,
+    Gitleaks,
+    Kubectl,
+}
+
+impl Tool {
+    pub const ALL: [(&'static str, Tool); 7] = [
+        ("python", Tool::Python),
+        ("node", Tool::Node),
+        ("go", Tool::Go),
+        ("java", Tool::Java),
+        ("trivy", Tool::Trivy),
+        ("gitleaks", Tool::Gitleaks),
+        ("kubectl", Tool::Kubectl),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Tool::ALL
+            .iter()
+            .find(|(_, t)| *t == self)
+            .map_or("", |(n, _)| n)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Toolchain {
+    pub tool: Tool,
+    pub version: Text,
+}
+
+/// A service container next to the job (a database for integration tests).
+#[derive(Debug, Clone, Serialize)]
+pub struct SideService {
+    /// Host name the job reaches it by.
+    pub name: String,
+    pub image: String,
+    pub env: Vec<EnvVar>,
+    pub port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheKind {
+    Pip,
+    Poetry,
+    Npm,
+    Go,
+    Cargo,
+}
+
+impl CacheKind {
+    pub const ALL: [(&'static str, CacheKind); 5] = [
+        ("pip", CacheKind::Pip),
+        ("poetry", CacheKind::Poetry),
+        ("npm", CacheKind::Npm),
+        ("go", CacheKind::Go),
+        ("cargo", CacheKind::Cargo),
+    ];
+
+    pub fn name(self) -> &'static str {
+        CacheKind::ALL
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map_or("", |(n, _)| n)
+    }
+}
+
+/// A dependency cache, keyed on the lock files that decide its content.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cache {
+    pub kind: CacheKind,
+    pub key_files: Vec<Glob>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub name: String,
+    pub script: Text,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Artifact {
+    pub paths: Vec<String>,
+    pub expire: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// JUnit XML test results.
+    Junit,
+    /// Cobertura XML coverage.
+    Coverage,
+    /// SARIF findings of a scanner.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub kind: ReportKind,
+    pub path: String,
+    /// For coverage: the minimum the job enforces.
+    pub min: Option<Percent>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A matrix of job instances: the product of the axes, minus `exclude`, plus
+/// `include`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Matrix {
+    pub axes: Vec<Axis>,
+    pub include: Vec<Vec<(String, String)>>,
+    pub exclude: Vec<Vec<(String, String)>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Axis {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: EnvValue,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvValue {
+    Text(Text),
+    Secret(SecretRef),
+}
