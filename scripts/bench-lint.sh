@@ -6,7 +6,7 @@
 #
 # The files are copies of the seed workflows and the GitHub lint fixtures
 # (each with its own `name:`), written to target/bench-lint. Prints the
-# wall-clock time of each tool and the ratios; docs/performance-lint.md
+# wall-clock time of each tool and the ratios; docs/performance.md
 # records a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,6 @@
-//! Every ```` ```pipe ```` example of `docs/language.md` is a program that
-//! `pipec check` accepts without a single diagnostic. Lines `// file: NAME`
-//! split an example into the files of one directory program.
+//! Every ```` ```pipe ```` example of `docs/language.md` and of the README is
+//! a program that `pipec check` accepts without a single diagnostic. Lines
+//! `// file: NAME` split an example into the files of one directory program.
 
 use std::path::{Path, PathBuf};
 
@@ -65,4 +65,29 @@ fn every_example_in_the_language_reference_checks_clean() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_program_in_the_readme_checks_clean() {
+    let doc = std::fs::read_to_string(pipec_tests::root().join("README.md")).expect("README.md");
+    let examples = examples(&doc);
+    assert!(!examples.is_empty(), "README.md has a ```pipe example");
+    for (line, files) in examples {
+        let fs = MemoryFs(
+            files
+                .into_iter()
+                .map(|(p, t)| (Path::new("example").join(p), t))
+                .collect(),
+        );
+        let checked = check(Path::new("example"), &fs).expect("readable");
+        assert!(
+            checked.diagnostics.is_empty(),
+            "README.md:{line}:\n{}",
+            pipec_diagnostics::render::human(
+                &checked.diagnostics,
+                &checked.sources,
+                Default::default()
+            )
+        );
+    }
 }
