@@ -69,9 +69,15 @@ impl Run {
             .iter()
             .zip(&lines)
             .map(|(text, l)| {
-                let rel = |at: Option<usize>| at.map(|a| a - l.start);
+                let text = text.trim_end_matches('\n');
+                // Every column ends where a space follows; anything else
+                // would be a wrong offset, and is not aligned.
+                let rel = |at: Option<usize>| {
+                    at.and_then(|a| a.checked_sub(l.start))
+                        .filter(|&a| text.get(a..).is_some_and(|r| r.starts_with(' ')))
+                };
                 Cells {
-                    text: text.trim_end_matches('\n').to_string(),
+                    text: text.to_string(),
                     columns: [rel(l.key), rel(l.name), rel(l.comment)],
                 }
             })
