@@ -1,6 +1,7 @@
 //! Every ```` ```pipe ```` example of `docs/language.md` and of the README is
-//! a program that `pipec check` accepts without a single diagnostic. Lines
-//! `// file: NAME` split an example into the files of one directory program.
+//! a program that `pipec check` accepts without a single diagnostic, written
+//! as `pipec fmt` lays it out. Lines `// file: NAME` split an example into the
+//! files of one directory program.
 
 use std::path::{Path, PathBuf};
 
@@ -90,4 +91,27 @@ fn the_program_in_the_readme_checks_clean() {
             )
         );
     }
+}
+
+/// The examples are in the layout `pipec fmt` gives them, so the reference
+/// shows programs as they look in a formatted repository.
+#[test]
+fn every_example_in_the_language_reference_is_formatted() {
+    let path = pipec_tests::root().join("docs/language.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/language.md");
+    let mut unformatted = Vec::new();
+    for (line, files) in examples(&doc) {
+        for (name, text) in files {
+            match pipec_syntax::fmt::format(&text) {
+                // The blank line before a `// file:` line separates files.
+                Ok(formatted) if formatted.trim_end() == text.trim_end() => {}
+                Ok(formatted) => unformatted.push(format!(
+                    "docs/language.md:{line} ({}):\n{formatted}",
+                    name.display()
+                )),
+                Err(e) => unformatted.push(format!("docs/language.md:{line}: {e:?}")),
+            }
+        }
+    }
+    assert!(unformatted.is_empty(), "{}", unformatted.join("\n"));
 }

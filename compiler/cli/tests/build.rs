@@ -298,9 +298,15 @@ fn the_image_tag_ci_sets_survives_rebuilds() {
     let check = repo.pipec(&["build", "--check"]);
     assert_eq!(check.code, 0, "a CI-set tag is not a hand edit: {check:?}");
 
-    let source = repo
+    // `replicas 1` of the dev environment, however `pipec fmt` aligned it.
+    let source: String = repo
         .read("ci/deploy.pipe")
-        .replace("replicas 1", "replicas 2");
+        .split_inclusive('\n')
+        .map(|line| match line.trim().strip_prefix("replicas") {
+            Some(n) if n.trim() == "1" => line.replacen(" 1", " 2", 1),
+            _ => line.to_string(),
+        })
+        .collect();
     repo.write("ci/deploy.pipe", &source);
     let run = repo.pipec(&["build"]);
     assert_eq!(run.code, 0, "{run:?}");

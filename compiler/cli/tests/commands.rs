@@ -53,7 +53,12 @@ fn init_with_several_services_checks_clean() {
 #[test]
 fn fmt_rewrites_checks_and_refuses_what_does_not_parse() {
     let repo = Repo::with_example("fmt", "archon-agent");
-    let original = repo.read("ci/pipeline.pipe");
+    // The example is formatted; undo its layout in the copy.
+    let original = repo
+        .read("ci/pipeline.pipe")
+        .replacen("use std.docker\n", "use   std.docker\n", 1)
+        .replace("  image   agent\n", "  image agent\n");
+    repo.write("ci/pipeline.pipe", &original);
 
     let check = repo.pipec(&["fmt", "--check", "ci"]);
     assert_eq!(check.code, 1, "{check:?}");
@@ -84,6 +89,21 @@ fn fmt_rewrites_checks_and_refuses_what_does_not_parse() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("E0001"), "{run:?}");
     assert_eq!(repo.read("broken.pipe"), "pipeline p {\n  on push\n");
+}
+
+#[test]
+fn the_shipped_programs_are_formatted() {
+    let root = repo_root();
+    let out = std::process::Command::new(support::pipec_bin())
+        .args(["fmt", "--check", "examples", "stdlib", "tests/github"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "run `pipec fmt examples stdlib tests/github`:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

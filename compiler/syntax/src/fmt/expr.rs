@@ -1,6 +1,7 @@
 //! Printing expressions, types and the bracketed lists they contain.
 
 use super::Printer;
+use super::align::{Line, Run};
 use crate::ast::*;
 
 /// One item of a bracketed list.
@@ -20,6 +21,17 @@ impl Item<'_> {
             Item::Field(f) => f.span.start as usize,
             Item::Param(p) => p.span.start as usize,
         }
+    }
+
+    /// The length of its `name:`, which one-per-line items align on.
+    fn key_len(self) -> Option<usize> {
+        let name = match self {
+            Item::Expr(_) | Item::Arg(Arg { name: None, .. }) => return None,
+            Item::Arg(Arg { name: Some(n), .. }) => n.span,
+            Item::Field(f) => f.key.span,
+            Item::Param(p) => p.name.span,
+        };
+        Some((name.end - name.start) as usize + 1)
     }
 }
 
@@ -211,18 +223,38 @@ impl Printer<'_> {
         self.newline();
         self.indent += 1;
         let mut last = None;
+        let mut run = Run::default();
         for (i, item) in items.iter().enumerate() {
+            let before = self.out.len();
             self.leading(item.start(), &mut last);
+            if self.out.len() != before {
+                run.flush(&mut self.out);
+            }
+            let start = self.out.len();
             self.pad();
+            let key = item.key_len().map(|n| self.out.len() + n);
             self.item(*item);
             if b.commas {
                 self.push(",");
             }
             let next = items.get(i + 1).map_or(close, |n| n.start());
-            self.trailing(next);
+            let before_comment = self.out.len();
+            let comment = self.trailing(next).map(|_| before_comment);
+            let one_line = !self.out[start..].contains('\n');
             self.newline();
+            if one_line {
+                run.push(Line {
+                    start,
+                    key,
+                    name: None,
+                    comment,
+                });
+            } else {
+                run.flush(&mut self.out);
+            }
             last = Some(next);
         }
+        run.flush(&mut self.out);
         self.leading(close, &mut last);
         self.indent -= 1;
         self.pad();

@@ -4,6 +4,8 @@
 //! written, not how: two-space indentation, one statement per line, single
 //! spaces between words, `name: value` with one space. Layout choices that
 //! carry meaning for a reader are kept from the source:
+//! - statements written on one line, joined by `,` or `;`, stay on one line
+//!   with the same separators if they fit in [`WIDTH`] columns;
 //! - a block, list, record, argument or parameter list written on one line
 //!   stays on one line if it fits in [`WIDTH`] columns; otherwise (or when it
 //!   was written over several lines, or holds a comment) it gets one item per
@@ -11,6 +13,9 @@
 //! - one blank line between statements where the source had at least one;
 //! - `"""` strings are re-indented under their statement without changing
 //!   their value.
+//!
+//! Consecutive one-line statements and items are then aligned in columns
+//! ([`align`]), from the printed text alone.
 //!
 //! Comments are not in the syntax tree (the grammar skips them), so
 //! [`comments::scan`] finds them in the text, and the printer emits each one
@@ -21,12 +26,14 @@
 //! [`format`] checks its own output: it must parse to the same tree (spans
 //! aside) with the same comments, or nothing is returned.
 
+mod align;
 mod comments;
 mod expr;
 
 use pipec_diagnostics::{Diagnostic, SourceId};
 
 use crate::ast::*;
+use align::{Line, Run};
 use comments::Pending;
 
 /// The width layout aims for.
@@ -175,26 +182,120 @@ impl<'s> Printer<'s> {
     }
 
     /// Statements one per line, then the comments left before `end`.
+    /// Statements the source joined on one line with `,` or `;` stay joined
+    /// when they fit; consecutive one-line statements are aligned.
     fn stmts(&mut self, stmts: &[Stmt], end: usize) {
         let mut last: Option<usize> = None;
-        for (i, s) in stmts.iter().enumerate() {
-            let start = s.span.start as usize;
+        let mut run = Run::default();
+        let mut i = 0;
+        while i < stmts.len() {
+            let start = stmts[i].span.start as usize;
+            let before = self.out.len();
             self.leading(start, &mut last);
             if last.is_some_and(|l| self.blank_between(l, start)) {
                 self.newline();
             }
-            self.pad();
-            self.stmt(s);
-            let next = stmts.get(i + 1).map_or(end, |n| n.span.start as usize);
-            let after = self.trailing(next);
-            self.newline();
-            last = Some(
+            if self.out.len() != before {
+                run.flush(&mut self.out);
+            }
+            let group = &stmts[i..i + self.joined_len(&stmts[i..])];
+            let next = stmts
+                .get(i + group.len())
+                .map_or(end, |n| n.span.start as usize);
+            let after = if group.len() > 1 && self.stays_joined(group) {
+                self.line(group, next, &mut run)
+            } else {
+                let mut after = None;
+                for (j, s) in group.iter().enumerate() {
+                    let next = group.get(j + 1).map_or(next, |n| n.span.start as usize);
+                    after = self.line(std::slice::from_ref(s), next, &mut run);
+                }
                 after
-                    .unwrap_or(s.span.end as usize)
-                    .max(s.span.end as usize),
-            );
+            };
+            let stmt_end = group.last().map_or(start, |s| s.span.end as usize);
+            last = Some(after.unwrap_or(stmt_end).max(stmt_end));
+            i += group.len();
         }
+        run.flush(&mut self.out);
         self.leading(end, &mut last);
+    }
+
+    /// Prints one line: `stmts` joined by their separators, and the comment
+    /// that ends the line (before `next`); adds the line to `run` if it is
+    /// one line, or else ends the run. Returns the end of the comment.
+    fn line(&mut self, stmts: &[Stmt], next: usize, run: &mut Run) -> Option<usize> {
+        let start = self.out.len();
+        self.pad();
+        let code = self.out.len();
+        self.joined(stmts);
+        let (key, name) = stmts.first().map_or((None, None), columns);
+        let name = name.filter(|_| stmts.len() == 1);
+        let before_comment = self.out.len();
+        let after = self.trailing(next);
+        let one_line = !self.out[start..].contains('\n');
+        self.newline();
+        if one_line {
+            run.push(Line {
+                start,
+                key: key.map(|k| code + k),
+                name: name.map(|n| code + n),
+                comment: after.map(|_| before_comment),
+            });
+        } else {
+            run.flush(&mut self.out);
+        }
+        after
+    }
+
+    /// Statements side by side, each separator as the source wrote it.
+    fn joined(&mut self, stmts: &[Stmt]) {
+        for (i, s) in stmts.iter().enumerate() {
+            if i > 0 {
+                self.push(self.separator(&stmts[i - 1], s));
+                self.push(" ");
+            }
+            self.stmt(s);
+        }
+    }
+
+    /// How many statements from the first of `stmts` the source wrote on
+    /// one line, joined by `,` or `;`.
+    fn joined_len(&self, stmts: &[Stmt]) -> usize {
+        let apart = |w: &[Stmt]| {
+            self.text(w[0].span.end, w[1].span.start)
+                .contains(['\n', '\r'])
+        };
+        1 + stmts.windows(2).take_while(|w| !apart(w)).count()
+    }
+
+    /// Whether statements the source joined on one line stay so: they are
+    /// plain statements with no comment inside, and all of them fit on the
+    /// line without breaking anything.
+    fn stays_joined(&mut self, stmts: &[Stmt]) -> bool {
+        let (Some(first), Some(last)) = (stmts.first(), stmts.last()) else {
+            return false;
+        };
+        if !stmts.iter().all(joinable)
+            || self
+                .comments
+                .any_within(first.span.start as usize, last.span.end as usize)
+        {
+            return false;
+        }
+        // Measured where the line will start: after its indentation.
+        let start = self.out.len();
+        self.pad();
+        let fits = self.fits(&self.inline(|p| p.joined(stmts)));
+        self.out.truncate(start);
+        fits
+    }
+
+    /// The separator the source wrote between two statements of one line.
+    fn separator(&self, a: &Stmt, b: &Stmt) -> &'static str {
+        match self.text(a.span.end, b.span.start).find([';', ',']) {
+            Some(n) if self.src.as_bytes()[a.span.end as usize + n] == b';' => ";",
+            _ => ",",
+        }
     }
 
     fn stmt(&mut self, s: &Stmt) {
@@ -255,19 +356,11 @@ impl<'s> Printer<'s> {
             self.push("{}");
             return;
         }
-        let simple = b
-            .stmts
-            .iter()
-            .all(|s| s.attrs.is_empty() && matches!(s.kind, StmtKind::Generic(_)));
+        let simple = b.stmts.iter().all(joinable);
         if simple && !has_comments && !self.spans_lines(b.span.start, b.span.end) {
             let inline = self.inline(|p| {
                 p.push("{ ");
-                for (i, s) in b.stmts.iter().enumerate() {
-                    if i > 0 {
-                        p.push(", ");
-                    }
-                    p.stmt(s);
-                }
+                p.joined(&b.stmts);
                 p.push(" }");
             });
             if self.fits(&inline) {
@@ -317,6 +410,42 @@ impl<'s> Printer<'s> {
             rest = after.find("\"\"\"").map_or("", |n| &after[n + 3..]);
         }
         rest.contains('\n')
+    }
+}
+
+/// Whether a statement can share a line with others: no attribute (printed
+/// on a line of its own) and not a template or `on dispatch` declaration.
+fn joinable(s: &Stmt) -> bool {
+    s.attrs.is_empty() && matches!(s.kind, StmtKind::Generic(_))
+}
+
+/// Where a statement's alignment columns end, as byte offsets into its
+/// printed text: its head, when something follows it, and the name a
+/// `job NAME = …` statement binds.
+fn columns(s: &Stmt) -> (Option<usize>, Option<usize>) {
+    if !s.attrs.is_empty() {
+        return (None, None);
+    }
+    match &s.kind {
+        StmtKind::Generic(g) => {
+            let head = g.head.name.len();
+            let more = !g.args.is_empty() || g.assign.is_some() || g.block.is_some();
+            let name = match (g.args.as_slice(), &g.assign) {
+                (
+                    [
+                        Expr {
+                            kind: ExprKind::Ident(n),
+                            ..
+                        },
+                    ],
+                    Some(_),
+                ) => Some(head + 1 + n.len()),
+                _ => None,
+            };
+            (more.then_some(head), name)
+        }
+        StmtKind::Template(_) => (Some("template".len()), None),
+        StmtKind::Dispatch(_) => (Some("on".len()), None),
     }
 }
 

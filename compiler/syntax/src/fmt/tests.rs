@@ -21,7 +21,7 @@ fn same(input: &str, expected: &str) {
 fn spacing_indentation_and_statements() {
     same(
         "pipeline   api {\n    on push;on tag \"v*\"\n\n\n\n  job lint   =   python.lint( tools : [flake8,pylint] )\n}\n",
-        "pipeline api {\n  on push\n  on tag \"v*\"\n\n  job lint = python.lint(tools: [flake8, pylint])\n}\n",
+        "pipeline api {\n  on push; on tag \"v*\"\n\n  job lint = python.lint(tools: [flake8, pylint])\n}\n",
     );
 }
 
@@ -29,7 +29,7 @@ fn spacing_indentation_and_statements() {
 fn one_line_forms_stay_when_they_fit() {
     same(
         "service api {\n  probes    { live \"/health\", ready \"/ready\" }\n  config { A: \"1\",B: \"2\" }\n  resources { cpu 250m..500m }\n}\n",
-        "service api {\n  probes { live \"/health\", ready \"/ready\" }\n  config { A: \"1\", B: \"2\" }\n  resources { cpu 250m..500m }\n}\n",
+        "service api {\n  probes    { live \"/health\", ready \"/ready\" }\n  config    { A: \"1\", B: \"2\" }\n  resources { cpu 250m..500m }\n}\n",
     );
 }
 
@@ -37,7 +37,7 @@ fn one_line_forms_stay_when_they_fit() {
 fn multi_line_forms_get_one_item_per_line() {
     same(
         "pipeline p {\n  job test = python.pytest(python: matrix(\"3.10\"),\n     coverage: 70%)\n  publish app to ghcr(\"a/b\") {\n    when branch in [main,\n develop] or release\n  }\n}\n",
-        "pipeline p {\n  job test = python.pytest(\n    python: matrix(\"3.10\"),\n    coverage: 70%,\n  )\n  publish app to ghcr(\"a/b\") {\n    when branch in [\n      main,\n      develop,\n    ] or release\n  }\n}\n",
+        "pipeline p {\n  job test = python.pytest(\n    python:   matrix(\"3.10\"),\n    coverage: 70%,\n  )\n  publish app to ghcr(\"a/b\") {\n    when branch in [\n      main,\n      develop,\n    ] or release\n  }\n}\n",
     );
     same(
         "service s {\n  secrets {\n    A: secret(\"a\"), B: secret(\"b\")\n  }\n}\n",
@@ -118,6 +118,108 @@ fn crlf_and_bom_sources() {
     same(
         "\u{feff}pipeline p {\r\n  on push\r\n}\r\n",
         "pipeline p {\n  on push\n}\n",
+    );
+}
+
+#[test]
+fn statements_joined_on_one_line_stay_joined() {
+    // Each separator as written; repeated separators become one.
+    same(
+        "environment prod {\n  namespace \"p\";replicas 3\n  promote from staging,approvals 2 ,  on release\n  a 1;; b 2, c 3\n}\nuse std.python; use std.docker\n",
+        "environment prod {\n  namespace \"p\"; replicas 3\n  promote   from staging, approvals 2, on release\n  a         1; b 2, c 3\n}\nuse std.python; use std.docker\n",
+    );
+    // A one-line block keeps its separators too.
+    same(
+        "environment dev { namespace \"d\";  deploy on branch develop; replicas 1 }\n",
+        "environment dev { namespace \"d\"; deploy on branch develop; replicas 1 }\n",
+    );
+    // A separator at the end of a line joins nothing.
+    same("on push;\non tag,\n", "on push\non tag\n");
+}
+
+#[test]
+fn joined_statements_that_do_not_fit_are_split() {
+    // 100 columns without the indentation, 104 with it.
+    let long = format!(
+        "pipeline p {{\n  service s {{\n    url \"{0}\"; url \"{0}\"\n  }}\n}}\n",
+        "x".repeat(43)
+    );
+    let url = format!("url \"{}\"", "x".repeat(43));
+    same(
+        &long,
+        &format!("pipeline p {{\n  service s {{\n    {url}\n    {url}\n  }}\n}}\n"),
+    );
+    // Broken over several lines, holding a comment, or with an attribute.
+    same(
+        "p {\n  tags [a,\n  b]; on push\n  when tag; @allow(X) job x = t()\n}\n",
+        "p {\n  tags [\n    a,\n    b,\n  ]\n  on   push\n  when tag\n  @allow(X)\n  job x = t()\n}\n",
+    );
+    same(
+        "p {\n  tags [a, // first\n  b]; on push\n}\n",
+        "p {\n  tags [\n    a, // first\n    b,\n  ]\n  on push\n}\n",
+    );
+}
+
+#[test]
+fn consecutive_statements_align_their_first_argument() {
+    same(
+        "service api {\n  image app\n  port 8000\n  probes { live \"/health\" }\n  min_available 1\n  checkout\n  deploy to [dev] via argocd\n}\n",
+        "service api {\n  image         app\n  port          8000\n  probes        { live \"/health\" }\n  min_available 1\n  checkout\n  deploy        to [dev] via argocd\n}\n",
+    );
+    // Hand alignment is recomputed, not kept.
+    same(
+        "gitops {\n  repo        \"r\"\n  branch \"main\"\n}\n",
+        "gitops {\n  repo   \"r\"\n  branch \"main\"\n}\n",
+    );
+    // Equal heads, and runs of one statement, are left alone.
+    same(
+        "p {\n  step \"a\" run \"x\"\n  step \"bb\" run \"y\"\n}\n",
+        "p {\n  step \"a\" run \"x\"\n  step \"bb\" run \"y\"\n}\n",
+    );
+}
+
+#[test]
+fn blank_lines_comments_and_multi_line_statements_end_a_run() {
+    same(
+        "p {\n  image app\n  port 8000\n\n  resources { cpu 1 }\n  // note\n  autoscale { cpu 70% }\n  url \"u\"\n  probes {\n    live \"/\"\n  }\n  replicas 3\n  tier production\n}\n",
+        "p {\n  image app\n  port  8000\n\n  resources { cpu 1 }\n  // note\n  autoscale { cpu 70% }\n  url       \"u\"\n  probes {\n    live \"/\"\n  }\n  replicas 3\n  tier     production\n}\n",
+    );
+    // An attribute puts its statement over two lines.
+    same(
+        "p {\n  on push\n  @allow(PIPE104, \"why\")\n  job x = lint()\n  timeout 5m\n}\n",
+        "p {\n  on push\n  @allow(PIPE104, \"why\")\n  job x = lint()\n  timeout 5m\n}\n",
+    );
+}
+
+#[test]
+fn consecutive_bindings_align_their_equals_sign() {
+    same(
+        "pipeline p {\n  job trivy = security.trivy(app)\n  job audit = security.pip_audit()\n  job secrets = security.gitleaks()\n  image app = docker.build()\n  on push\n}\n",
+        "pipeline p {\n  job   trivy   = security.trivy(app)\n  job   audit   = security.pip_audit()\n  job   secrets = security.gitleaks()\n  image app     = docker.build()\n  on    push\n}\n",
+    );
+}
+
+#[test]
+fn trailing_comments_of_consecutive_lines_line_up() {
+    same(
+        "p {\n  on push // every branch\n  on pull_request to [main, develop] // reviews\n  on tag \"v*\"\n  on schedule \"0 3 * * *\" // nightly\n}\n",
+        "p {\n  on push                            // every branch\n  on pull_request to [main, develop] // reviews\n  on tag \"v*\"\n  on schedule \"0 3 * * *\" // nightly\n}\n",
+    );
+}
+
+#[test]
+fn one_per_line_items_align_their_values() {
+    same(
+        "template pytest(\n  python: matrix<version> = matrix(\"3.12\"),\n  coverage: percent = 70%,\n  path: path = \"tests\", // where\n) -> job {\n  role test\n}\npipeline p {\n  job t = pytest(\n    python: matrix(\"3.10\", \"3.11\"),\n    coverage: 70%,\n    app,\n    // before path\n    path: \"t\",\n    requirements: \"r.txt\",\n  )\n}\nservice s {\n  config {\n    A: \"1\"\n    \"LONG-KEY\": \"2\"\n  }\n}\n",
+        "template pytest(\n  python:   matrix<version> = matrix(\"3.12\"),\n  coverage: percent = 70%,\n  path:     path = \"tests\", // where\n) -> job {\n  role test\n}\npipeline p {\n  job t = pytest(\n    python:   matrix(\"3.10\", \"3.11\"),\n    coverage: 70%,\n    app,\n    // before path\n    path:         \"t\",\n    requirements: \"r.txt\",\n  )\n}\nservice s {\n  config {\n    A:          \"1\"\n    \"LONG-KEY\": \"2\"\n  }\n}\n",
+    );
+}
+
+#[test]
+fn alignment_counts_characters_not_bytes() {
+    same(
+        "p {\n  url \"é\" // a\n  port 80 // b\n}\n",
+        "p {\n  url  \"é\" // a\n  port 80  // b\n}\n",
     );
 }
 
@@ -215,6 +317,9 @@ mod properties {
             "@allow(PIPE104, \"reason\")\njob x = t()",
             "on dispatch(env: enum(dev, prod) = dev, dry: bool?)",
             "x when not (tag or event pull_request)",
+            "checkout",
+            "min_available 1",
+            "job a = t()",
         ])
         .prop_map(str::to_string)
     }
@@ -227,6 +332,8 @@ mod properties {
             "\n// own line\n",
             " // trailing\n",
             ";",
+            "; ",
+            ", ",
             "\n\n\n// a\n\n// b\n",
         ])
     }
