@@ -8,95 +8,10 @@ use std::path::{Path, PathBuf};
 
 use pipec_check::{MemoryFs, check};
 
-const DEPTH: usize = 10_000;
+#[path = "support/deep.rs"]
+mod deep;
 
-/// `text` as the body of a job, inside a pipeline.
-fn in_job(text: &str) -> String {
-    format!("pipeline p {{\n  on push\n  job a {{\n    {text}\n  }}\n}}\n")
-}
-
-/// Each case and the diagnostic code it must get.
-fn cases() -> Vec<(&'static str, String, &'static str)> {
-    let n = DEPTH;
-    let chain = |op: &str| vec!["branch main"; n].join(op);
-    vec![
-        (
-            "parentheses",
-            in_job(&format!(
-                "run \"x\"\n    when {}branch main{}",
-                "(".repeat(n),
-                ")".repeat(n)
-            )),
-            "E0004",
-        ),
-        (
-            "lists",
-            format!("x = {}{}\n", "[".repeat(n), "]".repeat(n)),
-            "E0004",
-        ),
-        (
-            "records",
-            format!("x = {}1{}\n", "{ a: ".repeat(n), " }".repeat(n)),
-            "E0004",
-        ),
-        (
-            "blocks",
-            format!("x {}{}\n", "{ y ".repeat(n), "}".repeat(n)),
-            "E0004",
-        ),
-        (
-            "not",
-            in_job(&format!(
-                "run \"x\"\n    when {}branch main",
-                "not ".repeat(n)
-            )),
-            "E0004",
-        ),
-        (
-            "or",
-            in_job(&format!("run \"x\"\n    when {}", chain(" or "))),
-            "E0004",
-        ),
-        (
-            "and",
-            in_job(&format!("run \"x\"\n    when {}", chain(" and "))),
-            "E0004",
-        ),
-        (
-            "or over lines",
-            in_job(&format!("run \"x\"\n    when {}", chain(" or\n      "))),
-            "E0004",
-        ),
-        (
-            "members",
-            in_job(&format!("run \"x\"\n    when a{}", ".b".repeat(n))),
-            "E0004",
-        ),
-        (
-            "calls",
-            in_job(&format!("run \"x\"\n    when a{}", "()".repeat(n))),
-            "E0004",
-        ),
-        (
-            "placeholder parentheses",
-            in_job(&format!(
-                "run \"{{{{ {}ci.sha{} }}}}\"",
-                "(".repeat(n),
-                ")".repeat(n)
-            )),
-            "E0207",
-        ),
-        (
-            "placeholder blocks",
-            in_job(&format!(
-                "run \"{}x{}\"",
-                "{% if true %}".repeat(n),
-                "{% endif %}".repeat(n)
-            )),
-            "E0207",
-        ),
-    ]
-}
+use deep::cases;
 
 #[test]
 fn deep_programs_get_a_diagnostic() {

@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "tool.rs"]
+mod tool_lookup;
+
 use pipec_check::{RealFs, check};
 use pipec_emit::OutputTree;
 use pipec_graph::Program;
@@ -75,26 +78,9 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The path of an installed validator, or `None` (with a note) when it is not
-/// installed. With `PIPEC_REQUIRE_TOOLS=1` (as `scripts/test.sh` sets) a
-/// missing tool fails the test instead.
+/// An installed validator; see [`tool_lookup::find`].
 pub fn tool(name: &str) -> Option<PathBuf> {
-    let local = root().join(".tools/bin").join(name);
-    if local.is_file() {
-        return Some(local);
-    }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        if std::env::var_os("PIPEC_REQUIRE_TOOLS").is_some() {
-            panic!("validator `{name}` is not installed; run scripts/install-tools.sh");
-        }
-        eprintln!("skipping: validator `{name}` not installed (scripts/install-tools.sh)");
-    }
-    found
+    tool_lookup::find(&root(), name)
 }
 
 /// Runs a tool and returns its output.

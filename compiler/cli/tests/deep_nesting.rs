@@ -4,57 +4,14 @@
 
 use std::process::Command;
 
-const DEPTH: usize = 10_000;
-
-fn in_job(text: &str) -> String {
-    format!("pipeline p {{\n  on push\n  job a {{\n    {text}\n  }}\n}}\n")
-}
+#[path = "../../../tests/support/deep.rs"]
+mod deep;
 
 #[test]
 fn pipec_check_reports_deep_programs() {
-    let n = DEPTH;
-    let chain = |op: &str| vec!["branch main"; n].join(op);
-    let cases = [
-        (
-            "parentheses",
-            in_job(&format!(
-                "run \"x\"\n    when {}branch main{}",
-                "(".repeat(n),
-                ")".repeat(n)
-            )),
-            "E0004",
-        ),
-        (
-            "blocks",
-            format!("x {}{}\n", "{ y ".repeat(n), "}".repeat(n)),
-            "E0004",
-        ),
-        (
-            "not",
-            in_job(&format!(
-                "run \"x\"\n    when {}branch main",
-                "not ".repeat(n)
-            )),
-            "E0004",
-        ),
-        (
-            "or",
-            in_job(&format!("run \"x\"\n    when {}", chain(" or "))),
-            "E0004",
-        ),
-        (
-            "placeholder parentheses",
-            in_job(&format!(
-                "run \"{{{{ {}ci.sha{} }}}}\"",
-                "(".repeat(n),
-                ")".repeat(n)
-            )),
-            "E0207",
-        ),
-    ];
     let dir = std::env::temp_dir().join(format!("pipec-deep-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    for (name, text, code) in cases {
+    for (name, text, code) in deep::cases() {
         let file = dir.join(format!("{}.pipe", name.replace(' ', "_")));
         std::fs::write(&file, text).expect("write");
         let out = Command::new(env!("CARGO_BIN_EXE_pipec"))

@@ -7,6 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "../../../../tests/support/tool.rs"]
+mod tool_lookup;
+
 /// The repository pipec lives in.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -143,23 +146,7 @@ impl std::fmt::Debug for Run {
     }
 }
 
-/// An installed validator, or `None` (with a note) when it is missing; with
-/// `PIPEC_REQUIRE_TOOLS` set, a missing validator fails the test.
+/// An installed validator; see [`tool_lookup::find`].
 pub fn tool(name: &str) -> Option<PathBuf> {
-    let local = repo_root().join(".tools/bin").join(name);
-    if local.is_file() {
-        return Some(local);
-    }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        if std::env::var_os("PIPEC_REQUIRE_TOOLS").is_some() {
-            panic!("validator `{name}` is not installed; run scripts/install-tools.sh");
-        }
-        eprintln!("skipping: validator `{name}` not installed (scripts/install-tools.sh)");
-    }
-    found
+    tool_lookup::find(&repo_root(), name)
 }
