@@ -210,7 +210,7 @@ impl Lower<'_> {
             &pins::LOGIN,
             login,
         ));
-        let script = release::push_script(self.program, publish, &image.local_ref());
+        let script = release::push_script(publish, &image.local_ref());
         body.steps.push(steps::run(
             &format!("Push {}", publish.image_name()),
             script,

@@ -465,7 +465,7 @@ fn publish(ctx: &mut Ctx, job: &Job, p: &Publish) -> Body {
     )));
     body.script.push(Yaml::Str(login(ctx, job, p)));
     body.script
-        .push(Yaml::Str(push_script(ctx.program, p, &image.local_ref())));
+        .push(Yaml::Str(push_script(p, &image.local_ref())));
     body.note = Some(match (p.registry.kind, &p.registry.password) {
         (RegistryKind::GitLab, _) => {
             "Pushes to the project's container registry with the job's own credentials.".to_string()

@@ -291,7 +291,7 @@ pub fn image_ref(p: &Publish) -> String {
 
 /// The script of a publish job once the image is loaded locally as
 /// `local_ref`: tag it with every tag of this run and push each.
-pub fn push_script(_program: &Program, p: &Publish, local_ref: &str) -> String {
+pub fn push_script(p: &Publish, local_ref: &str) -> String {
     format!(
         "set -eu\n{}tags=\"$(pipec_tags_{id})\"\n[ -n \"$tags\" ] || {{ echo 'pipec: no tag applies to this run' >&2; exit 1; }}\nfor t in $tags; do\n  docker tag {local} {image}:\"$t\"\n  docker push {image}:\"$t\"\ndone\n",
         with_helpers(&tags_function(p)),

@@ -280,7 +280,7 @@ fn gitlab_registry_images_are_named_in_the_pipeline() {
         username: None,
         password: None,
     };
-    let script = push_script(&p, &p.publishes[0], "app:ci");
+    let script = push_script(&p.publishes[0], "app:ci");
     assert!(
         script.contains("docker push \"$CI_REGISTRY_IMAGE\":\"$t\""),
         "{script}"
