@@ -11,6 +11,7 @@ use pest::error::{Error, ErrorVariant, InputLocation};
 use pipec_diagnostics::{Diagnostic, SourceId, Span, code};
 
 use crate::parse::Rule;
+use crate::scan::code_chars;
 
 /// Turns a pest error on `chunk` (which starts at `offset` in the file) into a
 /// diagnostic.
@@ -453,26 +454,8 @@ fn comment_start(line: &str) -> Option<usize> {
 /// strings and comments.
 pub(crate) fn open_brackets(text: &str) -> Vec<(usize, char)> {
     let mut stack = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in code_chars(text) {
         match c {
-            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
-                for (_, n) in chars.by_ref() {
-                    if n == '\n' {
-                        break;
-                    }
-                }
-            }
-            '"' => {
-                let mut escaped = false;
-                for (_, n) in chars.by_ref() {
-                    match n {
-                        '\\' if !escaped => escaped = true,
-                        '"' if !escaped => break,
-                        _ => escaped = false,
-                    }
-                }
-            }
             '(' | '[' | '{' => stack.push((i, c)),
             ')' | ']' | '}' => {
                 stack.pop();

@@ -10,6 +10,7 @@
 use std::ops::Range;
 
 use crate::errors::{has_field, open_brackets};
+use crate::scan::code_chars;
 
 /// How many statements one top-level statement may lose before the parser
 /// gives up on it as a whole.
@@ -79,24 +80,8 @@ fn balanced_without(text: &str, region: Range<usize>) -> bool {
     let mut t = text.to_string();
     blank(&mut t, region);
     let mut stack = Vec::new();
-    let mut chars = t.chars().peekable();
-    while let Some(c) = chars.next() {
+    for (_, c) in code_chars(&t) {
         match c {
-            '/' if chars.peek() == Some(&'/') => {
-                while chars.peek().is_some_and(|n| *n != '\n') {
-                    chars.next();
-                }
-            }
-            '"' => {
-                let mut escaped = false;
-                for n in chars.by_ref() {
-                    match n {
-                        '\\' if !escaped => escaped = true,
-                        '"' if !escaped => break,
-                        _ => escaped = false,
-                    }
-                }
-            }
             '(' | '[' | '{' => stack.push(c),
             ')' | ']' | '}' => {
                 let open = stack.pop();
@@ -116,28 +101,8 @@ fn balanced_without(text: &str, region: Range<usize>) -> bool {
 fn statement_around(text: &str, from: usize, pos: usize) -> (usize, usize) {
     let mut depth = 0usize;
     let mut start = from;
-    let mut chars = text[from..]
-        .char_indices()
-        .map(|(i, c)| (from + i, c))
-        .peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in code_chars(&text[from..]).map(|(i, c)| (from + i, c)) {
         match c {
-            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
-                // A comment runs to the end of the line, which is a separator.
-                while chars.peek().is_some_and(|(_, n)| *n != '\n') {
-                    chars.next();
-                }
-            }
-            '"' => {
-                let mut escaped = false;
-                for (_, n) in chars.by_ref() {
-                    match n {
-                        '\\' if !escaped => escaped = true,
-                        '"' if !escaped => break,
-                        _ => escaped = false,
-                    }
-                }
-            }
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' if depth == 0 => return (start, i),
             ')' | ']' | '}' => depth -= 1,

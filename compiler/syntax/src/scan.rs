@@ -174,6 +174,48 @@ pub fn scan(source: SourceId, text: &str) -> Scan {
     out
 }
 
+/// The characters of `text` outside string literals and comments, with their
+/// byte offsets, for the passes that look at brackets and separators. A
+/// comment's closing newline is kept: it separates statements. `"""` strings
+/// are raw and end at the next `"""`; `"` strings end at their closing quote
+/// or, unterminated, at the end of the line.
+pub(crate) fn code_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let rest = text.get(i..)?;
+            let c = rest.chars().next()?;
+            if rest.starts_with("//") {
+                i += rest.find('\n').unwrap_or(rest.len());
+            } else if let Some(body) = rest.strip_prefix("\"\"\"") {
+                i += body.find("\"\"\"").map_or(rest.len(), |n| n + 6);
+            } else if c == '"' {
+                let mut escaped = false;
+                let mut end = rest.len();
+                for (k, n) in rest.char_indices().skip(1) {
+                    match n {
+                        '\n' => {
+                            end = k;
+                            break;
+                        }
+                        '\\' if !escaped => escaped = true,
+                        '"' if !escaped => {
+                            end = k + 1;
+                            break;
+                        }
+                        _ => escaped = false,
+                    }
+                }
+                i += end;
+            } else {
+                let at = i;
+                i += c.len_utf8();
+                return Some((at, c));
+            }
+        }
+    })
+}
+
 fn is_statement_start(rest: &str, depth: usize) -> bool {
     let first = rest.bytes().next();
     if !matches!(first, Some(b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'@')) {
@@ -245,6 +287,15 @@ mod tests {
         assert_eq!(codes("a \"b\nc"), ["E0002"]);
         assert_eq!(codes("a \"\"\"b\nc"), ["E0002"]);
         assert!(codes("a \"b\\\"c\" d").is_empty());
+    }
+
+    #[test]
+    fn code_chars_skip_strings_and_comments() {
+        let text = "a \"(\\\"[\" b // {\nc \"\"\"\n ) \" \"\"\" d";
+        let code: String = code_chars(text).map(|(_, c)| c).collect();
+        assert_eq!(code, "a  b \nc  d");
+        let offsets: Vec<usize> = code_chars("x\"y\"z").map(|(i, _)| i).collect();
+        assert_eq!(offsets, [0, 4]);
     }
 
     #[test]
