@@ -86,12 +86,25 @@ impl Location {
     }
 }
 
+/// A label in the JSON forms of diagnostics and lint findings.
 #[derive(Serialize)]
-struct JsonLabel {
+pub struct JsonLabel {
     #[serde(flatten)]
-    location: Location,
-    message: String,
-    primary: bool,
+    pub location: Location,
+    pub message: String,
+    pub primary: bool,
+}
+
+/// Every label of a diagnostic, located.
+pub fn json_labels(d: &Diagnostic, sources: &SourceMap) -> Vec<JsonLabel> {
+    d.labels
+        .iter()
+        .map(|l| JsonLabel {
+            location: Location::of(l.span, sources),
+            message: l.message.clone(),
+            primary: l.primary,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -128,15 +141,7 @@ pub fn json(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 severity: d.severity.as_str(),
                 message: &d.message,
                 location: Location::of(d.primary_span(), sources),
-                labels: d
-                    .labels
-                    .iter()
-                    .map(|l| JsonLabel {
-                        location: Location::of(l.span, sources),
-                        message: l.message.clone(),
-                        primary: l.primary,
-                    })
-                    .collect(),
+                labels: json_labels(d, sources),
                 help: d.help.as_deref(),
                 notes: &d.notes,
             })

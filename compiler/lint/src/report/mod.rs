@@ -66,14 +66,6 @@ pub fn counts(batches: &[Batch]) -> (usize, usize, usize) {
 }
 
 #[derive(Serialize)]
-struct JsonLabel {
-    #[serde(flatten)]
-    location: Location,
-    message: String,
-    primary: bool,
-}
-
-#[derive(Serialize)]
 struct JsonFinding<'a> {
     code: &'a str,
     name: &'a str,
@@ -82,7 +74,7 @@ struct JsonFinding<'a> {
     #[serde(flatten)]
     location: Location,
     path: Option<&'a str>,
-    labels: Vec<JsonLabel>,
+    labels: Vec<render::JsonLabel>,
     help: Option<&'a str>,
     notes: &'a [String],
     help_uri: String,
@@ -123,15 +115,7 @@ pub fn json(batches: &[Batch]) -> String {
                 message: &d.message,
                 location: Location::of(d.primary_span(), &b.sources),
                 path: f.path.as_deref(),
-                labels: d
-                    .labels
-                    .iter()
-                    .map(|l| JsonLabel {
-                        location: Location::of(l.span, &b.sources),
-                        message: l.message.clone(),
-                        primary: l.primary,
-                    })
-                    .collect(),
+                labels: render::json_labels(d, &b.sources),
                 help: d.help.as_deref(),
                 notes: &d.notes,
                 help_uri: help_uri(f.code),
