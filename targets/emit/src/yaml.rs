@@ -47,19 +47,29 @@ impl Map {
 
     /// Sets `key`, replacing an earlier value in place.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Yaml>) -> &mut Self {
-        let key = key.into();
-        let value = value.into();
-        match self.entries.iter_mut().find(|e| e.key == key) {
-            Some(e) => e.value = value,
-            None => self.entries.push(Entry {
-                key,
-                value,
-                comment: None,
-                note: None,
-                quote: false,
-            }),
-        }
+        self.entry(key.into(), value.into());
         self
+    }
+
+    /// The entry for `key`, set to `value` (its comments kept if it existed).
+    fn entry(&mut self, key: String, value: Yaml) -> &mut Entry {
+        let i = match self.entries.iter().position(|e| e.key == key) {
+            Some(i) => {
+                self.entries[i].value = value;
+                i
+            }
+            None => {
+                self.entries.push(Entry {
+                    key,
+                    value,
+                    comment: None,
+                    note: None,
+                    quote: false,
+                });
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i]
     }
 
     /// Sets `key` only if `value` is `Some`.
@@ -81,11 +91,7 @@ impl Map {
         value: impl Into<Yaml>,
         comment: impl Into<String>,
     ) -> &mut Self {
-        let key = key.into();
-        self.insert(key.clone(), value);
-        if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
-            e.comment = Some(comment.into());
-        }
+        self.entry(key.into(), value.into()).comment = Some(comment.into());
         self
     }
 
@@ -97,13 +103,7 @@ impl Map {
         value: impl Into<Yaml>,
         note: impl Into<String>,
     ) -> &mut Self {
-        let key = key.into();
-        self.insert(key.clone(), value);
-        let note: String = note.into();
-        let note = note.split_whitespace().collect::<Vec<_>>().join(" ");
-        if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
-            e.note = (!note.is_empty()).then_some(note);
-        }
+        self.entry(key.into(), value.into()).note = one_line(note.into());
         self
     }
 
@@ -117,11 +117,9 @@ impl Map {
         value: impl Into<Yaml>,
         comment: impl Into<String>,
     ) -> &mut Self {
-        let key = key.into();
-        self.insert_noted(key.clone(), value, comment);
-        if let Some(e) = self.entries.iter_mut().find(|e| e.key == key) {
-            e.quote = true;
-        }
+        let e = self.entry(key.into(), value.into());
+        e.note = one_line(comment.into());
+        e.quote = true;
         self
     }
 
@@ -207,6 +205,12 @@ impl<T: Into<Yaml>> From<Vec<T>> for Yaml {
     fn from(v: Vec<T>) -> Self {
         Yaml::Seq(v.into_iter().map(Into::into).collect())
     }
+}
+
+/// An end-of-line comment: line breaks become spaces; empty means none.
+fn one_line(note: String) -> Option<String> {
+    let note = note.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!note.is_empty()).then_some(note)
 }
 
 /// Builds a map from pairs: `map([("a", 1.into()), …])`.
