@@ -102,39 +102,26 @@ pub fn shown(parts: &[TagPart], run: &Run) -> String {
 /// `${{ github.sha }}` → `${{github.sha}}`, so that commands can be split
 /// into words without breaking expressions apart.
 pub fn compact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("${{") {
-        out.push_str(&rest[..i]);
-        match rest[i..].find("}}") {
-            Some(j) => {
-                let inner: String = rest[i + 3..i + j].split_whitespace().collect();
-                out.push_str("${{");
-                out.push_str(&inner);
-                out.push_str("}}");
-                rest = &rest[i + j + 2..];
-            }
-            None => {
-                rest = &rest[i..];
-                break;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    map_expressions(text, |inner| inner.split_whitespace().collect())
 }
 
 /// Undoes [`compact`]: `${{x}}` → `${{ x }}`.
 pub fn expand(text: &str) -> String {
+    map_expressions(text, |inner| format!(" {} ", inner.trim()))
+}
+
+/// `text` with the inside of every `${{ … }}` replaced by `f` of it; an
+/// unclosed `${{` and what follows are kept as they are.
+fn map_expressions(text: &str, f: impl Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let mut rest = text;
     while let Some(i) = rest.find("${{") {
         out.push_str(&rest[..i]);
         match rest[i..].find("}}") {
             Some(j) => {
-                out.push_str("${{ ");
-                out.push_str(rest[i + 3..i + j].trim());
-                out.push_str(" }}");
+                out.push_str("${{");
+                out.push_str(&f(&rest[i + 3..i + j]));
+                out.push_str("}}");
                 rest = &rest[i + j + 2..];
             }
             None => {
