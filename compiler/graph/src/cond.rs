@@ -4,35 +4,20 @@ use serde::Serialize;
 
 use crate::value::Glob;
 
-/// What started a pipeline run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Event {
-    /// A push of commits to a branch.
-    Push,
-    /// A pull (merge) request was opened or updated.
-    PullRequest,
-    /// A tag was pushed.
-    Tag,
-    Schedule,
-    /// Started by hand, with inputs.
-    Dispatch,
-}
-
-impl Event {
-    pub const ALL: [(&'static str, Event); 5] = [
-        ("push", Event::Push),
-        ("pull_request", Event::PullRequest),
-        ("tag", Event::Tag),
-        ("schedule", Event::Schedule),
-        ("dispatch", Event::Dispatch),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Event::ALL
-            .iter()
-            .find(|(_, e)| *e == self)
-            .map_or("", |(n, _)| n)
+named! {
+    /// What started a pipeline run.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Event {
+        /// A push of commits to a branch.
+        Push = "push",
+        /// A pull (merge) request was opened or updated.
+        PullRequest = "pull_request",
+        /// A tag was pushed.
+        Tag = "tag",
+        Schedule = "schedule",
+        /// Started by hand, with inputs.
+        Dispatch = "dispatch",
     }
 }
 

@@ -8,30 +8,15 @@ use crate::cond::Cond;
 use crate::program::{EnvId, ImageId, PublishId, ServiceId};
 use crate::value::*;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    Development,
-    Testing,
-    Staging,
-    Production,
-    Other,
-}
-
-impl Tier {
-    pub const ALL: [(&'static str, Tier); 5] = [
-        ("development", Tier::Development),
-        ("testing", Tier::Testing),
-        ("staging", Tier::Staging),
-        ("production", Tier::Production),
-        ("other", Tier::Other),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Tier::ALL
-            .iter()
-            .find(|(_, t)| *t == self)
-            .map_or("other", |(n, _)| n)
+named! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Tier {
+        Development = "development",
+        Testing = "testing",
+        Staging = "staging",
+        Production = "production",
+        Other = "other",
     }
 }
 

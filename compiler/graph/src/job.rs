@@ -9,52 +9,30 @@ use crate::deploy::Deploy;
 use crate::program::{EnvId, ImageId, JobId, PublishId};
 use crate::value::*;
 
-/// What kind of work a job does. Targets name stages after it; lint rules use it
-/// to find the test, scan and deploy jobs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Lint,
-    Format,
-    Test,
-    Integration,
-    Build,
-    ImageScan,
-    DependencyAudit,
-    Sast,
-    SecretScan,
-    Quality,
-    Publish,
-    Deploy,
-    Notify,
-    Other,
+named! {
+    /// What kind of work a job does. Targets name stages after it; lint rules use it
+    /// to find the test, scan and deploy jobs.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Role {
+        Lint = "lint",
+        Format = "format",
+        Test = "test",
+        Integration = "integration",
+        Build = "build",
+        ImageScan = "image_scan",
+        DependencyAudit = "dependency_audit",
+        Sast = "sast",
+        SecretScan = "secret_scan",
+        Quality = "quality",
+        Publish = "publish",
+        Deploy = "deploy",
+        Notify = "notify",
+        Other = "other",
+    }
 }
 
 impl Role {
-    pub const ALL: [(&'static str, Role); 14] = [
-        ("lint", Role::Lint),
-        ("format", Role::Format),
-        ("test", Role::Test),
-        ("integration", Role::Integration),
-        ("build", Role::Build),
-        ("image_scan", Role::ImageScan),
-        ("dependency_audit", Role::DependencyAudit),
-        ("sast", Role::Sast),
-        ("secret_scan", Role::SecretScan),
-        ("quality", Role::Quality),
-        ("publish", Role::Publish),
-        ("deploy", Role::Deploy),
-        ("notify", Role::Notify),
-        ("other", Role::Other),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Role::ALL
-            .iter()
-            .find(|(_, r)| *r == self)
-            .map_or("other", |(n, _)| n)
-    }
-
     /// Security checks that must pass before anything is published or deployed.
     pub fn is_security(self) -> bool {
         matches!(
@@ -182,34 +160,17 @@ impl RunJob {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tool {
-    Python,
-    Node,
-    Go,
-    Java,
-    Trivy,
-    Gitleaks,
-    Kubectl,
-}
-
-impl Tool {
-    pub const ALL: [(&'static str, Tool); 7] = [
-        ("python", Tool::Python),
-        ("node", Tool::Node),
-        ("go", Tool::Go),
-        ("java", Tool::Java),
-        ("trivy", Tool::Trivy),
-        ("gitleaks", Tool::Gitleaks),
-        ("kubectl", Tool::Kubectl),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Tool::ALL
-            .iter()
-            .find(|(_, t)| *t == self)
-            .map_or("", |(n, _)| n)
+named! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Tool {
+        Python = "python",
+        Node = "node",
+        Go = "go",
+        Java = "java",
+        Trivy = "trivy",
+        Gitleaks = "gitleaks",
+        Kubectl = "kubectl",
     }
 }
 
@@ -229,30 +190,15 @@ pub struct SideService {
     pub port: Option<u16>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CacheKind {
-    Pip,
-    Poetry,
-    Npm,
-    Go,
-    Cargo,
-}
-
-impl CacheKind {
-    pub const ALL: [(&'static str, CacheKind); 5] = [
-        ("pip", CacheKind::Pip),
-        ("poetry", CacheKind::Poetry),
-        ("npm", CacheKind::Npm),
-        ("go", CacheKind::Go),
-        ("cargo", CacheKind::Cargo),
-    ];
-
-    pub fn name(self) -> &'static str {
-        CacheKind::ALL
-            .iter()
-            .find(|(_, c)| *c == self)
-            .map_or("", |(n, _)| n)
+named! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CacheKind {
+        Pip = "pip",
+        Poetry = "poetry",
+        Npm = "npm",
+        Go = "go",
+        Cargo = "cargo",
     }
 }
 

@@ -12,6 +12,32 @@
 //! Each job is a node of a petgraph `DiGraph` owned by its pipeline; an edge
 //! records why one job waits for another ([`program::Edge`]).
 
+/// An enum whose variants are written in programs by name: declares it with
+/// `ALL`, every `(name, variant)` pair in order, and `name()`.
+macro_rules! named {
+    (
+        $(#[$meta:meta])*
+        pub enum $T:ident {
+            $( $(#[$vmeta:meta])* $V:ident = $name:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        pub enum $T {
+            $( $(#[$vmeta])* $V, )*
+        }
+
+        impl $T {
+            pub const ALL: [(&'static str, $T); [$($name),*].len()] = [$(($name, $T::$V)),*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( $T::$V => $name, )*
+                }
+            }
+        }
+    };
+}
+
 pub mod analysis;
 pub mod cond;
 pub mod deploy;

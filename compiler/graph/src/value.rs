@@ -223,45 +223,27 @@ pub struct SecretRef {
     pub span: Span,
 }
 
-/// Values known only when the pipeline runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CiVar {
-    /// The full commit SHA.
-    Sha,
-    /// The first seven characters of the commit SHA.
-    ShortSha,
-    /// The branch name (empty for tags).
-    Branch,
-    /// The tag name (empty for branches).
-    Tag,
-    /// The branch or tag name.
-    RefName,
-    /// `owner/name` of the repository.
-    Repository,
-    /// A number unique to the pipeline run.
-    RunId,
-    /// A link to the pipeline run.
-    RunUrl,
-}
-
-impl CiVar {
-    pub const ALL: [(&'static str, CiVar); 8] = [
-        ("sha", CiVar::Sha),
-        ("short_sha", CiVar::ShortSha),
-        ("branch", CiVar::Branch),
-        ("tag", CiVar::Tag),
-        ("ref_name", CiVar::RefName),
-        ("repository", CiVar::Repository),
-        ("run_id", CiVar::RunId),
-        ("run_url", CiVar::RunUrl),
-    ];
-
-    pub fn name(self) -> &'static str {
-        CiVar::ALL
-            .iter()
-            .find(|(_, v)| *v == self)
-            .map_or("", |(n, _)| n)
+named! {
+    /// Values known only when the pipeline runs.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CiVar {
+        /// The full commit SHA.
+        Sha = "sha",
+        /// The first seven characters of the commit SHA.
+        ShortSha = "short_sha",
+        /// The branch name (empty for tags).
+        Branch = "branch",
+        /// The tag name (empty for branches).
+        Tag = "tag",
+        /// The branch or tag name.
+        RefName = "ref_name",
+        /// `owner/name` of the repository.
+        Repository = "repository",
+        /// A number unique to the pipeline run.
+        RunId = "run_id",
+        /// A link to the pipeline run.
+        RunUrl = "run_url",
     }
 }
 
