@@ -236,3 +236,50 @@ fn five_independent_mistakes_are_reported_in_one_run() {
         ]
     );
 }
+
+/// A program the checker accepts but a target refuses: GitHub Actions cannot
+/// test `feature/*` exactly (E0401), GitLab can.
+const TARGET_ERROR: &str = r#"pipeline app {
+  on push
+  job test {
+    run  "pytest"
+    when branch "feature/*"
+  }
+}
+"#;
+
+#[test]
+fn check_refuses_what_build_refuses_for_the_targets_the_program_builds_to() {
+    let s = Scratch::new("target-errors");
+    let app = s.file("app.pipe", TARGET_ERROR);
+    let out_dir = s.0.join("out");
+    let out_dir = out_dir.to_string_lossy();
+
+    let check = pipec(&["check", &app]);
+    assert_eq!(status(&check), 1, "{check:?}");
+    assert!(
+        String::from_utf8_lossy(&check.stderr).contains("E0401"),
+        "{check:?}"
+    );
+    let build = pipec(&["build", &app, "--out", &out_dir]);
+    assert_eq!(status(&build), 1, "{build:?}");
+
+    // `--target` narrows both the same way.
+    assert_eq!(status(&pipec(&["check", &app, "--target", "gitlab"])), 0);
+    assert_eq!(
+        status(&pipec(&["check", &app, "--target", "gitlab,github"])),
+        1
+    );
+    assert_eq!(status(&pipec(&["check", &app, "--target", "gitlub"])), 2);
+    let built = pipec(&["build", &app, "--out", &out_dir, "--target", "gitlab"]);
+    assert_eq!(status(&built), 0, "{built:?}");
+
+    // Without `--target`, the targets of the last build recorded in the
+    // manifest of `--out`.
+    let check = pipec(&["check", &app, "--out", &out_dir]);
+    assert_eq!(status(&check), 0, "{check:?}");
+    assert!(
+        String::from_utf8_lossy(&check.stderr).contains("targets gitlab"),
+        "{check:?}"
+    );
+}
