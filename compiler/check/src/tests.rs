@@ -146,6 +146,29 @@ fn job_that_can_never_run_is_a_warning() {
 }
 
 #[test]
+fn jobs_on_dispatch_inputs_other_than_their_defaults_can_run() {
+    // Each condition holds when the run is started with the right inputs,
+    // together or one after the other along `after`.
+    let c = codes(
+        r#"pipeline p {
+  on dispatch(mode: enum(quick, full) = quick, dry: bool = false, note: string = "x")
+  job both { run "make"; when inputs.mode == full and inputs.dry == true }
+  job full { run "make"; when inputs.mode == full }
+  job dry { run "make"; when inputs.dry == true; after full }
+  job other { run "make"; when inputs.note != "x" }
+  job three { run "make"; when inputs.mode != quick and inputs.dry == true and inputs.note == "y" }
+}
+"#,
+    );
+    assert_eq!(c, Vec::<String>::new());
+    // What no inputs can make hold is still reported.
+    let c = codes(
+        "pipeline p {\n on dispatch(mode: enum(quick, full) = quick)\n job a { run \"x\"; when inputs.mode == quick and inputs.mode == full }\n}\n",
+    );
+    assert_eq!(c, ["W0002"]);
+}
+
+#[test]
 fn template_strings_are_checked_against_parameters() {
     let c = codes(
         "template t(n: int = 1) -> job { run \"echo {{ m }}\" }\npipeline p {\n on push\n job a = t()\n}\n",
