@@ -210,7 +210,11 @@ impl Lower<'_> {
             &pins::LOGIN,
             login,
         ));
-        let script = release::push_script(publish, &image.local_ref());
+        let script = release::push_script(
+            publish,
+            &image.local_ref(),
+            &release::release_patterns(self.program, publish),
+        );
         body.steps.push(steps::run(
             &format!("Push {}", publish.image_name()),
             script,

@@ -3,7 +3,9 @@
 //! and a deployment.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::release::{deploy_script, image_ref, push_script, sh_quote, tag_functions};
+use pipec_emit::release::{
+    deploy_script, image_ref, push_script, release_patterns, sh_quote, tag_functions,
+};
 use pipec_emit::{Map, Yaml};
 use pipec_graph::{
     CacheKind, Credential, Deploy, DeployMethod, EnvValue, EnvVar, Image, Job, JobKind, Publish,
@@ -464,8 +466,11 @@ fn publish(ctx: &mut Ctx, job: &Job, p: &Publish) -> Body {
         sh_quote(&image.archive())
     )));
     body.script.push(Yaml::Str(login(ctx, job, p)));
-    body.script
-        .push(Yaml::Str(push_script(p, &image.local_ref())));
+    body.script.push(Yaml::Str(push_script(
+        p,
+        &image.local_ref(),
+        &release_patterns(ctx.program, p),
+    )));
     body.note = Some(match (p.registry.kind, &p.registry.password) {
         (RegistryKind::GitLab, _) => {
             "Pushes to the project's container registry with the job's own credentials.".to_string()
