@@ -181,7 +181,7 @@ impl Checker<'_> {
                     }
                 }
                 let method = first.method.clone();
-                if let Some(other) = services.iter().find(|s| s.method != method) {
+                if let Some(other) = services.iter().find(|s| !s.method.same_as(&method)) {
                     self.diags.push(
                         Diagnostic::new(
                             code::CONFLICTING_STATEMENTS,

@@ -169,6 +169,23 @@ fn jobs_on_dispatch_inputs_other_than_their_defaults_can_run() {
 }
 
 #[test]
+fn services_deployed_with_the_same_kubeconfig_reach_their_environment_the_same_way() {
+    let service = |name: &str| {
+        format!(
+            "service {name} {{\n  image {name}\n  port 80\n  deploy to [live] via kubectl(kubeconfig: secret(\"KUBE\"))\n}}\n"
+        )
+    };
+    let text = format!(
+        "use std.docker\npipeline p {{\n  on push\n  image a = docker.build()\n  image b = docker.build()\n  publish a to ghcr(\"acme/a\") {{ tags [sha] }}\n  publish b to ghcr(\"acme/b\") {{ tags [sha] }}\n}}\nenvironment live {{ namespace \"live\"; deploy on branch main }}\n{}{}",
+        service("a"),
+        service("b")
+    );
+    assert_eq!(codes(&text), Vec::<String>::new());
+    let other = text.replacen("secret(\"KUBE\")", "secret(\"OTHER\")", 1);
+    assert_eq!(codes(&other), ["E0310"]);
+}
+
+#[test]
 fn template_strings_are_checked_against_parameters() {
     let c = codes(
         "template t(n: int = 1) -> job { run \"echo {{ m }}\" }\npipeline p {\n on push\n job a = t()\n}\n",
