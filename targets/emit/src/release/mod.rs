@@ -14,7 +14,9 @@
 //! | `PIPEC_GITOPS_TOKEN` | a token that can push to the GitOps repository, when one is declared |
 //! | `PIPEC_KUBECONFIG` | kubeconfig contents, for `via kubectl` deployments |
 
-use pipec_graph::{Cond, Deploy, DeployMethod, Glob, Program, Publish, RegistryKind, TagKind};
+use pipec_graph::{
+    Cond, Deploy, DeployMethod, Glob, Program, Publish, RegistryKind, ServiceId, TagKind,
+};
 
 use crate::header::CI_OWNED;
 use crate::layout;
@@ -267,8 +269,9 @@ fn deploy_tag_function(p: &Publish) -> String {
     format!("pipec_deploy_tag_{}() {{\n{body}}}\n", p.id.0)
 }
 
-/// The script of a deployment job: for Argo CD, commit the new image tags to
-/// the environment's overlays; for kubectl, roll the Deployments.
+/// The script of a deployment job: set the new image tags in the
+/// environment's overlays, then for Argo CD commit them, for kubectl apply the
+/// overlays and wait for the Deployments to roll out.
 pub fn deploy_script(program: &Program, d: &Deploy) -> String {
     let env = program.environment(d.env);
     let mut s = String::from("set -eu\n");
@@ -322,24 +325,11 @@ fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, 
         }
     }
     let mut summary = Vec::new();
-    for (service, publish) in &d.services {
-        let svc = program.service(*service);
-        let file = format!(
-            "{}/kustomization.yaml",
-            layout::overlay_dir(program, svc, env)
-        );
-        let var = format!("tag_{}", service.0);
-        s.push_str(&format!("{var}=\"$(pipec_deploy_tag_{})\"\n", publish.0));
-        s.push_str(&format!(
-            "sed -i -E \"s|^(    newTag: ).*({marker})\\$|\\1'${{{var}}}'\\2|\" {f}\n",
-            marker = CI_OWNED,
-            f = sh_quote(&file)
+    for (service, var) in set_image_tags(program, d, env, s) {
+        summary.push(format!(
+            "{} ${{{var}}}",
+            layout::k8s_name(program.service(service))
         ));
-        s.push_str(&format!(
-            "grep -q \"newTag: '${{{var}}}'\" {f} || {{ echo \"pipec: no image tag line in {file}\" >&2; exit 1; }}\n",
-            f = sh_quote(&file)
-        ));
-        summary.push(format!("{} ${{{var}}}", layout::k8s_name(svc)));
     }
     s.push_str(&format!(
         "git add -- {}\n",
@@ -357,17 +347,65 @@ fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, 
     ));
 }
 
-fn kubectl_rollout(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
-    s.push_str("KUBECONFIG=\"$(mktemp)\"\nexport KUBECONFIG\nprintf '%s\\n' \"$PIPEC_KUBECONFIG\" > \"$KUBECONFIG\"\nchmod 600 \"$KUBECONFIG\"\n");
+/// Sets the image tag of each service of the deployment in its overlay of
+/// `env` (the line the Kustomize target marks as CI's), failing when the line
+/// is missing. Returns each service with the variable holding its tag.
+fn set_image_tags(
+    program: &Program,
+    d: &Deploy,
+    env: &pipec_graph::Environment,
+    s: &mut String,
+) -> Vec<(ServiceId, String)> {
+    let mut out = Vec::new();
     for (service, publish) in &d.services {
         let svc = program.service(*service);
-        let name = layout::k8s_name(svc);
-        let image = image_ref(program.publish(*publish));
-        let ns = sh_quote(&env.namespace);
+        let file = format!(
+            "{}/kustomization.yaml",
+            layout::overlay_dir(program, svc, env)
+        );
+        let var = format!("tag_{}", service.0);
+        s.push_str(&format!("{var}=\"$(pipec_deploy_tag_{})\"\n", publish.0));
         s.push_str(&format!(
-            "kubectl --namespace {ns} set image deployment/{name} {name}={image}:\"$(pipec_deploy_tag_{})\"\n",
-            publish.0
+            "sed -i -E \"s|^(    newTag: ).*({marker})\\$|\\1'${{{var}}}'\\2|\" {f}\n",
+            marker = CI_OWNED,
+            f = sh_quote(&file)
         ));
+        s.push_str(&format!(
+            "grep -q \"newTag: '${{{var}}}'\" {f} || {{ echo \"pipec: no image tag line in {file}\" >&2; exit 1; }}\n",
+            f = sh_quote(&file)
+        ));
+        out.push((*service, var));
+    }
+    out
+}
+
+/// Applies the environment's overlays of the deployed services, with the new
+/// image tags: a server-side dry run of every overlay first, so that nothing
+/// is applied when the cluster would refuse any of them, then the apply, then
+/// each Deployment's rollout.
+fn kubectl_rollout(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
+    s.push_str("KUBECONFIG=\"$(mktemp)\"\nexport KUBECONFIG\nprintf '%s\\n' \"$PIPEC_KUBECONFIG\" > \"$KUBECONFIG\"\nchmod 600 \"$KUBECONFIG\"\n");
+    set_image_tags(program, d, env, s);
+    let overlays: Vec<String> = d
+        .services
+        .iter()
+        .map(|(service, _)| {
+            sh_quote(&layout::overlay_dir(
+                program,
+                program.service(*service),
+                env,
+            ))
+        })
+        .collect();
+    for dir in &overlays {
+        s.push_str(&format!("kubectl apply --dry-run=server -k {dir}\n"));
+    }
+    for dir in &overlays {
+        s.push_str(&format!("kubectl apply -k {dir}\n"));
+    }
+    let ns = sh_quote(&env.namespace);
+    for (service, _) in &d.services {
+        let name = layout::k8s_name(program.service(*service));
         s.push_str(&format!(
             "kubectl --namespace {ns} rollout status deployment/{name} --timeout=5m\n"
         ));
