@@ -186,6 +186,43 @@ fn services_deployed_with_the_same_kubeconfig_reach_their_environment_the_same_w
 }
 
 #[test]
+fn steps_after_a_template_call_go_before_or_after_the_steps_they_name() {
+    let p = ok(r#"use std.python
+pipeline p {
+  on push
+  job test = python.pytest() {
+    step "Migrate" run "alembic upgrade head" before "Test"
+    step "Seed" run "python seed.py" before "Test"
+    step "Report" run "python report.py" after "Test"
+    step "Upload" run "python upload.py" after "Test"
+    run "cleanup"
+    step "Wait" run "sleep 1" after "Migrate"
+  }
+}
+"#);
+    let names: Vec<&str> = p.pipelines[0].jobs[0]
+        .run()
+        .expect("a run job")
+        .steps
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Install dependencies",
+            "Migrate",
+            "Wait",
+            "Seed",
+            "Test",
+            "Report",
+            "Upload",
+            "cleanup"
+        ]
+    );
+}
+
+#[test]
 fn template_strings_are_checked_against_parameters() {
     let c = codes(
         "template t(n: int = 1) -> job { run \"echo {{ m }}\" }\npipeline p {\n on push\n job a = t()\n}\n",

@@ -79,6 +79,7 @@ codes! {
     DUPLICATE_STATEMENT = "E0110": "statement given twice",
     MISSING_STATEMENT = "E0111": "required statement missing",
     MALFORMED_STATEMENT = "E0112": "statement has the wrong shape",
+    UNKNOWN_STEP = "E0113": "step placed next to a step the job does not have",
 
     // Types and values.
     TYPE_MISMATCH = "E0201": "value has the wrong type",

@@ -15,7 +15,7 @@ use crate::stmt::{Args, Vocabulary, block_stmts};
 use crate::types::{Ty, enum_of};
 use crate::value::Value;
 
-use super::job::JobDraft;
+use super::job::{JobDraft, Placement};
 
 impl Checker<'_> {
     pub(super) fn job_stmt(
@@ -114,9 +114,9 @@ impl Checker<'_> {
             }
             "step" | "run" => {
                 let shape = if head == "step" {
-                    "step \"NAME\" run \"SCRIPT\""
+                    "step \"NAME\" run \"SCRIPT\" [before|after \"STEP\"]"
                 } else {
-                    "run \"SCRIPT\""
+                    "run \"SCRIPT\" [before|after \"STEP\"]"
                 };
                 let mut args = Args::new(stmt, g, shape);
                 let name = if head == "step" {
@@ -132,6 +132,17 @@ impl Checker<'_> {
                 let Some(script) = args.next() else {
                     self.shape(&args);
                     return;
+                };
+                let placement = match args.peek_word() {
+                    Some(w @ ("before" | "after")) => {
+                        args.word(w);
+                        let Some(anchor) = args.next() else {
+                            self.shape(&args);
+                            return;
+                        };
+                        Some((w == "before", anchor))
+                    }
+                    _ => None,
                 };
                 self.finish(&args);
                 self.no_block(g, shape);
@@ -157,7 +168,24 @@ impl Checker<'_> {
                     name
                 };
                 let span = scope.site.unwrap_or(stmt.span);
-                draft.run().steps.push(Step { name, script, span });
+                let step = Step { name, script, span };
+                match placement {
+                    None => draft.run().steps.push(step),
+                    Some((before, anchor)) => {
+                        let Some(name) = self
+                            .eval(anchor, &Ty::String, scope)
+                            .and_then(|v| v.as_literal())
+                        else {
+                            return;
+                        };
+                        draft.placed.push(Placement {
+                            step,
+                            before,
+                            anchor: name,
+                            span: anchor.span,
+                        });
+                    }
+                }
             }
             "artifact" => {
                 let mut args =
