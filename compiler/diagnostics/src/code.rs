@@ -94,6 +94,7 @@ codes! {
     INVALID_NAME = "E0210": "name not usable in generated files",
     INVALID_URL = "E0211": "invalid URL",
     UNKNOWN_TYPE = "E0212": "unknown type in a template signature",
+    COVERAGE_FORMAT = "E0213": "coverage report in a format pipec cannot tell",
 
     // The pipeline graph.
     DEPENDENCY_CYCLE = "E0301": "jobs depend on each other in a cycle",

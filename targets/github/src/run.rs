@@ -2,7 +2,7 @@
 //! images built earlier, run the steps, keep reports and artifacts.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::{Map, Yaml};
+use pipec_emit::{Map, Yaml, coverage};
 use pipec_graph::{Cache, CacheKind, Job, JobId, Role, RunJob, Text, Tool, Toolchain};
 
 use crate::expr::{self, TAG_RUN};
@@ -87,6 +87,10 @@ impl Lower<'_> {
                 &a.paths,
                 days,
             ));
+        }
+        // Last, so that the reports and artifacts are kept when it fails.
+        if let Some(gate) = coverage::gate_script(r) {
+            body.steps.push(steps::run("Coverage gate", gate, &[]));
         }
         body
     }

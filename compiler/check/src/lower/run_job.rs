@@ -4,8 +4,8 @@
 
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_graph::{
-    Artifact, Axis, Cache, CacheKind, Matrix, Report, ReportKind, Role, RunOn, SideService, Step,
-    Text, Tool, Toolchain,
+    Artifact, Axis, Cache, CacheKind, CoverageFormat, Matrix, Report, ReportKind, Role, RunOn,
+    SideService, Step, Text, Tool, Toolchain,
 };
 use pipec_syntax::ast::{Generic, Stmt};
 
@@ -216,12 +216,28 @@ impl Checker<'_> {
                 let mut args = Args::new(
                     stmt,
                     g,
-                    "report junit|coverage|sarif \"PATH\" [min PERCENT]",
+                    "report junit|coverage|sarif \"PATH\" [format cobertura|jacoco|lcov|go] [min PERCENT]",
                 );
                 let (Some(kind), Some(path)) = (args.next(), args.next()) else {
                     self.shape(&args);
                     return;
                 };
+                let mut format = None;
+                let format_given = args.peek_word() == Some("format");
+                if args.word("format") {
+                    let Some(e) = args.next() else {
+                        self.shape(&args);
+                        return;
+                    };
+                    if let Some(Value::Enum(f)) =
+                        self.eval(e, &enum_of(&CoverageFormat::ALL), scope)
+                    {
+                        format = CoverageFormat::ALL
+                            .iter()
+                            .find(|(n, _)| *n == f)
+                            .map(|x| (x.1, e.span));
+                    }
+                }
                 let mut min = None;
                 if args.word("min")
                     && let Some(e) = args.next()
@@ -253,16 +269,40 @@ impl Checker<'_> {
                         .help("remove `min`"),
                     );
                 }
+                if format.is_some() && kind != ReportKind::Coverage {
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::CONFLICTING_STATEMENTS,
+                            stmt.span,
+                            "only coverage reports have a format",
+                        )
+                        .label("`format` on a non-coverage report")
+                        .help("remove `format`"),
+                    );
+                }
+                let path_span = path.span;
                 let Some(path) = self
                     .eval(path, &Ty::Path, scope)
                     .and_then(|v| v.as_literal())
                 else {
                     return;
                 };
+                let format = match (kind, format) {
+                    (ReportKind::Coverage, Some((f, _))) => Some(f),
+                    (ReportKind::Coverage, None) => {
+                        let inferred = CoverageFormat::from_path(&path);
+                        if inferred.is_none() && !format_given {
+                            self.unknown_coverage_format(&path, path_span);
+                        }
+                        inferred
+                    }
+                    _ => None,
+                };
                 let span = scope.site.unwrap_or(stmt.span);
                 draft.run().reports.push(Report {
                     kind,
                     path,
+                    format,
                     min,
                     span,
                 });
@@ -357,6 +397,23 @@ impl Checker<'_> {
             }
             _ => {}
         }
+    }
+
+    /// A coverage report whose format its file name does not tell.
+    fn unknown_coverage_format(&mut self, path: &str, span: Span) {
+        let formats: Vec<&str> = CoverageFormat::ALL.iter().map(|(n, _)| *n).collect();
+        self.diags.push(
+            Diagnostic::new(
+                code::COVERAGE_FORMAT,
+                span,
+                format!("the format of the coverage report `{path}` is unknown"),
+            )
+            .label("not a name pipec knows a coverage format by")
+            .help(format!(
+                "say it after the path: `report coverage \"{path}\" format FORMAT`, one of {}",
+                formats.join(", ")
+            )),
+        );
     }
 
     pub(super) fn conflict(&mut self, span: Span, a: &str, b: &str) {
