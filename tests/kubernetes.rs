@@ -100,6 +100,23 @@ fn variants_build_and_validate() {
             )]),
         ),
         (
+            "pods",
+            app_with(&[(
+                "  probes { live \"/health\", ready \"/ready\" }",
+                concat!(
+                    "  probes { live \"/health\" { period 2s }, ready \"/ready\" { timeout 1s } }\n",
+                    "  pull_secrets [secret(\"registry\"), secret(\"mirror.example.com\")]\n",
+                    "  volume cache \"/var/cache/app\" { size 256Mi }\n",
+                    "  volume tmp \"/tmp\" { size 64Mi }\n",
+                    "  volume settings \"/etc/app\" { files { \"app.json\": \"{\\\"a\\\": 1}\", \"x.txt\": \"'quoted'\" } }\n",
+                    "  expose node_port port 8080 affinity 10m\n",
+                    "  selector { app: \"app\", \"example.com/tier\": \"web\" }\n",
+                    "  migrate \"./migrate\"\n",
+                    "  smoke_test \"curl -fsS http://app:8080/health\"",
+                ),
+            )]),
+        ),
+        (
             "kubectl",
             app_with(&[
                 (
@@ -126,6 +143,7 @@ fn variants_build_and_validate() {
 /// The pod properties `security.md` requires of every workload.
 fn check_pods(program: &Program, env: &str, docs: &[Value]) {
     let service = &program.services[0];
+    manifests::pods::expect_service_shape(service, docs);
     for d in docs
         .iter()
         .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job")
