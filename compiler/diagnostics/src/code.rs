@@ -141,6 +141,7 @@ codes! {
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",
     UNUSED_IMPORT = "W0003": "imported module never used",
+    ENVIRONMENT_VALUE_EVERYWHERE = "W0004": "a service's configuration names one of the environments it runs in",
 }
 
 /// The registered code with this text, if any.

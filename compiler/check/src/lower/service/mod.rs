@@ -8,7 +8,7 @@ mod probes;
 use pipec_diagnostics::{Diagnostic, code};
 use pipec_graph::{
     DeployMethod, EnvId, Expose, Hooks, ImageId, Ingress, Probes, Program, SecretRef, Service,
-    ServiceId, ServiceSecret,
+    ServiceId, ServiceSecret, Tier,
 };
 use pipec_syntax::ast::{Expr, ExprKind, Stmt};
 
@@ -96,6 +96,7 @@ impl Checker<'_> {
             selector_span: None,
         };
         let mut probes_stmt = None;
+        let mut config_stmt = None;
         let mut metrics_stmt = None;
         let body = stmt.generic().map(|g| block_stmts(&g.block)).unwrap_or(&[]);
         for st in body {
@@ -141,6 +142,7 @@ impl Checker<'_> {
                 "config" => {
                     if let Some(e) = self.single(st, "config { KEY: \"value\" }") {
                         s.config = self.string_map(e, &scope);
+                        config_stmt = Some(e);
                     }
                 }
                 "secrets" => {
@@ -220,6 +222,9 @@ impl Checker<'_> {
             }
         }
         self.distinct_volumes(&mut s.volumes);
+        if let Some(st) = config_stmt {
+            self.environment_values(&s, st, program);
+        }
         let missing = |what: &str, hint: &str| {
             Diagnostic::new(
                 code::MISSING_STATEMENT,
@@ -249,6 +254,54 @@ impl Checker<'_> {
         }
         s.image = image?;
         (s.port != 0).then_some(s)
+    }
+
+    /// Warns about a configuration value that names one environment (its
+    /// name or its tier, `ENVIRONMENT: "production"`) in a service deployed to
+    /// several: every environment would get it.
+    fn environment_values(&mut self, s: &Service, config: &Expr, program: &Program) {
+        let ExprKind::Record(fields) = &config.kind else {
+            return;
+        };
+        if s.deploy.len() < 2 {
+            return;
+        }
+        for (key, value) in &s.config {
+            let Some(env) = s.deploy.iter().map(|e| program.environment(*e)).find(|e| {
+                value.eq_ignore_ascii_case(&e.name)
+                    || (e.tier != Tier::Other && value.eq_ignore_ascii_case(e.tier.name()))
+            }) else {
+                continue;
+            };
+            let Some(f) = fields.iter().find(|f| f.key.name == *key) else {
+                continue;
+            };
+            let others: Vec<&str> = s
+                .deploy
+                .iter()
+                .map(|e| program.environment(*e))
+                .filter(|e| e.id != env.id)
+                .map(|e| e.name.as_str())
+                .collect();
+            self.diags.push(
+                Diagnostic::new(
+                    code::ENVIRONMENT_VALUE_EVERYWHERE,
+                    f.value.span,
+                    format!(
+                        "`{key}` names environment `{}`, but `{}` also runs in {}",
+                        env.name,
+                        s.name,
+                        others.join(", ")
+                    ),
+                )
+                .label(format!("{key}={value} in every environment"))
+                .secondary(env.span, "the environment it names")
+                .help(format!(
+                    "set it in each environment: config {{ {key}: \"…\" }} in `environment {}` and the others",
+                    env.name
+                )),
+            );
+        }
     }
 
     fn port(&mut self, st: &Stmt, scope: &Scope) -> Option<u16> {
