@@ -102,12 +102,20 @@ impl Checker<'_> {
         refnames.extend(publish_names.iter().cloned());
         let pipeline_images: Vec<String> = names.images.iter().map(|(n, _)| n.clone()).collect();
         let envs = decls.environment_names();
+        let deploys: Vec<(String, pipec_graph::Cond)> = program
+            .environments
+            .iter()
+            .filter_map(|e| {
+                super::deploy_condition(&program.environments, e.id).map(|c| (e.name.clone(), c))
+            })
+            .collect();
         let scope = Scope {
             inputs: &inputs,
             release: &release,
             jobs: &refnames,
             images: &pipeline_images,
             environments: &envs,
+            deploys: &deploys,
             ..Scope::default()
         };
 
