@@ -260,6 +260,20 @@ impl Checker<'_> {
                     r.images.push(*iid);
                 }
             }
+            // Loaded in full by one statement: more than its archive.
+            let archives: Vec<&String> = d
+                .archive_only
+                .iter()
+                .filter(|n| d.loads.iter().filter(|(l, _)| l == *n).count() == 1)
+                .collect();
+            for name in archives {
+                if let Some((_, iid, _)) = image_of_job.iter().find(|(n, _, _)| n == name)
+                    && let JobKind::Run(r) = &mut d.job.kind
+                    && !r.archive_only.contains(iid)
+                {
+                    r.archive_only.push(*iid);
+                }
+            }
         }
         // Resolve references now that every job has an id.
         let id_of = |name: &str| -> Option<JobId> {
