@@ -28,10 +28,14 @@ pub struct Body {
     /// gates), and jobs to add before it.
     pub extra_needs: Vec<String>,
     pub before: Vec<JobEntry>,
+    /// Jobs to add after it, which wait for other jobs than it (the layer
+    /// cache of an image).
+    pub after: Vec<JobEntry>,
 }
 
 impl Lower<'_> {
-    /// The job `id`, preceded by any jobs it adds (approval gates).
+    /// The job `id`, with any jobs it adds (approval gates before it, the
+    /// layer cache push after it).
     pub fn job(&mut self, id: JobId) -> Vec<JobEntry> {
         let job = self.pipeline.job(id);
         let cond = self.job_condition(job);
@@ -97,6 +101,7 @@ impl Lower<'_> {
         );
         let mut out = body.before;
         out.push((job.name.clone(), m, None));
+        out.extend(body.after);
         out
     }
 

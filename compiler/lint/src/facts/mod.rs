@@ -157,6 +157,9 @@ pub struct Job {
     /// `fail_under` in the repository's coverage configuration applies.
     pub measures_coverage: bool,
     pub pushes: Vec<Push>,
+    /// The job exports a BuildKit layer cache to a registry (`cache-to:
+    /// type=registry`): it writes packages, but publishes no image.
+    pub writes_registry_cache: bool,
     pub scans: Vec<Scan>,
     pub scripts: Vec<Script>,
     pub actions: Vec<ActionUse>,
@@ -189,6 +192,7 @@ impl Job {
             tests: Vec::new(),
             measures_coverage: false,
             pushes: Vec::new(),
+            writes_registry_cache: false,
             scans: Vec::new(),
             scripts: Vec::new(),
             actions: Vec::new(),
