@@ -47,6 +47,9 @@ impl Lower<'_> {
             DeployMethod::Kubectl { kubeconfig } => {
                 vars.push(("PIPEC_KUBECONFIG".into(), secret(&kubeconfig.name)));
                 secrets.push(kubeconfig.name.clone());
+                body.permissions
+                    .grant("contents", Level::Read, "check out the overlays to apply");
+                body.steps.push(steps::checkout(false, false));
             }
         }
         body.steps.push(steps::run(

@@ -35,6 +35,7 @@ impl Lower<'_> {
         body.permissions
             .grant("contents", Level::Read, "check out the repository");
         body.steps.push(steps::checkout(false, false));
+        body.steps.extend(self.artifact_downloads(image.job));
         body.steps.push(steps::uses(
             "Set up Docker Buildx",
             &pins::SETUP_BUILDX,
@@ -212,7 +213,11 @@ impl Lower<'_> {
             &pins::LOGIN,
             login.clone(),
         ));
-        let script = release::push_script(publish, &image.local_ref());
+        let script = release::push_script(
+            publish,
+            &image.local_ref(),
+            &release::release_patterns(self.program, publish),
+        );
         body.steps.push(steps::run(
             &format!("Push {}", publish.image_name()),
             script,

@@ -3,11 +3,13 @@
 //! and a deployment.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::release::{deploy_script, image_ref, push_script, sh_quote, tag_functions};
-use pipec_emit::{Map, Yaml};
+use pipec_emit::release::{
+    deploy_script, image_ref, push_script, release_patterns, sh_quote, tag_functions,
+};
+use pipec_emit::{Map, Yaml, coverage};
 use pipec_graph::{
-    CacheKind, Credential, Deploy, DeployMethod, EnvValue, EnvVar, Image, Job, JobKind, Publish,
-    RegistryKind, ReportKind, RunJob, TagKind, Text, Tool,
+    CacheKind, CoverageFormat, Credential, Deploy, DeployMethod, EnvValue, EnvVar, Image, Job,
+    JobKind, Publish, RegistryKind, ReportKind, RunJob, TagKind, Text, Tool,
 };
 
 use crate::images;
@@ -298,6 +300,9 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
             format!("# {}\n{script}", step.name)
         }));
     }
+    if let Some(gate) = coverage::gate_script(r) {
+        body.script.push(Yaml::Str(gate));
+    }
     artifacts(r, &mut body);
     body
 }
@@ -311,11 +316,21 @@ fn artifacts(r: &RunJob, body: &mut Body) {
                 reports.insert("junit", rep.path.clone());
             }
             ReportKind::Coverage => {
-                let mut c = Map::new();
-                c.insert("coverage_format", "cobertura");
-                c.insert("path", rep.path.clone());
-                reports.insert("coverage_report", c);
-                body.coverage = Some(PYTEST_COV_TOTAL.to_string());
+                // GitLab shows Cobertura and JaCoCo reports; others are kept.
+                match rep.format {
+                    Some(f @ (CoverageFormat::Cobertura | CoverageFormat::Jacoco)) => {
+                        let mut c = Map::new();
+                        c.insert("coverage_format", f.name());
+                        c.insert("path", rep.path.clone());
+                        reports.insert("coverage_report", c);
+                    }
+                    _ => paths.push(rep.path.clone()),
+                }
+                body.coverage = Some(if coverage::gated(r).is_empty() {
+                    PYTEST_COV_TOTAL.to_string()
+                } else {
+                    coverage::SUMMARY_REGEX.to_string()
+                });
             }
             // GitLab has no SARIF report type: the file is kept as an artifact.
             ReportKind::Sarif => paths.push(rep.path.clone()),
@@ -479,8 +494,11 @@ fn publish(ctx: &mut Ctx, job: &Job, p: &Publish) -> Body {
         sh_quote(&image.archive())
     )));
     body.script.push(Yaml::Str(login(ctx, job, p)));
-    body.script
-        .push(Yaml::Str(push_script(p, &image.local_ref())));
+    body.script.push(Yaml::Str(push_script(
+        p,
+        &image.local_ref(),
+        &release_patterns(ctx.program, p),
+    )));
     body.note = Some(match (p.registry.kind, &p.registry.password) {
         (RegistryKind::GitLab, _) => {
             "Pushes to the project's container registry with the job's own credentials.".to_string()
