@@ -161,17 +161,7 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
     let setup = setup_notes(program, pipeline, &plan, &ctx.variables);
     let mut doc = yaml::to_string(&Yaml::Map(root));
     if !setup.is_empty() {
-        let comment: String = setup
-            .lines()
-            .map(|l| {
-                if l.is_empty() {
-                    "#\n".to_string()
-                } else {
-                    format!("# {l}\n")
-                }
-            })
-            .collect();
-        doc = format!("{comment}\n{doc}");
+        doc = format!("{}\n{doc}", yaml::comment(&setup, 0));
     }
     (doc, ctx.diags)
 }
