@@ -83,9 +83,9 @@ pub(crate) const PUBLISH_HEADS: &[&str] = &[
 /// The image fields an image body sets.
 #[derive(Debug, Clone)]
 pub(crate) struct ImageDraft {
-    pub dockerfile: String,
-    pub context: String,
-    pub target: Option<String>,
+    pub dockerfile: Text,
+    pub context: Text,
+    pub target: Option<Text>,
     pub build_args: Vec<(String, Text)>,
     pub platforms: Vec<String>,
 }
@@ -93,8 +93,8 @@ pub(crate) struct ImageDraft {
 impl Default for ImageDraft {
     fn default() -> Self {
         ImageDraft {
-            dockerfile: "Dockerfile".into(),
-            context: ".".into(),
+            dockerfile: Text::lit("Dockerfile"),
+            context: Text::lit("."),
             target: None,
             build_args: Vec::new(),
             platforms: Vec::new(),
@@ -123,7 +123,8 @@ impl JobDraft {
             job: Job {
                 id,
                 name: name.to_string(),
-                title: title_case(name),
+                title: Text::lit(pipec_graph::default_title(name)),
+                title_span: None,
                 span,
                 origin: None,
                 role,
@@ -132,6 +133,7 @@ impl JobDraft {
                 when_span: None,
                 run_on: RunOn::Success,
                 runner: Runner::Ubuntu,
+                runner_span: None,
                 timeout: None,
                 allow_failure: false,
                 matrix: None,
@@ -154,16 +156,6 @@ impl JobDraft {
             JobKind::Run(r) => r,
             _ => unreachable!("just set to a run job"),
         }
-    }
-}
-
-/// `unit_tests` → `Unit tests`.
-pub fn title_case(name: &str) -> String {
-    let s = name.replace('_', " ");
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
     }
 }
 
@@ -340,24 +332,25 @@ impl Checker<'_> {
                             return;
                         }
                     },
-                    _ => match self
-                        .eval(e, &Ty::String, scope)
-                        .and_then(|v| v.as_literal())
-                    {
-                        Some(l) if !l.is_empty() => Runner::Label(l),
+                    _ => match self.eval(e, &Ty::String, scope).and_then(|v| v.as_text()) {
+                        Some(l) if !l.parts.is_empty() => {
+                            if !self.untrusted_choice(&l, e.span, "the runner") {
+                                return;
+                            }
+                            Runner::Label(l)
+                        }
                         _ => return,
                     },
                 };
+                draft.job.runner_span = Some(scope.site.unwrap_or(e.span));
             }
             "title" => {
                 let Some(e) = self.single(stmt, "title \"TEXT\"") else {
                     return;
                 };
-                if let Some(t) = self
-                    .eval(e, &Ty::String, scope)
-                    .and_then(|v| v.as_literal())
-                {
+                if let Some(t) = self.eval(e, &Ty::String, scope).and_then(|v| v.as_text()) {
                     draft.job.title = t;
+                    draft.job.title_span = Some(scope.site.unwrap_or(e.span));
                 }
             }
             "allow_failure" => {

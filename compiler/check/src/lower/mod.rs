@@ -476,6 +476,10 @@ impl Checker<'_> {
                 }
                 match v.as_literal() {
                     Some(s) => {
+                        if !self.check_url_password(&pipec_graph::Text::lit(s.as_str()), span, &[])
+                        {
+                            continue;
+                        }
                         if crate::secrets::is_secret_name(&k) && s.len() >= 6 {
                             self.diags.push(
                                 Diagnostic::new(
@@ -492,7 +496,7 @@ impl Checker<'_> {
                     }
                     None => self.diags.push(
                         Diagnostic::new(
-                            code::TEMPLATE_STRING,
+                            code::RUN_TIME_VALUE,
                             span,
                             "configuration must be known before the pipeline runs",
                         )

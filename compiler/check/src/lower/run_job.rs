@@ -4,8 +4,8 @@
 
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_graph::{
-    Artifact, Axis, Cache, CacheKind, Matrix, Report, ReportKind, Role, RunOn, SideService, Step,
-    Text, Tool, Toolchain,
+    Artifact, Axis, Cache, CacheKind, CiVar, Matrix, Part, Report, ReportKind, Role, RunOn,
+    SideService, Step, Text, Tool, Toolchain,
 };
 use pipec_syntax::ast::{Generic, Stmt};
 
@@ -61,11 +61,15 @@ impl Checker<'_> {
                     return;
                 };
                 if let Some(t) = self.eval(e, &Ty::String, scope).and_then(|v| v.as_text()) {
+                    if !self.untrusted_choice(&t, e.span, "the job's container image") {
+                        return;
+                    }
                     if draft.run().tool.is_some() {
                         self.conflict(stmt.span, "container", "tool");
                         return;
                     }
                     draft.run().container = Some(t);
+                    draft.run().container_span = Some(scope.site.unwrap_or(e.span));
                 }
             }
             "service" => self.side_service(stmt, g, draft, scope),
@@ -136,14 +140,11 @@ impl Checker<'_> {
                 self.finish(&args);
                 self.no_block(g, shape);
                 let name = match name {
-                    Some(n) => match self
-                        .eval(n, &Ty::String, scope)
-                        .and_then(|v| v.as_literal())
-                    {
+                    Some(n) => match self.eval(n, &Ty::String, scope).and_then(|v| v.as_text()) {
                         Some(n) => n,
                         None => return,
                     },
-                    None => String::new(),
+                    None => Text::default(),
                 };
                 let Some(script) = self
                     .eval(script, &Ty::String, scope)
@@ -151,7 +152,7 @@ impl Checker<'_> {
                 else {
                     return;
                 };
-                let name = if name.is_empty() {
+                let name = if name.parts.is_empty() {
                     step_name(&script)
                 } else {
                     name
@@ -177,12 +178,17 @@ impl Checker<'_> {
                 let Some(paths) = self.eval(paths, &Ty::List(Box::new(Ty::Path)), scope) else {
                     return;
                 };
-                let paths: Vec<String> = paths
+                let paths: Vec<Text> = paths
                     .into_list()
                     .iter()
-                    .filter_map(Value::as_literal)
+                    .filter_map(Value::as_text)
                     .collect();
-                draft.run().artifacts.push(Artifact { paths, expire });
+                let span = scope.site.unwrap_or(stmt.span);
+                draft.run().artifacts.push(Artifact {
+                    paths,
+                    expire,
+                    span,
+                });
             }
             "report" => {
                 let mut args = Args::new(
@@ -225,10 +231,7 @@ impl Checker<'_> {
                         .help("remove `min`"),
                     );
                 }
-                let Some(path) = self
-                    .eval(path, &Ty::Path, scope)
-                    .and_then(|v| v.as_literal())
-                else {
+                let Some(path) = self.eval(path, &Ty::Path, scope).and_then(|v| v.as_text()) else {
                     return;
                 };
                 let span = scope.site.unwrap_or(stmt.span);
@@ -274,7 +277,19 @@ impl Checker<'_> {
                         );
                         return;
                     }
-                    combo.push((k, v.as_literal().unwrap_or_default()));
+                    let Some(v) = v.as_literal() else {
+                        self.diags.push(
+                            Diagnostic::new(
+                                code::RUN_TIME_VALUE,
+                                span,
+                                format!("the value of axis `{k}` must be known before the pipeline runs"),
+                            )
+                            .label("has a placeholder known only at run time")
+                            .help("matrix combinations are fixed when the pipeline starts: write a literal value"),
+                        );
+                        return;
+                    };
+                    combo.push((k, v));
                 }
                 let m = draft.job.matrix.get_or_insert_with(Matrix::default);
                 if head == "include" {
@@ -329,6 +344,28 @@ impl Checker<'_> {
             }
             _ => {}
         }
+    }
+
+    /// Reports a branch name in a value that chooses what runs (a runner,
+    /// an image): whoever pushes a branch or opens a pull request names it.
+    pub(super) fn untrusted_choice(&mut self, text: &Text, span: Span, what: &str) -> bool {
+        let branch = text.parts.iter().find_map(|p| match p {
+            Part::Ci(v @ (CiVar::Branch | CiVar::RefName)) => Some(v.name()),
+            _ => None,
+        });
+        let Some(var) = branch else {
+            return true;
+        };
+        self.diags.push(
+            Diagnostic::new(
+                code::UNTRUSTED_CHOICE,
+                span,
+                format!("`{{{{ ci.{var} }}}}` would choose {what}"),
+            )
+            .label("a name whoever pushes a branch or opens a pull request chooses")
+            .help("name it, or choose it with a matrix value or a dispatch input"),
+        );
+        false
     }
 
     pub(super) fn conflict(&mut self, span: Span, a: &str, b: &str) {
@@ -410,17 +447,22 @@ impl Checker<'_> {
             self.shape(&args);
             return;
         };
+        let image_span = image.span;
         let Some(image) = self
             .eval(image, &Ty::String, scope)
-            .and_then(|v| v.as_literal())
+            .and_then(|v| v.as_text())
         else {
             return;
         };
+        if !self.untrusted_choice(&image, image_span, "the image of a service container") {
+            return;
+        }
         let mut svc = SideService {
             name,
             image,
             env: Vec::new(),
             port: None,
+            span: scope.site.unwrap_or(image_span),
         };
         for s in block_stmts(&g.block) {
             match s.generic().map(|g| g.head.name.as_str()) {
@@ -444,17 +486,85 @@ impl Checker<'_> {
     }
 }
 
-/// A step name from the first line of its script.
-pub(super) fn step_name(script: &Text) -> String {
-    let first = script.to_string();
-    let line = first
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("Run")
-        .trim();
-    let mut name: String = line.chars().take(40).collect();
-    if line.chars().count() > 40 {
-        name.push('…');
+/// A step name from the first non-empty line of its script, at most 40
+/// characters (run-time values count as their `{{ … }}` form), keeping the
+/// values of the run it shows.
+pub(super) fn step_name(script: &Text) -> Text {
+    const MAX: usize = 40;
+    // The parts of the first line with something on it.
+    let mut line: Vec<Part> = Vec::new();
+    let mut started = false;
+    'parts: for p in &script.parts {
+        match p {
+            Part::Lit(s) => {
+                let mut pieces = s.split('\n').peekable();
+                while let Some(piece) = pieces.next() {
+                    let last = pieces.peek().is_none();
+                    if !piece.trim().is_empty() || (started && !piece.is_empty()) {
+                        started = true;
+                        line.push(Part::Lit(piece.to_string()));
+                    }
+                    if !last && started {
+                        break 'parts;
+                    }
+                }
+            }
+            p => {
+                started = true;
+                line.push(p.clone());
+            }
+        }
     }
-    name
+    let mut out = Text::default();
+    let mut used = 0;
+    let mut cut = false;
+    let n = line.len();
+    for (i, p) in line.into_iter().enumerate() {
+        let mut p = p;
+        if let Part::Lit(s) = &mut p {
+            if i == 0 {
+                *s = s.trim_start().to_string();
+            }
+            if i + 1 == n {
+                *s = s.trim_end().to_string();
+            }
+        }
+        let len = Text {
+            parts: vec![p.clone()],
+        }
+        .to_string()
+        .chars()
+        .count();
+        if used + len > MAX {
+            if let Part::Lit(s) = p {
+                out.parts
+                    .push(Part::Lit(s.chars().take(MAX - used).collect()));
+            }
+            cut = true;
+            break;
+        }
+        used += len;
+        out.parts.push(p);
+    }
+    if cut {
+        out.parts.push(Part::Lit("…".into()));
+    }
+    out.parts
+        .retain(|p| !matches!(p, Part::Lit(s) if s.is_empty()));
+    if out.parts.is_empty() {
+        return Text::lit("Run");
+    }
+    merge_literals(out)
+}
+
+/// Adjacent literal parts as one.
+fn merge_literals(t: Text) -> Text {
+    let mut parts: Vec<Part> = Vec::new();
+    for p in t.parts {
+        match (parts.last_mut(), p) {
+            (Some(Part::Lit(a)), Part::Lit(b)) => a.push_str(&b),
+            (_, p) => parts.push(p),
+        }
+    }
+    Text { parts }
 }

@@ -52,6 +52,9 @@ impl Checker<'_> {
             match head {
                 "repo" => {
                     if let Some(v) = self.eval(e, &Ty::Url, &scope).and_then(|v| v.as_literal()) {
+                        if !self.check_credential_host(crate::secrets::url_host(&v), e.span) {
+                            continue;
+                        }
                         if v.starts_with("https://") {
                             out.repo = v;
                         } else {
