@@ -112,16 +112,6 @@ pub struct Job {
     pub duration: Option<Duration>,
 }
 
-/// The title of a job the program gives none: `unit_tests` → `Unit tests`.
-pub fn default_title(name: &str) -> String {
-    let s = name.replace('_', " ");
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
 impl Job {
     pub fn run(&self) -> Option<&RunJob> {
         match &self.kind {

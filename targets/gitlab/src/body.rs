@@ -212,7 +212,10 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
 
 fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
     let image = match (&r.tool, &r.container) {
-        (Some(tc), _) => images::tool_image(tc),
+        (Some(tc), _) => {
+            let version = ctx.value(&tc.version, job.span, "the tool's version");
+            images::tool_image(tc, &version)
+        }
         (None, Some(c)) => Yaml::Str(ctx.value(
             c,
             r.container_span.unwrap_or(job.span),

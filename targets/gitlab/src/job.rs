@@ -387,17 +387,15 @@ pub fn job(ctx: &mut Ctx, id: JobId) -> (Map, Option<String>) {
     out.insert_opt("coverage", coverage);
     out.insert_opt("artifacts", artifacts);
     // GitLab shows a job by its key; a title the program gives is noted above.
-    let title = crate::text::display(&job.title);
-    let note = match note {
-        _ if matches!(job.kind, JobKind::Run(_))
-            && title != pipec_graph::default_title(&job.name) =>
-        {
+    let note = match (job.title_span, note) {
+        (Some(_), note) => {
+            let title = crate::text::display(&job.title);
             Some(match note {
                 Some(n) => format!("{title}\n{n}"),
                 None => title,
             })
         }
-        note => note,
+        (None, note) => note,
     };
     (out, note)
 }

@@ -123,7 +123,7 @@ impl JobDraft {
             job: Job {
                 id,
                 name: name.to_string(),
-                title: Text::lit(pipec_graph::default_title(name)),
+                title: Text::lit(title_case(name)),
                 title_span: None,
                 span,
                 origin: None,
@@ -156,6 +156,16 @@ impl JobDraft {
             JobKind::Run(r) => r,
             _ => unreachable!("just set to a run job"),
         }
+    }
+}
+
+/// `unit_tests` → `Unit tests`.
+pub fn title_case(name: &str) -> String {
+    let s = name.replace('_', " ");
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
     }
 }
 

@@ -15,6 +15,25 @@ mod service;
 mod settings;
 mod template;
 
+/// Every block kind's statement heads, as the checker enforces them.
+pub(crate) fn vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
+    vec![
+        (
+            crate::declare::TOP_LEVEL.context,
+            crate::declare::TOP_LEVEL.heads,
+        ),
+        (pipeline::V.context, pipeline::V.heads),
+        ("a job", job::JOB_HEADS),
+        ("an image", job::IMAGE_HEADS),
+        ("a publish rule", job::PUBLISH_HEADS),
+        (run_job::SIDE_SERVICE.context, run_job::SIDE_SERVICE.heads),
+        (environment::V.context, environment::V.heads),
+        (service::V.context, service::V.heads),
+        (settings::GITOPS.context, settings::GITOPS.heads),
+        (settings::POLICY.context, settings::POLICY.heads),
+    ]
+}
+
 pub(crate) use environment::deploy_condition;
 pub(crate) use pipeline::PendingEdges;
 

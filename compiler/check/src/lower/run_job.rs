@@ -17,6 +17,11 @@ use crate::value::Value;
 
 use super::job::JobDraft;
 
+pub(crate) const SIDE_SERVICE: Vocabulary = Vocabulary {
+    context: "a job service",
+    heads: &["env", "port"],
+};
+
 impl Checker<'_> {
     pub(super) fn job_stmt(
         &mut self,
@@ -392,11 +397,20 @@ impl Checker<'_> {
         };
         let m = draft.job.matrix.get_or_insert_with(Matrix::default);
         for (name, values, span) in fields {
-            let values: Vec<String> = values
-                .into_list()
-                .iter()
-                .filter_map(Value::as_literal)
-                .collect();
+            let values = values.into_list();
+            if values.iter().any(|v| v.as_literal().is_none()) {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::RUN_TIME_VALUE,
+                        span,
+                        format!("the values of axis `{name}` must be known before the pipeline runs"),
+                    )
+                    .label("has a placeholder known only at run time")
+                    .help("the CI system creates one job per value when the pipeline starts: list literal values"),
+                );
+                continue;
+            }
+            let values: Vec<String> = values.iter().filter_map(Value::as_literal).collect();
             if values.is_empty() {
                 self.diags.push(
                     Diagnostic::new(
@@ -433,10 +447,7 @@ impl Checker<'_> {
         draft: &mut JobDraft,
         scope: &Scope,
     ) {
-        const V: Vocabulary = Vocabulary {
-            context: "a job service",
-            heads: &["env", "port"],
-        };
+        const V: Vocabulary = SIDE_SERVICE;
         let mut args = Args::new(stmt, g, "service NAME \"IMAGE\" [{ env { … }, port N }]");
         let (Some(name), Some(image)) = (args.next(), args.next()) else {
             self.shape(&args);

@@ -10,13 +10,20 @@ use crate::stmt::{Args, Vocabulary, block_stmts};
 use crate::types::Ty;
 use crate::value::Value;
 
+pub(crate) const GITOPS: Vocabulary = Vocabulary {
+    context: "gitops",
+    heads: &["repo", "branch", "path", "token"],
+};
+
+pub(crate) const POLICY: Vocabulary = Vocabulary {
+    context: "policy",
+    heads: &["min_coverage", "prod_approvals", "max_duration", "rule"],
+};
+
 impl Checker<'_> {
     /// `gitops { repo "https://…", branch "main", path "deploy", token secret("…") }`
     pub(crate) fn gitops(&mut self, stmt: &Stmt) -> Option<GitOps> {
-        const V: Vocabulary = Vocabulary {
-            context: "gitops",
-            heads: &["repo", "branch", "path", "token"],
-        };
+        const V: Vocabulary = GITOPS;
         let g = stmt.generic()?;
         if !g.args.is_empty() {
             self.diags.push(crate::stmt::malformed(
@@ -133,10 +140,7 @@ impl Checker<'_> {
 
     /// `policy { min_coverage 80%, prod_approvals 2, max_duration 5m, rule PIPE104 warning }`
     pub(crate) fn policy(&mut self, stmt: &Stmt) -> Policy {
-        const V: Vocabulary = Vocabulary {
-            context: "policy",
-            heads: &["min_coverage", "prod_approvals", "max_duration", "rule"],
-        };
+        const V: Vocabulary = POLICY;
         let mut p = Policy::default();
         let Some(g) = stmt.generic() else { return p };
         let scope = Scope::default();
