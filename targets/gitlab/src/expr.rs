@@ -19,9 +19,11 @@
 //! `'…'` at the next `'`), and GitLab releases before 18.5 expand variables
 //! inside them. A value that one of them cannot carry as it is — it holds
 //! both quotes, or a `$` or `%` — is compared through an anchored regular
-//! expression with its special characters escaped (`=~ /^a\$b$/`). A value
-//! with a line break or another control character cannot be written in an
-//! expression at all ([`writable_value`]; E0428).
+//! expression with its punctuation written as `\xHH` escapes, which RE2,
+//! Ruby and JavaScript read alike and in which no quote, `$NAME` or
+//! `%NAME%` remains (`=~ /^a\x24b$/`). A value with a line break or another
+//! control character cannot be written in an expression at all
+//! ([`writable_value`]; E0428).
 
 use pipec_graph::{Cond, Event, Glob};
 
@@ -76,10 +78,13 @@ fn compare(var: &str, value: &str, equal: bool) -> String {
     }
     let mut re = String::from("/^");
     for c in value.chars() {
-        if c.is_ascii_punctuation() && !matches!(c, '_' | '-') {
-            re.push('\\');
+        match c {
+            '/' => re.push_str("\\/"),
+            c if c.is_ascii_punctuation() && !matches!(c, '_' | '-') => {
+                re.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => re.push(c),
         }
-        re.push(c);
     }
     re.push_str("$/");
     let op = if equal { "=~" } else { "!~" };
@@ -333,10 +338,10 @@ mod tests {
         assert_eq!(c("a\"b"), "$PIPEC_INPUT_WHO == 'a\"b'");
         assert_eq!(
             c("a\"' || $CI_COMMIT_BRANCH || 'x"),
-            "$PIPEC_INPUT_WHO =~ /^a\\\"\\' \\|\\| \\$CI_COMMIT_BRANCH \\|\\| \\'x$/"
+            "$PIPEC_INPUT_WHO =~ /^a\\x22\\x27 \\x7c\\x7c \\x24CI_COMMIT_BRANCH \\x7c\\x7c \\x27x$/"
         );
-        assert_eq!(c("$HOME"), "$PIPEC_INPUT_WHO =~ /^\\$HOME$/");
-        assert_eq!(c("a/b%c%"), "$PIPEC_INPUT_WHO =~ /^a\\/b\\%c\\%$/");
+        assert_eq!(c("$HOME"), "$PIPEC_INPUT_WHO =~ /^\\x24HOME$/");
+        assert_eq!(c("a/b%c%"), "$PIPEC_INPUT_WHO =~ /^a\\/b\\x25c\\x25$/");
         assert!(!writable_value("a\rb") && !writable_value("a\u{85}") && writable_value("a'\"$"));
     }
 }
