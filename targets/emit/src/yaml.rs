@@ -67,11 +67,13 @@ impl Map {
         self
     }
 
-    /// The entry for `key`, set to `value` (its comments kept if it existed).
+    /// The entry for `key`, set to `value` (its comments kept if it existed;
+    /// an ordinary value, not one CI owns).
     fn entry(&mut self, key: String, value: Yaml) -> &mut Entry {
         let i = match self.entries.iter().position(|e| e.key == key) {
             Some(i) => {
                 self.entries[i].value = value;
+                self.entries[i].ci_owned = false;
                 i
             }
             None => {
