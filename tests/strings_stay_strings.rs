@@ -15,7 +15,7 @@ use std::path::Path;
 
 use pipec_check::{MemoryFs, check};
 use pipec_emit::OutputTree;
-use pipec_tests::{run, scratch, tool, write_tree};
+use pipec_tests::{run, scratch, text, tool, write_tree};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -46,14 +46,6 @@ fn file(tree: &OutputTree, path: &str) -> String {
         .unwrap_or_else(|| panic!("{path} is generated"))
         .body
         .clone()
-}
-
-fn text(out: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[test]
