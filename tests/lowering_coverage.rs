@@ -35,6 +35,9 @@ const TARGETS: [&str; 5] = ["github", "gitlab", "kustomize", "argocd", "pre-comm
 ///   shows the value's marker `zq1`.
 type Expect = &'static str;
 
+/// The expectation of a block no target reads.
+const NONE: [Expect; 5] = ["-", "-", "-", "-", "-"];
+
 /// A statement, with a literal and a run-time value.
 struct Case {
     /// The block it is written in, as `pipec_check::vocabularies` names it.

@@ -2,9 +2,7 @@
 //! GitOps repository, and the policy settings no target reads.
 
 use super::Runtime::Refused;
-use super::{Case, Expect};
-
-const NONE: [Expect; 5] = ["-", "-", "-", "-", "-"];
+use super::{Case, NONE};
 
 pub const CASES: &[Case] = &[
     // ---- an environment ----

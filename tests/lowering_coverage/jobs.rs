@@ -2,7 +2,7 @@
 //! jobs and their service containers, images and publish rules.
 
 use super::Runtime::{Refused, Targets};
-use super::{Case, Common, Expect};
+use super::{Case, Common, NONE};
 
 pub const BLOCKS: &[(&str, &str)] = &[
     ("a file", "use"),
@@ -16,8 +16,6 @@ pub const BLOCKS: &[(&str, &str)] = &[
     ("a pipeline", "image"),
     ("a pipeline", "publish"),
 ];
-
-const NONE: [Expect; 5] = ["-", "-", "-", "-", "-"];
 
 pub const CASES: &[Case] = &[
     // ---- a pipeline ----
