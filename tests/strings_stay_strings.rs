@@ -105,6 +105,9 @@ fn input_values_stay_inside_their_comparison() {
         r#"it's "quoted""#,
         r#"a" || $CI_COMMIT_BRANCH || "b"#,
         r#"x' || $CI_JOB_TOKEN == 'y"#,
+        // Written as `'…'` because it holds a `"`, it would close the
+        // literal and make the condition true for every input.
+        r#"z' || $CI_PIPELINE_SOURCE || '""#,
         "$HOME",
         "50%",
         "a/b",
@@ -112,28 +115,39 @@ fn input_values_stay_inside_their_comparison() {
     let Some(check) = tool("gitlab-ci-check") else {
         return;
     };
-    for value in values {
-        let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
-        let source = format!(
-            "pipeline ops {{\n  on dispatch(note: string = \"none\")\n  job gated {{\n    when inputs.note == \"{escaped}\"\n    run  \"echo gated\"\n  }}\n  job other {{ run \"echo other\" }}\n}}\n"
-        );
-        let tree = build(&source, &["gitlab"]).expect("builds");
-        let dir = scratch("gitlab-input-quotes");
-        write_tree(&tree, &dir);
-        let runs = |note: &str| jobs_started_by_hand(&check, &dir, note);
-        let with_value = runs(value);
-        assert_eq!(
-            with_value.get("gated").map(String::as_str),
-            Some("on_success"),
-            "{value:?}: the job runs for its value: {with_value:?}\n{}",
-            file(&tree, ".gitlab-ci.yml")
-        );
-        for other in ["it's", "", "b", "y", "none"] {
-            let got = runs(other);
-            assert_ne!(
-                got.get("gated").map(String::as_str),
-                Some("on_success"),
-                "{value:?}: the job runs for {other:?}: {got:?}"
+    // One job per value, each run only when the input is exactly its value.
+    let jobs: String = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let escaped = v.replace('\\', "\\\\").replace('"', "\\\"");
+            format!("  job gated{i} {{\n    when inputs.note == \"{escaped}\"\n    run  \"echo {i}\"\n  }}\n")
+        })
+        .collect();
+    let source = format!(
+        "pipeline ops {{\n  on dispatch(note: string = \"none\")\n{jobs}  job other {{ run \"echo other\" }}\n}}\n"
+    );
+    let tree = build(&source, &["gitlab"]).expect("builds");
+    let dir = scratch("gitlab-input-quotes");
+    write_tree(&tree, &dir);
+    let body = file(&tree, ".gitlab-ci.yml");
+    for (note, runs) in values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (*v, Some(i)))
+        .chain([("none", None), ("it's", None), ("", None)])
+    {
+        let got = jobs_started_by_hand(&check, &dir, note);
+        for (i, value) in values.iter().enumerate() {
+            let expected = if runs == Some(i) {
+                "on_success"
+            } else {
+                "never"
+            };
+            assert_eq!(
+                got.get(&format!("gated{i}")).map(String::as_str),
+                Some(expected),
+                "input {note:?}, job for {value:?}: {got:?}\n{body}"
             );
         }
     }
