@@ -23,6 +23,7 @@ const DEFAULTS: Scope<'static> = Scope {
     jobs: &[],
     images: &[],
     environments: &[],
+    deploys: &[],
     site: None,
     run_time: true,
 };
@@ -443,6 +444,7 @@ impl Checker<'_> {
             params: &call.params,
             axes: &axes,
             release: pipeline_scope.release,
+            deploys: pipeline_scope.deploys,
             site: Some(call.site),
             run_time: pipeline_scope.run_time,
             ..Scope::default()
