@@ -13,13 +13,61 @@
 //! | `PIPEC_INPUT_<NAME>` | a dispatch input (upper-case name) |
 //! | `PIPEC_GITOPS_TOKEN` | a token that can push to the GitOps repository, when one is declared |
 //! | `PIPEC_KUBECONFIG` | kubeconfig contents, for `via kubectl` deployments |
+//!
+//! A tag written with values of the run (`"nightly-{{ ci.run_id }}"`) reads
+//! each from the variable [`run_var`] names, which the target sets on the
+//! publish step.
 
 use pipec_graph::{
-    Cond, Deploy, DeployMethod, Glob, Program, Publish, RegistryKind, ServiceId, TagKind,
+    CiVar, Cond, Deploy, DeployMethod, Glob, Part, Program, Publish, RegistryKind, ServiceId,
+    TagKind, Text,
 };
 
 use crate::header::CI_OWNED;
 use crate::layout;
+
+/// The environment variable a script reads a run-time part of a text from:
+/// `PIPEC_MATRIX_<AXIS>`, `PIPEC_INPUT_<NAME>`, `PIPEC_<CI VALUE>` (the
+/// short SHA is cut from `PIPEC_SHA`). `None` for literal text.
+pub fn run_var(part: &Part) -> Option<String> {
+    Some(match part {
+        Part::Lit(_) => return None,
+        Part::Matrix(axis) => format!("PIPEC_MATRIX_{}", axis.to_ascii_uppercase()),
+        Part::Input(name) => format!("PIPEC_INPUT_{}", name.to_ascii_uppercase()),
+        Part::Ci(CiVar::ShortSha) => "PIPEC_SHA".to_string(),
+        Part::Ci(v) => format!("PIPEC_{}", v.name().to_ascii_uppercase()),
+    })
+}
+
+/// A tag written with values of the run, as a command printing it: each
+/// value has the characters a tag cannot hold replaced by `-`, and the tag is
+/// cut to the 128 characters registries take.
+fn literal_tag(t: &Text) -> String {
+    let mut word = String::from("\"");
+    for p in &t.parts {
+        match p {
+            Part::Lit(s) => {
+                for c in s.chars() {
+                    if matches!(c, '"' | '\\' | '$' | '`') {
+                        word.push('\\');
+                    }
+                    word.push(c);
+                }
+            }
+            Part::Ci(CiVar::ShortSha) => word.push_str("$(pipec_short_sha)"),
+            p => {
+                let var = run_var(p).unwrap_or_default();
+                word.push_str(&format!("$(pipec_tag_value \"${{{var}:-}}\")"));
+            }
+        }
+    }
+    word.push('"');
+    if t.is_literal() {
+        format!("echo {}", sh_quote(&t.as_literal().unwrap_or_default()))
+    } else {
+        format!("printf '%s\\n' {word} | cut -c1-128")
+    }
+}
 
 /// Single-quotes a word for the shell.
 pub fn sh_quote(s: &str) -> String {
@@ -74,10 +122,14 @@ fn name_matches(globs: &[pipec_graph::Glob]) -> String {
 
 /// Helper functions of the tag functions, each defined only where it is
 /// used (shellcheck reports functions nothing calls, SC2317).
-const HELPERS: [(&str, &str); 3] = [
+const HELPERS: [(&str, &str); 4] = [
     (
         "pipec_short_sha",
         r#"pipec_short_sha() { printf '%s' "$PIPEC_SHA" | cut -c1-7; }"#,
+    ),
+    (
+        "pipec_tag_value",
+        r#"pipec_tag_value() { printf '%s' "$1" | tr -c 'A-Za-z0-9_.-' '-'; }"#,
     ),
     (
         "pipec_branch_tag",
@@ -230,7 +282,7 @@ fn tags_function(p: &Publish) -> String {
             ),
             TagKind::GitTag => "if [ \"$PIPEC_REF_TYPE\" = tag ]; then printf '%s\\n' \"$PIPEC_REF_NAME\" | tr -c 'A-Za-z0-9_.\\n-' '-'; fi".to_string(),
             TagKind::Latest => "echo latest".to_string(),
-            TagKind::Literal(t) => format!("echo {}", sh_quote(t)),
+            TagKind::Literal(t) => literal_tag(t),
         };
         body.push_str(&format!("  if {guard}; then {emit}; fi\n"));
     }
