@@ -25,13 +25,14 @@
 use pipec_diagnostics::Severity;
 
 use crate::facts::RunEvent;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE207",
     name: "cache-poisoning",
     summary: "release jobs do not restore dependency caches",
     severity: Severity::Warning,
+    group: Group::Security,
     inputs: &[Input::GitHub],
     module: module_path!(),
     check: Some(check),

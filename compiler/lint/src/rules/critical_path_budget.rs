@@ -20,13 +20,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE108",
     name: "critical-path-budget",
     summary: "the pipeline's estimated critical path fits the time budget",
     severity: Severity::Warning,
+    group: Group::Policy,
     inputs: &[Input::Pipe],
     module: module_path!(),
     check: Some(check),

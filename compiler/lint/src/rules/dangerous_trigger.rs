@@ -28,13 +28,14 @@
 use pipec_diagnostics::Severity;
 
 use crate::facts::RunEvent;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE204",
     name: "dangerous-trigger",
     summary: "privileged triggers never build a pull request's code",
     severity: Severity::Error,
+    group: Group::Security,
     inputs: &[Input::GitHub],
     module: module_path!(),
     check: Some(check),

@@ -30,13 +30,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE202",
     name: "excessive-permissions",
     summary: "the workflow token gets only the permissions each job uses",
     severity: Severity::Warning,
+    group: Group::Security,
     inputs: &[Input::GitHub],
     module: module_path!(),
     check: Some(check),

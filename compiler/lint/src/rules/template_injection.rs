@@ -33,13 +33,14 @@ use pipec_diagnostics::Severity;
 
 use crate::facts::expr;
 use crate::loc::{Loc, Part, YamlLoc};
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE203",
     name: "template-injection",
     summary: "no `${{ }}` expansion of untrusted values or secrets inside scripts",
     severity: Severity::Error,
+    group: Group::Security,
     inputs: &[Input::GitHub],
     module: module_path!(),
     check: Some(check),

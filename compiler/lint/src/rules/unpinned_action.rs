@@ -22,13 +22,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE201",
     name: "unpinned-action",
     summary: "actions are pinned to a full commit SHA",
     severity: Severity::Error,
+    group: Group::Security,
     inputs: &[Input::GitHub],
     module: module_path!(),
     check: Some(check),
