@@ -230,6 +230,7 @@ pub fn run(args: &LintArgs, out: &Output) -> u8 {
                     color: out.color,
                     width: 100,
                 },
+                out.limit,
             );
             eprint!("{text}");
             let (e, w, n) = report::counts(&batches);
@@ -238,9 +239,9 @@ pub fn run(args: &LintArgs, out: &Output) -> u8 {
                 "{e} error(s), {w} warning(s), {n} note(s) in {files} input(s)"
             ));
         }
-        LintFormat::Json => print!("{}", report::json(&batches)),
-        LintFormat::Sarif => print!("{}", report::sarif::sarif(&batches)),
-        LintFormat::Github => print!("{}", report::github(&batches)),
+        LintFormat::Json => print!("{}", report::json(&batches, out.limit)),
+        LintFormat::Sarif => print!("{}", report::sarif::sarif(&batches, out.limit)),
+        LintFormat::Github => print!("{}", report::github(&batches, out.limit)),
     }
 
     let floor = match args.deny {
