@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# fuzz.sh: coverage-guided fuzzing of the compiler front end (parse, check and
-# the rendering of diagnostics) with libFuzzer; see fuzz/.
+# fuzz.sh: coverage-guided fuzzing with libFuzzer (see fuzz/) of the compiler
+# front end (target `check`: parse, check and the rendering of diagnostics)
+# and of the linter (target `lint`: YAML in, findings rendered in every
+# format).
 #
 # Usage:
-#   scripts/fuzz.sh [SECONDS]      fuzz for SECONDS (default 60); exit 1 on a
-#                                  crash, a stack overflow, a hang or a leak
+#   scripts/fuzz.sh [SECONDS]      fuzz for SECONDS in all (default 60), shared
+#                                  between the targets; exit 1 on a crash, a
+#                                  stack overflow, a hang or a leak
 #   scripts/fuzz.sh --install      only install the pinned cargo-fuzz (used
 #                                  for the AddressSanitizer build only)
 # Environment:
@@ -28,9 +31,12 @@
 #
 # The corpus: fuzz/corpus/check (kept between runs, not committed) grows from
 # fuzz/corpus/seeds, which this script rebuilds every run from the examples,
-# the standard library and the hand-written variations in fuzz/seeds/. A crash
-# leaves its input in fuzz/artifacts/check/; reproduce it with
-#   cargo fuzz run --sanitizer none check artifacts/check/crash-…
+# the standard library and the hand-written variations in fuzz/seeds/;
+# fuzz/corpus/lint grows from fuzz/corpus/seeds-lint, the lint fixtures and
+# the real files of tests/corpus, each behind the byte that tells the target
+# what kind of file it is. A crash leaves its input in
+# fuzz/artifacts/TARGET/; reproduce it with
+#   cargo fuzz run --sanitizer none TARGET artifacts/TARGET/crash-…
 # from fuzz/, with $PIPEC_TOOLS/cargo-fuzz/bin on PATH.
 set -euo pipefail
 
@@ -69,6 +75,21 @@ seeds() { # rebuilds fuzz/corpus/seeds
       first=0
     done > "$dir/example-$(basename "$d").pipe"
   done
+  # Lint: the first byte is the kind (0 GitHub, 1 GitLab, 2 manifests).
+  dir="$ROOT/fuzz/corpus/seeds-lint"
+  rm -rf "$dir"
+  mkdir -p "$dir" "$ROOT/fuzz/corpus/lint"
+  local kind n=0
+  for f in "$ROOT"/tests/fixtures/lint/{github,gitlab,k8s,argocd}/*.y*ml \
+    "$ROOT"/tests/corpus/files/*/*.y*ml; do
+    [[ -f "$f" ]] || continue
+    case "$f" in
+      */github/*|*/workflows/*) kind=0 ;;
+      *gitlab-ci*) kind=1 ;;
+      *) kind=2 ;;
+    esac
+    { printf '%b' "\\x0$kind"; cat "$f"; } > "$dir/$((n++)).yml"
+  done
 }
 
 case "${1:-60}" in
@@ -76,38 +97,51 @@ case "${1:-60}" in
   *[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] | --install" >&2; exit 2 ;;
 esac
 SECONDS_TO_RUN="${1:-60}"
+# target, seed folder, dictionary (none: -), share of the time in percent
+TARGETS=(
+  "check seeds pipe.dict 50"
+  "lint seeds-lint - 50"
+)
 
 seeds
 cd "$ROOT/fuzz"
 SANITIZER="${PIPEC_FUZZ_SANITIZER:-none}"
-LIBFUZZER_ARGS=(
-  -max_total_time="$SECONDS_TO_RUN"
-  -dict=pipe.dict
-  -max_len=16384
-  -timeout=10
-  -rss_limit_mb=2048
-  -print_final_stats=1
-)
-log "fuzzing parse + check for ${SECONDS_TO_RUN}s (sanitizer: $SANITIZER)"
 case "$SANITIZER" in
   none)
-    mkdir -p "$ROOT/fuzz/artifacts/check"
     TRIPLE="$(rustc -vV | sed -n 's/^host: //p')"
     RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares -Cllvm-args=-sanitizer-coverage-stack-depth \
 --cfg fuzzing -Cdebug-assertions -Coverflow-checks" \
-      cargo build --quiet --locked --release --target "$TRIPLE" --bin check
-    # shellcheck disable=SC2086 # PIPEC_FUZZ_ARGS is a list of flags
-    "target/$TRIPLE/release/check" -artifact_prefix="$ROOT/fuzz/artifacts/check/" \
-      "${LIBFUZZER_ARGS[@]}" ${PIPEC_FUZZ_ARGS:-} corpus/check corpus/seeds
+      cargo build --quiet --locked --release --target "$TRIPLE" --bins
     ;;
-  address)
-    install
-    mkdir -p artifacts/check
-    # shellcheck disable=SC2086 # PIPEC_FUZZ_ARGS is a list of flags
-    RUSTC_BOOTSTRAP=1 "$CARGO_FUZZ" run --sanitizer address check corpus/check corpus/seeds -- \
-      "${LIBFUZZER_ARGS[@]}" ${PIPEC_FUZZ_ARGS:-}
-    ;;
+  address) install ;;
   *) echo "PIPEC_FUZZ_SANITIZER must be none or address" >&2; exit 2 ;;
 esac
+for t in "${TARGETS[@]}"; do
+  read -r target seed_dir dict share <<< "$t"
+  secs=$((SECONDS_TO_RUN * share / 100))
+  ((secs > 0)) || secs=1
+  LIBFUZZER_ARGS=(
+    -max_total_time="$secs"
+    -max_len=16384
+    -timeout=10
+    -rss_limit_mb=2048
+    -print_final_stats=1
+  )
+  [[ "$dict" == - ]] || LIBFUZZER_ARGS+=(-dict="$dict")
+  mkdir -p "$ROOT/fuzz/artifacts/$target" "corpus/$target"
+  log "fuzzing $target for ${secs}s (sanitizer: $SANITIZER)"
+  case "$SANITIZER" in
+    none)
+      # shellcheck disable=SC2086 # PIPEC_FUZZ_ARGS is a list of flags
+      "target/$TRIPLE/release/$target" -artifact_prefix="$ROOT/fuzz/artifacts/$target/" \
+        "${LIBFUZZER_ARGS[@]}" ${PIPEC_FUZZ_ARGS:-} "corpus/$target" "corpus/$seed_dir"
+      ;;
+    address)
+      # shellcheck disable=SC2086 # PIPEC_FUZZ_ARGS is a list of flags
+      RUSTC_BOOTSTRAP=1 "$CARGO_FUZZ" run --sanitizer address "$target" "corpus/$target" \
+        "corpus/$seed_dir" -- "${LIBFUZZER_ARGS[@]}" ${PIPEC_FUZZ_ARGS:-}
+      ;;
+  esac
+done
