@@ -53,11 +53,11 @@ pub(super) fn action_facts(
                 .then(|| cx.at(&sp.key("with").key("ref")));
             job.checkouts.push(Checkout {
                 loc: at.clone(),
-                persist: !matches!(
-                    node.at(&["with", "persist-credentials"])
-                        .and_then(Node::as_bool),
-                    Some(false)
-                ),
+                // Only the default: `persist-credentials: true` written out
+                // says the token is wanted there (a later `git push`).
+                persist: node
+                    .at(&["with", "persist-credentials"])
+                    .is_none_or(Node::is_null),
                 pr_head,
                 step,
             });

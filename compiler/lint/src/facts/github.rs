@@ -256,6 +256,50 @@ fn plaintext_env(cx: &Cx, env: Option<&Node>, path: &YamlPath, facts: &mut Facts
     plaintext_env_in(cx.file, cx.doc, Input::GitHub, env, path, facts);
 }
 
+/// Words that mark a value written for tests or examples, not a credential.
+const TEST_VALUE_WORDS: &[&str] = &[
+    "dummy",
+    "test",
+    "example",
+    "fake",
+    "sample",
+    "changeme",
+    "change-me",
+    "placeholder",
+    "local",
+    "demo",
+    "mock",
+    "xxxx",
+    "insecure",
+    "notsecret",
+    "not-a-secret",
+];
+
+/// A variable that holds the name, id, path or location of a secret rather
+/// than the secret (`SECRET_NAME`, `KEY_ID`, `TOKEN_FILE`, `PASSWORD_ARN`).
+fn names_a_secret(key: &str) -> bool {
+    let k = key.to_ascii_uppercase();
+    [
+        "_NAME",
+        "_ID",
+        "_FILE",
+        "_PATH",
+        "_ARN",
+        "_REF",
+        "_URL",
+        "_URI",
+        "_HOST",
+        "_ENV",
+        "_VAR",
+        "_KEY_NAME",
+        "_SECRET_NAME",
+        "_LENGTH",
+        "_TYPE",
+    ]
+    .iter()
+    .any(|s| k.ends_with(s))
+}
+
 pub(crate) fn plaintext_env_in(
     file: SourceId,
     doc: usize,
@@ -265,11 +309,33 @@ pub(crate) fn plaintext_env_in(
     facts: &mut Facts,
 ) {
     let Some(env) = env else { return };
+    // Values of the block's user names: a password made of one is a local
+    // test account's (`MINIO_ROOT_USER: polar`, `…_PASSWORD: polarpolar`).
+    let users: Vec<String> = env
+        .entries()
+        .iter()
+        .filter(|e| {
+            e.key
+                .as_str()
+                .is_some_and(|k| k.to_ascii_uppercase().contains("USER"))
+        })
+        .filter_map(|e| e.value.text())
+        .filter(|v| v.len() >= 3)
+        .map(str::to_ascii_lowercase)
+        .collect();
     for e in env.entries() {
         let (Some(k), Some(v)) = (e.key.as_str(), e.value.text()) else {
             continue;
         };
-        if pipec_check::is_secret_name(k) && v.len() >= 6 && !v.contains('$') {
+        let lower = v.to_ascii_lowercase();
+        let test_value = TEST_VALUE_WORDS.iter().any(|w| lower.contains(w))
+            || users.iter().any(|u| lower.contains(u.as_str()));
+        if pipec_check::is_secret_name(k)
+            && !names_a_secret(k)
+            && !test_value
+            && v.len() >= 6
+            && !v.contains('$')
+        {
             facts.plaintext.push(Plaintext {
                 input,
                 what: format!("`{k}` is given a literal value"),
@@ -371,18 +437,26 @@ fn job(
             if only_prints(n) {
                 job.approval_gate = Some(name);
             } else {
+                let tier = if name.contains("${{") {
+                    pipec_graph::Tier::Other
+                } else {
+                    cx.config.tier(&name)
+                };
+                // An environment also guards publishing (`pypi`, `release`,
+                // `github-pages`' neighbours): it makes the job a deployment
+                // only when it names a tier, is chosen at run time, or the
+                // job runs a deploy command (see below).
+                let deploys = tier != pipec_graph::Tier::Other || name.contains("${{");
                 job.deploy = Some(DeployTarget {
-                    tier: if name.contains("${{") {
-                        pipec_graph::Tier::Other
-                    } else {
-                        cx.config.tier(&name)
-                    },
+                    tier,
                     approvals: None,
                     name,
                     loc: at,
                     github_environment: true,
                 });
-                job.add_role(Role::Deploy);
+                if deploys {
+                    job.add_role(Role::Deploy);
+                }
             }
         }
     }
@@ -466,7 +540,16 @@ fn run_facts(
     when: &When,
     job_name: &str,
 ) {
+    // Simple assignments earlier in the script (`IMG=app:$SHA`) hold
+    // values later commands use, as `env:` does.
+    let mut env: Vec<(String, String)> = env.to_vec();
     for c in commands(run) {
+        if let Some((name, value)) = script::assignment(&c.text) {
+            let value = resolve(value, &env);
+            env.push((name.to_string(), value));
+            continue;
+        }
+        let env = env.as_slice();
         let here = at.text(&c.first_line);
         if let Some(integration) = script::test_command(&c.text) {
             if integration || job_name.contains("integration") {

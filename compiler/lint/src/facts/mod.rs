@@ -213,8 +213,14 @@ impl Job {
     }
 
     /// Publishes or deploys: what security scans must come before.
+    /// Whether the job publishes an image or deploys. A GitHub environment
+    /// alone (`pypi`, `release`) guards publishing, not a deployment.
     pub fn releases(&self) -> bool {
-        !self.pushes.is_empty() || self.deploy.is_some()
+        !self.pushes.is_empty()
+            || self
+                .deploy
+                .as_ref()
+                .is_some_and(|d| !d.github_environment || self.has_role(Role::Deploy))
     }
 }
 

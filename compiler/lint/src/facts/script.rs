@@ -163,8 +163,8 @@ pub fn test_command(cmd: &str) -> Option<bool> {
         let prog = w[0].rsplit('/').next().unwrap_or(w[0]);
         let sub = w.get(1).copied().unwrap_or("");
         match prog {
-            "pytest" | "py.test" | "tox" | "nox" | "jest" | "vitest" | "rspec" | "phpunit"
-            | "unittest" => true,
+            "pytest" | "py.test" | "jest" | "vitest" | "rspec" | "phpunit" | "unittest" => true,
+            "tox" | "nox" => runs_test_envs(&w[1..]),
             "npm" | "yarn" | "pnpm" => {
                 sub == "test" || (sub == "run" && w.get(2).is_some_and(|t| t.starts_with("test")))
             }
@@ -183,6 +183,74 @@ pub fn test_command(cmd: &str) -> Option<bool> {
         let l = cmd.to_ascii_lowercase();
         l.contains("integration") || l.contains("e2e")
     })
+}
+
+/// Words of tox or nox environments and sessions that run no tests: docs,
+/// link checks, linters, type checks, packaging.
+const NON_TEST_ENVS: &[&str] = &[
+    "docs",
+    "doc",
+    "linkcheck",
+    "checklinks",
+    "lint",
+    "linters",
+    "flake8",
+    "pylint",
+    "mypy",
+    "typing",
+    "types",
+    "typecheck",
+    "pre-commit",
+    "precommit",
+    "format",
+    "fmt",
+    "style",
+    "build",
+    "release",
+    "publish",
+    "pkg",
+    "package",
+    "dist",
+    "changelog",
+    "spell",
+    "codespell",
+    "ruff",
+    "black",
+    "isort",
+    "bandit",
+    "safety",
+    "audit",
+    "readme",
+    "manifest",
+];
+
+/// Whether a tox or nox command runs test environments: any unless every
+/// environment it selects (`-e a,b`, `-s x`, `--session x`) is one of
+/// [`NON_TEST_ENVS`] by one of its words (`docs-checklinks`).
+fn runs_test_envs(args: &[&str]) -> bool {
+    let mut envs = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let value = match *a {
+            "-e" | "-s" | "--session" | "--sessions" | "--envlist" => it.next().copied(),
+            _ => a
+                .strip_prefix("-e")
+                .or_else(|| a.strip_prefix("--session="))
+                .or_else(|| a.strip_prefix("-s"))
+                .filter(|v| !v.is_empty()),
+        };
+        if let Some(v) = value {
+            envs.extend(
+                v.split(',')
+                    .map(|e| e.trim_matches(|c| c == '"' || c == '\'')),
+            );
+        }
+    }
+    envs.is_empty()
+        || envs.iter().any(|e| {
+            !e.split(['-', '_', '.'])
+                .any(|word| NON_TEST_ENVS.contains(&word.to_ascii_lowercase().as_str()))
+        })
 }
 
 /// A scanner the command runs: its role, tool name, and whether a finding
@@ -365,6 +433,22 @@ pub fn pushed_images(cmd: &str) -> Vec<String> {
     out.into_iter()
         .map(|r| r.trim_matches(|c| c == '"' || c == '\'').to_string())
         .collect()
+}
+
+/// `NAME=value` or `export NAME=value` alone on a line: the name and the
+/// value without its quotes.
+pub fn assignment(cmd: &str) -> Option<(&str, &str)> {
+    let cmd = cmd.trim();
+    let cmd = cmd.strip_prefix("export ").unwrap_or(cmd).trim_start();
+    let (name, value) = cmd.split_once('=')?;
+    let ident = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let value = value.trim();
+    let simple =
+        !value.contains(char::is_whitespace) || value.starts_with('"') && value.ends_with('"');
+    (ident && simple && !value.contains("$(") && !value.contains('`'))
+        .then(|| (name, value.trim_matches(|c| c == '"' || c == '\'')))
 }
 
 /// The tag part of an image reference (`latest` when there is none).
