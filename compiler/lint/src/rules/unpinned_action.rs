@@ -48,7 +48,14 @@ fn check(cx: &Context, out: &mut Findings) {
                         r.len() == 40 && r.chars().all(|c| c.is_ascii_hexdigit())
                     }),
                 };
-                if !pinned {
+                if pinned {
+                    continue;
+                }
+                if a.uses.starts_with("docker://") {
+                    out.report(a.loc.clone(), format!("`{}` is not pinned to a digest: its tag can be moved to another image", a.uses))
+                        .label("no @sha256: digest")
+                        .help("pin the image digest and keep the tag for readers: docker://image:1.2@sha256:<digest>");
+                } else {
                     out.report(a.loc.clone(), format!("`{}` is not pinned to a commit: its tag can be moved to other code", a.uses))
                         .label("not a commit SHA")
                         .help("pin the full commit SHA and keep the version in a comment: uses: owner/action@<40-hex sha> # v1.2.3");
