@@ -41,7 +41,7 @@ mod unpinned_action;
 mod untrusted_variable_in_shell;
 mod unused_suppression;
 
-use crate::rule::Rule;
+use crate::rule::{Group, Rule};
 
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
@@ -108,11 +108,16 @@ pub fn doc(rule: &Rule) -> &'static str {
 pub fn explanation(rule: &Rule) -> String {
     let inputs: Vec<&str> = rule.inputs.iter().map(|i| i.title()).collect();
     format!(
-        "# {} {}\n\n{}\n\nDefault severity: {}. Applies to: {}.\n\n{}\n",
+        "# {} {}\n\n{}\n\nDefault severity: {}. Group: {}. Applies to: {}.\n\n{}\n",
         rule.id,
         rule.name,
         rule.summary,
         rule.severity.as_str(),
+        match rule.group {
+            Group::File => "file (reported under every `--select`)",
+            Group::Security => "security (`--select security`)",
+            Group::Policy => "policy (`--select policy`)",
+        },
         inputs.join(", "),
         doc(rule)
     )
