@@ -49,6 +49,11 @@ pub(super) fn action_facts(
                     r.contains("pull_request.head")
                         || r.contains("github.head_ref")
                         || r.contains("refs/pull/")
+                        // The run that triggered a `workflow_run`: a pull
+                        // request's code when that run was one.
+                        || r.contains("workflow_run.head_sha")
+                        || r.contains("workflow_run.head_branch")
+                        || r.contains("workflow_run.head_repository")
                 })
                 .then(|| cx.at(&sp.key("with").key("ref")));
             job.checkouts.push(Checkout {

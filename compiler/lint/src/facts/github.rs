@@ -363,6 +363,28 @@ fn permissions(cx: &Cx, p: &Node, path: &YamlPath) -> Permissions {
     }
 }
 
+/// The images of `container:` (a string or `image:`) and of each service.
+fn container_images(cx: &Cx, n: &Node, path: &YamlPath, job: &mut Job) {
+    let mut add = |node: &Node, at: YamlPath| {
+        let (image, at) = match node.text() {
+            Some(t) => (t, at),
+            None => match node.get("image").and_then(Node::text) {
+                Some(t) => (t, at.key("image")),
+                None => return,
+            },
+        };
+        job.images.push((image.to_string(), cx.at(&at)));
+    };
+    if let Some(c) = n.get("container") {
+        add(c, path.key("container"));
+    }
+    for e in n.get("services").map(Node::entries).unwrap_or_default() {
+        if let Some(k) = e.key.as_str() {
+            add(&e.value, path.key("services").key(k));
+        }
+    }
+}
+
 /// Replaces `${{ env.X }}`, `$X` and `${X}` by literal values from `env`.
 pub(crate) fn resolve(text: &str, env: &[(String, String)]) -> String {
     let mut out = text.to_string();
@@ -406,6 +428,8 @@ fn job(
 ) -> Job {
     let mut job = Job::new(id, cx.at(path).key());
     if let Some(cond) = n.get("if").and_then(Node::text) {
+        job.conditions
+            .push((cond.to_string(), cx.at(&path.key("if"))));
         job.when = expr::parse(cond).map_or(When::Unknown, |e| github_when(&e));
     }
     if n.get("continue-on-error").and_then(Node::as_bool) == Some(true) {
@@ -460,6 +484,7 @@ fn job(
             }
         }
     }
+    container_images(cx, n, path, &mut job);
     let lower = id.to_ascii_lowercase();
     let mut metadata: Vec<(String, Vec<PushedTag>)> = Vec::new();
     for (i, step) in n
@@ -470,6 +495,10 @@ fn job(
         .enumerate()
     {
         let sp = path.key("steps").index(i);
+        if let Some(cond) = step.get("if").and_then(Node::text) {
+            job.conditions
+                .push((cond.to_string(), cx.at(&sp.key("if"))));
+        }
         let step_when = step
             .get("if")
             .and_then(Node::text)

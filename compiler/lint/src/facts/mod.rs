@@ -170,6 +170,11 @@ pub struct Job {
     pub deploy_step: Option<usize>,
     /// Images (with their tags) the deployment commands roll out.
     pub deployed: Vec<Deployed>,
+    /// Container images the job runs in or beside (GitHub `container:` and
+    /// `services:`), as written.
+    pub images: Vec<(String, Loc)>,
+    /// `if:` conditions of the job and its steps, as written.
+    pub conditions: Vec<(String, Loc)>,
 }
 
 impl Job {
@@ -199,6 +204,8 @@ impl Job {
             pushes_commits: false,
             deploy_step: None,
             deployed: Vec::new(),
+            images: Vec::new(),
+            conditions: Vec::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! ## What it does
 //! Reports caches (`actions/cache`, `cache:` of the `setup-*` actions, which
-//! `setup-go` enables by default) restored in jobs that publish images in a
+//! `setup-go` enables by default) restored in jobs that publish images or
+//! releases (goreleaser, ko, publishing actions and commands) in a
 //! workflow triggered by tags or releases.
 //!
 //! ## Why is this bad
@@ -48,7 +49,9 @@ fn check(cx: &Context, out: &mut Findings) {
             continue;
         }
         for j in &p.jobs {
-            if j.pushes.is_empty() {
+            // Images pushed, or releases built by goreleaser, ko and other
+            // publishing tools.
+            if !super::excessive_permissions::publishes_packages(j) {
                 continue;
             }
             for c in &j.caches {

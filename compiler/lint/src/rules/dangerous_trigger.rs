@@ -1,8 +1,9 @@
 //! ## What it does
 //! Reports workflows triggered by `pull_request_target`, `workflow_run`,
 //! `issue_comment` and similar events that check out the pull request's head
-//! (`ref: ${{ github.event.pull_request.head.sha }}`, `refs/pull/…`) in a job
-//! that then runs anything.
+//! (`ref: ${{ github.event.pull_request.head.sha }}`, `refs/pull/…`, or the
+//! `workflow_run`'s `head_sha` / `head_branch`, which are a pull request's
+//! when that run was one) in a job that then runs anything.
 //!
 //! ## Why is this bad
 //! These triggers run with the base repository's secrets and a token that can

@@ -118,7 +118,7 @@ const PUBLISHING_ACTIONS: &[&str] = &[
 
 /// Commands that write to a package registry.
 const PUBLISHING_COMMANDS: &[&str] = &[
-    "goreleaser",
+    "goreleaser release",
     "ko build",
     "ko publish",
     "ko resolve",
@@ -162,7 +162,7 @@ const PUBLISHING_COMMANDS: &[&str] = &[
 /// Whether a job with `packages: write` shows a use for it: an image it
 /// pushes, a publishing action or command, or a reusable workflow (whose
 /// steps are elsewhere).
-fn publishes_packages(j: &crate::facts::Job) -> bool {
+pub(crate) fn publishes_packages(j: &crate::facts::Job) -> bool {
     !j.pushes.is_empty()
         || j.actions.iter().any(|a| {
             let uses = a.uses.to_ascii_lowercase();

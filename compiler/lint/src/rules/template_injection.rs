@@ -93,6 +93,12 @@ fn check(cx: &Context, out: &mut Findings) {
     }
 }
 
+/// Whether an expression context is attacker-controlled (directly, or
+/// through an `env` value holding one).
+pub(crate) fn attacker_controlled(ctx: &str, env: &[(String, String)]) -> bool {
+    matches!(danger(ctx, env, 0), Some(Danger::Untrusted))
+}
+
 enum Danger {
     Secret(String),
     AllSecrets,
