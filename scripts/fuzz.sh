@@ -80,16 +80,15 @@ seeds() { # rebuilds fuzz/corpus/seeds
   rm -rf "$dir"
   mkdir -p "$dir" "$ROOT/fuzz/corpus/lint"
   local kind n=0
-  for f in "$ROOT"/tests/fixtures/lint/{github,gitlab,k8s,argocd}/*.y*ml \
-    "$ROOT"/tests/corpus/files/*/*.y*ml; do
-    [[ -f "$f" ]] || continue
+  while IFS= read -r f; do
     case "$f" in
       */github/*|*/workflows/*) kind=0 ;;
       *gitlab-ci*) kind=1 ;;
       *) kind=2 ;;
     esac
     { printf '%b' "\\x0$kind"; cat "$f"; } > "$dir/$((n++)).yml"
-  done
+  done < <(find "$ROOT"/tests/fixtures/lint/{github,gitlab,k8s,argocd} "$ROOT/tests/corpus" \
+    -type f \( -name '*.yml' -o -name '*.yaml' \) | sort)
 }
 
 case "${1:-60}" in
