@@ -144,7 +144,21 @@ pub fn extract(file: SourceId, doc: &Document, config: &Config, facts: &mut Fact
         }
         "Secret" => {
             for key in ["data", "stringData"] {
-                if root.get(key).is_some_and(|d| !d.entries().is_empty()) {
+                let values: Vec<String> = root
+                    .get(key)
+                    .map(Node::entries)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|e| e.value.text())
+                    .map(|v| {
+                        if key == "data" {
+                            decode_base64(v)
+                        } else {
+                            v.to_string()
+                        }
+                    })
+                    .collect();
+                if values.iter().any(|v| !example_value(v)) {
                     facts.plaintext.push(Plaintext {
                         input: Input::Kubernetes,
                         what: format!("Secret `{name}` has its values in the manifest (`{key}`)"),
@@ -323,4 +337,60 @@ fn rollout_keeps_serving(
         (Some(0), None) => true,
         _ => false,
     }
+}
+
+/// Values that are no credential: empty or short, one character repeated,
+/// a URL without a user or password, or words of examples and tests.
+fn example_value(v: &str) -> bool {
+    let v = v.trim();
+    let lower = v.to_ascii_lowercase();
+    let mut chars = v.chars();
+    let first = chars.next();
+    v.len() < 6
+        || chars.all(|c| Some(c) == first)
+        || ((lower.starts_with("http://") || lower.starts_with("https://")) && !v.contains('@'))
+        || [
+            "example",
+            "changeme",
+            "change-me",
+            "dummy",
+            "test",
+            "sample",
+            "placeholder",
+            "password",
+            "secret",
+        ]
+        .iter()
+        .any(|w| {
+            lower == *w
+                || lower.starts_with(&format!("{w}-"))
+                || lower.starts_with(&format!("{w}_"))
+        })
+}
+
+/// The text of a base64 value (what the manifest means), or the value as it
+/// is when it is not base64.
+fn decode_base64(v: &str) -> String {
+    let mut bits: u32 = 0;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in v.trim().bytes() {
+        let d = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' | b'\n' | b'\r' | b' ' => continue,
+            _ => return v.to_string(),
+        };
+        bits = (bits << 6) | u32::from(d);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| v.to_string())
 }

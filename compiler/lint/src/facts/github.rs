@@ -363,6 +363,40 @@ fn permissions(cx: &Cx, p: &Node, path: &YamlPath) -> Permissions {
     }
 }
 
+/// Whether a job creates a local Kubernetes cluster to deploy into.
+fn makes_throwaway_cluster(n: &Node) -> bool {
+    n.get("steps")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .any(|step| {
+            let uses = step
+                .get("uses")
+                .and_then(Node::text)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let run = step.get("run").and_then(Node::text).unwrap_or("");
+            [
+                "helm/kind-action",
+                "engineerd/setup-kind",
+                "container-tools/kind-action",
+                "medyagh/setup-minikube",
+                "nolar/setup-k3d-k3s",
+                "azure/setup-kind",
+            ]
+            .iter()
+            .any(|a| uses.starts_with(a))
+                || [
+                    "kind create cluster",
+                    "k3d cluster create",
+                    "minikube start",
+                    "ctlptl create",
+                ]
+                .iter()
+                .any(|c| run.contains(c))
+        })
+}
+
 /// The images of `container:` (a string or `image:`) and of each service.
 fn container_images(cx: &Cx, n: &Node, path: &YamlPath, job: &mut Job) {
     let mut add = |node: &Node, at: YamlPath| {
@@ -540,6 +574,14 @@ fn job(
                 &mut job, run, &at, i, tolerant, &step_env, &step_when, &lower,
             );
         }
+    }
+    // Deploy commands into a cluster the job makes for itself (kind, k3d,
+    // minikube) test the manifests; nothing is released.
+    if job.deploy_step.is_some() && makes_throwaway_cluster(n) {
+        job.deploy_step = None;
+        job.deployed.clear();
+        job.roles.retain(|r| *r != Role::Deploy);
+        job.add_role(Role::Integration);
     }
     if job.deploy.is_none() && job.deploy_step.is_some() {
         let tier = cx.config.tier(id);

@@ -419,15 +419,19 @@ pub fn pushed_images(cmd: &str) -> Vec<String> {
                     out.push(r.trim_start_matches("docker://").to_string());
                 }
             }
-            _ => {
-                if let Some(v) = w.strip_prefix("--destination=") {
-                    out.push(v.to_string());
-                } else if *w == "--destination"
-                    && let Some(v) = words.get(i + 1)
-                {
-                    out.push(v.to_string());
+            // Kaniko's executor: `--destination` is the image it pushes.
+            "executor" if w.contains("kaniko") || words.iter().any(|a| a.contains("kaniko")) => {
+                for (k, a) in words[i + 1..].iter().enumerate() {
+                    if let Some(v) = a.strip_prefix("--destination=") {
+                        out.push(v.to_string());
+                    } else if *a == "--destination"
+                        && let Some(v) = words.get(i + 2 + k)
+                    {
+                        out.push(v.to_string());
+                    }
                 }
             }
+            _ => {}
         }
     }
     out.into_iter()

@@ -2,7 +2,9 @@
 //! Reports `uses:` references to actions and reusable workflows that are not
 //! pinned to a full 40-character commit SHA (tags such as `@v4` and branches
 //! such as `@master` can be moved), and `docker://` images without a digest.
-//! Local actions (`./…`) are not reported. GitHub's own actions are included:
+//! Actions of the same repository (`./…`, `$/…`) are not reported, nor the
+//! SLSA generator's reusable workflows called by a full release tag (they
+//! refuse to run from a commit SHA). GitHub's own actions are included:
 //! their tags are as movable as anyone's.
 //!
 //! ## Why is this bad
@@ -39,7 +41,18 @@ fn check(cx: &Context, out: &mut Findings) {
     for p in cx.pipelines() {
         for j in &p.jobs {
             for a in &j.actions {
-                if a.uses.starts_with("./") {
+                // The same repository (`./…`, `$/…`): pinned with the workflow.
+                if a.uses.starts_with("./") || a.uses.starts_with("$/") {
+                    continue;
+                }
+                // The SLSA generator's reusable workflows verify that they are
+                // called by a release tag and refuse a commit SHA.
+                if a.uses
+                    .starts_with("slsa-framework/slsa-github-generator/.github/workflows/")
+                    && a.uses
+                        .rsplit_once("@v")
+                        .is_some_and(|(_, v)| v.split('.').count() == 3)
+                {
                     continue;
                 }
                 let pinned = match a.uses.strip_prefix("docker://") {
