@@ -369,7 +369,10 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
     let e = "flask-api";
     let dir = root.join(e);
     with_workflow_probe(e, &dir);
-    let d = |dev, staging, prod, publish| {
+    // The notification runs after a failure on main and develop and in
+    // release runs (they deploy prod), never for merge requests.
+    let failure = Some("on_failure");
+    let d = |dev, staging, prod, publish, notify| {
         vec![
             ("deploy_dev", dev),
             ("deploy_staging", staging),
@@ -377,7 +380,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
             ("publish_app", publish),
             ("lint", auto),
             ("test", auto),
-            ("notify", Some("on_failure")),
+            ("notify", notify),
         ]
     };
     expect(
@@ -386,7 +389,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("develop", false),
         e,
         true,
-        &d(auto, manual, none, auto),
+        &d(auto, manual, none, auto, failure),
     );
     expect(
         &check,
@@ -394,7 +397,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("develop", true),
         e,
         true,
-        &d(auto, manual, none, auto),
+        &d(auto, manual, none, auto, failure),
     );
     expect(
         &check,
@@ -402,7 +405,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("main", false),
         e,
         true,
-        &d(none, none, none, auto),
+        &d(none, none, none, auto, failure),
     );
     expect(
         &check,
@@ -410,7 +413,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("feature/x", false),
         e,
         true,
-        &d(none, none, none, none),
+        &d(none, none, none, none, none),
     );
     expect(&check, &dir, push("feature/x", true), e, false, &[]);
     expect(
@@ -419,7 +422,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         tag("v1.2.3"),
         e,
         true,
-        &d(none, none, manual, auto),
+        &d(none, none, manual, auto, failure),
     );
     expect(&check, &dir, tag("nightly"), e, false, &[]);
     expect(
@@ -428,7 +431,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         merge_request("feature/x", "main"),
         e,
         true,
-        &d(none, none, none, none),
+        &d(none, none, none, none, none),
     );
     expect(
         &check,
@@ -497,12 +500,20 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
     let e = "archon-agent";
     let dir = root.join(e);
     with_workflow_probe(e, &dir);
-    let d = |staging, production, publish| {
+    // A notification in any case is two jobs, one per outcome, on main and
+    // in release runs (they deploy production).
+    let d = |staging, production, publish, notify: bool| {
+        let (ok, failed) = if notify {
+            (auto, Some("on_failure"))
+        } else {
+            (none, none)
+        };
         vec![
             ("deploy_staging", staging),
             ("deploy_production", production),
             ("publish_agent", publish),
-            ("notify", Some("always")),
+            ("notify", ok),
+            ("notify:failure", failed),
         ]
     };
     expect(
@@ -511,7 +522,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("main", false),
         e,
         true,
-        &d(manual, none, auto),
+        &d(manual, none, auto, true),
     );
     expect(
         &check,
@@ -519,7 +530,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("main", true),
         e,
         true,
-        &d(manual, none, auto),
+        &d(manual, none, auto, true),
     );
     expect(
         &check,
@@ -527,16 +538,23 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("develop", false),
         e,
         true,
-        &d(none, none, auto),
+        &d(none, none, auto, false),
     );
-    expect(&check, &dir, tag("v1.0.0"), e, true, &d(none, manual, auto));
+    expect(
+        &check,
+        &dir,
+        tag("v1.0.0"),
+        e,
+        true,
+        &d(none, manual, auto, true),
+    );
     expect(
         &check,
         &dir,
         merge_request("feature/x", "main"),
         e,
         true,
-        &d(none, none, none),
+        &d(none, none, none, false),
     );
 }
 

@@ -7,7 +7,7 @@ use pipec_emit::release::{deploy_script, image_ref, push_script, sh_quote, tag_f
 use pipec_emit::{Map, Yaml};
 use pipec_graph::{
     CacheKind, Credential, Deploy, DeployMethod, EnvValue, EnvVar, Image, Job, JobKind, Publish,
-    RegistryKind, ReportKind, RunJob, TagKind, Text,
+    RegistryKind, ReportKind, RunJob, TagKind, Text, Tool,
 };
 
 use crate::images;
@@ -207,6 +207,21 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
         entry.insert("key", key);
         entry.insert("paths", paths.to_vec());
         body.cache.push(Yaml::Map(entry));
+    }
+    // Trivy's vulnerability database, which every scan would download again
+    // (about 60 MB); Trivy refreshes it when it is out of date, and the job
+    // saves the new one. Protected refs (release tags) keep caches apart
+    // from other refs by default, so a release is not scanned against a
+    // database an unprotected branch wrote. Only where GitLab's limit leaves
+    // room: the cache only saves time.
+    let trivy = r.tool.as_ref().is_some_and(|t| t.tool == Tool::Trivy);
+    if trivy && r.caches.len() < MAX_CACHES {
+        body.variables
+            .insert("TRIVY_CACHE_DIR", "${CI_PROJECT_DIR}/.cache/trivy");
+        body.cache.push(Yaml::Map(pipec_emit::yaml::map([
+            ("key", Yaml::from("trivy-db")),
+            ("paths", vec![".cache/trivy/db"].into()),
+        ])));
     }
 }
 

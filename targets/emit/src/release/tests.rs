@@ -236,6 +236,11 @@ fn gitops_update_commits_the_new_tag() {
         method: DeployMethod::ArgoCd,
         run_as_user: 10001,
         hooks: Hooks::default(),
+        pull_secrets: vec![],
+        volumes: vec![],
+        expose: Expose::default(),
+        selector: None,
+        selector_span: None,
     });
     let d = Deploy {
         env: EnvId(0),
