@@ -90,6 +90,18 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
 /// A coverage threshold the command enforces: `Some(None)` when it enforces
 /// one computed at run time.
 pub fn coverage_threshold(cmd: &str) -> Option<Option<Percent>> {
+    // Most commands mention none of these: skip the regular expressions.
+    if ![
+        "fail-under",
+        "check-coverage",
+        "coverageThreshold",
+        "--coverage",
+    ]
+    .iter()
+    .any(|w| cmd.contains(w))
+    {
+        return None;
+    }
     static PY: OnceLock<Regex> = OnceLock::new();
     static NYC: OnceLock<Regex> = OnceLock::new();
     static JEST: OnceLock<Regex> = OnceLock::new();
@@ -112,6 +124,23 @@ pub fn coverage_threshold(cmd: &str) -> Option<Option<Percent>> {
     );
     if let Some(c) = jest.captures(cmd) {
         return Some(percent(&c[1]));
+    }
+    // Jest and Vitest read `coverageThreshold` / `coverage.thresholds` from
+    // their configuration, which the workflow does not show: a run with
+    // `--coverage` has a gate pipec cannot see, not none.
+    if cmd.contains("--coverage")
+        && [
+            "jest",
+            "vitest",
+            "npm test",
+            "npm run test",
+            "yarn test",
+            "pnpm test",
+        ]
+        .iter()
+        .any(|t| cmd.contains(t))
+    {
+        return Some(None);
     }
     None
 }
@@ -228,6 +257,10 @@ const NON_TEST_ENVS: &[&str] = &[
 /// environment it selects (`-e a,b`, `-s x`, `--session x`) is one of
 /// [`NON_TEST_ENVS`] by one of its words (`docs-checklinks`).
 fn runs_test_envs(args: &[&str]) -> bool {
+    // `--notest`: environments are only installed.
+    if args.contains(&"--notest") {
+        return false;
+    }
     let mut envs = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -515,7 +548,17 @@ pub fn deploy_command(cmd: &str) -> Option<Option<String>> {
         &D,
         r"(?:^|[\s;&|(])(?:kubectl\s+(?:\S+\s+)*(?:set\s+image|apply|rollout\s+restart|replace|patch\s+deployment)|helm\s+(?:\S+\s+)*(?:upgrade|install)\s|argocd\s+app\s+sync|kustomize\s+edit\s+set\s+image|flux\s+reconcile|oc\s+(?:apply|rollout)|gcloud\s+run\s+deploy|aws\s+ecs\s+update-service)",
     );
-    if !d.is_match(cmd) {
+    let tools = [
+        "kubectl",
+        "helm",
+        "argocd",
+        "kustomize",
+        "flux",
+        "oc ",
+        "gcloud",
+        "aws ",
+    ];
+    if !tools.iter().any(|t| cmd.contains(t)) || !d.is_match(cmd) {
         return None;
     }
     let ns = re(&NS, r"(?:\s-n\s*|--namespace[=\s]+)([A-Za-z0-9${}_.-]+)");
@@ -524,7 +567,8 @@ pub fn deploy_command(cmd: &str) -> Option<Option<String>> {
 
 pub fn git_push(cmd: &str) -> bool {
     static G: OnceLock<Regex> = OnceLock::new();
-    re(&G, r"(?:^|[\s;&|(])git\s+(?:-c\s+\S+\s+)*push(?:\s|$)").is_match(cmd)
+    cmd.contains("push")
+        && re(&G, r"(?:^|[\s;&|(])git\s+(?:-c\s+\S+\s+)*push(?:\s|$)").is_match(cmd)
 }
 
 /// GitLab variables whose value anyone opening a merge request writes.

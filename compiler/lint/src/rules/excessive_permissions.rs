@@ -174,6 +174,12 @@ pub(crate) fn publishes_packages(j: &crate::facts::Job) -> bool {
             uses.contains(".github/workflows/")
                 || uses.starts_with("docker://")
                 || PUBLISHING_ACTIONS.iter().any(|p| uses.starts_with(p))
+                // An action that says it publishes (`promci/publish_main`).
+                || uses
+                    .split('@')
+                    .next()
+                    .and_then(|name| name.rsplit('/').next())
+                    .is_some_and(|last| ["publish", "push", "release"].iter().any(|w| last.contains(w)))
         })
         || j.scripts
             .iter()
