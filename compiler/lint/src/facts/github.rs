@@ -423,6 +423,9 @@ fn container_images(cx: &Cx, n: &Node, path: &YamlPath, job: &mut Job) {
 /// Replaces `${{ env.X }}`, `$X` and `${X}` by literal values from `env`.
 pub(crate) fn resolve(text: &str, env: &[(String, String)]) -> String {
     let mut out = text.to_string();
+    if !text.contains('$') {
+        return out;
+    }
     for _ in 0..3 {
         let before = out.clone();
         for (k, v) in env {
