@@ -1,7 +1,8 @@
 //! ## What it does
 //! Reports GitHub jobs whose `container:` or `services:` image is not pinned
-//! to a digest (`@sha256:…`). Images chosen at run time (`${{ … }}`) are not
-//! reported.
+//! to a digest (`@sha256:…`), and the `container` and `service` statements
+//! of `.pipe` jobs that become them. Images chosen at run time (`${{ … }}`)
+//! are not reported.
 //!
 //! ## Why is this bad
 //! A tag such as `postgres:16` or `node:20` can be pushed again: the job then
@@ -39,7 +40,7 @@ pub static RULE: Rule = Rule {
     summary: "job and service containers are pinned to a digest",
     severity: Severity::Warning,
     group: Group::Security,
-    inputs: &[Input::GitHub],
+    inputs: &[Input::Pipe, Input::GitHub],
     module: module_path!(),
     check: Some(check),
 };
