@@ -6,7 +6,8 @@ use std::path::Path;
 use pipec_check::{MemoryFs, check};
 use pipec_tests::monorepo;
 
-fn diagnostics(services: usize) -> (Vec<String>, usize) {
+/// The monorepo of `services` services, checked.
+fn checked(services: usize) -> pipec_check::Checked {
     let repo = monorepo::generate(services);
     let fs = MemoryFs(
         repo.files
@@ -14,7 +15,11 @@ fn diagnostics(services: usize) -> (Vec<String>, usize) {
             .map(|(p, t)| (Path::new("repo").join(p), t.clone()))
             .collect(),
     );
-    let checked = check(Path::new("repo"), &fs).expect("readable");
+    check(Path::new("repo"), &fs).expect("readable")
+}
+
+fn diagnostics(services: usize) -> (Vec<String>, usize) {
+    let checked = checked(services);
     let rendered = checked
         .diagnostics
         .iter()
@@ -40,4 +45,12 @@ fn the_benchmark_monorepo_has_the_promised_size() {
     let repo = monorepo::generate(1000);
     let lines = repo.lines();
     assert!((45_000..=60_000).contains(&lines), "{lines} lines");
+}
+
+#[test]
+fn a_small_monorepo_builds_with_every_target_it_uses() {
+    let program = checked(60).program.expect("no errors");
+    let tree = pipec::emit(&program, &["github", "kustomize", "argocd", "pre-commit"])
+        .unwrap_or_else(|d| panic!("{d:#?}"));
+    assert!(tree.files().count() > 60 * 10);
 }

@@ -119,13 +119,8 @@ impl Monorepo {
     }
 }
 
-/// A monorepo of `services` services (at most 1,000: names come from a fixed
-/// vocabulary), in teams of twenty.
+/// A monorepo of `services` services, in teams of twenty.
 pub fn generate(services: usize) -> Monorepo {
-    assert!(
-        services <= NOUNS.len() * KINDS.len(),
-        "at most 1000 services"
-    );
     let mut files = vec![
         (PathBuf::from("platform.pipe"), platform()),
         (PathBuf::from("lib/ci.pipe"), library()),
@@ -178,7 +173,6 @@ environment prod {
   promote from staging, approvals 2, on release
   tier production
   url "https://shop.example.com"
-  replicas 3
   autoscale { replicas 3..20, cpu 65%, memory 80% }
   sync manual
   revision "v2024.1.0"
@@ -254,7 +248,7 @@ template service_image(dir: path, stage: string = "runtime") -> image {
   dockerfile "{{ dir }}/Dockerfile"
   context    dir
   target     stage
-  platforms  ["linux/amd64", "linux/arm64"]
+  platforms  ["linux/amd64"]
   duration   3m
 }
 
@@ -290,7 +284,16 @@ fn team(t: usize, members: &[usize]) -> String {
 
 /// Names of service `i`: the identifier and its dashed form.
 fn names(i: usize) -> (String, String) {
-    let name = format!("{}_{}", NOUNS[i % NOUNS.len()], KINDS[i / NOUNS.len()]);
+    let per_round = NOUNS.len() * KINDS.len();
+    let mut name = format!(
+        "{}_{}",
+        NOUNS[i % NOUNS.len()],
+        KINDS[(i % per_round) / NOUNS.len()]
+    );
+    // Past the vocabulary's 1,000 pairs, a round number keeps names unique.
+    if i >= per_round {
+        name = format!("{name}_{}", i / per_round);
+    }
     let dashed = name.replace('_', "-");
     (name, dashed)
 }
@@ -463,7 +466,9 @@ fn publish(out: &mut String, name: &str, dashed: &str, i: usize, after: &[&str])
         11 => format!(
             "registry(\"registry.acme.internal:5000\", \"shop/{dashed}\", username: secret(\"REGISTRY_USER\"), password: secret(\"REGISTRY_PASSWORD\"))"
         ),
-        12 => "gitlab_registry()".to_string(),
+        12 => format!(
+            "registry(\"quay.io\", \"acme/{dashed}\", username: secret(\"QUAY_USER\"), password: secret(\"QUAY_TOKEN\"))"
+        ),
         _ => format!("ghcr(\"acme/{dashed}\")"),
     };
     let tags = [
@@ -487,6 +492,11 @@ fn publish(out: &mut String, name: &str, dashed: &str, i: usize, after: &[&str])
             ""
         },
     );
+}
+
+/// Whether service `i` is deployed to the edge sites with kubectl (one in 25).
+fn by_kubectl(i: usize) -> bool {
+    i % 25 == 24
 }
 
 /// The service: how it runs in Kubernetes and where it is deployed.
@@ -531,7 +541,8 @@ fn deployment(out: &mut String, name: &str, dashed: &str, i: usize) {
             "  ingress {{ host \"{dashed}.shop.example.com\", path \"/\", class \"nginx\", tls \"{dashed}-tls\" }}"
         );
     }
-    if i.is_multiple_of(4) {
+    // Hooks run as Argo CD sync hooks: only services Argo CD deploys have them.
+    if i.is_multiple_of(4) && !by_kubectl(i) {
         let _ = writeln!(out, "  migrate    \"python -m {name}.migrate\"");
         let _ = writeln!(
             out,
@@ -539,7 +550,7 @@ fn deployment(out: &mut String, name: &str, dashed: &str, i: usize) {
         );
     }
     let _ = writeln!(out, "  user {}", 10000 + i);
-    if i % 25 == 24 {
+    if by_kubectl(i) {
         let _ = writeln!(
             out,
             "  deploy to [edge] via kubectl(kubeconfig: secret(\"EDGE_KUBECONFIG\"))"
