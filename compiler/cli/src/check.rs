@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use pipec_check::{RealFs, check};
+use pipec::ProjectFs;
+use pipec_check::check;
 
 use crate::output::{Format, Output};
 
@@ -17,13 +18,18 @@ pub struct CheckArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// The project directory the program may import from (default: the
+    /// program's directory). `use` outside it is refused (E0113).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
     /// Print the pipeline graph as JSON (for debugging pipec itself).
     #[arg(long, hide = true)]
     pub dump_graph: bool,
 }
 
 pub fn run(args: &CheckArgs, out: &Output) -> u8 {
-    let checked = match check(&args.path, &RealFs) {
+    let fs = ProjectFs::for_program(&args.path, args.root.as_deref());
+    let checked = match fs.and_then(|fs| check(&args.path, &fs)) {
         Ok(c) => c,
         Err(e) => {
             out.error(&format!("cannot read {}: {e}", args.path.display()));

@@ -5,7 +5,10 @@
 //! tree.
 
 pub mod persist;
+mod project;
 pub mod targets;
+
+pub use project::ProjectFs;
 
 use pipec_diagnostics::Diagnostic;
 use pipec_emit::{OutputTree, Target};

@@ -79,6 +79,7 @@ codes! {
     DUPLICATE_STATEMENT = "E0110": "statement given twice",
     MISSING_STATEMENT = "E0111": "required statement missing",
     MALFORMED_STATEMENT = "E0112": "statement has the wrong shape",
+    IMPORT_OUTSIDE = "E0113": "imported file outside the project",
 
     // Types and values.
     TYPE_MISMATCH = "E0201": "value has the wrong type",

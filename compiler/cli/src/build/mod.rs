@@ -7,8 +7,9 @@ mod report;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use pipec::ProjectFs;
 use pipec::persist::{self, Disk, Manifest, RealDisk, Request, disk};
-use pipec_check::{RealFs, check};
+use pipec_check::check;
 use pipec_emit::{OutputTree, Target};
 
 use crate::output::{Format, Output};
@@ -41,12 +42,17 @@ pub struct BuildArgs {
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// The project directory the program may import from (default: the
+    /// program's directory). `use` outside it is refused (E0113).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
 }
 
 /// Checks the program and renders the selected targets. `Err` carries the exit
 /// code after diagnostics were printed.
 pub fn render(
     path: &Path,
+    root: Option<&Path>,
     selected: &[String],
     format: Format,
     out: &Output,
@@ -62,7 +68,7 @@ pub fn render(
             return Err(2);
         }
     }
-    let checked = match check(path, &RealFs) {
+    let checked = match ProjectFs::for_program(path, root).and_then(|fs| check(path, &fs)) {
         Ok(c) => c,
         Err(e) => {
             out.error(&format!("cannot read {}: {e}", path.display()));
@@ -177,7 +183,13 @@ fn build_one(
         ));
         OutputTree::new()
     } else {
-        match render(&program.path, &targets, args.format, out) {
+        match render(
+            &program.path,
+            args.root.as_deref(),
+            &targets,
+            args.format,
+            out,
+        ) {
             Ok(t) => sources_relative_to(root, t),
             Err(code) => return code,
         }
