@@ -1,16 +1,25 @@
 //! `pipec build`: check the program, run the targets into an in-memory output
 //! tree, compare it with the output directory, then either report the
 //! differences (`--check`) or write them all at once (`pipec::persist`).
+//!
+//! A build holds the output directory's lock from before it reads the
+//! directory until it has written it, so two builds into one directory run
+//! one after the other (a second waits up to `--wait` seconds, then gives up
+//! with a message); `--check` shares the lock with other checks. A build first
+//! removes what an interrupted build left behind (`persist::recover`).
 
 mod report;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Args;
 use pipec::ProjectFs;
-use pipec::persist::{self, Disk, Manifest, RealDisk, Request, disk};
+use pipec::persist::{self, Manifest, RealDisk, Request};
 use pipec_check::check;
 use pipec_emit::{OutputTree, Target};
+use pipec_fs::LockMode;
+use pipec_fs::path::{absolute, is_plain_relative, relative};
 
 use crate::output::{Format, Output};
 use pipec::targets;
@@ -46,6 +55,10 @@ pub struct BuildArgs {
     /// program's directory). `use` outside it is refused (E0113).
     #[arg(long)]
     pub root: Option<PathBuf>,
+    /// Seconds to wait for another build of the same output directory to
+    /// finish before giving up.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub wait: u64,
 }
 
 /// Checks the program and renders the selected targets. `Err` carries the exit
@@ -114,8 +127,74 @@ struct Program {
 }
 
 pub fn run(args: &BuildArgs, out: &Output) -> u8 {
-    let root = disk::absolute(&args.out);
-    let mut disk = RealDisk::new(&args.out);
+    // The directory is created first, so that the lock covers the whole
+    // build; it is removed again if nothing was written into it.
+    let created = if args.check {
+        Vec::new()
+    } else {
+        match pipec_fs::write::create_dirs(&args.out) {
+            Ok(c) => c,
+            Err(e) => {
+                out.error(&format!("cannot create {}: {e}", args.out.display()));
+                return 2;
+            }
+        }
+    };
+    let code = run_locked(args, out);
+    pipec_fs::write::remove_empty_dirs(&created);
+    code
+}
+
+fn run_locked(args: &BuildArgs, out: &Output) -> u8 {
+    let root = absolute(&args.out);
+    let mut disk = match RealDisk::open(&args.out) {
+        Ok(d) => d,
+        Err(e) => {
+            out.error(&format!("cannot open {}: {e}", args.out.display()));
+            return 2;
+        }
+    };
+    let _lock = if disk.out_dir().exists() {
+        let mode = if args.check {
+            LockMode::Shared
+        } else {
+            LockMode::Exclusive
+        };
+        let waiting = || {
+            out.status(&format!(
+                "waiting for another pipec build of {} to finish",
+                args.out.display()
+            ))
+        };
+        match disk
+            .out_dir()
+            .lock(mode, Duration::from_secs(args.wait), waiting)
+        {
+            Ok(l) => Some(l),
+            Err(e) => {
+                out.error(&format!(
+                    "cannot lock {}: {e}; nothing was read or written",
+                    args.out.display()
+                ));
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    if !args.check {
+        match persist::recover(&mut disk) {
+            Ok(found) if found.len() > 1 => out.status(&format!(
+                "removed {} temporary file(s) left by an interrupted build",
+                found.len() - 1
+            )),
+            Ok(_) => {}
+            Err(e) => {
+                out.error(&e.to_string());
+                return 2;
+            }
+        }
+    }
     let manifest = match persist::read_manifest(&disk) {
         Ok(m) => m,
         Err(e) => {
@@ -124,10 +203,22 @@ pub fn run(args: &BuildArgs, out: &Output) -> u8 {
         }
     };
     let programs = match &args.path {
-        Some(p) => vec![Program {
-            path: p.clone(),
-            key: disk::relative(&root, &disk::absolute(p)),
-        }],
+        Some(p) => match program_key(&root, p) {
+            Some(key) => vec![Program {
+                path: p.clone(),
+                key,
+            }],
+            None => {
+                out.error(&format!(
+                    "{} is outside the output directory {}\n  = help: pipec records each program \
+                     by its path inside the directory it generates files for; pass an --out \
+                     that contains the program (usually the repository's root)",
+                    p.display(),
+                    args.out.display()
+                ));
+                return 2;
+            }
+        },
         None => manifest
             .programs
             .keys()
@@ -155,6 +246,13 @@ pub fn run(args: &BuildArgs, out: &Output) -> u8 {
     code
 }
 
+/// The manifest key of the program at `path`: its path relative to the
+/// output directory `root` (`.` for the directory itself); `None` when it is
+/// not inside.
+fn program_key(root: &Path, path: &Path) -> Option<String> {
+    let key = relative(root, &absolute(path));
+    (key == "." || is_plain_relative(&key)).then_some(key)
+}
 fn build_one(
     args: &BuildArgs,
     out: &Output,
@@ -175,7 +273,7 @@ fn build_one(
     };
     // A program recorded in the manifest that no longer exists produces
     // nothing: its files are orphans.
-    let vanished = args.path.is_none() && !disk.exists(&program.key);
+    let vanished = args.path.is_none() && !persist::program_exists(disk, &program.key);
     let tree = if vanished {
         out.status(&format!(
             "{} no longer exists; the files generated from it are orphans",
@@ -183,6 +281,17 @@ fn build_one(
         ));
         OutputTree::new()
     } else {
+        // A manifest names programs by their place in the output directory;
+        // one that a symbolic link takes elsewhere is not read.
+        if args.path.is_none() && program_key(root, &program.path).as_ref() != Some(&program.key) {
+            out.error(&format!(
+                "{} records the program `{}`, which leads out of {} (through a symbolic link); it is not read",
+                persist::manifest::PATH,
+                program.key,
+                args.out.display()
+            ));
+            return 2;
+        }
         match render(
             &program.path,
             args.root.as_deref(),
@@ -214,42 +323,13 @@ fn build_one(
         report::written(&plan, &persist::Outcome::default(), &args.out, out);
         return 0;
     }
-    let created = match create_missing_dirs(&args.out) {
-        Ok(c) => c,
-        Err(e) => {
-            out.error(&format!("cannot create {}: {e}", args.out.display()));
-            return 2;
-        }
-    };
     match persist::commit(disk, &plan, args.force) {
         Ok(outcome) => {
             report::written(&plan, &outcome, &args.out, out);
             0
         }
-        Err(e) => {
-            // Leave no trace: not even the output directory.
-            for dir in created.iter().rev() {
-                let _ = std::fs::remove_dir(dir);
-            }
-            report::failed(&e, &args.out, out)
-        }
+        Err(e) => report::failed(&e, &args.out, out),
     }
-}
-
-/// Creates `dir` and its missing ancestors; returns those it created, the
-/// outermost first.
-fn create_missing_dirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut missing = Vec::new();
-    let mut at = Some(dir);
-    while let Some(d) = at.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
-        missing.push(d.to_path_buf());
-        at = d.parent();
-    }
-    missing.reverse();
-    for d in &missing {
-        std::fs::create_dir(d)?;
-    }
-    Ok(missing)
 }
 
 /// The command that brings the files up to date, for messages.
@@ -268,15 +348,21 @@ fn rebuild_command(args: &BuildArgs, program: &Program) -> String {
 /// Names each file's source relative to the output directory, so that the
 /// header is the same wherever pipec is run from.
 fn sources_relative_to(root: &Path, tree: OutputTree) -> OutputTree {
+    // A program has a few sources and many files: each source is resolved
+    // once.
+    let mut named: std::collections::HashMap<String, String> = Default::default();
     let mut out = OutputTree::new();
-    for f in tree.files() {
+    for f in tree.into_files() {
         let source = if f.source.starts_with('<') {
-            f.source.clone()
+            f.source
         } else {
-            disk::relative(root, &disk::absolute(Path::new(&f.source)))
+            named
+                .entry(f.source)
+                .or_insert_with_key(|s| relative(root, &absolute(Path::new(s))))
+                .clone()
         };
         // Paths were unique in `tree`, so they are here.
-        let _ = out.add(f.target, f.path.clone(), source, f.body.clone());
+        let _ = out.add(f.target, f.path, source, f.body);
     }
     out
 }

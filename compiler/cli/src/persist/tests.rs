@@ -335,7 +335,7 @@ fn a_failure_at_any_step_leaves_everything_as_it_was() {
                 let leftovers: Vec<&String> = disk
                     .files
                     .keys()
-                    .filter(|p| p.contains(".pipec-"))
+                    .filter(|p| p.contains(".pipec-") || *p == manifest::IN_PROGRESS)
                     .collect();
                 assert_eq!(leftovers.len(), outcome.warnings.len(), "{n}");
             }
@@ -377,11 +377,11 @@ mod properties {
     }
 
     /// Files that are not intact pipec files (foreign or edited by hand),
-    /// the manifest and backups a failed clean-up left aside.
+    /// the manifest and what a failed clean-up left behind.
     fn not_pipecs(disk: &MemoryDisk) -> Vec<(String, Vec<u8>)> {
         disk.files
             .iter()
-            .filter(|(p, _)| p.as_str() != manifest::PATH && !p.ends_with(".pipec-old"))
+            .filter(|(p, _)| p.as_str() != manifest::PATH && !is_leftover(p))
             .filter(|(_, b)| {
                 std::str::from_utf8(b).map_or(true, |t| {
                     !matches!(header::inspect(t), header::Provenance::Intact { .. })
@@ -391,9 +391,15 @@ mod properties {
             .collect()
     }
 
+    /// A backup or the in-progress record, which a clean-up that failed
+    /// leaves behind (and names).
+    fn is_leftover(path: &str) -> bool {
+        path.ends_with(".pipec-old") || path == manifest::IN_PROGRESS
+    }
+
     fn without_leftovers(disk: &MemoryDisk) -> MemoryDisk {
         let mut d = disk.clone();
-        d.files.retain(|p, _| !p.ends_with(".pipec-old"));
+        d.files.retain(|p, _| !is_leftover(p));
         d
     }
 
