@@ -67,6 +67,10 @@ pub struct OutDir {
     /// The directories last walked through: `(name, handle)` from the root
     /// down.
     cursor: RefCell<Vec<(String, Rc<OwnedFd>)>>,
+    /// The directory last found missing: everything under it is missing
+    /// too, until pipec creates a directory (a fresh build looks up every
+    /// file of a tree that does not exist yet).
+    missing: RefCell<Option<String>>,
 }
 
 const DIR_FLAGS: OFlags = OFlags::RDONLY
@@ -88,6 +92,7 @@ impl OutDir {
             path: path.to_path_buf(),
             root,
             cursor: RefCell::new(Vec::new()),
+            missing: RefCell::new(None),
         })
     }
 
@@ -119,6 +124,13 @@ impl OutDir {
         if dir.is_empty() {
             return Ok(Some(root.clone()));
         }
+        if let Some(m) = &*self.missing.borrow()
+            && dir
+                .strip_prefix(m.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        {
+            return Ok(None);
+        }
         let names: Vec<&str> = dir.split('/').collect();
         let mut cursor = self.cursor.borrow_mut();
         let keep = cursor
@@ -131,7 +143,10 @@ impl OutDir {
             let parent = cursor.last().map_or(root, |(_, fd)| fd).clone();
             match rustix::fs::openat(&*parent, *name, DIR_FLAGS, Mode::empty()) {
                 Ok(fd) => cursor.push((name.to_string(), Rc::new(fd))),
-                Err(Errno::NOENT) => return Ok(None),
+                Err(Errno::NOENT) => {
+                    *self.missing.borrow_mut() = Some(names[..=i].join("/"));
+                    return Ok(None);
+                }
                 Err(Errno::LOOP | Errno::NOTDIR) => {
                     let what = kind_at(&parent, name)?.map_or("missing", Kind::describe);
                     return Err(Refusal::NotADirectory {
@@ -198,6 +213,7 @@ impl OutDir {
     /// Creates one directory whose parent exists.
     pub fn create_dir(&self, path: &str) -> io::Result<()> {
         let (dir, name) = self.place_existing(path)?;
+        self.missing.borrow_mut().take();
         rustix::fs::mkdirat(&*dir, name.as_str(), Mode::from_raw_mode(0o777))?;
         Ok(())
     }

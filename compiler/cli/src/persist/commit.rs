@@ -26,7 +26,7 @@
 //! Two flushes per build, whatever its size, instead of one per file: the
 //! guarantee does not need more. Files that do not change are not touched.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io;
 
 use pipec_fs::path::{parent, sibling};
@@ -71,6 +71,8 @@ struct Step<'p> {
 struct Txn<'d> {
     disk: &'d mut dyn Disk,
     created_dirs: Vec<String>,
+    /// Directories known to exist, so each is looked up once.
+    dirs: HashSet<String>,
     /// Files prepare created (temporary files and backups), to remove on
     /// failure.
     made: Vec<String>,
@@ -80,12 +82,15 @@ struct Txn<'d> {
 
 impl Txn<'_> {
     fn ensure_dir(&mut self, dir: &str) -> io::Result<()> {
-        if dir.is_empty() || self.disk.is_dir(dir) {
+        if dir.is_empty() || self.dirs.contains(dir) {
             return Ok(());
         }
-        self.ensure_dir(parent(dir))?;
-        self.disk.create_dir(dir)?;
-        self.created_dirs.push(dir.to_string());
+        if !self.disk.is_dir(dir) {
+            self.ensure_dir(parent(dir))?;
+            self.disk.create_dir(dir)?;
+            self.created_dirs.push(dir.to_string());
+        }
+        self.dirs.insert(dir.to_string());
         Ok(())
     }
 
@@ -209,6 +214,7 @@ pub fn commit(disk: &mut dyn Disk, plan: &Plan, force: bool) -> Result<Outcome, 
     let mut txn = Txn {
         disk,
         created_dirs: Vec::new(),
+        dirs: HashSet::new(),
         made: Vec::new(),
         recorded: false,
     };
