@@ -197,14 +197,18 @@ fn test_jobs_report_coverage_and_results() {
         test["artifacts"]["reports"]["junit"].as_str(),
         Some("junit.xml")
     );
-    let regex = test["coverage"].as_str().expect("a coverage regex");
-    assert!(
-        regex.starts_with("/TOTAL") && regex.ends_with("$/"),
-        "{regex}"
+    // GitLab shows the coverage the gate prints.
+    assert_eq!(
+        test["coverage"].as_str(),
+        Some(pipec_emit::coverage::SUMMARY_REGEX)
     );
-    // The gate itself is the job's own script.
+    // pytest fails under the threshold, and the gate checks the report.
     let script = yaml_serde::to_string(&test["script"]).expect("script");
     assert!(script.contains("--cov-fail-under=70"), "{script}");
+    assert!(
+        script.contains("pipec_coverage_gate 'coverage.xml' cobertura 70"),
+        "{script}"
+    );
     let matrix = &test["parallel"]["matrix"][0]["PIPEC_MATRIX_PYTHON"];
     assert_eq!(
         yaml_serde::from_value::<Vec<String>>(matrix.clone()).expect("versions"),
@@ -369,7 +373,10 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
     let e = "flask-api";
     let dir = root.join(e);
     with_workflow_probe(e, &dir);
-    let d = |dev, staging, prod, publish| {
+    // The notification runs after a failure on main and develop and in
+    // release runs (they deploy prod), never for merge requests.
+    let failure = Some("on_failure");
+    let d = |dev, staging, prod, publish, notify| {
         vec![
             ("deploy_dev", dev),
             ("deploy_staging", staging),
@@ -377,7 +384,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
             ("publish_app", publish),
             ("lint", auto),
             ("test", auto),
-            ("notify", Some("on_failure")),
+            ("notify", notify),
         ]
     };
     expect(
@@ -386,7 +393,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("develop", false),
         e,
         true,
-        &d(auto, manual, none, auto),
+        &d(auto, manual, none, auto, failure),
     );
     expect(
         &check,
@@ -394,7 +401,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("develop", true),
         e,
         true,
-        &d(auto, manual, none, auto),
+        &d(auto, manual, none, auto, failure),
     );
     expect(
         &check,
@@ -402,7 +409,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("main", false),
         e,
         true,
-        &d(none, none, none, auto),
+        &d(none, none, none, auto, failure),
     );
     expect(
         &check,
@@ -410,7 +417,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("feature/x", false),
         e,
         true,
-        &d(none, none, none, none),
+        &d(none, none, none, none, none),
     );
     expect(&check, &dir, push("feature/x", true), e, false, &[]);
     expect(
@@ -419,7 +426,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         tag("v1.2.3"),
         e,
         true,
-        &d(none, none, manual, auto),
+        &d(none, none, manual, auto, failure),
     );
     expect(&check, &dir, tag("nightly"), e, false, &[]);
     expect(
@@ -428,7 +435,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         merge_request("feature/x", "main"),
         e,
         true,
-        &d(none, none, none, none),
+        &d(none, none, none, none, none),
     );
     expect(
         &check,
@@ -497,12 +504,20 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
     let e = "archon-agent";
     let dir = root.join(e);
     with_workflow_probe(e, &dir);
-    let d = |staging, production, publish| {
+    // A notification in any case is two jobs, one per outcome, on main and
+    // in release runs (they deploy production).
+    let d = |staging, production, publish, notify: bool| {
+        let (ok, failed) = if notify {
+            (auto, Some("on_failure"))
+        } else {
+            (none, none)
+        };
         vec![
             ("deploy_staging", staging),
             ("deploy_production", production),
             ("publish_agent", publish),
-            ("notify", Some("always")),
+            ("notify", ok),
+            ("notify:failure", failed),
         ]
     };
     expect(
@@ -511,7 +526,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("main", false),
         e,
         true,
-        &d(manual, none, auto),
+        &d(manual, none, auto, true),
     );
     expect(
         &check,
@@ -519,7 +534,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("main", true),
         e,
         true,
-        &d(manual, none, auto),
+        &d(manual, none, auto, true),
     );
     expect(
         &check,
@@ -527,16 +542,23 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("develop", false),
         e,
         true,
-        &d(none, none, auto),
+        &d(none, none, auto, false),
     );
-    expect(&check, &dir, tag("v1.0.0"), e, true, &d(none, manual, auto));
+    expect(
+        &check,
+        &dir,
+        tag("v1.0.0"),
+        e,
+        true,
+        &d(none, manual, auto, true),
+    );
     expect(
         &check,
         &dir,
         merge_request("feature/x", "main"),
         e,
         true,
-        &d(none, none, none),
+        &d(none, none, none, false),
     );
 }
 

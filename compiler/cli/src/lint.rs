@@ -33,7 +33,7 @@ pub struct LintArgs {
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// The project directory `.pipe` programs may import from (default: each
-    /// program's directory). `use` outside it is refused (E0113).
+    /// program's directory). `use` outside it is refused (E0114).
     #[arg(long)]
     pub root: Option<PathBuf>,
 }

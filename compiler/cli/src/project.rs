@@ -3,7 +3,7 @@
 //!
 //! The project is the directory `--root` names, or else the program's own
 //! directory (the directory given, or the one that contains the file given).
-//! A `use` that leads out of it is refused (E0113) without being read; every
+//! A `use` that leads out of it is refused (E0114) without being read; every
 //! file is read as `pipec_fs::read` reads: regular files only, at most
 //! [`pipec_fs::MAX_FILE_SIZE`] bytes, never blocking on a FIFO or a device.
 

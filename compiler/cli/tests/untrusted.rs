@@ -234,7 +234,7 @@ fn leftovers_of_an_interrupted_build_are_reported_then_cleaned() {
 // Reads outside the project.
 
 /// `use` of a file outside the program's directory, by absolute path, by
-/// `..`, or through a symbolic link: refused (E0113), never read, so its
+/// `..`, or through a symbolic link: refused (E0114), never read, so its
 /// content appears nowhere — in `check`, `build --check` (the pre-commit
 /// hook) or `lint`.
 #[test]
@@ -268,7 +268,7 @@ fn imports_outside_the_project_are_refused_and_not_printed() {
             let run = repo.pipec(args);
             assert_ne!(run.code, 0, "{target} {args:?}: {run:?}");
             assert!(
-                run.stderr.contains("E0113") || run.stdout.contains("E0113"),
+                run.stderr.contains("E0114") || run.stdout.contains("E0114"),
                 "{target} {args:?}: {run:?}"
             );
             for out in [&run.stdout, &run.stderr] {
@@ -284,7 +284,7 @@ fn imports_outside_the_project_are_refused_and_not_printed() {
         &format!("use \"../secret-in-repo.pipe\" as leak\n{program}"),
     );
     let run = repo.pipec(&["check", "ci", "--root", "."]);
-    assert!(!run.stderr.contains("E0113"), "{run:?}");
+    assert!(!run.stderr.contains("E0114"), "{run:?}");
 }
 
 #[test]
@@ -297,8 +297,8 @@ fn devices_fifos_and_huge_files_are_refused_without_blocking() {
     huge.set_len(9 << 20).unwrap();
     let program = repo.read("ci/pipeline.pipe");
     for (target, code, says) in [
-        ("/dev/zero", "E0113", "absolute path"),
-        ("lib/zero.pipe", "E0113", "outside the project"),
+        ("/dev/zero", "E0114", "absolute path"),
+        ("lib/zero.pipe", "E0114", "outside the project"),
         ("lib/fifo.pipe", "E0104", "it is a FIFO, not a regular file"),
         ("lib/huge.pipe", "E0104", "larger than 8 MiB"),
     ] {

@@ -79,7 +79,8 @@ codes! {
     DUPLICATE_STATEMENT = "E0110": "statement given twice",
     MISSING_STATEMENT = "E0111": "required statement missing",
     MALFORMED_STATEMENT = "E0112": "statement has the wrong shape",
-    IMPORT_OUTSIDE = "E0113": "imported file outside the project",
+    UNKNOWN_STEP = "E0113": "step placed next to a step the job does not have",
+    IMPORT_OUTSIDE = "E0114": "imported file outside the project",
 
     // Types and values.
     TYPE_MISMATCH = "E0201": "value has the wrong type",
@@ -94,6 +95,10 @@ codes! {
     INVALID_NAME = "E0210": "name not usable in generated files",
     INVALID_URL = "E0211": "invalid URL",
     UNKNOWN_TYPE = "E0212": "unknown type in a template signature",
+    RUN_TIME_VALUE = "E0213": "value known only when the pipeline runs, where it must be known before",
+    UNTRUSTED_CHOICE = "E0214": "a branch name chooses a runner or an image",
+    NON_ASCII_HOST = "E0215": "host that receives credentials is not ASCII",
+    COVERAGE_FORMAT = "E0216": "coverage report in a format pipec cannot tell",
 
     // The pipeline graph.
     DEPENDENCY_CYCLE = "E0301": "jobs depend on each other in a cycle",
@@ -125,6 +130,9 @@ codes! {
     GITLAB_TOO_MANY_NEEDS = "E0425": "job waits for more jobs than GitLab allows",
     GITLAB_PLATFORMS = "E0426": "image built for several platforms",
     GITLAB_VARIABLE_NAME = "E0427": "secret name is not a GitLab CI/CD variable name",
+    GITLAB_EXPRESSION_VALUE = "E0428": "value a GitLab `rules:if` expression cannot hold",
+    GITLAB_EXPANDED_TEXT = "E0429": "text GitLab CI would expand as a variable",
+    GITLAB_NO_VARIABLE = "E0430": "run-time value GitLab CI cannot compute outside a script",
 
     // Kubernetes and Argo CD targets.
     IMAGE_WITHOUT_ADDRESS = "E0440": "deployed image has no registry address a cluster can pull from",
@@ -136,11 +144,13 @@ codes! {
     SHARED_NAMESPACE = "E0446": "two environments of a service deploy into the same namespace",
     RESERVED_NAMESPACE = "E0447": "Argo CD destination in a namespace reserved for the cluster",
     APPLICATION_NAME_CLASH = "E0448": "two Argo CD Applications would have the same name",
+    SELECTOR_SELECTS_HOOKS = "E0449": "a service's selector also selects its hook pods",
 
     // Warnings.
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",
     UNUSED_IMPORT = "W0003": "imported module never used",
+    ENVIRONMENT_VALUE_EVERYWHERE = "W0004": "a service's configuration names one of the environments it runs in",
 }
 
 /// The registered code with this text, if any.

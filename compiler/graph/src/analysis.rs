@@ -1,5 +1,5 @@
-//! Questions answered on the graph: cycles, which runs a job can happen in, and
-//! the critical path.
+//! Questions answered on the graph: cycles, and which runs a job can happen
+//! in. How long a run takes is [`crate::estimate`].
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -46,9 +46,15 @@ pub fn find_cycle<N, E>(graph: &DiGraph<N, E>) -> Option<Vec<usize>> {
     Some(path.into_iter().map(|n| n.index()).collect())
 }
 
+/// Most combinations of dispatch input values [`sample_runs`] tries per
+/// branch; past it, only one input differs from its default at a time.
+pub const MAX_INPUT_COMBINATIONS: usize = 256;
+
 /// Representative runs of a pipeline: one per trigger and per branch or tag name
 /// the pipeline's triggers and conditions mention, plus one for a name none of
-/// them mention. Conditions are evaluated on these to find jobs that can never run.
+/// them mention; for manual dispatches, every combination of the input values
+/// the conditions compare with (a value no condition mentions behaves like
+/// none). Conditions are evaluated on these to find jobs that can never run.
 pub fn sample_runs(p: &Pipeline) -> Vec<Run> {
     let mut globs = Vec::new();
     let mut inputs = Vec::new();
@@ -56,6 +62,7 @@ pub fn sample_runs(p: &Pipeline) -> Vec<Run> {
         j.when.globs(&mut globs);
         j.when.inputs(&mut inputs);
     }
+    let combinations = input_combinations(&inputs);
     let mut branch_names: Vec<String> = globs
         .iter()
         .filter(|(tag, _)| !tag)
@@ -122,10 +129,19 @@ pub fn sample_runs(p: &Pipeline) -> Vec<Run> {
                         .filter_map(|i| i.default.clone().map(|d| (i.name.clone(), d)))
                         .collect();
                     runs.push(r.clone());
-                    for (name, value) in &inputs {
+                    let chosen = match &combinations {
+                        Some(all) => all.clone(),
+                        None => inputs
+                            .iter()
+                            .map(|i| vec![(i.0.clone(), Some(i.1.clone()))])
+                            .collect(),
+                    };
+                    for combination in chosen {
                         let mut v = r.clone();
-                        v.inputs.retain(|(n, _)| n != name);
-                        v.inputs.push((name.clone(), value.clone()));
+                        for (name, value) in combination {
+                            v.inputs.retain(|(n, _)| *n != name);
+                            v.inputs.extend(value.map(|value| (name, value)));
+                        }
                         runs.push(v);
                     }
                 }
@@ -134,6 +150,60 @@ pub fn sample_runs(p: &Pipeline) -> Vec<Run> {
     }
     runs.dedup();
     runs
+}
+
+/// Values of dispatch inputs, by name (`None`: a value no condition names).
+type Assignment = Vec<(String, Option<String>)>;
+
+/// Every assignment of the compared input values (or of no value) to the
+/// inputs the conditions compare, or `None` when there are more than
+/// [`MAX_INPUT_COMBINATIONS`].
+fn input_combinations(compared: &[(String, String)]) -> Option<Vec<Assignment>> {
+    let mut values: Vec<(String, Vec<Option<String>>)> = Vec::new();
+    for (name, value) in compared {
+        let at = match values.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                values.push((name.clone(), vec![None]));
+                values.len() - 1
+            }
+        };
+        let v = Some(value.clone());
+        if !values[at].1.contains(&v) {
+            values[at].1.push(v);
+        }
+    }
+    let count = values
+        .iter()
+        .try_fold(1usize, |n, (_, v)| n.checked_mul(v.len()))?;
+    if count > MAX_INPUT_COMBINATIONS {
+        return None;
+    }
+    let mut out: Vec<Assignment> = vec![Vec::new()];
+    for (name, options) in &values {
+        out = out
+            .iter()
+            .flat_map(|partial| {
+                options.iter().map(move |v| {
+                    let mut next = partial.clone();
+                    next.push((name.clone(), v.clone()));
+                    next
+                })
+            })
+            .collect();
+    }
+    Some(out)
+}
+
+/// Whether [`sample_runs`] tried every combination of the dispatch inputs
+/// the conditions compare: when not, a job that depends on inputs may run in
+/// a run the samples miss.
+pub fn inputs_sampled_exhaustively(p: &Pipeline) -> bool {
+    let mut inputs = Vec::new();
+    for j in &p.jobs {
+        j.when.inputs(&mut inputs);
+    }
+    input_combinations(&inputs).is_some()
 }
 
 /// For each job, whether some run of the pipeline executes it: its condition
@@ -173,38 +243,6 @@ pub fn can_hold(p: &Pipeline, cond: &Cond) -> bool {
 pub struct CriticalPath {
     pub total: Duration,
     pub jobs: Vec<JobId>,
-}
-
-/// The critical path of a pipeline, counting jobs without an expected duration
-/// as zero; `None` when no job declares one.
-pub fn critical_path(p: &Pipeline) -> Option<CriticalPath> {
-    if p.jobs.iter().all(|j| j.duration.is_none()) {
-        return None;
-    }
-    let mut best: Vec<(u64, Option<JobId>)> = vec![(0, None); p.jobs.len()];
-    for id in p.topo_order() {
-        let own = p.job(id).duration.map_or(0, |d| d.seconds);
-        let (before, prev) = p
-            .needs(id)
-            .into_iter()
-            .map(|d| (best[d.index()].0, Some(d)))
-            .max_by_key(|(t, _)| *t)
-            .unwrap_or((0, None));
-        best[id.index()] = (before + own, prev);
-    }
-    let (end, _) = best
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(&a.0)))?;
-    let mut jobs = vec![JobId(end as u32)];
-    while let Some(prev) = best[jobs.last()?.index()].1 {
-        jobs.push(prev);
-    }
-    jobs.reverse();
-    Some(CriticalPath {
-        total: Duration::from_secs(best[end].0),
-        jobs,
-    })
 }
 
 #[cfg(test)]

@@ -6,19 +6,21 @@
 //! where it is safe. Branch and pull-request builds read it; tag builds
 //! (releases) never do, so nothing another run wrote can reach a release —
 //! the reasoning of zizmor's cache-poisoning audit. Writing needs registry
-//! write access, which only the publish job has: in branch runs that publish,
-//! the build job exports its cache to a local directory, and the publish job
-//! pushes it to `<image>:buildcache` (`cacheonly` build from that directory).
+//! write access, which the build job (it also runs for pull requests) does
+//! not get: in branch runs that publish, the build job exports its cache to a
+//! local directory, and a job of its own, `<publish>-cache`, pushes it to
+//! `<image>:buildcache` (a `cacheonly` build from that directory). Nothing
+//! waits for that job, so pushing the cache never delays the release.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::{Map, release};
+use pipec_emit::{Map, Yaml, release};
 use pipec_graph::{
-    CiVar, Cond, Credential, Image, ImageId, Part, Publish, PublishId, RegistryKind,
+    CiVar, Cond, Credential, Image, ImageId, Part, Publish, PublishId, RegistryKind, TagKind,
 };
 
 use crate::expr::{self, Expr, TAG_RUN};
-use crate::job::Body;
-use crate::permissions::Level;
+use crate::job::{Body, JobEntry};
+use crate::permissions::{Level, Permissions};
 use crate::pins;
 use crate::steps;
 use crate::workflow::{Lower, secret};
@@ -33,6 +35,7 @@ impl Lower<'_> {
         body.permissions
             .grant("contents", Level::Read, "check out the repository");
         body.steps.push(steps::checkout(false, false));
+        body.steps.extend(self.artifact_downloads(image.job));
         body.steps.push(steps::uses(
             "Set up Docker Buildx",
             &pins::SETUP_BUILDX,
@@ -166,12 +169,18 @@ impl Lower<'_> {
     /// Inputs of `docker/build-push-action` that describe the build itself.
     fn build_inputs(&mut self, image: &Image) -> Map {
         let mut with = Map::new();
-        with.insert("context", image.context.as_str());
-        with.insert("file", image.dockerfile.as_str());
+        let context = self.value_of(&image.context, image.span, "the image's build context");
+        with.insert("context", context);
+        let file = self.value_of(&image.dockerfile, image.span, "the image's Dockerfile");
+        with.insert("file", file);
         if let Some(t) = &image.target {
-            with.insert("target", t.as_str());
+            let target = self.value_of(t, image.span, "the image's build target");
+            with.insert("target", target);
         }
-        with.insert("platforms", image.platforms.join(","));
+        with.insert(
+            "platforms",
+            expr::escape_literal(&image.platforms.join(",")),
+        );
         if !image.build_args.is_empty() {
             let args: Vec<String> = image
                 .build_args
@@ -208,54 +217,100 @@ impl Lower<'_> {
         body.steps.push(steps::uses(
             &format!("Log in to {}", registry_host(publish)),
             &pins::LOGIN,
-            login,
+            login.clone(),
         ));
-        let script = release::push_script(publish, &image.local_ref());
+        let script = release::push_script(
+            publish,
+            &image.local_ref(),
+            &release::release_patterns(self.program, publish),
+        );
+        let mut env = self.release_env();
+        // Values of the run that tags written in the program show.
+        for rule in &publish.tags {
+            if let TagKind::Literal(t) = &rule.kind {
+                for part in t.variables() {
+                    if let Some((name, value)) = expr::part_env(part)
+                        && !env.iter().any(|(n, _)| *n == name)
+                    {
+                        env.push((name, value));
+                    }
+                }
+            }
+        }
         body.steps.push(steps::run(
             &format!("Push {}", publish.image_name()),
             script,
-            &self.release_env(),
+            &env,
         ));
-        if publish.layer_cache {
-            let not_tag = (!Expr::atom(TAG_RUN)).text;
-            body.permissions
-                .grant("contents", Level::Read, "check out the build context");
-            body.steps
-                .push(steps::checkout_when(Some(&not_tag), false, false));
-            body.steps.push(steps::uses_when(
-                "Set up Docker Buildx",
-                Some(&not_tag),
-                &pins::SETUP_BUILDX,
-                Map::new(),
-            ));
-            body.steps.push(steps::download_when(
-                "Download the layer cache",
-                Some(&not_tag),
-                &format!("buildcache-{}", image.name),
-                Some(&format!("${{{{ runner.temp }}}}/{}", cache_dir(image))),
-            ));
-            let mut with = self.build_inputs(image);
-            with.insert(
-                "cache-from",
-                format!("type=local,src=${{{{ runner.temp }}}}/{}", cache_dir(image)),
-            );
-            with.insert(
-                "cache-to",
-                format!(
-                    "type=registry,ref={},mode=max,image-manifest=true,oci-mediatypes=true",
-                    cache_ref(publish)
-                ),
-            );
-            with.insert("outputs", "type=cacheonly");
-            with.insert("provenance", false);
-            body.steps.push(steps::uses_when(
-                "Push the layer cache",
-                Some(&not_tag),
-                &pins::BUILD_PUSH,
-                with,
-            ));
+        if publish.layer_cache
+            && let Some(job) = self.cache_job(id, login)
+        {
+            body.after.push(job);
         }
         body
+    }
+
+    /// The job that pushes an image's layer cache to its registry, in the
+    /// branch runs that publish it: BuildKit exports the build's cache
+    /// (`cacheonly`) from the directory the build job left, every layer
+    /// already built. It waits for the build only, and nothing waits for it:
+    /// the publish and deploy jobs do not wait while the cache is pushed.
+    fn cache_job(&mut self, id: PublishId, login: Map) -> Option<JobEntry> {
+        let publish = self.program.publish(id);
+        let image = self.program.image(publish.image);
+        let condition = self.cache_write_condition(&[publish])?;
+        let build = self.pipeline.job(image.job);
+        let runner = crate::job::runner(&self.pipeline.job(publish.job).runner);
+        let mut permissions = Permissions::new();
+        permissions.grant("contents", Level::Read, "check out the build context");
+        if publish.registry.kind == RegistryKind::Ghcr {
+            permissions.grant("packages", Level::Write, "push the layer cache to ghcr.io");
+        }
+        let mut steps = vec![
+            steps::checkout(false, false),
+            steps::uses("Set up Docker Buildx", &pins::SETUP_BUILDX, Map::new()),
+            steps::download(
+                "Download the layer cache",
+                &format!("buildcache-{}", image.name),
+                Some(&format!("${{{{ runner.temp }}}}/{}", cache_dir(image))),
+            ),
+            steps::uses(
+                &format!("Log in to {}", registry_host(publish)),
+                &pins::LOGIN,
+                login,
+            ),
+        ];
+        let mut with = self.build_inputs(image);
+        with.insert(
+            "cache-from",
+            format!("type=local,src=${{{{ runner.temp }}}}/{}", cache_dir(image)),
+        );
+        with.insert(
+            "cache-to",
+            format!(
+                "type=registry,ref={},mode=max,image-manifest=true,oci-mediatypes=true",
+                cache_ref(publish)
+            ),
+        );
+        with.insert("outputs", "type=cacheonly");
+        with.insert("provenance", false);
+        steps.push(steps::uses("Push the layer cache", &pins::BUILD_PUSH, with));
+        let mut m = Map::new();
+        m.insert("name", format!("Layer cache of {}", image.name));
+        m.insert("needs", vec![build.name.clone()]);
+        m.insert("if", crate::expr::if_value(&condition.text));
+        m.insert("runs-on", runner);
+        m.insert("permissions", permissions.to_yaml());
+        m.insert(
+            "steps",
+            Yaml::Seq(steps.into_iter().map(Yaml::Map).collect()),
+        );
+        let key = format!("{}-cache", self.pipeline.job(publish.job).name);
+        Some((
+            key,
+            m,
+            Some("The layer cache, pushed beside the release: nothing waits for it.".to_string()),
+        ))
     }
 
     /// Inputs of `docker/login-action` for a publish's registry. GHCR takes
@@ -263,7 +318,7 @@ impl Lower<'_> {
     fn login(&mut self, p: &Publish) -> Option<Map> {
         let cred = |c: &Option<Credential>| match c {
             Some(Credential::Secret(s)) => Some(secret(&s.name)),
-            Some(Credential::Literal(l)) => Some(l.clone()),
+            Some(Credential::Literal(l)) => Some(expr::escape_literal(l)),
             None => None,
         };
         match p.registry.kind {
@@ -283,7 +338,7 @@ impl Lower<'_> {
             RegistryKind::DockerHub | RegistryKind::Other => {
                 let mut with = Map::new();
                 if p.registry.kind == RegistryKind::Other {
-                    with.insert("registry", p.registry.host.as_str());
+                    with.insert("registry", expr::escape_literal(&p.registry.host));
                 }
                 with.insert_opt("username", cred(&p.registry.username));
                 with.insert_opt("password", cred(&p.registry.password));

@@ -2,9 +2,9 @@
 //! `if:` condition, runner, timeout, matrix, and the environment variables.
 
 use pipec_emit::{Map, Yaml};
-use pipec_graph::{Job, JobId, JobKind, Matrix, RunOn, Runner};
+use pipec_graph::{Job, JobId, JobKind, Matrix, Role, RunOn, Runner};
 
-use crate::expr::Expr;
+use crate::expr::{Expr, escape_literal};
 use crate::permissions::Permissions;
 use crate::workflow::Lower;
 
@@ -28,10 +28,14 @@ pub struct Body {
     /// gates), and jobs to add before it.
     pub extra_needs: Vec<String>,
     pub before: Vec<JobEntry>,
+    /// Jobs to add after it, which wait for other jobs than it (the layer
+    /// cache of an image).
+    pub after: Vec<JobEntry>,
 }
 
 impl Lower<'_> {
-    /// The job `id`, preceded by any jobs it adds (approval gates).
+    /// The job `id`, with any jobs it adds (approval gates before it, the
+    /// layer cache push after it).
     pub fn job(&mut self, id: JobId) -> Vec<JobEntry> {
         let job = self.pipeline.job(id);
         let cond = self.job_condition(job);
@@ -50,14 +54,20 @@ impl Lower<'_> {
         needs.extend(body.extra_needs.iter().cloned());
 
         let mut m = Map::new();
-        m.insert("name", job.title.as_str());
+        let title = self.value_of(
+            &job.title,
+            job.title_span.unwrap_or(job.span),
+            "the job's title",
+        );
+        m.insert("name", title);
         if !needs.is_empty() {
             m.insert("needs", needs);
         }
         if let Some(c) = &cond {
             m.insert("if", crate::expr::if_value(&c.text));
         }
-        m.insert("runs-on", runner(&job.runner));
+        let runs_on = self.runner(job);
+        m.insert("runs-on", runs_on);
         if let Some((env, comment)) = body.environment {
             m.insert_commented("environment", env, comment);
         }
@@ -84,7 +94,10 @@ impl Lower<'_> {
             let run = pipec_emit::yaml::map([("shell", Yaml::from(shell))]);
             m.insert("defaults", pipec_emit::yaml::map([("run", Yaml::Map(run))]));
         }
-        let env = self.env(&job.env);
+        let mut env = self.env(&job.env);
+        if job.role == Role::Notify {
+            env.insert(pipec_emit::NOTIFY_STATUS, outcome(job.run_on));
+        }
         if !env.is_empty() {
             m.insert("env", env);
         }
@@ -93,7 +106,12 @@ impl Lower<'_> {
             Yaml::Seq(body.steps.into_iter().map(Yaml::Map).collect()),
         );
         let mut out = body.before;
-        out.push((job.name.clone(), m, None));
+        out.push((
+            job.name.clone(),
+            m,
+            pipec_emit::layout::job_comment(self.program, job),
+        ));
+        out.extend(body.after);
         out
     }
 
@@ -116,15 +134,42 @@ impl Lower<'_> {
     }
 }
 
-/// `runs-on:`. Hosted runner images are pinned to a release rather than
-/// `-latest`, so a new image is a reviewed change of pipec, not a surprise.
+impl Lower<'_> {
+    /// The job's `runs-on:`: a label may hold values of the run
+    /// (`${{ matrix.os }}`, one runner per matrix cell).
+    pub fn runner(&mut self, job: &Job) -> String {
+        match &job.runner {
+            Runner::Label(l) => {
+                self.value_of(l, job.runner_span.unwrap_or(job.span), "the job's runner")
+            }
+            r => runner(r),
+        }
+    }
+}
+
+/// How the jobs a notification waits for went: `failure` when one failed,
+/// `cancelled` when one was cancelled, `success` otherwise (jobs skipped by
+/// their conditions count as nothing).
+fn outcome(run_on: RunOn) -> &'static str {
+    match run_on {
+        RunOn::Failure => "failure",
+        RunOn::Success => "success",
+        RunOn::Always => {
+            "${{ contains(needs.*.result, 'failure') && 'failure' || contains(needs.*.result, 'cancelled') && 'cancelled' || 'success' }}"
+        }
+    }
+}
+
+/// `runs-on:` in messages, and for the hosted runners. Hosted runner images
+/// are pinned to a release rather than `-latest`, so a new image is a
+/// reviewed change of pipec, not a surprise.
 pub fn runner(r: &Runner) -> String {
     match r {
         Runner::Ubuntu => "ubuntu-24.04".into(),
         Runner::UbuntuArm => "ubuntu-24.04-arm".into(),
         Runner::Macos => "macos-15".into(),
         Runner::Windows => "windows-2025".into(),
-        Runner::Label(l) => l.clone(),
+        Runner::Label(l) => l.to_string(),
     }
 }
 
@@ -146,8 +191,10 @@ pub fn os(r: &Runner) -> Os {
 
 fn strategy(matrix: &Matrix) -> Map {
     let mut m = Map::new();
+    // GitHub evaluates expressions in matrix values too.
     for axis in &matrix.axes {
-        m.insert(axis.name.clone(), axis.values.clone());
+        let values: Vec<String> = axis.values.iter().map(|v| escape_literal(v)).collect();
+        m.insert(axis.name.clone(), values);
     }
     let combos = |list: &[Vec<(String, String)>]| {
         Yaml::Seq(
@@ -155,7 +202,7 @@ fn strategy(matrix: &Matrix) -> Map {
                 .map(|c| {
                     let mut e = Map::new();
                     for (k, v) in c {
-                        e.insert(k.clone(), v.clone());
+                        e.insert(k.clone(), escape_literal(v));
                     }
                     Yaml::Map(e)
                 })

@@ -2,8 +2,8 @@
 //! images built earlier, run the steps, keep reports and artifacts.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::{Map, Yaml};
-use pipec_graph::{Cache, CacheKind, Job, Role, RunJob, Text, Tool, Toolchain};
+use pipec_emit::{Map, Yaml, coverage};
+use pipec_graph::{Cache, CacheKind, Job, JobId, Role, RunJob, Text, Tool, Toolchain};
 
 use crate::expr::{self, TAG_RUN};
 use crate::job::{Body, Os, instance_name, os};
@@ -22,8 +22,14 @@ impl Lower<'_> {
                 .grant("contents", Level::Read, "check out the repository");
             body.steps.push(steps::checkout(r.full_history, false));
         }
+        body.steps.extend(self.artifact_downloads(job.id));
         if let Some(c) = &r.container {
-            body.container = Some(Yaml::from(self.value(c, job.span)));
+            let span = r.container_span.unwrap_or(job.span);
+            body.container = Some(Yaml::from(self.value_of(
+                c,
+                span,
+                "the job's container image",
+            )));
             // Images do not all have bash.
             body.shell = Some("sh");
         }
@@ -40,24 +46,32 @@ impl Lower<'_> {
         for c in &r.caches {
             body.steps.push(self.cache(job, r, c));
         }
-        for image in &r.images {
-            let image = self.program.image(*image);
+        for id in &r.images {
+            let image = self.program.image(*id);
             body.steps.push(steps::download(
                 &format!("Download image {}", image.name),
                 &format!("image-{}", image.name),
                 None,
             ));
-            body.steps.push(steps::run(
-                &format!("Load image {}", image.name),
-                format!("docker load --input {}", image.archive()),
-                &[],
-            ));
+            // A scanner reads the archive itself: loading it into Docker
+            // would only cost time.
+            if !r.archive_only.contains(id) {
+                body.steps.push(steps::run(
+                    &format!("Load image {}", image.name),
+                    format!("docker load --input {}", image.archive()),
+                    &[],
+                ));
+            }
         }
         for step in &r.steps {
             body.steps
                 .push(self.script_step(&step.name, &step.script, step.span));
         }
-        let reports: Vec<String> = r.reports.iter().map(|rep| rep.path.clone()).collect();
+        let reports: Vec<String> = r
+            .reports
+            .iter()
+            .map(|rep| self.value_of(&rep.path, rep.span, "a report's path"))
+            .collect();
         if !reports.is_empty() {
             // Reports matter most when the tests failed, and are missing when
             // the job failed before the tests ran: a warning, not an error.
@@ -80,20 +94,63 @@ impl Lower<'_> {
                 format!("artifacts-{}", i + 1)
             };
             let days = a.expire.map(|d| d.seconds.div_ceil(86_400).clamp(1, 90));
-            body.steps.push(steps::upload(
+            let paths: Vec<String> = a
+                .paths
+                .iter()
+                .map(|p| self.value_of(p, a.span, "an artifact's path"))
+                .collect();
+            body.steps.push(steps::upload_in_place(
                 "Upload artifacts",
-                None,
                 &instance_name(job, &what),
-                &a.paths,
+                &paths,
                 days,
             ));
+        }
+        // Last, so that the reports and artifacts are kept when it fails.
+        if let Some(gate) = coverage::gate_script(r) {
+            let env: Vec<(String, String)> = gate
+                .env
+                .iter()
+                .map(|(var, rep)| {
+                    (
+                        var.clone(),
+                        self.value_of(&rep.path, rep.span, "a report's path"),
+                    )
+                })
+                .collect();
+            body.steps
+                .push(steps::run("Coverage gate", gate.script, &env));
         }
         body
     }
 
+    /// Downloads of the artifacts of the jobs `id` waits for, into the
+    /// workspace at the paths they were kept from: what a GitLab job gets
+    /// from the jobs in its `needs:`.
+    pub fn artifact_downloads(&self, id: JobId) -> Vec<Map> {
+        self.pipeline
+            .needs(id)
+            .into_iter()
+            .map(|n| self.pipeline.job(n))
+            .filter(|n| n.run().is_some_and(|r| !r.artifacts.is_empty()))
+            .map(|n| {
+                steps::download_all(
+                    &format!("Download the artifacts of {}", n.name),
+                    &format!("{}-artifacts", n.name),
+                )
+            })
+            .collect()
+    }
+
     /// A step running a user script: run-time parts arrive as variables set
-    /// in the step's `env:`.
-    pub fn script_step(&mut self, name: &str, script: &Text, span: pipec_diagnostics::Span) -> Map {
+    /// in the step's `env:`; its name shows them as expressions.
+    pub fn script_step(
+        &mut self,
+        name: &Text,
+        script: &Text,
+        span: pipec_diagnostics::Span,
+    ) -> Map {
+        let name = self.value_of(name, span, "a step's name");
         if script
             .parts
             .iter()
@@ -111,7 +168,7 @@ impl Lower<'_> {
         }
         let mut env = Vec::new();
         let text = expr::text_script(script, &mut env);
-        steps::run(name, text, &env)
+        steps::run(&name, text, &env)
     }
 
     /// The `services:` map, and the names to resolve to the runner when the
@@ -122,7 +179,8 @@ impl Lower<'_> {
         let mut hosts = Vec::new();
         for s in &r.services {
             let mut svc = Map::new();
-            svc.insert("image", s.image.as_str());
+            let image = self.value_of(&s.image, s.span, "a service container's image");
+            svc.insert("image", image);
             let env = self.env(&s.env);
             if !env.is_empty() {
                 svc.insert("env", env);
@@ -180,9 +238,48 @@ impl Lower<'_> {
                 &pins::SETUP_JAVA,
                 &[("distribution", Yaml::from("temurin"))],
             )),
-            Tool::Trivy | Tool::Gitleaks | Tool::Kubectl => out.push(self.install(job, t)),
+            Tool::Trivy => {
+                out.push(self.install(job, t));
+                out.extend(self.trivy_db_cache());
+            }
+            Tool::Gitleaks | Tool::Kubectl => out.push(self.install(job, t)),
         }
         out
+    }
+
+    /// Trivy's vulnerability database (about 60 MB, downloaded by every scan)
+    /// kept with actions/cache, shared by the scans of all jobs. Its publishers rebuild it every six hours, so
+    /// the key changes every six hours and a scan never works with an older
+    /// database than it would download; a run that misses restores the last
+    /// one, which Trivy then refreshes. Like dependency caches, tag runs only
+    /// look the key up: a release is scanned against a database no other run
+    /// wrote.
+    fn trivy_db_cache(&mut self) -> Vec<Map> {
+        let period = pipec_emit::yaml::map([
+            ("name", Yaml::from("Trivy database period")),
+            ("id", Yaml::from(TRIVY_DB_STEP)),
+            (
+                "run",
+                Yaml::from(
+                    "echo \"period=$(date -u +%Y-%m-%d)-$(( $(date -u +%-H) / 6 ))\" >> \"$GITHUB_OUTPUT\"\n",
+                ),
+            ),
+        ]);
+        let prefix = "trivy-db-${{ runner.os }}-";
+        let mut with = Map::new();
+        with.insert("path", "~/.cache/trivy/db");
+        with.insert(
+            "key",
+            format!("{prefix}${{{{ steps.{TRIVY_DB_STEP}.outputs.period }}}}"),
+        );
+        with.insert("restore-keys", prefix);
+        if self.releases {
+            with.insert("lookup-only", expr::fenced(TAG_RUN));
+        }
+        vec![
+            period,
+            steps::uses("Cache the Trivy database", &pins::CACHE, with),
+        ]
     }
 
     /// Downloads a tool's release archive and checks its SHA-256: against the
@@ -266,7 +363,11 @@ impl Lower<'_> {
         }
         s.push_str("echo \"$dir/bin\" >> \"$GITHUB_PATH\"\n");
         steps::run(
-            &format!("Install {} {}", tool_title(t.tool), t.version),
+            &format!(
+                "Install {} {}",
+                tool_title(t.tool),
+                expr::text_value(&t.version).unwrap_or_else(|| t.version.to_string())
+            ),
             s,
             &env,
         )
@@ -305,6 +406,9 @@ impl Lower<'_> {
         )
     }
 }
+
+/// The id of the step that names the Trivy database's six-hour period.
+const TRIVY_DB_STEP: &str = "trivy-db-period";
 
 /// Where each package manager keeps its downloads.
 fn cache_paths(kind: CacheKind, os: Os) -> Vec<&'static str> {

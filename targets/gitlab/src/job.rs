@@ -4,14 +4,17 @@
 
 use std::collections::BTreeMap;
 
-use pipec_diagnostics::{Diagnostic, code};
+use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_emit::{Map, Yaml};
-use pipec_graph::{Duration, Job, JobId, JobKind, Pipeline, Program, RunOn, Runner, SecretRef};
+use pipec_graph::{
+    Duration, Job, JobId, JobKind, Pipeline, Program, Role, RunOn, Runner, SecretRef, Text,
+};
 
 use crate::body::Body;
 use crate::expr::{Expr, MERGE_REQUEST, from_cond};
 use crate::plan::Plan;
 use crate::stages::Stages;
+use crate::text::{Unwritable, gitlab_value, server_value};
 
 /// GitLab's limit on `needs:` entries.
 pub const MAX_NEEDS: usize = 50;
@@ -85,6 +88,57 @@ impl<'a> Ctx<'a> {
 
     fn job(&self, id: JobId) -> &'a Job {
         self.pipeline.job(id)
+    }
+
+    /// A text for a field the runner expands (`image:`, service names,
+    /// artifact and report paths): literal `$` doubled, run-time values as
+    /// variables. The short SHA has no GitLab variable: an error (E0430)
+    /// naming `what`.
+    pub fn value(&mut self, text: &Text, span: Span, what: &str) -> String {
+        match gitlab_value(text) {
+            Some(v) => v,
+            None => {
+                self.no_variable(span, what);
+                String::new()
+            }
+        }
+    }
+
+    /// A text for a field GitLab expands itself, with no escape (runner
+    /// `tags:`, `environment:url`); `None`, with an error, when literal text
+    /// would be read as a variable (E0429) or a value has no variable (E0430).
+    pub fn server_value(&mut self, text: &Text, span: Span, what: &str) -> Option<String> {
+        match server_value(text) {
+            Ok(v) => Some(v),
+            Err(Unwritable::ShortSha) => {
+                self.no_variable(span, what);
+                None
+            }
+            Err(Unwritable::Expanded(reference)) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::GITLAB_EXPANDED_TEXT,
+                        span,
+                        format!("GitLab CI would replace `{reference}` in {what} with a variable's value"),
+                    )
+                    .label("GitLab expands variables here and has no escape for `$` or `%NAME%`")
+                    .help("write the text without it, or take the value from {{ matrix.AXIS }} or {{ inputs.NAME }}"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn no_variable(&mut self, span: Span, what: &str) {
+        self.diags.push(
+            Diagnostic::new(
+                code::GITLAB_NO_VARIABLE,
+                span,
+                format!("GitLab CI cannot compute `ci.short_sha` in {what}"),
+            )
+            .label("GitLab fills this in from its variables before any script runs")
+            .help("use `ci.sha`, or build the short form inside a `run` script, where `{{ ci.short_sha }}` works"),
+        );
     }
 }
 
@@ -197,14 +251,29 @@ pub fn is_manual(program: &Program, job: &Job) -> bool {
     }
 }
 
+/// The GitLab jobs a job becomes: its name and when it runs. GitLab tells a
+/// job nothing about how the jobs before it went, so a notification that runs
+/// in any case is two jobs, one after success and one after a failure, each
+/// knowing the outcome it reports.
+pub fn variants(job: &Job) -> Vec<(String, RunOn)> {
+    if job.role == Role::Notify && job.run_on == RunOn::Always {
+        vec![
+            (job.name.clone(), RunOn::Success),
+            (format!("{}:failure", job.name), RunOn::Failure),
+        ]
+    } else {
+        vec![(job.name.clone(), job.run_on)]
+    }
+}
+
 /// `rules:` (or a plain `when:`) and `allow_failure:`.
-fn rules(ctx: &Ctx, id: JobId, out: &mut Map) {
+fn rules(ctx: &Ctx, id: JobId, run_on: RunOn, out: &mut Map) {
     let job = ctx.job(id);
     let manual = is_manual(ctx.program, job);
     let when = if manual {
         "manual"
     } else {
-        match job.run_on {
+        match run_on {
             RunOn::Success => "on_success",
             RunOn::Failure => "on_failure",
             RunOn::Always => "always",
@@ -258,7 +327,10 @@ fn tags(ctx: &mut Ctx, job: &Job) -> Option<Yaml> {
     match &job.runner {
         Runner::Ubuntu => None,
         Runner::UbuntuArm => Some(vec!["saas-linux-small-arm64"].into()),
-        Runner::Label(l) => Some(vec![l.clone()].into()),
+        Runner::Label(l) => {
+            let span = job.runner_span.unwrap_or(job.span);
+            Some(vec![ctx.server_value(l, span, "the job's runner tag")?].into())
+        }
         Runner::Macos | Runner::Windows => {
             let what = if job.runner == Runner::Macos {
                 "macOS"
@@ -279,10 +351,18 @@ fn tags(ctx: &mut Ctx, job: &Job) -> Option<Yaml> {
     }
 }
 
-/// The whole job.
-pub fn job(ctx: &mut Ctx, id: JobId) -> (Map, Option<String>) {
+/// The whole job, running when `run_on` says (one of its [`variants`]).
+pub fn job(ctx: &mut Ctx, id: JobId, run_on: RunOn) -> (Map, Option<String>) {
     let job = ctx.pipeline.job(id);
-    let body = crate::body::body(ctx, job);
+    let mut body = crate::body::body(ctx, job);
+    if job.role == Role::Notify {
+        let status = if run_on == RunOn::Failure {
+            "failure"
+        } else {
+            "success"
+        };
+        body.variables.insert(pipec_emit::NOTIFY_STATUS, status);
+    }
     let mut out = Map::new();
     out.insert("stage", ctx.stages.name_of(id.index()).to_string());
     let Body {
@@ -310,7 +390,7 @@ pub fn job(ctx: &mut Ctx, id: JobId) -> (Map, Option<String>) {
         };
     }
     needs(ctx, id, &mut out);
-    rules(ctx, id, &mut out);
+    rules(ctx, id, run_on, &mut out);
     if let Some(t) = job.timeout {
         out.insert("timeout", minutes(t));
     }
@@ -329,5 +409,16 @@ pub fn job(ctx: &mut Ctx, id: JobId) -> (Map, Option<String>) {
     out.insert("script", Yaml::Seq(script));
     out.insert_opt("coverage", coverage);
     out.insert_opt("artifacts", artifacts);
+    // GitLab shows a job by its key; a title the program gives is noted above.
+    let note = match (job.title_span, note) {
+        (Some(_), note) => {
+            let title = crate::text::display(&job.title);
+            Some(match note {
+                Some(n) => format!("{title}\n{n}"),
+                None => title,
+            })
+        }
+        (None, note) => note,
+    };
     (out, note)
 }

@@ -10,13 +10,26 @@ use crate::stmt::{Args, Vocabulary, block_stmts};
 use crate::types::Ty;
 use crate::value::Value;
 
+pub(crate) const GITOPS: Vocabulary = Vocabulary {
+    context: "gitops",
+    heads: &["repo", "branch", "path", "token"],
+};
+
+pub(crate) const POLICY: Vocabulary = Vocabulary {
+    context: "policy",
+    heads: &[
+        "min_coverage",
+        "prod_approvals",
+        "max_duration",
+        "max_deploy_duration",
+        "rule",
+    ],
+};
+
 impl Checker<'_> {
     /// `gitops { repo "https://…", branch "main", path "deploy", token secret("…") }`
     pub(crate) fn gitops(&mut self, stmt: &Stmt) -> Option<GitOps> {
-        const V: Vocabulary = Vocabulary {
-            context: "gitops",
-            heads: &["repo", "branch", "path", "token"],
-        };
+        const V: Vocabulary = GITOPS;
         let g = stmt.generic()?;
         if !g.args.is_empty() {
             self.diags.push(crate::stmt::malformed(
@@ -52,6 +65,9 @@ impl Checker<'_> {
             match head {
                 "repo" => {
                     if let Some(v) = self.eval(e, &Ty::Url, &scope).and_then(|v| v.as_literal()) {
+                        if !self.check_credential_host(crate::secrets::url_host(&v), e.span) {
+                            continue;
+                        }
                         if v.starts_with("https://") {
                             out.repo = v;
                         } else {
@@ -128,12 +144,10 @@ impl Checker<'_> {
         Some(out)
     }
 
-    /// `policy { min_coverage 80%, prod_approvals 2, max_duration 5m, rule PIPE104 warning }`
+    /// `policy { min_coverage 80%, prod_approvals 2, max_duration 5m,
+    /// max_deploy_duration 8m, rule PIPE104 warning }`
     pub(crate) fn policy(&mut self, stmt: &Stmt) -> Policy {
-        const V: Vocabulary = Vocabulary {
-            context: "policy",
-            heads: &["min_coverage", "prod_approvals", "max_duration", "rule"],
-        };
+        const V: Vocabulary = POLICY;
         let mut p = Policy::default();
         let Some(g) = stmt.generic() else { return p };
         let scope = Scope::default();
@@ -173,14 +187,24 @@ impl Checker<'_> {
                         });
                     }
                 }
-                "max_duration" => {
-                    if let Some(e) = self.single(s, "max_duration DURATION")
+                "max_duration" | "max_deploy_duration" => {
+                    let shape = if head == "max_duration" {
+                        "max_duration DURATION"
+                    } else {
+                        "max_deploy_duration DURATION"
+                    };
+                    if let Some(e) = self.single(s, shape)
                         && let Some(Value::Duration(d)) = self.eval(e, &Ty::Duration, &scope)
                     {
-                        p.max_duration = Some(Setting {
+                        let setting = Some(Setting {
                             value: d,
                             span: s.span,
                         });
+                        if head == "max_duration" {
+                            p.max_duration = setting;
+                        } else {
+                            p.max_deploy_duration = setting;
+                        }
                     }
                 }
                 _ => {

@@ -17,7 +17,7 @@ use clap::Args;
 use pipec::ProjectFs;
 use pipec::persist::{self, Manifest, RealDisk, Request};
 use pipec_check::check;
-use pipec_emit::{OutputTree, Target};
+use pipec_emit::OutputTree;
 use pipec_fs::LockMode;
 use pipec_fs::path::{absolute, is_plain_relative, relative};
 
@@ -52,13 +52,53 @@ pub struct BuildArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// The project directory the program may import from (default: the
-    /// program's directory). `use` outside it is refused (E0113).
+    /// program's directory). `use` outside it is refused (E0114).
     #[arg(long)]
     pub root: Option<PathBuf>,
     /// Seconds to wait for another build of the same output directory to
     /// finish before giving up.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub wait: u64,
+}
+
+/// Reports the first name in `selected` that is not a target.
+pub fn unknown_target(selected: &[String], out: &Output) -> bool {
+    let all = targets::all();
+    let Some(name) = selected
+        .iter()
+        .find(|n| !all.iter().any(|t| t.name() == n.as_str()))
+    else {
+        return false;
+    };
+    let names: Vec<&str> = all.iter().map(|t| t.name()).collect();
+    out.error(&format!(
+        "unknown target `{name}`; targets: {}",
+        names.join(", ")
+    ));
+    true
+}
+
+/// The targets a program builds to: those named with `--target`, else those
+/// of its last build recorded in the manifest under `key`, else all of them.
+pub fn targets_of(named: &[String], manifest: &Manifest, key: &str) -> Vec<String> {
+    if !named.is_empty() {
+        named.to_vec()
+    } else if let Some(e) = manifest.programs.get(key) {
+        e.targets.clone()
+    } else {
+        targets::all()
+            .iter()
+            .map(|t| t.name().to_string())
+            .collect()
+    }
+}
+
+/// The manifest key of the program at `path`: its path relative to the
+/// output directory `root` (`.` for the directory itself); `None` when it is
+/// not inside.
+pub fn program_key(root: &Path, path: &Path) -> Option<String> {
+    let key = relative(root, &absolute(path));
+    (key == "." || is_plain_relative(&key)).then_some(key)
 }
 
 /// Checks the program and renders the selected targets. `Err` carries the exit
@@ -70,16 +110,8 @@ pub fn render(
     format: Format,
     out: &Output,
 ) -> Result<OutputTree, u8> {
-    let all = targets::all();
-    for name in selected {
-        if !all.iter().any(|t| t.name() == name) {
-            let names: Vec<&str> = all.iter().map(|t| t.name()).collect();
-            out.error(&format!(
-                "unknown target `{name}`; targets: {}",
-                names.join(", ")
-            ));
-            return Err(2);
-        }
+    if unknown_target(selected, out) {
+        return Err(2);
     }
     let checked = match ProjectFs::for_program(path, root).and_then(|fs| check(path, &fs)) {
         Ok(c) => c,
@@ -93,26 +125,20 @@ pub fn render(
         out.diagnostics(&diags, &checked.sources, format);
         return Err(1);
     };
-    let mut tree = OutputTree::new();
-    let chosen: Vec<&Box<dyn Target>> = all
-        .iter()
-        .filter(|t| selected.iter().any(|s| s == t.name()))
-        .collect();
-    for t in chosen {
-        let mut part = OutputTree::new();
-        match t.emit(program, &mut part) {
-            Ok(()) => {
-                if let Some(clash) = tree.merge(part).into_iter().next() {
-                    out.error(&format!(
-                        "targets {} and {} both write {}",
-                        clash.first, clash.second, clash.path
-                    ));
-                    return Err(2);
-                }
-            }
-            Err(d) => diags.extend(d),
+    let names: Vec<&str> = selected.iter().map(String::as_str).collect();
+    let tree = match pipec::render(program, &names) {
+        Ok((tree, d)) => {
+            diags.extend(d);
+            tree
         }
-    }
+        Err(clash) => {
+            out.error(&format!(
+                "targets {} and {} both write {}",
+                clash.first, clash.second, clash.path
+            ));
+            return Err(2);
+        }
+    };
     out.diagnostics(&diags, &checked.sources, format);
     if diags.iter().any(|d| d.is_error()) {
         return Err(1);
@@ -246,13 +272,6 @@ fn run_locked(args: &BuildArgs, out: &Output) -> u8 {
     code
 }
 
-/// The manifest key of the program at `path`: its path relative to the
-/// output directory `root` (`.` for the directory itself); `None` when it is
-/// not inside.
-fn program_key(root: &Path, path: &Path) -> Option<String> {
-    let key = relative(root, &absolute(path));
-    (key == "." || is_plain_relative(&key)).then_some(key)
-}
 fn build_one(
     args: &BuildArgs,
     out: &Output,
@@ -261,16 +280,7 @@ fn build_one(
     manifest: &Manifest,
     program: &Program,
 ) -> u8 {
-    let targets = if !args.target.is_empty() {
-        args.target.clone()
-    } else if let Some(e) = manifest.programs.get(&program.key) {
-        e.targets.clone()
-    } else {
-        targets::all()
-            .iter()
-            .map(|t| t.name().to_string())
-            .collect()
-    };
+    let targets = targets_of(&args.target, manifest, &program.key);
     // A program recorded in the manifest that no longer exists produces
     // nothing: its files are orphans.
     let vanished = args.path.is_none() && !persist::program_exists(disk, &program.key);

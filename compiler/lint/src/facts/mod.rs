@@ -14,6 +14,7 @@ pub mod expr;
 pub mod github;
 pub mod gitlab;
 pub mod pipe;
+pub mod roles;
 pub mod script;
 pub mod tags;
 pub mod when;
@@ -64,14 +65,27 @@ pub struct Pipeline {
     pub jobs: Vec<Job>,
     /// GitHub: the workflow-level `permissions`.
     pub permissions: Option<Permissions>,
-    /// `.pipe`: the estimated critical path, when durations are declared.
+    /// `.pipe`: the estimated critical path of CI, when durations are declared.
     pub estimate: Option<Estimate>,
+    /// `.pipe`: from a push until each environment deployed without approval
+    /// runs it.
+    pub deploy_estimates: Vec<DeployEstimate>,
 }
 
 #[derive(Debug)]
 pub struct Estimate {
     pub total: Duration,
     /// Job indices, in order.
+    pub jobs: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct DeployEstimate {
+    pub env: String,
+    pub total: Duration,
+    /// What the cluster takes after the deployment job (Argo CD's sync).
+    pub after_ci: Duration,
+    /// Job indices up to the deployment job, in order.
     pub jobs: Vec<usize>,
 }
 
@@ -157,6 +171,9 @@ pub struct Job {
     /// `fail_under` in the repository's coverage configuration applies.
     pub measures_coverage: bool,
     pub pushes: Vec<Push>,
+    /// The job exports a BuildKit layer cache to a registry (`cache-to:
+    /// type=registry`): it writes packages, but publishes no image.
+    pub writes_registry_cache: bool,
     pub scans: Vec<Scan>,
     pub scripts: Vec<Script>,
     pub actions: Vec<ActionUse>,
@@ -189,6 +206,7 @@ impl Job {
             tests: Vec::new(),
             measures_coverage: false,
             pushes: Vec::new(),
+            writes_registry_cache: false,
             scans: Vec::new(),
             scripts: Vec::new(),
             actions: Vec::new(),
@@ -209,6 +227,31 @@ impl Job {
     pub fn add_role(&mut self, r: Role) {
         if !self.roles.contains(&r) {
             self.roles.push(r);
+        }
+    }
+
+    /// What a declared role says beyond the job's commands: a security role
+    /// is that scan (blocking unless failures are allowed), `test` runs unit
+    /// tests, `integration` runs none. `.pipe` programs and the role comments
+    /// of generated YAML both declare roles through here.
+    pub fn declare_role(&mut self, role: Role, loc: &Loc) {
+        self.add_role(role);
+        if role.is_security() && !self.scans.iter().any(|s| s.role == role) {
+            self.scans.push(Scan {
+                role,
+                tool: self.name.clone(),
+                blocking: self.allow_failure.is_none(),
+                loc: loc.clone(),
+                step: 0,
+            });
+        }
+        match role {
+            Role::Test if self.tests.is_empty() => self.tests.push(loc.clone()),
+            Role::Integration => {
+                self.tests.clear();
+                self.roles.retain(|r| *r != Role::Test);
+            }
+            _ => {}
         }
     }
 
