@@ -66,14 +66,19 @@ impl From<ReadError> for std::io::Error {
     }
 }
 
-/// An in-memory file system: path → contents.
+/// An in-memory file system: path → contents. Its project is the whole
+/// tree: a path that leads above it (`..` past the top) is outside.
 #[derive(Default, Clone)]
 pub struct MemoryFs(pub BTreeMap<PathBuf, String>);
 
 impl FileSystem for MemoryFs {
     fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, ReadError> {
+        let path = normalize(path);
+        if path.starts_with("..") {
+            return Err(ReadError::OutsideProject { root: ".".into() });
+        }
         self.0
-            .get(&normalize(path))
+            .get(&path)
             .map(|t| t.clone().into_bytes())
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file").into())
     }
