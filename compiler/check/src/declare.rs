@@ -51,14 +51,23 @@ pub(crate) struct Decls {
     pub templates: Vec<Decl>,
     pub policy: Vec<At>,
     pub gitops: Vec<At>,
+    /// Every image name, listed once when first asked for (after
+    /// declaration, by the services): each service
+    /// looks its image up in it, and one list per service made lowering
+    /// quadratic in the number of services.
+    image_names: std::cell::OnceCell<Vec<String>>,
 }
 
 impl Decls {
-    pub fn image_names(&self) -> Vec<String> {
-        self.pipeline_names
-            .iter()
-            .flat_map(|p| p.images.iter().map(|(n, _)| n.clone()))
-            .collect()
+    /// Every image name of the program (the pipelines' `image` statements),
+    /// in declaration order.
+    pub fn image_names(&self) -> &[String] {
+        self.image_names.get_or_init(|| {
+            self.pipeline_names
+                .iter()
+                .flat_map(|p| p.images.iter().map(|(n, _)| n.clone()))
+                .collect()
+        })
     }
 
     pub fn environment_names(&self) -> Vec<String> {

@@ -61,7 +61,7 @@ impl Checker<'_> {
         let images = decls.image_names();
         let envs = decls.environment_names();
         let scope = Scope {
-            images: &images,
+            images,
             environments: &envs,
             ..Scope::default()
         };
