@@ -133,6 +133,7 @@ impl Checker<'_> {
             first_publish[p.image.index()] = Some(p.id);
         }
         for (pi, own) in services_of.iter().enumerate() {
+            let tags = program.pipelines[pi].release_tags();
             for &env_id in &order {
                 let services: Vec<&Service> = own
                     .iter()
@@ -244,6 +245,9 @@ impl Checker<'_> {
                 if pairs.is_empty() {
                     continue;
                 }
+                // `release` names every pipeline's tags; this pipeline runs
+                // for its own only.
+                let when = when.for_tags(&tags);
                 let env_name = env.name.clone();
                 let name = format!("deploy_{env_name}");
                 let title = format!("Deploy to {env_name}");

@@ -115,6 +115,30 @@ impl Cond {
         }
     }
 
+    /// The condition as it reads in the runs of a pipeline started only for
+    /// tags matching `tags` (its `on tag` patterns): each tag test keeps the
+    /// patterns that one of those tags can match, and holds in exactly the
+    /// same runs. `release` in an environment names every pipeline's tags;
+    /// in one pipeline's deployment it needs only that pipeline's, so the
+    /// condition does not grow with the number of pipelines. A test none of
+    /// whose patterns can match is left as written.
+    pub fn for_tags(self, tags: &[Glob]) -> Cond {
+        match self {
+            Cond::Tag(globs) if !globs.is_empty() => {
+                let kept: Vec<Glob> = globs
+                    .iter()
+                    .filter(|g| tags.iter().any(|t| t.overlaps(g)))
+                    .cloned()
+                    .collect();
+                Cond::Tag(if kept.is_empty() { globs } else { kept })
+            }
+            Cond::Not(c) => Cond::Not(Box::new(c.for_tags(tags))),
+            Cond::All(cs) => Cond::All(cs.into_iter().map(|c| c.for_tags(tags)).collect()),
+            Cond::Any(cs) => Cond::Any(cs.into_iter().map(|c| c.for_tags(tags)).collect()),
+            c => c,
+        }
+    }
+
     /// Every glob the condition mentions, with whether it is about tags.
     pub fn globs(&self, out: &mut Vec<(bool, Glob)>) {
         match self {
@@ -175,5 +199,41 @@ mod tests {
             inputs: vec![],
         };
         assert!(!c.eval(&pr));
+    }
+
+    /// Narrowed to a pipeline's tags, a condition holds in the same runs of
+    /// that pipeline and names only the patterns its tags can match.
+    #[test]
+    fn narrowed_to_a_pipelines_tags() {
+        let g = |p: &str| Glob(p.into());
+        let release: Vec<Glob> = (0..50).map(|t| g(&format!("team-{t:02}-v*"))).collect();
+        let c = Cond::Branch(vec![g("main")])
+            .and(Cond::Tag(release.clone()).or(Cond::Event(Event::Dispatch)));
+        let own = [g("team-07-v*")];
+        let narrowed = c.clone().for_tags(&own);
+        let mut globs = Vec::new();
+        narrowed.globs(&mut globs);
+        assert_eq!(globs, vec![(false, g("main")), (true, g("team-07-v*"))]);
+        let tag = |t: &str| Run {
+            event: Event::Tag,
+            branch: None,
+            tag: Some(t.into()),
+            inputs: vec![],
+        };
+        let release_only = Cond::Tag(release.clone());
+        for t in ["team-07-v1", "team-07-v2.0", "team-7-v1"] {
+            assert_eq!(
+                release_only.clone().for_tags(&own).eval(&tag(t)),
+                release_only.eval(&tag(t))
+            );
+        }
+        for run in [push("main"), push("develop")] {
+            assert_eq!(narrowed.eval(&run), c.eval(&run));
+        }
+        // Patterns no tag of the pipeline matches stay as written.
+        let none = Cond::Tag(vec![g("v*")]).for_tags(&own);
+        assert_eq!(none, Cond::Tag(vec![g("v*")]));
+        // Any tag stays any tag.
+        assert_eq!(Cond::Tag(vec![]).for_tags(&own), Cond::Tag(vec![]));
     }
 }

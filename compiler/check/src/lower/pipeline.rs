@@ -106,7 +106,8 @@ impl Checker<'_> {
             .environments
             .iter()
             .filter_map(|e| {
-                super::deploy_condition(&program.environments, e.id).map(|c| (e.name.clone(), c))
+                super::deploy_condition(&program.environments, e.id)
+                    .map(|c| (e.name.clone(), c.for_tags(&release)))
             })
             .collect();
         let scope = Scope {
