@@ -257,6 +257,10 @@ pub enum Part {
     /// A manual-dispatch input.
     Input(String),
     Ci(CiVar),
+    /// An image built earlier in the pipeline, by name, as the job reaches
+    /// it: each target hands images over its own way (an archive loaded into
+    /// Docker, a tag in the CI registry).
+    Image(String),
 }
 
 /// A string whose value may depend on the run: literal text mixed with matrix
@@ -321,6 +325,7 @@ impl fmt::Display for Text {
                 Part::Matrix(a) => write!(f, "{{{{ matrix.{a} }}}}")?,
                 Part::Input(i) => write!(f, "{{{{ inputs.{i} }}}}")?,
                 Part::Ci(v) => write!(f, "{{{{ ci.{} }}}}", v.name())?,
+                Part::Image(i) => write!(f, "{{{{ {i}.ref }}}}")?,
             }
         }
         Ok(())

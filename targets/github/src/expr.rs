@@ -299,6 +299,8 @@ pub fn part_expr(part: &Part) -> Option<String> {
         Part::Lit(_) => return None,
         Part::Matrix(axis) => format!("matrix.{axis}"),
         Part::Input(name) => format!("inputs.{name}"),
+        // The archive a job downloads is loaded into Docker under this name.
+        Part::Image(name) => lit(&format!("{name}:ci")),
         Part::Ci(v) => match v {
             CiVar::Sha => "github.sha".into(),
             // Expressions have no substring function.
@@ -320,6 +322,7 @@ pub fn part_expr(part: &Part) -> Option<String> {
 /// three expressions joined by literal text, which needs no quotes inside.
 fn part_value(part: &Part) -> Option<String> {
     match part {
+        Part::Image(name) => Some(format!("{name}:ci")),
         Part::Ci(CiVar::RunUrl) => Some(
             "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
                 .into(),
@@ -353,6 +356,7 @@ pub fn part_env(part: &Part) -> Option<(String, String)> {
         Part::Input(name) => format!("PIPEC_INPUT_{}", name.to_ascii_uppercase()),
         Part::Ci(CiVar::ShortSha) => return part_env(&Part::Ci(CiVar::Sha)),
         Part::Ci(v) => format!("PIPEC_{}", v.name().to_ascii_uppercase()),
+        Part::Image(i) => format!("PIPEC_IMAGE_{}", i.to_ascii_uppercase()),
     };
     Some((name, part_value(part)?))
 }

@@ -8,7 +8,8 @@
 //!   `needs:` agree with the dependency graph;
 //! - [`expr`]: run conditions as `rules:if` expressions;
 //! - [`job`] and [`body`]: each job, from what every job has to what its kind
-//!   of work runs;
+//!   of work runs; [`release`]: image builds, publishes and deployments, and
+//!   the deployments started by hand;
 //! - [`matrix`], [`images`], [`text`]: matrices as `parallel: matrix`, the
 //!   pinned images, and text with run-time parts.
 //!
@@ -23,6 +24,7 @@ pub mod images;
 pub mod job;
 pub mod matrix;
 pub mod plan;
+pub mod release;
 pub mod stages;
 pub mod text;
 pub mod workflow;
@@ -152,6 +154,15 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
             }
         }
         let name = pipeline.job(id).name.clone();
+        match note {
+            Some(n) => root.insert_commented(name, job, n),
+            None => root.insert(name, job),
+        };
+    }
+
+    let mut extra = release::latest_jobs(&mut ctx);
+    extra.extend(release::dispatch_jobs(&mut ctx));
+    for (name, job, note) in extra {
         match note {
             Some(n) => root.insert_commented(name, job, n),
             None => root.insert(name, job),

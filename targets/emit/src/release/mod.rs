@@ -1,8 +1,20 @@
-//! Shell shared by the CI targets, so that GitHub Actions and GitLab CI push
-//! the same tags and update the same manifests in the same way.
+//! Shell shared by the CI targets, so that GitHub Actions and GitLab CI
+//! publish, promote and deploy in the same way. The release model it
+//! implements is described in `docs/targets/github.md` ("Release model"):
 //!
-//! Every script reads the run from a few environment variables the target
-//! sets on the step — never from an inline expression:
+//! - an image is built once per commit and published under the commit's
+//!   immutable tag (`sha-…` or `<branch>-…`); every other tag of a run —
+//!   branch, version, `latest` — is made to name that same digest
+//!   (`docker buildx imagetools create`), and an immutable tag that exists is
+//!   never moved ([`publish`]);
+//! - a deployment resolves the version it ships to a tag *and* digest,
+//!   copies the service's Kustomize tree from the commit being deployed into
+//!   the environment's tree of the GitOps repository with both set, commits
+//!   (`[skip ci]`), waits for Argo CD, and, in production, moves `latest`
+//!   ([`deploy`]).
+//!
+//! Every script reads the run from environment variables the target sets on
+//! the step — never from an inline expression:
 //!
 //! | variable | value |
 //! | --- | --- |
@@ -11,13 +23,18 @@
 //! | `PIPEC_SHA` | the full commit SHA |
 //! | `PIPEC_EVENT` | `push`, `pull_request`, `tag`, `schedule` or `dispatch` |
 //! | `PIPEC_INPUT_<NAME>` | a dispatch input (upper-case name) |
+//! | `PIPEC_RELEASE_<N>` | `<tag>@<digest>` publish rule `N` pushed in this run, when the target hands it over |
 //! | `PIPEC_GITOPS_TOKEN` | a token that can push to the GitOps repository, when one is declared |
+//! | `PIPEC_ARGOCD_KUBECONFIG` | a kubeconfig for the cluster Argo CD runs in, when one is declared |
 //! | `PIPEC_KUBECONFIG` | kubeconfig contents, for `via kubectl` deployments |
 
-use pipec_graph::{Cond, Deploy, DeployMethod, Program, Publish, RegistryKind, TagKind};
+mod deploy;
+mod publish;
 
-use crate::header::CI_OWNED;
-use crate::layout;
+use pipec_graph::{Cond, Glob, Program, Publish, RegistryKind, TagKind, Tier};
+
+pub use deploy::{deploy_script, dispatchable, latest_script};
+pub use publish::{commit_image_script, publish_script, resolve_script};
 
 /// Single-quotes a word for the shell.
 pub fn sh_quote(s: &str) -> String {
@@ -62,7 +79,7 @@ pub fn cond_to_shell(cond: &Cond) -> String {
     }
 }
 
-fn name_matches(globs: &[pipec_graph::Glob]) -> String {
+fn name_matches(globs: &[Glob]) -> String {
     let re: Vec<String> = globs.iter().map(|g| g.to_regex()).collect();
     format!(
         "printf '%s' \"$PIPEC_REF_NAME\" | grep -Eq {}",
@@ -70,9 +87,10 @@ fn name_matches(globs: &[pipec_graph::Glob]) -> String {
     )
 }
 
-/// Helper functions of the tag functions, each defined only where it is
-/// used (shellcheck reports functions nothing calls, SC2317).
-const HELPERS: [(&str, &str); 4] = [
+/// Helper functions of the release shell, each defined only where it is used
+/// (shellcheck reports functions nothing calls, SC2317), in an order where
+/// every helper comes after the helpers it calls.
+const HELPERS: [(&str, &str); 9] = [
     (
         "pipec_short_sha",
         r#"pipec_short_sha() { printf '%s' "$PIPEC_SHA" | cut -c1-7; }"#,
@@ -86,198 +104,122 @@ const HELPERS: [(&str, &str); 4] = [
         r#"pipec_version() { v="${PIPEC_REF_NAME#v}"; printf '%s' "$v" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$' && printf '%s' "$v"; }"#,
     ),
     (
+        "pipec_stable",
+        // A release without a pre-release part: `1.2.3`, not `1.2.3-rc.1`.
+        r#"pipec_stable() { v="$(pipec_version)" && case "$v" in *-*) return 1 ;; esac; }"#,
+    ),
+    (
         "pipec_tags_git_tag",
         r#"pipec_tags_git_tag() { printf '%s\n' "$PIPEC_REF_NAME" | tr -c 'A-Za-z0-9_.\n-' '-'; }"#,
     ),
+    (
+        "pipec_digest",
+        // The digest a reference names in the registry, nothing when it does
+        // not exist; any other failure (no access, no network) stops the
+        // script rather than being read as "not published yet".
+        concat!(
+            "pipec_digest() {\n",
+            "  if out=\"$(docker buildx imagetools inspect \"$1\" --format '{{json .Manifest.Digest}}' 2>&1)\"; then\n",
+            "    d=\"$(printf '%s' \"$out\" | tr -d '\"[:space:]')\"\n",
+            "    case \"$d\" in\n",
+            "      sha256:*) printf '%s\\n' \"$d\" ;;\n",
+            "      *) printf 'pipec: no digest for %s: %s\\n' \"$1\" \"$out\" >&2; return 1 ;;\n",
+            "    esac\n",
+            "  else\n",
+            "    case \"$out\" in\n",
+            "      *\"not found\"* | *\"manifest unknown\"* | *MANIFEST_UNKNOWN* | *NAME_UNKNOWN*) ;;\n",
+            "      *) printf '%s\\n' \"$out\" >&2; return 1 ;;\n",
+            "    esac\n",
+            "  fi\n",
+            "}",
+        ),
+    ),
+    (
+        "pipec_point",
+        // Makes IMAGE:TAG name DIGEST by copying the manifest in the
+        // registry (`--prefer-index=false` keeps the digest of a
+        // single-platform image). An immutable tag that names another digest
+        // is never moved.
+        concat!(
+            "pipec_point() {\n",
+            "  current=\"$(pipec_digest \"$1:$2\")\"\n",
+            "  if [ \"$current\" = \"$3\" ]; then\n",
+            "    return 0\n",
+            "  fi\n",
+            "  if [ -n \"$current\" ] && [ \"$4\" = fixed ]; then\n",
+            "    printf 'pipec: %s:%s already names %s and is immutable: it is not moved to %s\\n' \"$1\" \"$2\" \"$current\" \"$3\" >&2\n",
+            "    return 1\n",
+            "  fi\n",
+            "  docker buildx imagetools create --prefer-index=false --tag \"$1:$2\" \"$1@$3\"\n",
+            "}",
+        ),
+    ),
+    (
+        "pipec_set_image",
+        // Sets the image tag and digest of an overlay's `images:` entry: the
+        // `newTag` line pipec writes (marked as set by CI), followed by a
+        // `digest` line, so that the cluster pulls exactly that image and
+        // people still read which version it is.
+        concat!(
+            "pipec_set_image() {\n",
+            "  awk -v q=\"'\" -v tag=\"$2\" -v digest=\"$3\" '\n",
+            "    /^    newTag: .* # pipec: set by CI$/ { print \"    newTag: \" q tag q \" # pipec: set by CI\"; print \"    digest: \" q digest q \" # pipec: set by CI\"; n++; next }\n",
+            "    /^    digest: .* # pipec: set by CI$/ { next }\n",
+            "    { print }\n",
+            "    END { if (n != 1) exit 1 }' \"$1\" > \"$1.pipec\" || { echo \"pipec: no image tag line in $1\" >&2; exit 1; }\n",
+            "  mv \"$1.pipec\" \"$1\"\n",
+            "}",
+        ),
+    ),
+    (
+        "pipec_output",
+        // Hands a value to later jobs: a step output on GitHub Actions, a
+        // dotenv report on GitLab CI.
+        concat!(
+            "pipec_output() {\n",
+            "  if [ -n \"${GITHUB_OUTPUT:-}\" ]; then\n",
+            "    printf '%s=%s\\n' \"$1\" \"$2\" >> \"$GITHUB_OUTPUT\"\n",
+            "  else\n",
+            "    printf 'PIPEC_%s=%s\\n' \"$(printf '%s' \"$1\" | tr '[:lower:]' '[:upper:]')\" \"$2\" >> pipec-release.env\n",
+            "  fi\n",
+            "}",
+        ),
+    ),
 ];
 
-/// `functions` preceded by the helpers they call.
-fn with_helpers(functions: &str) -> String {
+/// The dotenv report the GitLab publish job leaves for the deployments.
+pub const DOTENV_REPORT: &str = "pipec-release.env";
+
+/// The helpers `text` calls (and the helpers they call), in definition order.
+pub fn helpers_for(text: &str) -> String {
+    let mut needed: Vec<&str> = Vec::new();
+    let mut seen = text.to_string();
+    // Helpers call each other: repeat until nothing new is needed.
+    loop {
+        let before = needed.len();
+        for (name, def) in HELPERS {
+            if !needed.contains(&name) && seen.contains(name) {
+                needed.push(name);
+                seen.push_str(def);
+            }
+        }
+        if needed.len() == before {
+            break;
+        }
+    }
     let mut out = String::new();
     for (name, def) in HELPERS {
-        if functions.contains(name) {
+        if needed.contains(&name) {
             out.push_str(def);
             out.push('\n');
         }
     }
-    out.push_str(functions);
     out
 }
 
-/// Shell functions `pipec_tags_N` (every tag to push, one per line) and
-/// `pipec_deploy_tag_N` (the immutable tag environments pin) for publish rule
-/// `N`, plus the helpers they use.
-pub fn tag_functions(program: &Program) -> String {
-    let mut out = String::new();
-    for p in &program.publishes {
-        out.push_str(&tags_function(p));
-        out.push_str(&deploy_tag_function(p));
-    }
-    with_helpers(&out)
-}
-
-fn tags_function(p: &Publish) -> String {
-    let mut body = String::new();
-    for rule in &p.tags {
-        let guard = cond_to_shell(&rule.when);
-        // Each line prints its tags or nothing, and never fails: `if`, not
-        // `a && b || true`, which shellcheck rightly reads as a trap (SC2015).
-        let emit = match &rule.kind {
-            TagKind::Sha => "echo \"sha-$(pipec_short_sha)\"".to_string(),
-            TagKind::Branch => {
-                "if [ \"$PIPEC_REF_TYPE\" = branch ]; then pipec_branch_tag; fi".to_string()
-            }
-            TagKind::BranchSha => {
-                "if [ \"$PIPEC_REF_TYPE\" = branch ]; then echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"; fi".to_string()
-            }
-            TagKind::Semver => concat!(
-                "if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version); then echo \"$v\"; ",
-                "case \"$v\" in *-*) ;; *) echo \"${v%.*}\"; echo \"${v%%.*}\" ;; esac; fi"
-            )
-            .to_string(),
-            TagKind::GitTag => "if [ \"$PIPEC_REF_TYPE\" = tag ]; then printf '%s\\n' \"$PIPEC_REF_NAME\" | tr -c 'A-Za-z0-9_.\\n-' '-'; fi".to_string(),
-            TagKind::Latest => "echo latest".to_string(),
-            TagKind::Literal(t) => format!("echo {}", sh_quote(t)),
-        };
-        body.push_str(&format!("  if {guard}; then {emit}; fi\n"));
-    }
-    format!("pipec_tags_{}() {{\n{body}}}\n", p.id.0)
-}
-
-fn deploy_tag_function(p: &Publish) -> String {
-    // Most specific first: a release version, the git tag, then the commit.
-    let order = [
-        TagKind::Semver,
-        TagKind::GitTag,
-        TagKind::Sha,
-        TagKind::BranchSha,
-    ];
-    let mut body = String::new();
-    for kind in order {
-        for rule in p.tags.iter().filter(|r| r.kind == kind) {
-            let guard = cond_to_shell(&rule.when);
-            let emit = match kind {
-                TagKind::Semver => {
-                    "[ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version) && { echo \"$v\"; return; }"
-                }
-                TagKind::GitTag => {
-                    "[ \"$PIPEC_REF_TYPE\" = tag ] && { pipec_tags_git_tag; return; }"
-                }
-                TagKind::Sha => "{ echo \"sha-$(pipec_short_sha)\"; return; }",
-                _ => {
-                    "[ \"$PIPEC_REF_TYPE\" = branch ] && { echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"; return; }"
-                }
-            };
-            body.push_str(&format!("  if {guard}; then {emit}; fi\n"));
-        }
-    }
-    body.push_str("  echo 'pipec: no immutable tag applies to this run' >&2; return 1\n");
-    format!("pipec_deploy_tag_{}() {{\n{body}}}\n", p.id.0)
-}
-
-/// The script of a deployment job: for Argo CD, commit the new image tags to
-/// the environment's overlays; for kubectl, roll the Deployments.
-pub fn deploy_script(program: &Program, d: &Deploy) -> String {
-    let env = program.environment(d.env);
-    let mut s = String::from("set -eu\n");
-    let mut functions = String::new();
-    let mut seen = Vec::new();
-    for (_, publish) in &d.services {
-        if !seen.contains(publish) {
-            seen.push(*publish);
-            functions.push_str(&deploy_tag_function(program.publish(*publish)));
-        }
-    }
-    s.push_str(&with_helpers(&functions));
-    match &d.method {
-        DeployMethod::ArgoCd => gitops_update(program, d, env, &mut s),
-        DeployMethod::Kubectl { .. } => kubectl_rollout(program, d, env, &mut s),
-    }
-    s
-}
-
-fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
-    // The commit and a rebase after a refused push both need an identity; the
-    // environment sets it for this script only, whatever the runner's config.
-    s.push_str(
-        "export GIT_AUTHOR_NAME=pipec GIT_AUTHOR_EMAIL=pipec@users.noreply.localhost\n\
-         export GIT_COMMITTER_NAME=pipec GIT_COMMITTER_EMAIL=pipec@users.noreply.localhost\n",
-    );
-    let gitops = program.gitops.as_ref();
-    let branch = gitops.map_or("main", |g| g.branch.as_str());
-    match gitops.filter(|g| g.token.is_some()) {
-        Some(g) => {
-            s.push_str("workdir=\"$(mktemp -d)\"\n");
-            s.push_str(
-                "auth=\"$(printf 'pipec:%s' \"$PIPEC_GITOPS_TOKEN\" | base64 | tr -d '\\n')\"\n",
-            );
-            s.push_str(&format!(
-                "git -c \"http.extraHeader=Authorization: Basic $auth\" clone --quiet --depth 1 --branch {} {} \"$workdir\"\n",
-                sh_quote(branch),
-                sh_quote(&g.repo)
-            ));
-            s.push_str("cd \"$workdir\"\n");
-            s.push_str("git config http.extraHeader \"Authorization: Basic $auth\"\n");
-        }
-        None => {
-            // The repository the pipeline runs in, checked out with push rights.
-            s.push_str(&format!(
-                "git fetch --quiet --depth 1 origin {b}\ngit checkout --quiet -B pipec-deploy FETCH_HEAD\n",
-                b = sh_quote(branch)
-            ));
-        }
-    }
-    let mut summary = Vec::new();
-    for (service, publish) in &d.services {
-        let svc = program.service(*service);
-        let file = format!(
-            "{}/kustomization.yaml",
-            layout::overlay_dir(program, svc, env)
-        );
-        let var = format!("tag_{}", service.0);
-        s.push_str(&format!("{var}=\"$(pipec_deploy_tag_{})\"\n", publish.0));
-        s.push_str(&format!(
-            "sed -i -E \"s|^(    newTag: ).*({marker})\\$|\\1'${{{var}}}'\\2|\" {f}\n",
-            marker = CI_OWNED,
-            f = sh_quote(&file)
-        ));
-        s.push_str(&format!(
-            "grep -q \"newTag: '${{{var}}}'\" {f} || {{ echo \"pipec: no image tag line in {file}\" >&2; exit 1; }}\n",
-            f = sh_quote(&file)
-        ));
-        summary.push(format!("{} ${{{var}}}", layout::k8s_name(svc)));
-    }
-    s.push_str(&format!(
-        "git add -- {}\n",
-        sh_quote(layout::manifests_root(program))
-    ));
-    s.push_str("if git diff --cached --quiet; then echo 'already deployed'; exit 0; fi\n");
-    s.push_str(&format!(
-        "git commit --quiet -m \"chore(deploy): {} to {}\"\n",
-        summary.join(", "),
-        env.name
-    ));
-    s.push_str(&format!(
-        "for _ in 1 2 3; do\n  if git push --quiet origin HEAD:{b}; then exit 0; fi\n  git pull --quiet --rebase origin {b}\ndone\necho 'pipec: could not push the deployment commit' >&2\nexit 1\n",
-        b = sh_quote(branch)
-    ));
-}
-
-fn kubectl_rollout(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
-    s.push_str("KUBECONFIG=\"$(mktemp)\"\nexport KUBECONFIG\nprintf '%s\\n' \"$PIPEC_KUBECONFIG\" > \"$KUBECONFIG\"\nchmod 600 \"$KUBECONFIG\"\n");
-    for (service, publish) in &d.services {
-        let svc = program.service(*service);
-        let name = layout::k8s_name(svc);
-        let image = image_ref(program.publish(*publish));
-        let ns = sh_quote(&env.namespace);
-        s.push_str(&format!(
-            "kubectl --namespace {ns} set image deployment/{name} {name}={image}:\"$(pipec_deploy_tag_{})\"\n",
-            publish.0
-        ));
-        s.push_str(&format!(
-            "kubectl --namespace {ns} rollout status deployment/{name} --timeout=5m\n"
-        ));
-    }
+/// `functions` preceded by the helpers they (and the helpers) call.
+fn with_helpers(functions: &str) -> String {
+    format!("{}{functions}", helpers_for(functions))
 }
 
 /// The image name (without tag) as a shell word. GitLab's own registry has no
@@ -289,16 +231,150 @@ pub fn image_ref(p: &Publish) -> String {
     }
 }
 
-/// The script of a publish job once the image is loaded locally as
-/// `local_ref`: tag it with every tag of this run and push each.
-pub fn push_script(p: &Publish, local_ref: &str) -> String {
+/// Whether `latest` is moved by a deployment of the image to production
+/// rather than by the publish job: then it always names what production
+/// runs.
+pub fn latest_moves_on_deploy(program: &Program, p: &Publish) -> bool {
+    p.tags.iter().any(|t| t.kind == TagKind::Latest)
+        && program.pipelines.iter().flat_map(|pl| &pl.jobs).any(|j| {
+            matches!(&j.kind, pipec_graph::JobKind::Deploy(d)
+                if program.environment(d.env).tier == Tier::Production
+                    && d.services.iter().any(|(_, pid)| *pid == p.id))
+        })
+}
+
+/// A branch name as `pipec_branch_tag` turns it into an image tag.
+fn branch_tag(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(100)
+        .collect()
+}
+
+/// Branches a publish condition names literally (no wildcard).
+fn literal_branches(c: &Cond, out: &mut Vec<String>) {
+    match c {
+        Cond::Branch(globs) => out.extend(
+            globs
+                .iter()
+                .filter(|g| g.is_literal())
+                .map(|g| g.as_str().to_string()),
+        ),
+        Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| literal_branches(c, out)),
+        _ => {}
+    }
+}
+
+/// `pipec_tags_N`: every tag this run gives the image of publish rule `N`,
+/// one per line with `fixed` (never moved once it exists) or `moving`.
+/// `latest` only for a stable SemVer release, and not here at all when a
+/// production deployment moves it.
+fn tags_function(program: &Program, p: &Publish) -> String {
+    let latest_here = !latest_moves_on_deploy(program, p);
+    let mut body = String::new();
+    for rule in &p.tags {
+        let guard = cond_to_shell(&rule.when);
+        // Each line prints its tags or nothing, and never fails: `if`, not
+        // `a && b || true`, which shellcheck rightly reads as a trap (SC2015).
+        let emit = match &rule.kind {
+            TagKind::Sha => "echo \"sha-$(pipec_short_sha) fixed\"".to_string(),
+            TagKind::Branch => {
+                "if [ \"$PIPEC_REF_TYPE\" = branch ]; then echo \"$(pipec_branch_tag) moving\"; fi".to_string()
+            }
+            TagKind::BranchSha => {
+                "if [ \"$PIPEC_REF_TYPE\" = branch ]; then echo \"$(pipec_branch_tag)-$(pipec_short_sha) fixed\"; fi".to_string()
+            }
+            TagKind::Semver => concat!(
+                "if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version); then echo \"$v fixed\"; ",
+                "case \"$v\" in *-*) ;; *) echo \"${v%.*} moving\"; echo \"${v%%.*} moving\" ;; esac; fi"
+            )
+            .to_string(),
+            TagKind::GitTag => "if [ \"$PIPEC_REF_TYPE\" = tag ]; then echo \"$(pipec_tags_git_tag) fixed\"; fi".to_string(),
+            TagKind::Latest if latest_here => {
+                "if pipec_stable; then echo 'latest moving'; fi".to_string()
+            }
+            TagKind::Latest => continue,
+            TagKind::Literal(t) => format!("echo {}", sh_quote(&format!("{t} moving"))),
+        };
+        body.push_str(&format!("  if {guard}; then {emit}; fi\n"));
+    }
+    if body.is_empty() {
+        body.push_str("  :\n");
+    }
+    format!("pipec_tags_{}() {{\n{body}}}\n", p.id.0)
+}
+
+/// `pipec_commit_tags_N`: the tags a build of this commit is published
+/// under by a branch run — how a release, a re-run or a deployment finds the
+/// image that was built (once) for the commit.
+fn commit_tags_function(p: &Publish) -> String {
+    let mut body = String::new();
+    if p.tags.iter().any(|t| t.kind == TagKind::Sha) {
+        body.push_str("  echo \"sha-$(pipec_short_sha)\"\n");
+    }
+    if p.tags.iter().any(|t| t.kind == TagKind::BranchSha) {
+        body.push_str("  if [ \"$PIPEC_REF_TYPE\" = branch ]; then echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"; fi\n");
+        let mut branches = Vec::new();
+        literal_branches(&p.when, &mut branches);
+        for b in branches {
+            body.push_str(&format!(
+                "  echo {}\"-$(pipec_short_sha)\"\n",
+                sh_quote(&branch_tag(&b))
+            ));
+        }
+    }
+    if body.is_empty() {
+        body.push_str("  :\n");
+    }
+    format!("pipec_commit_tags_{}() {{\n{body}}}\n", p.id.0)
+}
+
+/// `pipec_release_N`: `<tag> <digest>` of the version this run ships, from
+/// the registry — the release's own tag in a release run, else the commit's.
+fn release_function(p: &Publish) -> String {
+    let mut candidates = String::new();
+    if p.tags.iter().any(|t| t.kind == TagKind::Semver) {
+        candidates.push_str(
+            "  if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version); then echo \"$v\"; fi\n",
+        );
+    }
+    if p.tags.iter().any(|t| t.kind == TagKind::GitTag) {
+        candidates.push_str("  if [ \"$PIPEC_REF_TYPE\" = tag ]; then pipec_tags_git_tag; fi\n");
+    }
     format!(
-        "set -eu\n{}tags=\"$(pipec_tags_{id})\"\n[ -n \"$tags\" ] || {{ echo 'pipec: no tag applies to this run' >&2; exit 1; }}\nfor t in $tags; do\n  docker tag {local} {image}:\"$t\"\n  docker push {image}:\"$t\"\ndone\n",
-        with_helpers(&tags_function(p)),
+        "pipec_candidates_{id}() {{\n{candidates}  pipec_commit_tags_{id}\n}}\n\
+         pipec_release_{id}() {{\n  for t in $(pipec_candidates_{id}); do\n    d=\"$(pipec_digest {image}:\"$t\")\"\n    if [ -n \"$d\" ]; then echo \"$t $d\"; return 0; fi\n  done\n  printf 'pipec: %s has no image of commit %s\\n' {image} \"$PIPEC_SHA\" >&2\n  return 1\n}}\n",
         id = p.id.0,
-        local = sh_quote(local_ref),
         image = image_ref(p),
     )
+}
+
+/// The shell functions of publish rule `N` (`pipec_tags_N`,
+/// `pipec_commit_tags_N`, `pipec_release_N`), with the helpers they use.
+pub fn publish_functions(program: &Program, p: &Publish) -> String {
+    with_helpers(&format!(
+        "{}{}{}",
+        tags_function(program, p),
+        commit_tags_function(p),
+        release_function(p)
+    ))
+}
+
+/// The functions of every publish rule, with their helpers.
+pub fn tag_functions(program: &Program) -> String {
+    let mut out = String::new();
+    for p in &program.publishes {
+        out.push_str(&tags_function(program, p));
+        out.push_str(&commit_tags_function(p));
+        out.push_str(&release_function(p));
+    }
+    with_helpers(&out)
 }
 
 #[cfg(test)]
