@@ -17,7 +17,7 @@ fn target_of(code: &str) -> Option<&'static str> {
     match number {
         401..=419 => Some("github"),
         420..=439 => Some("gitlab"),
-        440..=446 => Some("kustomize"),
+        440..=446 | 449 => Some("kustomize"),
         447..=459 => Some("argocd"),
         _ => None,
     }

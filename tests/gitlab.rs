@@ -381,7 +381,10 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
     let e = "flask-api";
     let dir = root.join(e);
     with_workflow_probe(e, &dir);
-    let d = |dev, staging, prod, publish| {
+    // The notification runs after a failure on main and develop and in
+    // release runs (they deploy prod), never for merge requests.
+    let failure = Some("on_failure");
+    let d = |dev, staging, prod, publish, notify| {
         vec![
             ("deploy_dev", dev),
             ("deploy_staging", staging),
@@ -389,7 +392,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
             ("publish_app", publish),
             ("lint", auto),
             ("test", auto),
-            ("notify", Some("on_failure")),
+            ("notify", notify),
         ]
     };
     expect(
@@ -398,7 +401,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("develop", false),
         e,
         true,
-        &d(auto, manual, none, auto),
+        &d(auto, manual, none, auto, failure),
     );
     expect(
         &check,
@@ -406,7 +409,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("develop", true),
         e,
         true,
-        &d(auto, manual, none, auto),
+        &d(auto, manual, none, auto, failure),
     );
     expect(
         &check,
@@ -414,7 +417,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("main", false),
         e,
         true,
-        &d(none, none, none, auto),
+        &d(none, none, none, auto, failure),
     );
     expect(
         &check,
@@ -422,7 +425,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("feature/x", false),
         e,
         true,
-        &d(none, none, none, none),
+        &d(none, none, none, none, none),
     );
     expect(&check, &dir, push("feature/x", true), e, false, &[]);
     expect(
@@ -431,7 +434,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         tag("v1.2.3"),
         e,
         true,
-        &d(none, none, manual, auto),
+        &d(none, none, manual, auto, failure),
     );
     expect(&check, &dir, tag("nightly"), e, false, &[]);
     expect(
@@ -440,7 +443,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         merge_request("feature/x", "main"),
         e,
         true,
-        &d(none, none, none, none),
+        &d(none, none, none, none, none),
     );
     expect(
         &check,
@@ -509,12 +512,20 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
     let e = "archon-agent";
     let dir = root.join(e);
     with_workflow_probe(e, &dir);
-    let d = |staging, production, publish| {
+    // A notification in any case is two jobs, one per outcome, on main and
+    // in release runs (they deploy production).
+    let d = |staging, production, publish, notify: bool| {
+        let (ok, failed) = if notify {
+            (auto, Some("on_failure"))
+        } else {
+            (none, none)
+        };
         vec![
             ("deploy_staging", staging),
             ("deploy_production", production),
             ("publish_agent", publish),
-            ("notify", Some("always")),
+            ("notify", ok),
+            ("notify:failure", failed),
         ]
     };
     expect(
@@ -523,7 +534,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("main", false),
         e,
         true,
-        &d(manual, none, auto),
+        &d(manual, none, auto, true),
     );
     expect(
         &check,
@@ -531,7 +542,7 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("main", true),
         e,
         true,
-        &d(manual, none, auto),
+        &d(manual, none, auto, true),
     );
     expect(
         &check,
@@ -539,16 +550,23 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         push("develop", false),
         e,
         true,
-        &d(none, none, auto),
+        &d(none, none, auto, false),
     );
-    expect(&check, &dir, tag("v1.0.0"), e, true, &d(none, manual, auto));
+    expect(
+        &check,
+        &dir,
+        tag("v1.0.0"),
+        e,
+        true,
+        &d(none, manual, auto, true),
+    );
     expect(
         &check,
         &dir,
         merge_request("feature/x", "main"),
         e,
         true,
-        &d(none, none, none),
+        &d(none, none, none, false),
     );
 }
 

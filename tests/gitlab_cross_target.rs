@@ -77,7 +77,16 @@ pub fn gitlab_graph(text: &str) -> JobGraph {
             .then(|| (k.to_string(), v))
         })
         .collect();
+    // A notification that runs in any case is two GitLab jobs, `NAME` and
+    // `NAME:failure`: one job of the program.
+    let program_job = |name: &str| -> String {
+        match name.strip_suffix(":failure") {
+            Some(base) if jobs.iter().any(|(n, _)| n == base) => base.to_string(),
+            _ => name.to_string(),
+        }
+    };
     for (name, job) in &jobs {
+        let name = &program_job(name);
         graph.jobs.insert(name.clone());
         let needed: Vec<String> = match job.get("needs").and_then(Value::as_sequence) {
             Some(needs) => needs
@@ -96,7 +105,7 @@ pub fn gitlab_graph(text: &str) -> JobGraph {
                 .collect(),
         };
         for n in needed {
-            graph.edges.insert((n, name.clone()));
+            graph.edges.insert((program_job(&n), name.clone()));
         }
         let manual = |v: &Value| v.get("when").and_then(Value::as_str) == Some("manual");
         let rules = job.get("rules").and_then(Value::as_sequence);
@@ -169,10 +178,27 @@ pub fn github_graph(text: &str, program: &Program) -> JobGraph {
             approvals.insert(id.to_string());
         }
     }
+    // The job that pushes an image's layer cache on GitHub (GitLab's build
+    // carries its cache inline): outside the program's graph, nothing waits
+    // for it.
+    let cache_push = |id: &str| -> bool {
+        id.strip_suffix("-cache").is_some_and(|publish| {
+            program.pipelines[0].jobs.iter().any(|j| {
+                j.name == publish && matches!(j.kind, pipec_graph::JobKind::PublishImage(_))
+            })
+        })
+    };
     let mut graph = JobGraph::default();
     for (id, job) in jobs {
         let id = id.as_str().expect("a job id").to_string();
         let needs = needs_of(job);
+        if cache_push(&id) {
+            assert!(
+                jobs.iter().all(|(_, other)| !needs_of(other).contains(&id)),
+                "nothing waits for {id}"
+            );
+            continue;
+        }
         if approvals.contains(&id) {
             let deployment = jobs
                 .iter()

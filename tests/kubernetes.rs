@@ -100,6 +100,23 @@ fn variants_build_and_validate() {
             )]),
         ),
         (
+            "pods",
+            app_with(&[(
+                "  probes { live \"/health\", ready \"/ready\" }",
+                concat!(
+                    "  probes { live \"/health\" { period 2s }, ready \"/ready\" { timeout 1s } }\n",
+                    "  pull_secrets [secret(\"registry\"), secret(\"mirror.example.com\")]\n",
+                    "  volume cache \"/var/cache/app\" { size 256Mi }\n",
+                    "  volume tmp \"/tmp\" { size 64Mi }\n",
+                    "  volume settings \"/etc/app\" { files { \"app.json\": \"{\\\"a\\\": 1}\", \"x.txt\": \"'quoted'\" } }\n",
+                    "  expose node_port port 8080 affinity 10m\n",
+                    "  selector { app: \"app\", \"example.com/tier\": \"web\" }\n",
+                    "  migrate \"./migrate\"\n",
+                    "  smoke_test \"curl -fsS http://app:8080/health\"",
+                ),
+            )]),
+        ),
+        (
             "kubectl",
             app_with(&[
                 (
@@ -126,6 +143,7 @@ fn variants_build_and_validate() {
 /// The pod properties `security.md` requires of every workload.
 fn check_pods(program: &Program, env: &str, docs: &[Value]) {
     let service = &program.services[0];
+    manifests::pods::expect_service_shape(service, docs);
     for d in docs
         .iter()
         .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job")
@@ -469,5 +487,135 @@ fn config_values_reach_the_config_map_unchanged() {
         .expect("ConfigMap");
     for (k, v) in values {
         assert_eq!(cm["data"][k], v, "{k}");
+    }
+}
+
+/// The deployments of seeds 000 (mts-deploy-ai) and 003 (archon-agent), as
+/// the seeds wrote them, in what the examples render: what a cluster running
+/// the seed's manifests needs to keep working after the first apply.
+#[test]
+fn the_examples_keep_their_seeds_deployment() {
+    let Some(kubectl) = tool("kubectl") else {
+        return;
+    };
+    let render_env = |example: &str, service: &str, env: &str| -> Vec<Value> {
+        let tree = render(example, &["kustomize"]);
+        let dir = scratch(&format!("kustomize-seed-{example}-{env}"));
+        write_tree(&tree, &dir);
+        documents(&kustomize(
+            &kubectl,
+            &dir.join(format!("deploy/{service}/overlays/{env}")),
+        ))
+    };
+    let find = |docs: &[Value], kind: &str| -> Value {
+        docs.iter()
+            .find(|d| d["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}"))
+            .clone()
+    };
+
+    // Seed 000: the running Deployment `mts-deploy-ai`, selected by
+    // `app: mts-deploy-ai`, pulled from registry.mts.ru with a Secret.
+    for (env, ns, host) in [
+        ("staging", "telecom-staging", "staging.mts-deploy-ai.local"),
+        ("production", "telecom", "mts-deploy-ai.mts.ru"),
+    ] {
+        let docs = render_env("mts-deploy-ai", "mts-deploy-ai", env);
+        let d = find(&docs, "Deployment");
+        assert_eq!(d["metadata"]["name"], "mts-deploy-ai");
+        assert_eq!(d["metadata"]["namespace"], ns);
+        assert_eq!(
+            d["spec"]["selector"],
+            serde_json::json!({"matchLabels": {"app": "mts-deploy-ai"}})
+        );
+        let pod = &d["spec"]["template"]["spec"];
+        assert_eq!(
+            pod["imagePullSecrets"],
+            serde_json::json!([{"name": "mts-registry-secret"}])
+        );
+        let c = &pod["containers"][0];
+        assert_eq!(c["name"], "mts-deploy-ai", "kubectl set image names it");
+        assert_eq!(c["livenessProbe"]["initialDelaySeconds"], 30);
+        assert_eq!(c["readinessProbe"]["periodSeconds"], 5);
+        let s = find(&docs, "Service");
+        assert_eq!(
+            s["spec"]["selector"],
+            serde_json::json!({"app": "mts-deploy-ai"})
+        );
+        let ingress = find(&docs, "Ingress");
+        assert_eq!(ingress["spec"]["rules"][0]["host"], host);
+    }
+
+    // Seed 003: `app: archon-agent`, config.yaml from a ConfigMap at
+    // /app/config, a writable /app/logs, probe timeouts 5s and 3s, a
+    // LoadBalancer Service on port 80 with three hours of client-IP affinity.
+    for (env, environment) in [("staging", "staging"), ("production", "production")] {
+        let docs = render_env("archon-agent", "archon-agent", env);
+        let d = find(&docs, "Deployment");
+        assert_eq!(
+            d["spec"]["selector"],
+            serde_json::json!({"matchLabels": {"app": "archon-agent"}})
+        );
+        let pod = &d["spec"]["template"]["spec"];
+        let c = &pod["containers"][0];
+        assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+        assert_eq!(c["livenessProbe"]["timeoutSeconds"], 5);
+        assert_eq!(c["readinessProbe"]["timeoutSeconds"], 3);
+        assert_eq!(c["readinessProbe"]["failureThreshold"], 2);
+        let mount = |path: &str| -> Value {
+            c["volumeMounts"]
+                .as_array()
+                .expect("mounts")
+                .iter()
+                .find(|m| m["mountPath"] == path)
+                .unwrap_or_else(|| panic!("{env}: nothing mounted at {path}"))
+                .clone()
+        };
+        let volume = |name: &Value| -> Value {
+            pod["volumes"]
+                .as_array()
+                .expect("volumes")
+                .iter()
+                .find(|v| &v["name"] == name)
+                .expect("volume")
+                .clone()
+        };
+        let logs = mount("/app/logs");
+        assert!(logs.get("readOnly").is_none());
+        assert!(volume(&logs["name"])["emptyDir"].is_object());
+        let config = mount("/app/config");
+        assert_eq!(config["readOnly"], true);
+        let cm_name = volume(&config["name"])["configMap"]["name"].clone();
+        let cm = docs
+            .iter()
+            .find(|x| x["kind"] == "ConfigMap" && x["metadata"]["name"] == cm_name)
+            .expect("the config.yaml ConfigMap");
+        assert_eq!(
+            cm["data"]["config.yaml"],
+            "log_level: INFO\nmax_workers: 4\ntimeout: 30\nretry_attempts: 3"
+        );
+        let env_config = docs
+            .iter()
+            .find(|x| {
+                x["kind"] == "ConfigMap"
+                    && manifests::is_hashed(
+                        x["metadata"]["name"].as_str().unwrap_or(""),
+                        "archon-agent",
+                    )
+            })
+            .expect("the service's ConfigMap");
+        assert_eq!(env_config["data"]["ENVIRONMENT"], environment, "{env}");
+        let s = find(&docs, "Service");
+        assert_eq!(s["spec"]["type"], "LoadBalancer");
+        assert_eq!(s["spec"]["ports"][0]["port"], 80);
+        assert_eq!(s["spec"]["sessionAffinity"], "ClientIP");
+        assert_eq!(
+            s["spec"]["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"],
+            10800
+        );
+        assert!(
+            docs.iter().any(|x| x["kind"] == "Ingress"),
+            "{env}: Ingress"
+        );
     }
 }

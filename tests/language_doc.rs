@@ -63,6 +63,16 @@ fn every_example_in_the_language_reference_checks_clean() {
                     Default::default()
                 )
             ));
+            continue;
+        }
+        // A program with services also builds their Kubernetes manifests.
+        if let Some(p) = checked.program.as_ref().filter(|p| !p.services.is_empty())
+            && let Err(d) = pipec::emit(p, &["kustomize"])
+        {
+            failures.push(format!(
+                "docs/language.md:{line}: kustomize:\n{}",
+                pipec_diagnostics::render::human(&d, &checked.sources, Default::default())
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod pods;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -276,7 +278,9 @@ pub fn expect_program_values(
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     config.extend(env.config.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let name = pipec_emit::layout::k8s_name(s);
     for cm in docs.iter().filter(|d| d["kind"] == "ConfigMap") {
+        let cm_name = cm["metadata"]["name"].as_str().expect("name");
         let data: BTreeMap<&str, &str> = cm["data"]
             .as_object()
             .map(|o| {
@@ -285,7 +289,21 @@ pub fn expect_program_values(
                     .collect()
             })
             .unwrap_or_default();
-        assert_eq!(data, config, "{who} {}", id(cm));
+        // A file volume's ConfigMap holds its files, in every environment.
+        let volume = s.volumes.iter().find(|v| {
+            let prefix = format!("{name}-{}", v.name.replace('_', "-"));
+            cm_name == format!("{prefix}-hooks") || is_hashed(cm_name, &prefix)
+        });
+        match volume.map(|v| &v.kind) {
+            Some(pipec_graph::VolumeKind::Files(files)) => {
+                let files: BTreeMap<&str, &str> = files
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                assert_eq!(data, files, "{who} {}", id(cm));
+            }
+            _ => assert_eq!(data, config, "{who} {}", id(cm)),
+        }
     }
 
     if let Some(ingress) = &s.ingress {
@@ -323,8 +341,10 @@ pub fn expect_program_values(
 pub fn strip_environment_values(s: &pipec_graph::Service, d: &mut Value) {
     let name = pipec_emit::layout::k8s_name(s);
     let hooks = format!("{name}-hooks");
+    // The service's own ConfigMap: its values, and so its name's hash, are
+    // the environment's.
     let plain = |n: &str| -> String {
-        if n != hooks && n.starts_with(&format!("{name}-")) {
+        if is_hashed(n, &name) {
             name.clone()
         } else {
             n.to_string()
@@ -337,8 +357,10 @@ pub fn strip_environment_values(s: &pipec_graph::Service, d: &mut Value) {
     match kind.as_str() {
         "ConfigMap" => {
             let n = plain(d["metadata"]["name"].as_str().unwrap_or(""));
+            if n == name || n == hooks {
+                d.as_object_mut().expect("object").remove("data");
+            }
             d["metadata"]["name"] = n.into();
-            d.as_object_mut().expect("object").remove("data");
         }
         "HorizontalPodAutoscaler" => {
             let spec = d["spec"].as_object_mut().expect("spec");
@@ -379,4 +401,12 @@ pub fn strip_environment_values(s: &pipec_graph::Service, d: &mut Value) {
         }
         _ => {}
     }
+}
+
+/// Whether `name` is `prefix` with the hash suffix Kustomize appends to a
+/// generated ConfigMap's name (`-` and ten letters or digits).
+pub fn is_hashed(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|h| h.len() == 10 && h.chars().all(|c| c.is_ascii_alphanumeric()))
 }

@@ -18,6 +18,13 @@ impl Checker<'_> {
         let had_errors = self.diags.iter().any(Diagnostic::is_error);
         self.promotion_cycles(&program);
         self.deploy_jobs(&mut program);
+        // The jobs pipec writes itself have an expected duration, for the
+        // estimates, unless the program gives one.
+        for job in program.pipelines.iter_mut().flat_map(|p| &mut p.jobs) {
+            if job.duration.is_none() {
+                job.duration = pipec_graph::estimate::default_duration(&job.kind);
+            }
+        }
         let publishes = publishes_by_pipeline(&program);
         for (pi, publishes) in publishes.iter().enumerate() {
             let pid = PipelineId(pi as u32);

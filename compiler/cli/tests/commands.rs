@@ -140,7 +140,7 @@ fn graph_draws_every_example_in_dot_and_mermaid() {
         assert_eq!(run.code, 0, "{run:?}");
         assert!(run.stdout.starts_with("digraph pipec {"), "{run:?}");
         assert!(
-            run.stdout.contains("(estimated "),
+            run.stdout.contains("(CI estimated "),
             "{e}: durations declared"
         );
         assert!(
@@ -169,6 +169,30 @@ fn graph_draws_every_example_in_dot_and_mermaid() {
             "{e}"
         );
     }
+}
+
+/// The title carries the CI time and the time to each automatically deployed
+/// environment, and the critical path runs through publish and deploy jobs.
+#[test]
+fn graph_titles_carry_both_estimates() {
+    let repo = Repo::new("graph-estimates");
+    let path = repo_root().join("examples/flask-api");
+    let run = repo.pipec(&["graph", path.to_str().unwrap(), "--format", "mermaid"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let title = run.stdout.lines().nth(1).unwrap();
+    assert!(
+        title.contains("CI estimated 3m45s") && title.contains("push → dev 6m45s"),
+        "{title}"
+    );
+    let critical = run
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("class ") && l.ends_with(" critical"))
+        .unwrap();
+    assert!(
+        critical.contains("p0_publish_app") && critical.contains("p0_deploy_dev"),
+        "{critical}"
+    );
 }
 
 #[test]

@@ -136,12 +136,14 @@ codes! {
     SHARED_NAMESPACE = "E0446": "two environments of a service deploy into the same namespace",
     RESERVED_NAMESPACE = "E0447": "Argo CD destination in a namespace reserved for the cluster",
     APPLICATION_NAME_CLASH = "E0448": "two Argo CD Applications would have the same name",
+    SELECTOR_SELECTS_HOOKS = "E0449": "a service's selector also selects its hook pods",
 
     // Warnings.
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",
     UNUSED_IMPORT = "W0003": "imported module never used",
-    UNVERIFIED_DEPLOYMENT = "W0004": "Argo CD deployment that nothing waits for",
+    ENVIRONMENT_VALUE_EVERYWHERE = "W0004": "a service's configuration names one of the environments it runs in",
+    UNVERIFIED_DEPLOYMENT = "W0005": "Argo CD deployment that nothing waits for",
 }
 
 /// The registered code with this text, if any.

@@ -1,5 +1,5 @@
-//! Questions answered on the graph: cycles, which runs a job can happen in, and
-//! the critical path.
+//! Questions answered on the graph: cycles, and which runs a job can happen
+//! in. How long a run takes is [`crate::estimate`].
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -173,38 +173,6 @@ pub fn can_hold(p: &Pipeline, cond: &Cond) -> bool {
 pub struct CriticalPath {
     pub total: Duration,
     pub jobs: Vec<JobId>,
-}
-
-/// The critical path of a pipeline, counting jobs without an expected duration
-/// as zero; `None` when no job declares one.
-pub fn critical_path(p: &Pipeline) -> Option<CriticalPath> {
-    if p.jobs.iter().all(|j| j.duration.is_none()) {
-        return None;
-    }
-    let mut best: Vec<(u64, Option<JobId>)> = vec![(0, None); p.jobs.len()];
-    for id in p.topo_order() {
-        let own = p.job(id).duration.map_or(0, |d| d.seconds);
-        let (before, prev) = p
-            .needs(id)
-            .into_iter()
-            .map(|d| (best[d.index()].0, Some(d)))
-            .max_by_key(|(t, _)| *t)
-            .unwrap_or((0, None));
-        best[id.index()] = (before + own, prev);
-    }
-    let (end, _) = best
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(&a.0)))?;
-    let mut jobs = vec![JobId(end as u32)];
-    while let Some(prev) = best[jobs.last()?.index()].1 {
-        jobs.push(prev);
-    }
-    jobs.reverse();
-    Some(CriticalPath {
-        total: Duration::from_secs(best[end].0),
-        jobs,
-    })
 }
 
 #[cfg(test)]

@@ -154,6 +154,83 @@ pub struct Service {
     /// The user id the container runs as (never 0).
     pub run_as_user: u32,
     pub hooks: Hooks,
+    /// Kubernetes Secrets holding credentials for the registry the image is
+    /// pulled from (`imagePullSecrets`).
+    pub pull_secrets: Vec<String>,
+    /// Volumes mounted into the container, besides the writable `/tmp`.
+    pub volumes: Vec<Volume>,
+    /// How the Kubernetes Service exposes the pods.
+    pub expose: Expose,
+    /// The labels the Deployment selects its pods by, when the program sets
+    /// them (to adopt an existing Deployment, whose selector cannot change);
+    /// `None` keeps the generated ones.
+    pub selector: Option<Vec<(String, String)>>,
+    #[serde(skip)]
+    pub selector_span: Option<Span>,
+}
+
+/// A volume of the service's pods.
+#[derive(Debug, Clone, Serialize)]
+pub struct Volume {
+    /// Unique in the service; a DNS label.
+    pub name: String,
+    /// Where it is mounted in the container (absolute).
+    pub mount: String,
+    pub kind: VolumeKind,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VolumeKind {
+    /// An empty, writable directory that lives as long as the pod (`emptyDir`),
+    /// at most `size` large.
+    Scratch { size: Option<Memory> },
+    /// Read-only files with the given contents (a ConfigMap), by file name.
+    Files(Vec<(String, String)>),
+}
+
+named! {
+    /// The kind of Kubernetes Service in front of the pods.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ServiceType {
+        ClusterIp = "cluster_ip",
+        NodePort = "node_port",
+        LoadBalancer = "load_balancer",
+    }
+}
+
+impl ServiceType {
+    /// The Kubernetes spelling: `ClusterIP`, `NodePort`, `LoadBalancer`.
+    pub fn kubernetes(self) -> &'static str {
+        match self {
+            ServiceType::ClusterIp => "ClusterIP",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::LoadBalancer => "LoadBalancer",
+        }
+    }
+}
+
+/// The Kubernetes Service of a service.
+#[derive(Debug, Clone, Serialize)]
+pub struct Expose {
+    pub kind: ServiceType,
+    /// The port the Service listens on (it forwards to the container's port).
+    pub port: u16,
+    /// Client-IP session affinity, held this long after a client's last request.
+    pub affinity: Option<Duration>,
+}
+
+impl Default for Expose {
+    fn default() -> Self {
+        Expose {
+            kind: ServiceType::ClusterIp,
+            port: 80,
+            affinity: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -176,6 +253,9 @@ pub struct Probe {
     pub initial_delay: Option<Duration>,
     pub period: Option<Duration>,
     pub failure_threshold: Option<u32>,
+    /// How long one probe may take: as written, or the default of its kind
+    /// (never Kubernetes' own default of 1s, too short for a busy pod).
+    pub timeout: Duration,
 }
 
 /// A Kubernetes Secret key exposed to the container as an environment variable.

@@ -146,6 +146,9 @@ pub struct RunJob {
     pub reports: Vec<Report>,
     /// Images built earlier in the pipeline that this job loads.
     pub images: Vec<ImageId>,
+    /// Those of `images` the job reads only as their archive file (`load
+    /// IMAGE archive`, as image scanners do): not loaded into Docker.
+    pub archive_only: Vec<ImageId>,
     /// Whether the job needs the whole git history (gitleaks, versioning).
     pub full_history: bool,
 }

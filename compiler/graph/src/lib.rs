@@ -7,7 +7,8 @@
 //! - [`cond`]: run-time conditions (branch, tag, event, inputs);
 //! - [`value`]: typed values with units, and [`value::Text`], strings whose parts
 //!   are known only at run time;
-//! - [`analysis`]: cycles, jobs that can never run, the critical path.
+//! - [`analysis`]: cycles, jobs that can never run; [`estimate`]: how long
+//!   a push takes until CI is done and until each environment runs it.
 //!
 //! Each job is a node of a petgraph `DiGraph` owned by its pipeline; an edge
 //! records why one job waits for another ([`program::Edge`]).
@@ -41,6 +42,7 @@ macro_rules! named {
 pub mod analysis;
 pub mod cond;
 pub mod deploy;
+pub mod estimate;
 pub mod job;
 pub mod policy;
 pub mod program;

@@ -11,6 +11,8 @@ pub struct Policy {
     pub min_coverage: Option<Setting<Percent>>,
     pub prod_approvals: Option<Setting<u32>>,
     pub max_duration: Option<Setting<Duration>>,
+    /// The budget from a push until an environment runs it.
+    pub max_deploy_duration: Option<Setting<Duration>>,
     pub rules: Vec<RuleSetting>,
 }
 

@@ -261,6 +261,10 @@ pub enum Part {
     /// it: each target hands images over its own way (an archive loaded into
     /// Docker, a tag in the CI registry).
     Image(String),
+    /// Trivy's argument for an image the job reads as a file or from a
+    /// registry, by name: `--input app.tar` where the job has the build's
+    /// archive (GitHub), the registry reference where it does not (GitLab).
+    ImageSource(String),
 }
 
 /// A string whose value may depend on the run: literal text mixed with matrix
@@ -326,6 +330,7 @@ impl fmt::Display for Text {
                 Part::Input(i) => write!(f, "{{{{ inputs.{i} }}}}")?,
                 Part::Ci(v) => write!(f, "{{{{ ci.{} }}}}", v.name())?,
                 Part::Image(i) => write!(f, "{{{{ {i}.ref }}}}")?,
+                Part::ImageSource(i) => write!(f, "{{{{ {i}.source }}}}")?,
             }
         }
         Ok(())

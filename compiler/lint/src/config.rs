@@ -7,6 +7,7 @@
 //! min_coverage = 80            # percent; never below 70
 //! prod_approvals = 2           # never below 2
 //! max_duration = "5m"          # critical-path budget
+//! max_deploy_duration = "8m"   # push → running in an environment
 //! protected_branches = ["main", "develop"]
 //!
 //! [lint.rules]
@@ -32,14 +33,18 @@ use crate::rules;
 pub const MIN_COVERAGE: u32 = 70;
 /// Approvers production needs at least.
 pub const PROD_APPROVALS: u32 = 2;
-/// The default critical-path budget.
+/// The default critical-path budget (seed 002: CI under five minutes).
 pub const MAX_DURATION: u64 = 5 * 60;
+/// The default budget from a push until an environment runs it (seed 002:
+/// under eight minutes).
+pub const MAX_DEPLOY_DURATION: u64 = 8 * 60;
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub min_coverage: Percent,
     pub prod_approvals: u32,
     pub max_duration: Duration,
+    pub max_deploy_duration: Duration,
     /// Branches images may be pushed from (besides release tags).
     pub protected_branches: Vec<String>,
     /// Severity per rule id; `None` turns a rule off.
@@ -60,6 +65,7 @@ impl Default for Config {
             min_coverage: Percent::whole(MIN_COVERAGE),
             prod_approvals: PROD_APPROVALS,
             max_duration: Duration::from_secs(MAX_DURATION),
+            max_deploy_duration: Duration::from_secs(MAX_DEPLOY_DURATION),
             protected_branches: vec!["main".into(), "master".into(), "develop".into()],
             levels: BTreeMap::new(),
             environments: BTreeMap::new(),
@@ -96,6 +102,9 @@ impl Config {
         }
         if let Some(s) = &p.max_duration {
             self.max_duration = s.value;
+        }
+        if let Some(s) = &p.max_deploy_duration {
+            self.max_deploy_duration = s.value;
         }
         for r in &p.rules {
             let level = match r.level {
@@ -200,6 +209,15 @@ impl Config {
                 )),
             }
         }
+        if let Some(v) = lint.max_deploy_duration {
+            match parse_duration(v.get_ref()) {
+                Some(d) => cfg.max_deploy_duration = d,
+                None => out.push(invalid(
+                    span(v.span()),
+                    "max_deploy_duration must be a duration such as \"8m\"",
+                )),
+            }
+        }
         if let Some(b) = lint.protected_branches {
             cfg.protected_branches = b;
         }
@@ -300,6 +318,7 @@ struct TomlLint {
     min_coverage: Option<Spanned<f64>>,
     prod_approvals: Option<Spanned<u32>>,
     max_duration: Option<Spanned<String>>,
+    max_deploy_duration: Option<Spanned<String>>,
     protected_branches: Option<Vec<String>>,
     rules: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
     environments: Option<BTreeMap<String, TomlEnv>>,

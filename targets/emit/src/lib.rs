@@ -21,6 +21,11 @@ use pipec_graph::Program;
 pub use tree::{GeneratedFile, OutputTree};
 pub use yaml::{Map, Yaml};
 
+/// The variable both CI targets set for jobs of the `notify` role: how the
+/// jobs it waited for went, `success`, `failure` or `cancelled`
+/// (`std.notify` puts it in the message).
+pub const NOTIFY_STATUS: &str = "PIPEC_STATUS";
+
 /// A target: lowers the pipeline graph into files.
 pub trait Target {
     /// The name used on the command line (`--target github`).

@@ -301,6 +301,7 @@ pub fn part_expr(part: &Part) -> Option<String> {
         Part::Input(name) => format!("inputs.{name}"),
         // The archive a job downloads is loaded into Docker under this name.
         Part::Image(name) => lit(&format!("{name}:ci")),
+        Part::ImageSource(name) => lit(&image_source(name)),
         Part::Ci(v) => match v {
             CiVar::Sha => "github.sha".into(),
             // Expressions have no substring function.
@@ -318,11 +319,17 @@ pub fn part_expr(part: &Part) -> Option<String> {
     })
 }
 
+/// Trivy's argument for an image a job has as the build's archive.
+fn image_source(name: &str) -> String {
+    format!("--input {name}.tar")
+}
+
 /// A run-time part as the text of a field value: `${{ … }}`. The run URL is
 /// three expressions joined by literal text, which needs no quotes inside.
 fn part_value(part: &Part) -> Option<String> {
     match part {
         Part::Image(name) => Some(format!("{name}:ci")),
+        Part::ImageSource(name) => Some(image_source(name)),
         Part::Ci(CiVar::RunUrl) => Some(
             "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
                 .into(),
@@ -357,6 +364,7 @@ pub fn part_env(part: &Part) -> Option<(String, String)> {
         Part::Ci(CiVar::ShortSha) => return part_env(&Part::Ci(CiVar::Sha)),
         Part::Ci(v) => format!("PIPEC_{}", v.name().to_ascii_uppercase()),
         Part::Image(i) => format!("PIPEC_IMAGE_{}", i.to_ascii_uppercase()),
+        Part::ImageSource(_) => return None,
     };
     Some((name, part_value(part)?))
 }
@@ -401,6 +409,8 @@ pub fn text_script(text: &Text, env: &mut Vec<(String, String)>) -> String {
                 out.push_str(s);
                 quoting = quoting_after(quoting, s);
             }
+            // Two words, fixed by pipec: written as they are.
+            Part::ImageSource(name) => out.push_str(&image_source(name)),
             p => {
                 let Some((name, value)) = part_env(p) else {
                     continue;

@@ -12,19 +12,21 @@
 //! where it is safe. Branch and pull-request builds read it; tag builds
 //! (releases) never do, so nothing another run wrote can reach a release —
 //! the reasoning of zizmor's cache-poisoning audit. Writing needs registry
-//! write access, which only the publish job has: in branch runs that publish,
-//! the build job exports its cache to a local directory, and the publish job
-//! pushes it to `<image>:buildcache` (`cacheonly` build from that directory).
+//! write access, which the build job (it also runs for pull requests) does
+//! not get: in branch runs that publish, the build job exports its cache to a
+//! local directory, and a job of its own, `<publish>-cache`, pushes it to
+//! `<image>:buildcache` (a `cacheonly` build from that directory). Nothing
+//! waits for that job, so pushing the cache never delays the release.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::{Map, release};
+use pipec_emit::{Map, Yaml, release};
 use pipec_graph::{
     CiVar, Cond, Credential, Image, ImageId, Part, Publish, PublishId, RegistryKind,
 };
 
 use crate::expr::{self, Expr, TAG_RUN};
-use crate::job::Body;
-use crate::permissions::Level;
+use crate::job::{Body, JobEntry};
+use crate::permissions::{Level, Permissions};
 use crate::pins;
 use crate::steps;
 use crate::workflow::{Lower, secret};
@@ -260,7 +262,7 @@ impl Lower<'_> {
         body.steps.push(steps::uses(
             &format!("Log in to {}", registry_host(publish)),
             &pins::LOGIN,
-            login,
+            login.clone(),
         ));
         let script = release::publish_script(
             self.program,
@@ -279,46 +281,75 @@ impl Lower<'_> {
             output.as_str(),
             pipec_emit::Yaml::from(expr::fenced(&format!("steps.{PUSH_STEP}.outputs.{output}"))),
         )]));
-        if publish.layer_cache {
-            let not_tag = (!Expr::atom(TAG_RUN)).text;
-            body.permissions
-                .grant("contents", Level::Read, "check out the build context");
-            body.steps
-                .push(steps::checkout_when(Some(&not_tag), false, false));
-            body.steps.push(steps::uses_when(
-                "Set up Docker Buildx",
-                Some(&not_tag),
-                &pins::SETUP_BUILDX,
-                Map::new(),
-            ));
-            body.steps.push(steps::download_when(
-                "Download the layer cache",
-                Some(&not_tag),
-                &format!("buildcache-{}", image.name),
-                Some(&format!("${{{{ runner.temp }}}}/{}", cache_dir(image))),
-            ));
-            let mut with = self.build_inputs(image);
-            with.insert(
-                "cache-from",
-                format!("type=local,src=${{{{ runner.temp }}}}/{}", cache_dir(image)),
-            );
-            with.insert(
-                "cache-to",
-                format!(
-                    "type=registry,ref={},mode=max,image-manifest=true,oci-mediatypes=true",
-                    cache_ref(publish)
-                ),
-            );
-            with.insert("outputs", "type=cacheonly");
-            with.insert("provenance", false);
-            body.steps.push(steps::uses_when(
-                "Push the layer cache",
-                Some(&not_tag),
-                &pins::BUILD_PUSH,
-                with,
-            ));
+        if publish.layer_cache
+            && let Some(job) = self.cache_job(id, login)
+        {
+            body.after.push(job);
         }
         body
+    }
+
+    /// The job that pushes an image's layer cache to its registry, in the
+    /// branch runs that publish it: BuildKit exports the build's cache
+    /// (`cacheonly`) from the directory the build job left, every layer
+    /// already built. It waits for the build only, and nothing waits for it:
+    /// the publish and deploy jobs do not wait while the cache is pushed.
+    fn cache_job(&mut self, id: PublishId, login: Map) -> Option<JobEntry> {
+        let publish = self.program.publish(id);
+        let image = self.program.image(publish.image);
+        let condition = self.cache_write_condition(&[publish])?;
+        let build = self.pipeline.job(image.job);
+        let runner = crate::job::runner(&self.pipeline.job(publish.job).runner);
+        let mut permissions = Permissions::new();
+        permissions.grant("contents", Level::Read, "check out the build context");
+        if publish.registry.kind == RegistryKind::Ghcr {
+            permissions.grant("packages", Level::Write, "push the layer cache to ghcr.io");
+        }
+        let mut steps = vec![
+            steps::checkout(false, false),
+            steps::uses("Set up Docker Buildx", &pins::SETUP_BUILDX, Map::new()),
+            steps::download(
+                "Download the layer cache",
+                &format!("buildcache-{}", image.name),
+                Some(&format!("${{{{ runner.temp }}}}/{}", cache_dir(image))),
+            ),
+            steps::uses(
+                &format!("Log in to {}", registry_host(publish)),
+                &pins::LOGIN,
+                login,
+            ),
+        ];
+        let mut with = self.build_inputs(image);
+        with.insert(
+            "cache-from",
+            format!("type=local,src=${{{{ runner.temp }}}}/{}", cache_dir(image)),
+        );
+        with.insert(
+            "cache-to",
+            format!(
+                "type=registry,ref={},mode=max,image-manifest=true,oci-mediatypes=true",
+                cache_ref(publish)
+            ),
+        );
+        with.insert("outputs", "type=cacheonly");
+        with.insert("provenance", false);
+        steps.push(steps::uses("Push the layer cache", &pins::BUILD_PUSH, with));
+        let mut m = Map::new();
+        m.insert("name", format!("Layer cache of {}", image.name));
+        m.insert("needs", vec![build.name.clone()]);
+        m.insert("if", crate::expr::if_value(&condition.text));
+        m.insert("runs-on", runner);
+        m.insert("permissions", permissions.to_yaml());
+        m.insert(
+            "steps",
+            Yaml::Seq(steps.into_iter().map(Yaml::Map).collect()),
+        );
+        let key = format!("{}-cache", self.pipeline.job(publish.job).name);
+        Some((
+            key,
+            m,
+            Some("The layer cache, pushed beside the release: nothing waits for it.".to_string()),
+        ))
     }
 
     /// Inputs of `docker/login-action` for a publish's registry. GHCR takes

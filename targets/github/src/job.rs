@@ -2,7 +2,7 @@
 //! `if:` condition, runner, timeout, matrix, and the environment variables.
 
 use pipec_emit::{Map, Yaml};
-use pipec_graph::{Job, JobId, JobKind, Matrix, RunOn, Runner};
+use pipec_graph::{Job, JobId, JobKind, Matrix, Role, RunOn, Runner};
 
 use crate::expr::Expr;
 use crate::permissions::Permissions;
@@ -30,10 +30,14 @@ pub struct Body {
     /// gates), and jobs to add before it.
     pub extra_needs: Vec<String>,
     pub before: Vec<JobEntry>,
+    /// Jobs to add after it, which wait for other jobs than it (the layer
+    /// cache of an image).
+    pub after: Vec<JobEntry>,
 }
 
 impl Lower<'_> {
-    /// The job `id`, preceded by any jobs it adds (approval gates).
+    /// The job `id`, with any jobs it adds (approval gates before it, the
+    /// layer cache push after it).
     pub fn job(&mut self, id: JobId) -> Vec<JobEntry> {
         let job = self.pipeline.job(id);
         let cond = self.job_condition(job);
@@ -89,7 +93,10 @@ impl Lower<'_> {
             let run = pipec_emit::yaml::map([("shell", Yaml::from(shell))]);
             m.insert("defaults", pipec_emit::yaml::map([("run", Yaml::Map(run))]));
         }
-        let env = self.env(&job.env);
+        let mut env = self.env(&job.env);
+        if job.role == Role::Notify {
+            env.insert(pipec_emit::NOTIFY_STATUS, outcome(job.run_on));
+        }
         if !env.is_empty() {
             m.insert("env", env);
         }
@@ -99,6 +106,7 @@ impl Lower<'_> {
         );
         let mut out = body.before;
         out.push((job.name.clone(), m, None));
+        out.extend(body.after);
         out
     }
 
@@ -117,6 +125,19 @@ impl Lower<'_> {
             (None, own) => own,
             (Some(s), None) => Some(s),
             (Some(s), Some(o)) => Some(Expr::and(vec![s, o])),
+        }
+    }
+}
+
+/// How the jobs a notification waits for went: `failure` when one failed,
+/// `cancelled` when one was cancelled, `success` otherwise (jobs skipped by
+/// their conditions count as nothing).
+fn outcome(run_on: RunOn) -> &'static str {
+    match run_on {
+        RunOn::Failure => "failure",
+        RunOn::Success => "success",
+        RunOn::Always => {
+            "${{ contains(needs.*.result, 'failure') && 'failure' || contains(needs.*.result, 'cancelled') && 'cancelled' || 'success' }}"
         }
     }
 }

@@ -40,18 +40,22 @@ impl Lower<'_> {
         for c in &r.caches {
             body.steps.push(self.cache(job, r, c));
         }
-        for image in &r.images {
-            let image = self.program.image(*image);
+        for id in &r.images {
+            let image = self.program.image(*id);
             body.steps.push(steps::download(
                 &format!("Download image {}", image.name),
                 &format!("image-{}", image.name),
                 None,
             ));
-            body.steps.push(steps::run(
-                &format!("Load image {}", image.name),
-                format!("docker load --input {}", image.archive()),
-                &[],
-            ));
+            // A scanner reads the archive itself: loading it into Docker
+            // would only cost time.
+            if !r.archive_only.contains(id) {
+                body.steps.push(steps::run(
+                    &format!("Load image {}", image.name),
+                    format!("docker load --input {}", image.archive()),
+                    &[],
+                ));
+            }
         }
         for step in &r.steps {
             body.steps
@@ -180,9 +184,48 @@ impl Lower<'_> {
                 &pins::SETUP_JAVA,
                 &[("distribution", Yaml::from("temurin"))],
             )),
-            Tool::Trivy | Tool::Gitleaks | Tool::Kubectl => out.push(self.install(job, t)),
+            Tool::Trivy => {
+                out.push(self.install(job, t));
+                out.extend(self.trivy_db_cache());
+            }
+            Tool::Gitleaks | Tool::Kubectl => out.push(self.install(job, t)),
         }
         out
+    }
+
+    /// Trivy's vulnerability database (about 60 MB, downloaded by every scan)
+    /// kept with actions/cache, shared by the scans of all jobs. Its publishers rebuild it every six hours, so
+    /// the key changes every six hours and a scan never works with an older
+    /// database than it would download; a run that misses restores the last
+    /// one, which Trivy then refreshes. Like dependency caches, tag runs only
+    /// look the key up: a release is scanned against a database no other run
+    /// wrote.
+    fn trivy_db_cache(&mut self) -> Vec<Map> {
+        let period = pipec_emit::yaml::map([
+            ("name", Yaml::from("Trivy database period")),
+            ("id", Yaml::from(TRIVY_DB_STEP)),
+            (
+                "run",
+                Yaml::from(
+                    "echo \"period=$(date -u +%Y-%m-%d)-$(( $(date -u +%-H) / 6 ))\" >> \"$GITHUB_OUTPUT\"\n",
+                ),
+            ),
+        ]);
+        let prefix = "trivy-db-${{ runner.os }}-";
+        let mut with = Map::new();
+        with.insert("path", "~/.cache/trivy/db");
+        with.insert(
+            "key",
+            format!("{prefix}${{{{ steps.{TRIVY_DB_STEP}.outputs.period }}}}"),
+        );
+        with.insert("restore-keys", prefix);
+        if self.releases {
+            with.insert("lookup-only", expr::fenced(TAG_RUN));
+        }
+        vec![
+            period,
+            steps::uses("Cache the Trivy database", &pins::CACHE, with),
+        ]
     }
 
     /// Downloads a tool's release archive and checks its SHA-256: against the
@@ -305,6 +348,9 @@ impl Lower<'_> {
         )
     }
 }
+
+/// The id of the step that names the Trivy database's six-hour period.
+const TRIVY_DB_STEP: &str = "trivy-db-period";
 
 /// Where each package manager keeps its downloads.
 fn cache_paths(kind: CacheKind, os: Os) -> Vec<&'static str> {

@@ -201,6 +201,21 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
         entry.insert("paths", paths.to_vec());
         body.cache.push(Yaml::Map(entry));
     }
+    // Trivy's vulnerability database, which every scan would download again
+    // (about 60 MB); Trivy refreshes it when it is out of date, and the job
+    // saves the new one. Protected refs (release tags) keep caches apart
+    // from other refs by default, so a release is not scanned against a
+    // database an unprotected branch wrote. Only where GitLab's limit leaves
+    // room: the cache only saves time.
+    let trivy = r.tool.as_ref().is_some_and(|t| t.tool == Tool::Trivy);
+    if trivy && r.caches.len() < MAX_CACHES {
+        body.variables
+            .insert("TRIVY_CACHE_DIR", "${CI_PROJECT_DIR}/.cache/trivy");
+        body.cache.push(Yaml::Map(pipec_emit::yaml::map([
+            ("key", Yaml::from("trivy-db")),
+            ("paths", vec![".cache/trivy/db"].into()),
+        ])));
+    }
 }
 
 fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use pipec_diagnostics::{Diagnostic, code};
 use pipec_emit::{Map, Yaml};
-use pipec_graph::{Duration, Job, JobId, JobKind, Pipeline, Program, RunOn, Runner, SecretRef};
+use pipec_graph::{
+    Duration, Job, JobId, JobKind, Pipeline, Program, Role, RunOn, Runner, SecretRef,
+};
 
 use crate::body::Body;
 use crate::expr::{Expr, MERGE_REQUEST, from_cond};
@@ -198,24 +200,39 @@ pub fn is_manual(program: &Program, job: &Job) -> bool {
     }
 }
 
+/// The GitLab jobs a job becomes: its name and when it runs. GitLab tells a
+/// job nothing about how the jobs before it went, so a notification that runs
+/// in any case is two jobs, one after success and one after a failure, each
+/// knowing the outcome it reports.
+pub fn variants(job: &Job) -> Vec<(String, RunOn)> {
+    if job.role == Role::Notify && job.run_on == RunOn::Always {
+        vec![
+            (job.name.clone(), RunOn::Success),
+            (format!("{}:failure", job.name), RunOn::Failure),
+        ]
+    } else {
+        vec![(job.name.clone(), job.run_on)]
+    }
+}
+
 /// `rules:` (or a plain `when:`) and `allow_failure:`.
-fn rules(ctx: &Ctx, id: JobId, out: &mut Map) {
+fn rules(ctx: &Ctx, id: JobId, run_on: RunOn, out: &mut Map) {
     let manual = is_manual(ctx.program, ctx.job(id));
-    rules_as(ctx, id, manual, out);
+    rules_as(ctx, id, run_on, manual, out);
 }
 
 /// The `rules:` of job `id` for a job that runs when it does, after it,
 /// without waiting for a person.
 pub fn rules_after(ctx: &Ctx, id: JobId, out: &mut Map) {
-    rules_as(ctx, id, false, out);
+    rules_as(ctx, id, RunOn::Success, false, out);
 }
 
-fn rules_as(ctx: &Ctx, id: JobId, manual: bool, out: &mut Map) {
+fn rules_as(ctx: &Ctx, id: JobId, run_on: RunOn, manual: bool, out: &mut Map) {
     let job = ctx.job(id);
     let when = if manual {
         "manual"
     } else {
-        match job.run_on {
+        match run_on {
             RunOn::Success => "on_success",
             RunOn::Failure => "on_failure",
             RunOn::Always => "always",
@@ -302,10 +319,18 @@ fn tags(ctx: &mut Ctx, job: &Job) -> Option<Yaml> {
     }
 }
 
-/// The whole job.
-pub fn job(ctx: &mut Ctx, id: JobId) -> (Map, Option<String>) {
+/// The whole job, running when `run_on` says (one of its [`variants`]).
+pub fn job(ctx: &mut Ctx, id: JobId, run_on: RunOn) -> (Map, Option<String>) {
     let job = ctx.pipeline.job(id);
-    let body = crate::body::body(ctx, job);
+    let mut body = crate::body::body(ctx, job);
+    if job.role == Role::Notify {
+        let status = if run_on == RunOn::Failure {
+            "failure"
+        } else {
+            "success"
+        };
+        body.variables.insert(pipec_emit::NOTIFY_STATUS, status);
+    }
     let mut out = Map::new();
     out.insert("stage", ctx.stages.name_of(id.index()).to_string());
     let Body {
@@ -333,7 +358,7 @@ pub fn job(ctx: &mut Ctx, id: JobId) -> (Map, Option<String>) {
         };
     }
     needs(ctx, id, &mut out);
-    rules(ctx, id, &mut out);
+    rules(ctx, id, run_on, &mut out);
     if let Some(t) = job.timeout {
         out.insert("timeout", minutes(t));
     }

@@ -145,19 +145,25 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
     let mut order = pipeline.topo_order();
     order.sort_by_key(|id| stages.of_job[id.index()]);
     for id in order {
-        let (mut job, note) = job::job(&mut ctx, id);
-        if !exports.is_empty()
-            && let Some(Yaml::Seq(script)) = job.get_mut("script")
-        {
-            for (i, e) in exports.iter().enumerate() {
-                script.insert(i, Yaml::Str(e.clone()));
+        for (i, (name, run_on)) in job::variants(pipeline.job(id)).into_iter().enumerate() {
+            let before = ctx.diags.len();
+            let (mut job, note) = job::job(&mut ctx, id, run_on);
+            if i > 0 {
+                // The same job again: its diagnostics were reported once.
+                ctx.diags.truncate(before);
             }
+            if !exports.is_empty()
+                && let Some(Yaml::Seq(script)) = job.get_mut("script")
+            {
+                for (i, e) in exports.iter().enumerate() {
+                    script.insert(i, Yaml::Str(e.clone()));
+                }
+            }
+            match note {
+                Some(n) => root.insert_commented(name, job, n),
+                None => root.insert(name, job),
+            };
         }
-        let name = pipeline.job(id).name.clone();
-        match note {
-            Some(n) => root.insert_commented(name, job, n),
-            None => root.insert(name, job),
-        };
     }
 
     let mut extra = release::latest_jobs(&mut ctx);

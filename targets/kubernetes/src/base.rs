@@ -6,12 +6,9 @@
 use pipec_emit::yaml::{Map, Yaml, map};
 
 use crate::plan::{Budget, ServicePlan};
+use crate::pod::{self, HOOK_COPY, selector};
 use crate::workload::{self, Hook};
 use crate::{MANAGED_BY_LABEL, NAME_LABEL, argo_annotations, kustomization, literals, object};
-
-/// The suffix of the ConfigMap the hook Jobs read. It is itself a PreSync
-/// hook, so that it exists before the migration runs, even on the first sync.
-pub const HOOK_CONFIG: &str = "hooks";
 
 /// The files of the base: (file name, document).
 pub fn files(plan: &ServicePlan) -> Vec<(String, Yaml)> {
@@ -34,7 +31,7 @@ pub fn files(plan: &ServicePlan) -> Vec<(String, Yaml)> {
         out.push(("ingress.yaml".into(), ingress(plan, i)));
     }
     let hook_config =
-        (plan.has_hooks() && plan.config_map).then(|| format!("{}-{HOOK_CONFIG}", plan.name));
+        (plan.has_hooks() && plan.config_map).then(|| format!("{}-{HOOK_COPY}", plan.name));
     if let Some(command) = &s.hooks.pre_sync {
         let hook = Hook {
             phase: "PreSync",
@@ -75,11 +72,18 @@ pub fn files(plan: &ServicePlan) -> Vec<(String, Yaml)> {
             .into(),
         )]))],
     );
+    let mut generators = Vec::new();
     if plan.config_map {
-        let mut generators = vec![config_generator(plan)];
+        generators.push(config_generator(plan));
         if plan.has_hooks() {
-            generators.push(hook_config_generator(plan));
+            generators.push(pod::hook_copy(
+                &format!("{}-{HOOK_COPY}", plan.name),
+                &plan.service.config,
+            ));
         }
+    }
+    generators.extend(pod::file_generators(plan));
+    if !generators.is_empty() {
         k.insert("configMapGenerator", generators);
     }
     out.push(("kustomization.yaml".into(), k.into()));
@@ -94,24 +98,33 @@ fn service_account(plan: &ServicePlan) -> Yaml {
 }
 
 fn service(plan: &ServicePlan) -> Yaml {
+    let expose = &plan.service.expose;
     let mut m = object("v1", "Service", plan, 0);
-    m.insert(
-        "spec",
-        map([
-            ("type", Yaml::from("ClusterIP")),
-            ("selector", Yaml::Map(workload::selector(plan))),
-            (
-                "ports",
-                vec![Yaml::Map(map([
-                    ("name", Yaml::from("http")),
-                    ("port", Yaml::from(80u16)),
-                    ("targetPort", Yaml::from("http")),
-                    ("protocol", Yaml::from("TCP")),
-                ]))]
-                .into(),
-            ),
-        ]),
-    );
+    let mut spec = map([
+        ("type", Yaml::from(expose.kind.kubernetes())),
+        ("selector", Yaml::Map(selector(plan))),
+        (
+            "ports",
+            vec![Yaml::Map(map([
+                ("name", Yaml::from("http")),
+                ("port", Yaml::from(expose.port)),
+                ("targetPort", Yaml::from("http")),
+                ("protocol", Yaml::from("TCP")),
+            ]))]
+            .into(),
+        ),
+    ]);
+    if let Some(d) = expose.affinity {
+        spec.insert("sessionAffinity", "ClientIP");
+        spec.insert(
+            "sessionAffinityConfig",
+            map([(
+                "clientIP",
+                map([("timeoutSeconds", Yaml::from(d.seconds))]).into(),
+            )]),
+        );
+    }
+    m.insert("spec", spec);
     m.into()
 }
 
@@ -189,7 +202,7 @@ fn budget(plan: &ServicePlan, b: Budget) -> Yaml {
     };
     spec.insert(
         "selector",
-        map([("matchLabels", Yaml::Map(workload::selector(plan)))]),
+        map([("matchLabels", Yaml::Map(selector(plan)))]),
     );
     // A pod that is not ready protects nothing; evicting it must not block a drain.
     spec.insert("unhealthyPodEvictionPolicy", "AlwaysAllow");
@@ -252,32 +265,4 @@ fn config_generator(plan: &ServicePlan) -> Yaml {
         g.insert("options", map([("annotations", a)]));
     }
     g.into()
-}
-
-fn hook_config_generator(plan: &ServicePlan) -> Yaml {
-    map([
-        ("name", Yaml::from(format!("{}-{HOOK_CONFIG}", plan.name))),
-        ("literals", literals(&plan.service.config)),
-        (
-            "options",
-            map([
-                // Recreated by every sync (see HOOK_CONFIG), so one fixed name.
-                ("disableNameSuffixHash", Yaml::from(true)),
-                (
-                    "annotations",
-                    map([
-                        ("argocd.argoproj.io/hook", Yaml::from("PreSync")),
-                        (
-                            "argocd.argoproj.io/hook-delete-policy",
-                            Yaml::from("BeforeHookCreation"),
-                        ),
-                        ("argocd.argoproj.io/sync-wave", Yaml::from("-1")),
-                    ])
-                    .into(),
-                ),
-            ])
-            .into(),
-        ),
-    ])
-    .into()
 }

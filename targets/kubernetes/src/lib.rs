@@ -6,7 +6,8 @@
 //!   resources, configuration, ingress host, disruption budget), and every
 //!   diagnostic of the target;
 //! - [`base`], `deploy/<service>/base/`;
-//! - [`workload`], the pods — the Deployment and the hook Jobs;
+//! - [`workload`], the pods — the Deployment and the hook Jobs — and [`pod`],
+//!   what they share: selector labels, pull secrets, volumes;
 //! - [`overlay`], `deploy/<service>/overlays/<env>/`.
 //!
 //! Paths and Kubernetes names come from [`pipec_emit::layout`], which the CI
@@ -16,6 +17,7 @@
 pub mod base;
 pub mod overlay;
 pub mod plan;
+pub mod pod;
 pub mod workload;
 
 use pipec_diagnostics::Diagnostic;
@@ -101,6 +103,22 @@ pub fn object(api: &str, kind: &str, plan: &ServicePlan, wave: i32) -> Map {
 /// and what points at the workload (1) after it.
 pub fn argo_annotations(plan: &ServicePlan, wave: i32) -> Option<Yaml> {
     (plan.argocd && wave != 0).then(|| map([(SYNC_WAVE, Yaml::from(wave.to_string()))]).into())
+}
+
+/// The annotations of an Argo CD hook: its phase, deleted before the next
+/// run of the hook is created, and its wave within the phase.
+pub fn hook_annotations(phase: &str, wave: Option<i32>) -> Yaml {
+    let mut m = map([
+        ("argocd.argoproj.io/hook", Yaml::from(phase)),
+        (
+            "argocd.argoproj.io/hook-delete-policy",
+            Yaml::from("BeforeHookCreation"),
+        ),
+    ]);
+    if let Some(w) = wave {
+        m.insert(SYNC_WAVE, w.to_string());
+    }
+    m.into()
 }
 
 /// `configMapGenerator` literals: `KEY=value`.

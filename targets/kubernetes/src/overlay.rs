@@ -5,8 +5,9 @@
 use pipec_emit::header::CI_OWNED;
 use pipec_emit::yaml::{self, Map, Yaml, map};
 
-use crate::base::{self, HOOK_CONFIG};
+use crate::base;
 use crate::plan::{EnvPlan, Scale, ServicePlan};
+use crate::pod::HOOK_COPY;
 use crate::workload::{MIGRATE, SMOKE_TEST};
 use crate::{kustomization, literals};
 
@@ -52,7 +53,7 @@ pub fn files(plan: &ServicePlan, e: &EnvPlan) -> Vec<(String, Yaml)> {
         let mut generators = vec![merge_config(&plan.name, e.config)];
         if plan.has_hooks() {
             generators.push(merge_config(
-                &format!("{}-{HOOK_CONFIG}", plan.name),
+                &format!("{}-{HOOK_COPY}", plan.name),
                 e.config,
             ));
         }

@@ -7,6 +7,9 @@
 use pipec_diagnostics::{Diagnostic, code};
 use pipec_graph::{Autoscale, DeployMethod, Environment, Program, Resources, Service};
 
+use crate::workload::{MIGRATE, SMOKE_TEST};
+use crate::{COMPONENT_LABEL, NAME_LABEL};
+
 /// How many pods an environment runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scale {
@@ -110,6 +113,7 @@ pub fn plan<'p>(
             .help("deploy it `via argocd`, or run the command as a job of the pipeline"),
         );
     }
+    selector_spares_hooks(service, &name, argocd, &mut diags);
     let mut envs = Vec::new();
     for id in &service.deploy {
         let env = program.environment(*id);
@@ -143,6 +147,43 @@ pub fn plan<'p>(
         argocd,
         envs,
     })
+}
+
+/// A `selector` must not match the pods of the hook Jobs: they carry the
+/// service's name and their own component, and nothing else.
+fn selector_spares_hooks(service: &Service, name: &str, argocd: bool, diags: &mut Vec<Diagnostic>) {
+    let Some(labels) = &service.selector else {
+        return;
+    };
+    let hooks = [
+        (service.hooks.pre_sync.is_some(), MIGRATE, "migrate"),
+        (service.hooks.post_sync.is_some(), SMOKE_TEST, "smoke_test"),
+    ];
+    for (present, role, statement) in hooks {
+        let carried = |(k, v): &(String, String)| {
+            (k == NAME_LABEL && v == name) || (k == COMPONENT_LABEL && v == role)
+        };
+        if !(present && argocd && labels.iter().all(carried)) {
+            continue;
+        }
+        diags.push(
+            Diagnostic::new(
+                code::SELECTOR_SELECTS_HOOKS,
+                service.selector_span.unwrap_or(service.span),
+                format!(
+                    "the selector of `{}` also selects the pods of its `{statement}` Job",
+                    service.name
+                ),
+            )
+            .label(format!(
+                "the hook's pods carry {NAME_LABEL}: {name} and {COMPONENT_LABEL}: {role}"
+            ))
+            .help(format!(
+                "add a label only the service's pods carry, such as `app: \"{name}\"`"
+            )),
+        );
+        return;
+    }
 }
 
 /// The published name of the service's image (its first publish rule).

@@ -6,24 +6,13 @@ use pipec_emit::yaml::{Map, Yaml, map};
 use pipec_graph::{Probe, Resources};
 
 use crate::plan::ServicePlan;
-use crate::{COMPONENT_LABEL, NAME_LABEL, argo_annotations};
-
-/// The component label of the service's own pods (hook Jobs have theirs, so
-/// that no selector of the service ever matches a hook pod).
-pub const SERVER: &str = "server";
+use crate::pod::{self, selector};
+use crate::{COMPONENT_LABEL, NAME_LABEL, argo_annotations, hook_annotations};
 
 /// The role of the PreSync hook: its Job's name suffix, container and component.
 pub const MIGRATE: &str = "migrate";
 /// The role of the PostSync hook.
 pub const SMOKE_TEST: &str = "smoke-test";
-
-/// The labels that select the service's pods.
-pub fn selector(plan: &ServicePlan) -> Map {
-    map([
-        (NAME_LABEL, Yaml::from(plan.name.as_str())),
-        (COMPONENT_LABEL, Yaml::from(SERVER)),
-    ])
-}
 
 /// `Deployment`: rolling updates that never drop below the running count.
 pub fn deployment(plan: &ServicePlan) -> Yaml {
@@ -52,7 +41,7 @@ pub fn deployment(plan: &ServicePlan) -> Yaml {
             ),
         ]),
     );
-    let mut template_meta = map([("labels", Yaml::Map(selector(plan)))]);
+    let mut template_meta = map([("labels", Yaml::Map(pod::pod_labels(plan)))]);
     if let Some(m) = &s.metrics {
         template_meta.insert(
             "annotations",
@@ -65,6 +54,7 @@ pub fn deployment(plan: &ServicePlan) -> Yaml {
     }
     let mut pod = Map::new();
     pod.insert("serviceAccountName", plan.name.as_str());
+    pod::pull_secrets(plan, &mut pod);
     pod.insert("securityContext", pod_security(plan));
     if plan.envs.iter().any(|e| e.scale.ceiling() > 1) {
         pod.insert(
@@ -95,9 +85,9 @@ pub fn deployment(plan: &ServicePlan) -> Yaml {
         }
     }
     c.insert("securityContext", container_security());
-    c.insert("volumeMounts", tmp_mount());
+    c.insert("volumeMounts", pod::mounts(plan));
     pod.insert("containers", vec![Yaml::Map(c)]);
-    pod.insert("volumes", tmp_volume());
+    pod.insert("volumes", pod::volumes(plan, false));
     spec.insert(
         "template",
         map([
@@ -140,14 +130,15 @@ pub fn hook_job(plan: &ServicePlan, hook: &Hook, config_map: Option<String>) -> 
     c.insert("command", hook.command.to_vec());
     environment(plan, &mut c, config_map);
     c.insert("securityContext", container_security());
-    c.insert("volumeMounts", tmp_mount());
-    let pod = map([
+    c.insert("volumeMounts", pod::mounts(plan));
+    let mut pod = map([
         ("restartPolicy", Yaml::from("Never")),
         ("automountServiceAccountToken", Yaml::from(false)),
-        ("securityContext", pod_security(plan)),
-        ("containers", vec![Yaml::Map(c)].into()),
-        ("volumes", tmp_volume()),
     ]);
+    pod::pull_secrets(plan, &mut pod);
+    pod.insert("securityContext", pod_security(plan));
+    pod.insert("containers", vec![Yaml::Map(c)]);
+    pod.insert("volumes", pod::volumes(plan, true));
     let labels = map([
         (NAME_LABEL, Yaml::from(plan.name.as_str())),
         (COMPONENT_LABEL, Yaml::from(hook.role)),
@@ -159,19 +150,9 @@ pub fn hook_job(plan: &ServicePlan, hook: &Hook, config_map: Option<String>) -> 
             "metadata",
             map([
                 ("name", Yaml::from(format!("{}-{}", plan.name, hook.role))),
-                (
-                    "annotations",
-                    map([
-                        ("argocd.argoproj.io/hook", Yaml::from(hook.phase)),
-                        // Jobs cannot be updated in place; the last run stays
-                        // until the next sync, for its logs.
-                        (
-                            "argocd.argoproj.io/hook-delete-policy",
-                            Yaml::from("BeforeHookCreation"),
-                        ),
-                    ])
-                    .into(),
-                ),
+                // Jobs cannot be updated in place; the last run stays until
+                // the next sync, for its logs.
+                ("annotations", hook_annotations(hook.phase, None)),
             ])
             .into(),
         ),
@@ -302,6 +283,7 @@ fn probe_spec(plan: &ServicePlan, p: &Probe) -> Yaml {
     if let Some(d) = p.period {
         m.insert("periodSeconds", d.seconds);
     }
+    m.insert("timeoutSeconds", p.timeout.seconds);
     if let Some(n) = p.failure_threshold {
         m.insert("failureThreshold", n);
     }
@@ -327,7 +309,8 @@ fn pod_security(plan: &ServicePlan) -> Yaml {
 }
 
 /// No privilege escalation, no capabilities, a read-only root file system
-/// (with a writable `/tmp`, which most runtimes need).
+/// (with a writable `/tmp`, which most runtimes need, and the program's
+/// writable volumes: [`pod::mounts`]).
 fn container_security() -> Yaml {
     map([
         ("allowPrivilegeEscalation", Yaml::from(false)),
@@ -335,21 +318,5 @@ fn container_security() -> Yaml {
         ("runAsNonRoot", Yaml::from(true)),
         ("capabilities", map([("drop", vec!["ALL"].into())]).into()),
     ])
-    .into()
-}
-
-fn tmp_mount() -> Yaml {
-    vec![Yaml::Map(map([
-        ("name", Yaml::from("tmp")),
-        ("mountPath", Yaml::from("/tmp")),
-    ]))]
-    .into()
-}
-
-fn tmp_volume() -> Yaml {
-    vec![Yaml::Map(map([
-        ("name", Yaml::from("tmp")),
-        ("emptyDir", Map::new().into()),
-    ]))]
     .into()
 }

@@ -4,7 +4,7 @@
 
 use pipec_diagnostics::{Diagnostic, code};
 use pipec_graph::{Cond, Event, Glob, Text};
-use pipec_syntax::ast::{BinaryOp, Expr, ExprKind, PredicateWord};
+use pipec_syntax::ast::{Arg, BinaryOp, Expr, ExprKind, PredicateWord};
 
 use super::{Scope, event_ty};
 use crate::Checker;
@@ -93,6 +93,41 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// `deploys(prod)`, `deploys([staging, prod])`: the runs that deploy to one
+    /// of these environments, by their `deploy on` or promotion condition.
+    pub(super) fn deploys(&mut self, e: &Expr, args: &[Arg], scope: &Scope) -> Option<Value> {
+        let [a] = args else {
+            self.invalid(
+                code::MALFORMED_STATEMENT,
+                e.span,
+                "deploys() takes one environment or a list of them".into(),
+                "expected one argument",
+                "deploys(prod), deploys([staging, prod])",
+            );
+            return None;
+        };
+        if let Some(n) = &a.name {
+            self.invalid(
+                code::MALFORMED_STATEMENT,
+                n.span,
+                "the environments of deploys() have no name".into(),
+                "remove the name",
+                "deploys(prod), deploys([staging, prod])",
+            );
+            return None;
+        }
+        let list = self.eval(&a.value, &Ty::List(Box::new(Ty::Environment)), scope)?;
+        let mut cond = Cond::Never;
+        for v in list.into_list() {
+            let Value::Ref(name, _) = v else { continue };
+            // An environment that is never deployed was reported (E0303).
+            if let Some((_, c)) = scope.deploys.iter().find(|(n, _)| *n == name) {
+                cond = cond.or(c.clone());
+            }
+        }
+        Some(Value::Cond(cond))
     }
 
     /// `branch == main`, `branch in [a, b]`, `tag in ["v*"]`, `event == push`,

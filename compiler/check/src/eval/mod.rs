@@ -31,6 +31,9 @@ pub struct Scope<'s> {
     pub jobs: &'s [String],
     pub images: &'s [String],
     pub environments: &'s [String],
+    /// Each environment with the condition of its deployments (`deploys(ENV)`
+    /// in conditions).
+    pub deploys: &'s [(String, Cond)],
     /// Inside a template body: where the template was called.
     pub site: Option<Span>,
 }
@@ -425,6 +428,7 @@ impl Checker<'_> {
                 }
                 Some(Value::Matrix(values))
             }
+            (Some("deploys"), Ty::Cond) => self.deploys(e, args, scope),
             (Some("secret"), Ty::Secret | Ty::List(_)) => {
                 let [a] = args else {
                     self.invalid(

@@ -111,6 +111,8 @@ pub(crate) struct JobDraft {
     pub after: Vec<(String, Span)>,
     pub after_all: bool,
     pub loads: Vec<(String, Span)>,
+    /// Images of `loads` the job reads only as their archive.
+    pub archive_only: Vec<String>,
     pub image: ImageDraft,
     /// Publish statements the generic body does not handle (`tags`, `cache`).
     pub publish_stmts: Vec<Stmt>,
@@ -141,6 +143,7 @@ impl JobDraft {
             after: Vec::new(),
             after_all: false,
             loads: Vec::new(),
+            archive_only: Vec::new(),
             image: ImageDraft::default(),
             publish_stmts: Vec::new(),
         }

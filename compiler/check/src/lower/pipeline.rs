@@ -102,12 +102,20 @@ impl Checker<'_> {
         refnames.extend(publish_names.iter().cloned());
         let pipeline_images: Vec<String> = names.images.iter().map(|(n, _)| n.clone()).collect();
         let envs = decls.environment_names();
+        let deploys: Vec<(String, pipec_graph::Cond)> = program
+            .environments
+            .iter()
+            .filter_map(|e| {
+                super::deploy_condition(&program.environments, e.id).map(|c| (e.name.clone(), c))
+            })
+            .collect();
         let scope = Scope {
             inputs: &inputs,
             release: &release,
             jobs: &refnames,
             images: &pipeline_images,
             environments: &envs,
+            deploys: &deploys,
             ..Scope::default()
         };
 
@@ -250,6 +258,20 @@ impl Checker<'_> {
                     && !r.images.contains(iid)
                 {
                     r.images.push(*iid);
+                }
+            }
+            // Loaded in full by one statement: more than its archive.
+            let archives: Vec<&String> = d
+                .archive_only
+                .iter()
+                .filter(|n| d.loads.iter().filter(|(l, _)| l == *n).count() == 1)
+                .collect();
+            for name in archives {
+                if let Some((_, iid, _)) = image_of_job.iter().find(|(n, _, _)| n == name)
+                    && let JobKind::Run(r) = &mut d.job.kind
+                    && !r.archive_only.contains(iid)
+                {
+                    r.archive_only.push(*iid);
                 }
             }
         }

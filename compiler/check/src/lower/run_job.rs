@@ -311,10 +311,19 @@ impl Checker<'_> {
                 }
             }
             "load" => {
-                let Some(e) = self.single(stmt, "load IMAGE") else {
+                let shape = "load IMAGE [archive]";
+                let mut args = Args::new(stmt, g, shape);
+                let Some(e) = args.next() else {
+                    self.shape(&args);
                     return;
                 };
+                let archive = args.word("archive");
+                self.finish(&args);
+                self.no_block(g, shape);
                 if let Some(Value::Ref(name, span)) = self.eval(e, &Ty::Image, scope) {
+                    if archive && !draft.archive_only.contains(&name) {
+                        draft.archive_only.push(name.clone());
+                    }
                     draft.loads.push((name, span));
                 }
             }

@@ -156,11 +156,18 @@ impl Checker<'_> {
         Some(out)
     }
 
-    /// `policy { min_coverage 80%, prod_approvals 2, max_duration 5m, rule PIPE104 warning }`
+    /// `policy { min_coverage 80%, prod_approvals 2, max_duration 5m,
+    /// max_deploy_duration 8m, rule PIPE104 warning }`
     pub(crate) fn policy(&mut self, stmt: &Stmt) -> Policy {
         const V: Vocabulary = Vocabulary {
             context: "policy",
-            heads: &["min_coverage", "prod_approvals", "max_duration", "rule"],
+            heads: &[
+                "min_coverage",
+                "prod_approvals",
+                "max_duration",
+                "max_deploy_duration",
+                "rule",
+            ],
         };
         let mut p = Policy::default();
         let Some(g) = stmt.generic() else { return p };
@@ -201,14 +208,24 @@ impl Checker<'_> {
                         });
                     }
                 }
-                "max_duration" => {
-                    if let Some(e) = self.single(s, "max_duration DURATION")
+                "max_duration" | "max_deploy_duration" => {
+                    let shape = if head == "max_duration" {
+                        "max_duration DURATION"
+                    } else {
+                        "max_deploy_duration DURATION"
+                    };
+                    if let Some(e) = self.single(s, shape)
                         && let Some(Value::Duration(d)) = self.eval(e, &Ty::Duration, &scope)
                     {
-                        p.max_duration = Some(Setting {
+                        let setting = Some(Setting {
                             value: d,
                             span: s.span,
                         });
+                        if head == "max_duration" {
+                            p.max_duration = setting;
+                        } else {
+                            p.max_deploy_duration = setting;
+                        }
                     }
                 }
                 _ => {

@@ -429,6 +429,7 @@ impl Checker<'_> {
             params: &call.params,
             axes: &axes,
             release: pipeline_scope.release,
+            deploys: pipeline_scope.deploys,
             site: Some(call.site),
             ..Scope::default()
         };

@@ -1,8 +1,9 @@
 //! `pipec graph`: a picture of the program — jobs, the images they build, the
 //! environments they deploy to and the services running there — as Graphviz
 //! DOT or a Mermaid flowchart. When jobs declare expected durations, the
-//! critical path is drawn in bold red and the estimated duration of each
-//! pipeline is in its title.
+//! critical path is drawn in bold red, and each pipeline's title has its
+//! estimated CI time and the time from a push until each environment deployed
+//! without approval runs it ([`pipec_graph::estimate`]).
 
 mod render;
 
@@ -10,7 +11,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use pipec_check::{RealFs, check};
-use pipec_graph::analysis::critical_path;
+use pipec_graph::estimate::estimates;
 use pipec_graph::{JobKind, Program};
 
 use crate::output::{Format, Output};
@@ -98,11 +99,22 @@ pub fn picture(program: &Program) -> Picture {
         edges: Vec::new(),
     };
     for (pi, p) in program.pipelines.iter().enumerate() {
-        let critical = critical_path(p);
+        let e = estimates(program, p);
+        let critical = e.ci;
         let on_path = |id| critical.as_ref().is_some_and(|c| c.jobs.contains(&id));
-        pic.clusters.push(match &critical {
-            Some(c) => format!("pipeline {} (estimated {})", p.name, c.total),
-            None => format!("pipeline {}", p.name),
+        let mut times: Vec<String> = critical
+            .iter()
+            .map(|c| format!("CI estimated {}", c.total))
+            .collect();
+        times.extend(
+            e.deploys
+                .iter()
+                .map(|d| format!("push → {} {}", program.environment(d.env).name, d.total)),
+        );
+        pic.clusters.push(if times.is_empty() {
+            format!("pipeline {}", p.name)
+        } else {
+            format!("pipeline {} ({})", p.name, times.join("; "))
         });
         for j in &p.jobs {
             let mut label = j.name.clone();

@@ -133,6 +133,9 @@ pub(super) fn action_facts(
             }
         }
         "docker/build-push-action" => {
+            if input("cache-to").is_some_and(|c| c.contains("type=registry")) {
+                job.writes_registry_cache = true;
+            }
             let push_when = match input("push") {
                 None => When::Never,
                 Some(v) => match v.trim() {

@@ -98,6 +98,7 @@ pub fn extract(
         jobs,
         permissions,
         estimate: None,
+        deploy_estimates: Vec::new(),
     });
 }
 

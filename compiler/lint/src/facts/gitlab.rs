@@ -185,6 +185,7 @@ pub fn extract(file: SourceId, name: &str, doc: &Document, config: &Config, fact
         jobs,
         permissions: None,
         estimate: None,
+        deploy_estimates: Vec::new(),
     });
 }
 

@@ -64,14 +64,27 @@ pub struct Pipeline {
     pub jobs: Vec<Job>,
     /// GitHub: the workflow-level `permissions`.
     pub permissions: Option<Permissions>,
-    /// `.pipe`: the estimated critical path, when durations are declared.
+    /// `.pipe`: the estimated critical path of CI, when durations are declared.
     pub estimate: Option<Estimate>,
+    /// `.pipe`: from a push until each environment deployed without approval
+    /// runs it.
+    pub deploy_estimates: Vec<DeployEstimate>,
 }
 
 #[derive(Debug)]
 pub struct Estimate {
     pub total: Duration,
     /// Job indices, in order.
+    pub jobs: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct DeployEstimate {
+    pub env: String,
+    pub total: Duration,
+    /// What the cluster takes after the deployment job (Argo CD's sync).
+    pub after_ci: Duration,
+    /// Job indices up to the deployment job, in order.
     pub jobs: Vec<usize>,
 }
 
@@ -157,6 +170,9 @@ pub struct Job {
     /// `fail_under` in the repository's coverage configuration applies.
     pub measures_coverage: bool,
     pub pushes: Vec<Push>,
+    /// The job exports a BuildKit layer cache to a registry (`cache-to:
+    /// type=registry`): it writes packages, but publishes no image.
+    pub writes_registry_cache: bool,
     pub scans: Vec<Scan>,
     pub scripts: Vec<Script>,
     pub actions: Vec<ActionUse>,
@@ -189,6 +205,7 @@ impl Job {
             tests: Vec::new(),
             measures_coverage: false,
             pushes: Vec::new(),
+            writes_registry_cache: false,
             scans: Vec::new(),
             scripts: Vec::new(),
             actions: Vec::new(),

@@ -2,14 +2,14 @@
 //! a span in the user's source (IR nodes carry the span of the user code that
 //! produced them, even when a template expanded them).
 
-use pipec_graph::analysis::critical_path;
-use pipec_graph::{DeployMethod, JobKind, Part, Program, Role, RunOn, TagKind, Text, TriggerKind};
+use pipec_graph::estimate::estimates;
+use pipec_graph::{DeployMethod, JobKind, Part, Program, Role, TagKind, Text, TriggerKind};
 
 use super::script::{self, commands};
 use super::when::When;
 use super::{
-    ArgoApp, Container, Coverage, DeployTarget, Environment, Estimate, Facts, Job, Pattern,
-    Pipeline, Push, PushedTag, RunEvent, Scan, Script, Tag, Trigger, Workload,
+    ArgoApp, Container, Coverage, DeployEstimate, DeployTarget, Environment, Estimate, Facts, Job,
+    Pattern, Pipeline, Push, PushedTag, RunEvent, Scan, Script, Tag, Trigger, Workload,
 };
 use crate::loc::Loc;
 use crate::rule::Input;
@@ -118,17 +118,21 @@ fn pipeline(program: &Program, p: &pipec_graph::Pipeline) -> Pipeline {
     for (i, j) in p.jobs.iter().enumerate() {
         jobs[i].needs = p.needs(j.id).iter().map(|n| n.index()).collect();
     }
-    // A successful run does not run failure hooks: leave them out of the estimate.
-    let mut success_only = p.clone();
-    for j in &mut success_only.jobs {
-        if j.run_on == RunOn::Failure {
-            j.duration = None;
-        }
-    }
-    let estimate = critical_path(&success_only).map(|c| Estimate {
+    let e = estimates(program, p);
+    let estimate = e.ci.map(|c| Estimate {
         total: c.total,
         jobs: c.jobs.iter().map(|j| j.index()).collect(),
     });
+    let deploy_estimates = e
+        .deploys
+        .into_iter()
+        .map(|d| DeployEstimate {
+            env: program.environment(d.env).name.clone(),
+            total: d.total,
+            after_ci: d.after_ci,
+            jobs: d.path.jobs.iter().map(|j| j.index()).collect(),
+        })
+        .collect();
     Pipeline {
         input: Input::Pipe,
         name: p.name.clone(),
@@ -137,6 +141,7 @@ fn pipeline(program: &Program, p: &pipec_graph::Pipeline) -> Pipeline {
         jobs,
         permissions: None,
         estimate,
+        deploy_estimates,
     }
 }
 
@@ -148,6 +153,7 @@ fn render(t: &Text) -> String {
         Part::Input(i) => format!("${{INPUT_{}}}", i.to_ascii_uppercase()),
         Part::Ci(v) => format!("${{CI_{}}}", v.name().to_ascii_uppercase()),
         Part::Image(i) => format!("{i}:ci"),
+        Part::ImageSource(i) => format!("--input {i}.tar"),
     })
 }
 

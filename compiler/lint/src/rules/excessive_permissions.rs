@@ -2,7 +2,8 @@
 //! Reports jobs that run with the repository's default `GITHUB_TOKEN`
 //! permissions (no `permissions:` on the job or the workflow), workflow-level
 //! permissions that grant write access to every job, `write-all`, and
-//! `packages: write` on a job that pushes no image.
+//! `packages: write` on a job that pushes no image and no registry layer
+//! cache.
 //!
 //! ## Why is this bad
 //! Depending on repository settings the default token can push code, create
@@ -73,7 +74,11 @@ fn check(cx: &Context, out: &mut Findings) {
                 }
                 Some(perm) => {
                     for (scope, value, at) in &perm.scopes {
-                        if scope == "packages" && value == "write" && j.pushes.is_empty() {
+                        if scope == "packages"
+                            && value == "write"
+                            && j.pushes.is_empty()
+                            && !j.writes_registry_cache
+                        {
                             out.report(
                                 at.clone(),
                                 format!("job `{}` may write packages but pushes no image", j.name),

@@ -296,6 +296,11 @@ fn with_production(p: &mut Program) {
         },
         run_as_user: 10001,
         hooks: Hooks::default(),
+        pull_secrets: vec![],
+        volumes: vec![],
+        expose: Expose::default(),
+        selector: None,
+        selector_span: None,
     });
     let mut pipeline = Pipeline {
         id: PipelineId(0),

@@ -1,9 +1,14 @@
-//! `service NAME { … }`: the application deployed to Kubernetes.
+//! `service NAME { … }`: the application deployed to Kubernetes. Its probes
+//! and metrics are read in [`probes`], what its pods and Kubernetes Service
+//! are made of (pull secrets, volumes, exposure, selector) in [`pod`].
 
-use pipec_diagnostics::{Diagnostic, Span, code};
+mod pod;
+mod probes;
+
+use pipec_diagnostics::{Diagnostic, code};
 use pipec_graph::{
-    DeployMethod, Duration, EnvId, Hooks, ImageId, Ingress, Metrics, Probe, Probes, Program,
-    SecretRef, Service, ServiceId, ServiceSecret,
+    DeployMethod, EnvId, Expose, Hooks, ImageId, Ingress, Probes, Program, SecretRef, Service,
+    ServiceId, ServiceSecret, Tier,
 };
 use pipec_syntax::ast::{Expr, ExprKind, Stmt};
 
@@ -33,6 +38,10 @@ const V: Vocabulary = Vocabulary {
         "user",
         "migrate",
         "smoke_test",
+        "pull_secrets",
+        "volume",
+        "expose",
+        "selector",
     ],
 };
 
@@ -80,8 +89,14 @@ impl Checker<'_> {
             method: DeployMethod::ArgoCd,
             run_as_user: DEFAULT_USER,
             hooks: Hooks::default(),
+            pull_secrets: Vec::new(),
+            volumes: Vec::new(),
+            expose: Expose::default(),
+            selector: None,
+            selector_span: None,
         };
         let mut probes_stmt = None;
+        let mut config_stmt = None;
         let mut metrics_stmt = None;
         let body = stmt.generic().map(|g| block_stmts(&g.block)).unwrap_or(&[]);
         for st in body {
@@ -94,7 +109,7 @@ impl Checker<'_> {
                 self.unknown_statement(st, &V);
                 continue;
             }
-            if !self.once(&mut seen, head, g.head.span) {
+            if head != "volume" && !self.once(&mut seen, head, g.head.span) {
                 continue;
             }
             match head {
@@ -127,6 +142,7 @@ impl Checker<'_> {
                 "config" => {
                     if let Some(e) = self.single(st, "config { KEY: \"value\" }") {
                         s.config = self.string_map(e, &scope);
+                        config_stmt = Some(e);
                     }
                 }
                 "secrets" => {
@@ -181,8 +197,33 @@ impl Checker<'_> {
                         }
                     }
                 }
+                "pull_secrets" => {
+                    if let Some(e) = self.single(st, "pull_secrets secret(\"NAME\") | [SECRETS]") {
+                        s.pull_secrets = self.pull_secrets(e, &scope);
+                    }
+                }
+                "volume" => {
+                    if let Some(v) = self.volume(st, &scope) {
+                        s.volumes.push(v);
+                    }
+                }
+                "expose" => {
+                    if let Some(x) = self.expose(st, &scope) {
+                        s.expose = x;
+                    }
+                }
+                "selector" => {
+                    if let Some(e) = self.single(st, "selector { LABEL: \"value\" }") {
+                        s.selector = self.selector(e, &scope);
+                        s.selector_span = Some(st.span);
+                    }
+                }
                 _ => {}
             }
+        }
+        self.distinct_volumes(&mut s.volumes);
+        if let Some(st) = config_stmt {
+            self.environment_values(&s, st, program);
         }
         let missing = |what: &str, hint: &str| {
             Diagnostic::new(
@@ -215,145 +256,60 @@ impl Checker<'_> {
         (s.port != 0).then_some(s)
     }
 
+    /// Warns about a configuration value that names one environment (its
+    /// name or its tier, `ENVIRONMENT: "production"`) in a service deployed to
+    /// several: every environment would get it.
+    fn environment_values(&mut self, s: &Service, config: &Expr, program: &Program) {
+        let ExprKind::Record(fields) = &config.kind else {
+            return;
+        };
+        if s.deploy.len() < 2 {
+            return;
+        }
+        for (key, value) in &s.config {
+            let Some(env) = s.deploy.iter().map(|e| program.environment(*e)).find(|e| {
+                value.eq_ignore_ascii_case(&e.name)
+                    || (e.tier != Tier::Other && value.eq_ignore_ascii_case(e.tier.name()))
+            }) else {
+                continue;
+            };
+            let Some(f) = fields.iter().find(|f| f.key.name == *key) else {
+                continue;
+            };
+            let others: Vec<&str> = s
+                .deploy
+                .iter()
+                .map(|e| program.environment(*e))
+                .filter(|e| e.id != env.id)
+                .map(|e| e.name.as_str())
+                .collect();
+            self.diags.push(
+                Diagnostic::new(
+                    code::ENVIRONMENT_VALUE_EVERYWHERE,
+                    f.value.span,
+                    format!(
+                        "`{key}` names environment `{}`, but `{}` also runs in {}",
+                        env.name,
+                        s.name,
+                        others.join(", ")
+                    ),
+                )
+                .label(format!("{key}={value} in every environment"))
+                .secondary(env.span, "the environment it names")
+                .help(format!(
+                    "set it in each environment: config {{ {key}: \"…\" }} in `environment {}` and the others",
+                    env.name
+                )),
+            );
+        }
+    }
+
     fn port(&mut self, st: &Stmt, scope: &Scope) -> Option<u16> {
         let e = self.single(st, "port N")?;
         let Value::Int(n) = self.eval(e, &Ty::Int, scope)? else {
             return None;
         };
         self.count(n, 1, 65535, e.span).map(|n| n as u16)
-    }
-
-    /// `metrics "/metrics" [port N]`
-    fn metrics(&mut self, st: &Stmt, default_port: u16, scope: &Scope) -> Option<Metrics> {
-        let g = st.generic()?;
-        let mut args = Args::new(st, g, "metrics \"/PATH\" [port N]");
-        let path = match args.next() {
-            Some(e) => self.eval(e, &Ty::Path, scope)?.as_literal()?,
-            None => "/metrics".into(),
-        };
-        let mut port = default_port;
-        if args.word("port") {
-            let e = args.next()?;
-            let Value::Int(n) = self.eval(e, &Ty::Int, scope)? else {
-                return None;
-            };
-            port = self.count(n, 1, 65535, e.span)? as u16;
-        }
-        self.finish(&args);
-        self.http_path(&path, st.span)?;
-        Some(Metrics { port, path })
-    }
-
-    /// `probes { live "/health", ready "/ready", startup "/health" { failures 30 } }`
-    fn probes(&mut self, st: &Stmt, port: u16, scope: &Scope) -> Probes {
-        const PV: Vocabulary = Vocabulary {
-            context: "probes",
-            heads: &["live", "ready", "startup"],
-        };
-        let mut p = Probes::default();
-        let mut seen = Vec::new();
-        let Some(g) = st.generic() else { return p };
-        for s in block_stmts(&g.block) {
-            let Some(pg) = s.generic() else {
-                self.unknown_statement(s, &PV);
-                continue;
-            };
-            let head = pg.head.name.as_str();
-            if !PV.heads.contains(&head) {
-                self.unknown_statement(s, &PV);
-                continue;
-            }
-            if !self.once(&mut seen, head, pg.head.span) {
-                continue;
-            }
-            let probe = self.probe(s, port, scope);
-            match head {
-                "live" => p.liveness = probe,
-                "ready" => p.readiness = probe,
-                _ => p.startup = probe,
-            }
-        }
-        p
-    }
-
-    /// `live "/health" [{ delay 30s, period 10s, failures 3, port 8080 }]`
-    fn probe(&mut self, st: &Stmt, port: u16, scope: &Scope) -> Option<Probe> {
-        const OV: Vocabulary = Vocabulary {
-            context: "a probe",
-            heads: &["delay", "period", "failures", "port"],
-        };
-        let g = st.generic()?;
-        let mut args = Args::new(
-            st,
-            g,
-            "live \"/PATH\" [{ delay 10s, period 10s, failures 3 }]",
-        );
-        let Some(e) = args.next() else {
-            self.shape(&args);
-            return None;
-        };
-        self.finish(&args);
-        let path = self.eval(e, &Ty::Path, scope)?.as_literal()?;
-        self.http_path(&path, e.span)?;
-        let mut probe = Probe {
-            path,
-            port,
-            initial_delay: None,
-            period: None,
-            failure_threshold: None,
-        };
-        for o in block_stmts(&g.block) {
-            let Some(og) = o.generic() else {
-                self.unknown_statement(o, &OV);
-                continue;
-            };
-            let Some(v) = og.args.first() else {
-                self.diags
-                    .push(crate::stmt::malformed(o.signature_span(), "delay DURATION"));
-                continue;
-            };
-            match og.head.name.as_str() {
-                "delay" | "period" => {
-                    if let Some(Value::Duration(d)) = self.eval(v, &Ty::Duration, scope) {
-                        if og.head.name == "delay" {
-                            probe.initial_delay = Some(d);
-                        } else if d == Duration::from_secs(0) {
-                            self.out_of_range(v.span, "a period of at least 1s");
-                        } else {
-                            probe.period = Some(d);
-                        }
-                    }
-                }
-                "failures" => {
-                    if let Some(Value::Int(n)) = self.eval(v, &Ty::Int, scope) {
-                        probe.failure_threshold = self.count(n, 1, 1000, v.span);
-                    }
-                }
-                "port" => {
-                    if let Some(Value::Int(n)) = self.eval(v, &Ty::Int, scope) {
-                        probe.port = self.count(n, 1, 65535, v.span).map_or(port, |n| n as u16);
-                    }
-                }
-                _ => self.unknown_statement(o, &OV),
-            }
-        }
-        Some(probe)
-    }
-
-    fn http_path(&mut self, path: &str, span: Span) -> Option<()> {
-        if path.starts_with('/') && !path.contains(char::is_whitespace) {
-            return Some(());
-        }
-        self.diags.push(
-            Diagnostic::new(
-                code::TYPE_MISMATCH,
-                span,
-                format!("`{path}` is not an HTTP path"),
-            )
-            .label("expected a path starting with `/`")
-            .help("for example \"/health\""),
-        );
-        None
     }
 
     /// `secrets { DATABASE_URL: secret("flask/db-url") }`: Kubernetes Secret
