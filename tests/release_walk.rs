@@ -71,6 +71,16 @@ fn short(sha: &str) -> &str {
     &sha[..7]
 }
 
+/// A walk that passed leaves nothing behind; a failed one keeps its
+/// repositories and stand-in state for a look.
+impl Drop for Walk {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.world.root);
+        }
+    }
+}
+
 impl Walk {
     fn new(name: &str, plan: Plan, kubectl: &Path, edit: impl Fn(&str) -> String) -> Walk {
         let dir = scratch(&format!("release-walk-{name}"));

@@ -12,6 +12,7 @@ use pipec_emit::OutputTree;
 use pipec_graph::Program;
 
 pub mod monorepo;
+pub mod shell;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -47,6 +48,35 @@ pub fn program(example: &str) -> Program {
             Default::default()
         )
     );
+}
+
+/// Checks a one-file program given as text; panics with the rendered
+/// diagnostics on errors.
+pub fn program_from(text: &str) -> Program {
+    let fs = pipec_check::MemoryFs([(PathBuf::from("main.pipe"), text.to_string())].into());
+    let checked = check(Path::new("main.pipe"), &fs).expect("in memory");
+    if let Some(p) = checked.program {
+        return p;
+    }
+    panic!(
+        "the program has errors:\n{}",
+        pipec_diagnostics::render::human(
+            &checked.diagnostics,
+            &checked.sources,
+            Default::default()
+        )
+    );
+}
+
+/// The file at `path` of a tree rendered for `targets`; panics with the
+/// diagnostics when a target refuses the program.
+pub fn emitted(program: &Program, targets: &[&str], path: &str) -> String {
+    let tree = pipec::emit(program, targets).unwrap_or_else(|d| panic!("{d:#?}"));
+    tree.files()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("no file {path}"))
+        .body
+        .clone()
 }
 
 /// Renders the given targets (all when empty) of an example into memory.

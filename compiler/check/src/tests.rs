@@ -146,6 +146,83 @@ fn job_that_can_never_run_is_a_warning() {
 }
 
 #[test]
+fn jobs_on_dispatch_inputs_other_than_their_defaults_can_run() {
+    // Each condition holds when the run is started with the right inputs,
+    // together or one after the other along `after`.
+    let c = codes(
+        r#"pipeline p {
+  on dispatch(mode: enum(quick, full) = quick, dry: bool = false, note: string = "x")
+  job both { run "make"; when inputs.mode == full and inputs.dry == true }
+  job full { run "make"; when inputs.mode == full }
+  job dry { run "make"; when inputs.dry == true; after full }
+  job other { run "make"; when inputs.note != "x" }
+  job three { run "make"; when inputs.mode != quick and inputs.dry == true and inputs.note == "y" }
+}
+"#,
+    );
+    assert_eq!(c, Vec::<String>::new());
+    // What no inputs can make hold is still reported.
+    let c = codes(
+        "pipeline p {\n on dispatch(mode: enum(quick, full) = quick)\n job a { run \"x\"; when inputs.mode == quick and inputs.mode == full }\n}\n",
+    );
+    assert_eq!(c, ["W0002"]);
+}
+
+#[test]
+fn services_deployed_with_the_same_kubeconfig_reach_their_environment_the_same_way() {
+    let service = |name: &str| {
+        format!(
+            "service {name} {{\n  image {name}\n  port 80\n  deploy to [live] via kubectl(kubeconfig: secret(\"KUBE\"))\n}}\n"
+        )
+    };
+    let text = format!(
+        "use std.docker\npipeline p {{\n  on push\n  image a = docker.build()\n  image b = docker.build()\n  publish a to ghcr(\"acme/a\") {{ tags [sha] }}\n  publish b to ghcr(\"acme/b\") {{ tags [sha] }}\n}}\nenvironment live {{ namespace \"live\"; deploy on branch main }}\n{}{}",
+        service("a"),
+        service("b")
+    );
+    assert_eq!(codes(&text), Vec::<String>::new());
+    let other = text.replacen("secret(\"KUBE\")", "secret(\"OTHER\")", 1);
+    assert_eq!(codes(&other), ["E0310"]);
+}
+
+#[test]
+fn steps_after_a_template_call_go_before_or_after_the_steps_they_name() {
+    let p = ok(r#"use std.python
+pipeline p {
+  on push
+  job test = python.pytest() {
+    step "Migrate" run "alembic upgrade head" before "Test"
+    step "Seed" run "python seed.py" before "Test"
+    step "Report" run "python report.py" after "Test"
+    step "Upload" run "python upload.py" after "Test"
+    run "cleanup"
+    step "Wait" run "sleep 1" after "Migrate"
+  }
+}
+"#);
+    let names: Vec<&str> = p.pipelines[0].jobs[0]
+        .run()
+        .expect("a run job")
+        .steps
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Install dependencies",
+            "Migrate",
+            "Wait",
+            "Seed",
+            "Test",
+            "Report",
+            "Upload",
+            "cleanup"
+        ]
+    );
+}
+
+#[test]
 fn template_strings_are_checked_against_parameters() {
     let c = codes(
         "template t(n: int = 1) -> job { run \"echo {{ m }}\" }\npipeline p {\n on push\n job a = t()\n}\n",

@@ -79,6 +79,7 @@ codes! {
     DUPLICATE_STATEMENT = "E0110": "statement given twice",
     MISSING_STATEMENT = "E0111": "required statement missing",
     MALFORMED_STATEMENT = "E0112": "statement has the wrong shape",
+    UNKNOWN_STEP = "E0113": "step placed next to a step the job does not have",
 
     // Types and values.
     TYPE_MISMATCH = "E0201": "value has the wrong type",
@@ -93,6 +94,7 @@ codes! {
     INVALID_NAME = "E0210": "name not usable in generated files",
     INVALID_URL = "E0211": "invalid URL",
     UNKNOWN_TYPE = "E0212": "unknown type in a template signature",
+    COVERAGE_FORMAT = "E0213": "coverage report in a format pipec cannot tell",
 
     // The pipeline graph.
     DEPENDENCY_CYCLE = "E0301": "jobs depend on each other in a cycle",

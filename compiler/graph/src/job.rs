@@ -237,10 +237,62 @@ pub enum ReportKind {
     Sarif,
 }
 
+named! {
+    /// The file formats of coverage reports the coverage gate reads.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CoverageFormat {
+        /// Cobertura XML (coverage.py, Istanbul, gcovr …).
+        Cobertura = "cobertura",
+        /// JaCoCo XML.
+        Jacoco = "jacoco",
+        /// lcov tracefiles.
+        Lcov = "lcov",
+        /// `go test -coverprofile` profiles.
+        Go = "go",
+    }
+}
+
+impl CoverageFormat {
+    /// The format a report's file name says, if it says one: `*.xml` is
+    /// Cobertura unless the name says JaCoCo, `*.info` and `*.lcov` are lcov,
+    /// `*.out` and `*.coverprofile` Go profiles.
+    pub fn from_path(path: &str) -> Option<CoverageFormat> {
+        let name = path
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(path)
+            .to_ascii_lowercase();
+        let ext = name.rsplit_once('.').map(|(_, e)| e);
+        match ext {
+            Some("info" | "lcov") => Some(CoverageFormat::Lcov),
+            _ if name.contains("lcov") => Some(CoverageFormat::Lcov),
+            Some("xml") if path.to_ascii_lowercase().contains("jacoco") => {
+                Some(CoverageFormat::Jacoco)
+            }
+            Some("xml") => Some(CoverageFormat::Cobertura),
+            Some("out" | "coverprofile") => Some(CoverageFormat::Go),
+            _ => None,
+        }
+    }
+
+    /// How people call the format, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            CoverageFormat::Cobertura => "Cobertura XML",
+            CoverageFormat::Jacoco => "JaCoCo XML",
+            CoverageFormat::Lcov => "lcov",
+            CoverageFormat::Go => "Go cover profile",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub kind: ReportKind,
     pub path: String,
+    /// For coverage: the format of the file (always known for coverage).
+    pub format: Option<CoverageFormat>,
     /// For coverage: the minimum the job enforces.
     pub min: Option<Percent>,
     #[serde(skip)]

@@ -118,7 +118,8 @@ pub enum TagKind {
     Branch,
     /// `<branch>-<short sha>` (branch runs only).
     BranchSha,
-    /// From a SemVer git tag `vX.Y.Z`: `X.Y.Z`, `X.Y` and `X` (tag runs only).
+    /// From a SemVer git tag `vX.Y.Z`, or `PREFIXvX.Y.Z` for a tag pattern
+    /// `PREFIX*`: `X.Y.Z`, `X.Y` and `X` (tag runs only).
     Semver,
     /// The git tag as is (tag runs only).
     GitTag,

@@ -39,8 +39,11 @@ impl Lower<'_> {
                 format!("commit the environment's manifests to {branch}"),
             );
         } else {
-            body.permissions
-                .grant("contents", Level::Read, "check out the manifests to deploy");
+            let what = match d.method {
+                DeployMethod::Kubectl { .. } => "check out the overlays to apply",
+                DeployMethod::ArgoCd => "check out the manifests to deploy",
+            };
+            body.permissions.grant("contents", Level::Read, what);
         }
         // The whole history: a push run never deploys an older commit than
         // the one the environment runs.

@@ -46,6 +46,7 @@ impl Lower<'_> {
         body.permissions
             .grant("contents", Level::Read, "check out the repository");
         body.steps.push(steps::checkout(false, false));
+        body.steps.extend(self.artifact_downloads(image.job));
         body.steps.push(steps::uses(
             "Set up Docker Buildx",
             &pins::SETUP_BUILDX,

@@ -105,7 +105,11 @@ impl Lower<'_> {
             Yaml::Seq(body.steps.into_iter().map(Yaml::Map).collect()),
         );
         let mut out = body.before;
-        out.push((job.name.clone(), m, None));
+        out.push((
+            job.name.clone(),
+            m,
+            pipec_emit::layout::job_comment(self.program, job),
+        ));
         out.extend(body.after);
         out
     }

@@ -2,8 +2,8 @@
 //! images built earlier, run the steps, keep reports and artifacts.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::{Map, Yaml};
-use pipec_graph::{Cache, CacheKind, Job, Role, RunJob, Text, Tool, Toolchain};
+use pipec_emit::{Map, Yaml, coverage};
+use pipec_graph::{Cache, CacheKind, Job, JobId, Role, RunJob, Text, Tool, Toolchain};
 
 use crate::expr::{self, TAG_RUN};
 use crate::job::{Body, Os, instance_name, os};
@@ -22,6 +22,7 @@ impl Lower<'_> {
                 .grant("contents", Level::Read, "check out the repository");
             body.steps.push(steps::checkout(r.full_history, false));
         }
+        body.steps.extend(self.artifact_downloads(job.id));
         if let Some(c) = &r.container {
             body.container = Some(Yaml::from(self.value(c, job.span)));
             // Images do not all have bash.
@@ -84,15 +85,36 @@ impl Lower<'_> {
                 format!("artifacts-{}", i + 1)
             };
             let days = a.expire.map(|d| d.seconds.div_ceil(86_400).clamp(1, 90));
-            body.steps.push(steps::upload(
+            body.steps.push(steps::upload_in_place(
                 "Upload artifacts",
-                None,
                 &instance_name(job, &what),
                 &a.paths,
                 days,
             ));
         }
+        // Last, so that the reports and artifacts are kept when it fails.
+        if let Some(gate) = coverage::gate_script(r) {
+            body.steps.push(steps::run("Coverage gate", gate, &[]));
+        }
         body
+    }
+
+    /// Downloads of the artifacts of the jobs `id` waits for, into the
+    /// workspace at the paths they were kept from: what a GitLab job gets
+    /// from the jobs in its `needs:`.
+    pub fn artifact_downloads(&self, id: JobId) -> Vec<Map> {
+        self.pipeline
+            .needs(id)
+            .into_iter()
+            .map(|n| self.pipeline.job(n))
+            .filter(|n| n.run().is_some_and(|r| !r.artifacts.is_empty()))
+            .map(|n| {
+                steps::download_all(
+                    &format!("Download the artifacts of {}", n.name),
+                    &format!("{}-artifacts", n.name),
+                )
+            })
+            .collect()
     }
 
     /// A step running a user script: run-time parts arrive as variables set

@@ -3,8 +3,10 @@
 //! deployments are in [`crate::release`].
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::{Map, Yaml};
-use pipec_graph::{CacheKind, EnvValue, EnvVar, Job, JobKind, ReportKind, RunJob, Tool};
+use pipec_emit::{Map, Yaml, coverage};
+use pipec_graph::{
+    CacheKind, CoverageFormat, EnvValue, EnvVar, Job, JobKind, ReportKind, RunJob, Tool,
+};
 
 use crate::images;
 use crate::job::{Ctx, minutes};
@@ -299,6 +301,9 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
             format!("# {}\n{script}", step.name)
         }));
     }
+    if let Some(gate) = coverage::gate_script(r) {
+        body.script.push(Yaml::Str(gate));
+    }
     artifacts(r, &mut body);
     body
 }
@@ -312,11 +317,21 @@ fn artifacts(r: &RunJob, body: &mut Body) {
                 reports.insert("junit", rep.path.clone());
             }
             ReportKind::Coverage => {
-                let mut c = Map::new();
-                c.insert("coverage_format", "cobertura");
-                c.insert("path", rep.path.clone());
-                reports.insert("coverage_report", c);
-                body.coverage = Some(PYTEST_COV_TOTAL.to_string());
+                // GitLab shows Cobertura and JaCoCo reports; others are kept.
+                match rep.format {
+                    Some(f @ (CoverageFormat::Cobertura | CoverageFormat::Jacoco)) => {
+                        let mut c = Map::new();
+                        c.insert("coverage_format", f.name());
+                        c.insert("path", rep.path.clone());
+                        reports.insert("coverage_report", c);
+                    }
+                    _ => paths.push(rep.path.clone()),
+                }
+                body.coverage = Some(if coverage::gated(r).is_empty() {
+                    PYTEST_COV_TOTAL.to_string()
+                } else {
+                    coverage::SUMMARY_REGEX.to_string()
+                });
             }
             // GitLab has no SARIF report type: the file is kept as an artifact.
             ReportKind::Sarif => paths.push(rep.path.clone()),

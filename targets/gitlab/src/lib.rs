@@ -159,6 +159,14 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
                     script.insert(i, Yaml::Str(e.clone()));
                 }
             }
+            // What `pipec lint` reads comes last, right above the job.
+            let note = match (
+                note,
+                pipec_emit::layout::job_comment(program, pipeline.job(id)),
+            ) {
+                (Some(n), Some(r)) => Some(format!("{n}\n{r}")),
+                (n, r) => n.or(r),
+            };
             match note {
                 Some(n) => root.insert_commented(name, job, n),
                 None => root.insert(name, job),

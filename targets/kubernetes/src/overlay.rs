@@ -44,9 +44,10 @@ pub fn files(plan: &ServicePlan, e: &EnvPlan) -> Vec<(String, Yaml)> {
         k.insert_commented(
             "images",
             images,
-            "Deployed `via kubectl`: the pipeline sets the image of the running Deployment\n\
-             (`kubectl set image`) and does not edit this file. Set newTag to the running\n\
-             tag before applying this overlay; rebuilds keep it.",
+            "Deployed `via kubectl`: the deployment job sets newTag in its own checkout\n\
+             and applies this overlay (`kubectl apply -k`); the committed file is not\n\
+             changed. To apply it by hand, set newTag to the running tag first; rebuilds\n\
+             keep it.",
         );
     }
     if !e.config.is_empty() {

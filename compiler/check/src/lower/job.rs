@@ -1,8 +1,8 @@
 //! Job bodies: the statements of `job NAME { … }`, of templates returning a job
 //! or an image, and of `publish` blocks.
 
-use pipec_diagnostics::Span;
-use pipec_graph::{Cond, Job, JobId, JobKind, Role, RunJob, RunOn, Runner, Text};
+use pipec_diagnostics::{Diagnostic, Span, code, did_you_mean};
+use pipec_graph::{Cond, Job, JobId, JobKind, Role, RunJob, RunOn, Runner, Step, Text};
 use pipec_syntax::ast::{BinaryOp, Expr, ExprKind, Generic, Stmt, StmtKind};
 
 use crate::Checker;
@@ -116,6 +116,20 @@ pub(crate) struct JobDraft {
     pub image: ImageDraft,
     /// Publish statements the generic body does not handle (`tags`, `cache`).
     pub publish_stmts: Vec<Stmt>,
+    /// Steps to put before or after a step of the job, once all are known.
+    pub placed: Vec<Placement>,
+}
+
+/// `step … before "STEP"` or `after "STEP"`: a step placed next to another
+/// step of the job, such as one a template made.
+#[derive(Debug, Clone)]
+pub(crate) struct Placement {
+    pub step: Step,
+    pub before: bool,
+    /// The name of the step it goes next to.
+    pub anchor: String,
+    /// Where that name is written.
+    pub span: Span,
 }
 
 impl JobDraft {
@@ -146,6 +160,7 @@ impl JobDraft {
             archive_only: Vec::new(),
             image: ImageDraft::default(),
             publish_stmts: Vec::new(),
+            placed: Vec::new(),
         }
     }
 
@@ -189,6 +204,54 @@ pub(crate) fn declared_axes(stmts: &[Stmt]) -> Vec<String> {
 }
 
 impl Checker<'_> {
+    /// Puts the steps written with `before` or `after` next to the step they
+    /// name, in the order they were written: steps placed after one step
+    /// follow it in that order. A name the job has no step for is an error.
+    pub(crate) fn place_steps(&mut self, draft: &mut JobDraft) {
+        let placed = std::mem::take(&mut draft.placed);
+        if placed.is_empty() {
+            return;
+        }
+        let name = draft.job.name.clone();
+        let steps = &mut draft.run().steps;
+        // For each step, the step it was placed after.
+        let mut after: Vec<Option<String>> = vec![None; steps.len()];
+        for p in placed {
+            let Some(at) = steps.iter().position(|s| s.name == p.anchor) else {
+                let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+                let help = match did_you_mean(&p.anchor, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if names.is_empty() => "the job has no other steps".to_string(),
+                    None => format!("its steps: {}", names.join(", ")),
+                };
+                self.diags.push(
+                    Diagnostic::new(
+                        code::UNKNOWN_STEP,
+                        p.span,
+                        format!("job `{name}` has no step named `{}`", p.anchor),
+                    )
+                    .label("no such step")
+                    .help(help),
+                );
+                steps.push(p.step);
+                after.push(None);
+                continue;
+            };
+            let mut i = at;
+            if !p.before {
+                i += 1;
+                while after
+                    .get(i)
+                    .is_some_and(|a| a.as_deref() == Some(p.anchor.as_str()))
+                {
+                    i += 1;
+                }
+            }
+            steps.insert(i, p.step);
+            after.insert(i, (!p.before).then_some(p.anchor));
+        }
+    }
+
     /// Lowers the statements of a body into `draft`. `site` is the user code
     /// that caused them (a template call), when they come from a template.
     pub(crate) fn job_body(

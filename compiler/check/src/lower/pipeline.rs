@@ -412,6 +412,7 @@ impl Checker<'_> {
             ..scope.clone()
         };
         self.job_body(block, &mut draft, &user_scope, BodyKind::Job);
+        self.place_steps(&mut draft);
         Some(draft)
     }
 

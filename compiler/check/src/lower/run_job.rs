@@ -4,8 +4,8 @@
 
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_graph::{
-    Artifact, Axis, Cache, CacheKind, Matrix, Report, ReportKind, Role, RunOn, SideService, Step,
-    Text, Tool, Toolchain,
+    Artifact, Axis, Cache, CacheKind, CoverageFormat, Matrix, Report, ReportKind, Role, RunOn,
+    SideService, Step, Text, Tool, Toolchain,
 };
 use pipec_syntax::ast::{Generic, Stmt};
 
@@ -15,7 +15,7 @@ use crate::stmt::{Args, Vocabulary, block_stmts};
 use crate::types::{Ty, enum_of};
 use crate::value::Value;
 
-use super::job::JobDraft;
+use super::job::{JobDraft, Placement};
 
 impl Checker<'_> {
     pub(super) fn job_stmt(
@@ -114,9 +114,9 @@ impl Checker<'_> {
             }
             "step" | "run" => {
                 let shape = if head == "step" {
-                    "step \"NAME\" run \"SCRIPT\""
+                    "step \"NAME\" run \"SCRIPT\" [before|after \"STEP\"]"
                 } else {
-                    "run \"SCRIPT\""
+                    "run \"SCRIPT\" [before|after \"STEP\"]"
                 };
                 let mut args = Args::new(stmt, g, shape);
                 let name = if head == "step" {
@@ -132,6 +132,17 @@ impl Checker<'_> {
                 let Some(script) = args.next() else {
                     self.shape(&args);
                     return;
+                };
+                let placement = match args.peek_word() {
+                    Some(w @ ("before" | "after")) => {
+                        args.word(w);
+                        let Some(anchor) = args.next() else {
+                            self.shape(&args);
+                            return;
+                        };
+                        Some((w == "before", anchor))
+                    }
+                    _ => None,
                 };
                 self.finish(&args);
                 self.no_block(g, shape);
@@ -157,7 +168,24 @@ impl Checker<'_> {
                     name
                 };
                 let span = scope.site.unwrap_or(stmt.span);
-                draft.run().steps.push(Step { name, script, span });
+                let step = Step { name, script, span };
+                match placement {
+                    None => draft.run().steps.push(step),
+                    Some((before, anchor)) => {
+                        let Some(name) = self
+                            .eval(anchor, &Ty::String, scope)
+                            .and_then(|v| v.as_literal())
+                        else {
+                            return;
+                        };
+                        draft.placed.push(Placement {
+                            step,
+                            before,
+                            anchor: name,
+                            span: anchor.span,
+                        });
+                    }
+                }
             }
             "artifact" => {
                 let mut args =
@@ -188,12 +216,28 @@ impl Checker<'_> {
                 let mut args = Args::new(
                     stmt,
                     g,
-                    "report junit|coverage|sarif \"PATH\" [min PERCENT]",
+                    "report junit|coverage|sarif \"PATH\" [format cobertura|jacoco|lcov|go] [min PERCENT]",
                 );
                 let (Some(kind), Some(path)) = (args.next(), args.next()) else {
                     self.shape(&args);
                     return;
                 };
+                let mut format = None;
+                let format_given = args.peek_word() == Some("format");
+                if args.word("format") {
+                    let Some(e) = args.next() else {
+                        self.shape(&args);
+                        return;
+                    };
+                    if let Some(Value::Enum(f)) =
+                        self.eval(e, &enum_of(&CoverageFormat::ALL), scope)
+                    {
+                        format = CoverageFormat::ALL
+                            .iter()
+                            .find(|(n, _)| *n == f)
+                            .map(|x| (x.1, e.span));
+                    }
+                }
                 let mut min = None;
                 if args.word("min")
                     && let Some(e) = args.next()
@@ -225,16 +269,40 @@ impl Checker<'_> {
                         .help("remove `min`"),
                     );
                 }
+                if format.is_some() && kind != ReportKind::Coverage {
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::CONFLICTING_STATEMENTS,
+                            stmt.span,
+                            "only coverage reports have a format",
+                        )
+                        .label("`format` on a non-coverage report")
+                        .help("remove `format`"),
+                    );
+                }
+                let path_span = path.span;
                 let Some(path) = self
                     .eval(path, &Ty::Path, scope)
                     .and_then(|v| v.as_literal())
                 else {
                     return;
                 };
+                let format = match (kind, format) {
+                    (ReportKind::Coverage, Some((f, _))) => Some(f),
+                    (ReportKind::Coverage, None) => {
+                        let inferred = CoverageFormat::from_path(&path);
+                        if inferred.is_none() && !format_given {
+                            self.unknown_coverage_format(&path, path_span);
+                        }
+                        inferred
+                    }
+                    _ => None,
+                };
                 let span = scope.site.unwrap_or(stmt.span);
                 draft.run().reports.push(Report {
                     kind,
                     path,
+                    format,
                     min,
                     span,
                 });
@@ -338,6 +406,23 @@ impl Checker<'_> {
             }
             _ => {}
         }
+    }
+
+    /// A coverage report whose format its file name does not tell.
+    fn unknown_coverage_format(&mut self, path: &str, span: Span) {
+        let formats: Vec<&str> = CoverageFormat::ALL.iter().map(|(n, _)| *n).collect();
+        self.diags.push(
+            Diagnostic::new(
+                code::COVERAGE_FORMAT,
+                span,
+                format!("the format of the coverage report `{path}` is unknown"),
+            )
+            .label("not a name pipec knows a coverage format by")
+            .help(format!(
+                "say it after the path: `report coverage \"{path}\" format FORMAT`, one of {}",
+                formats.join(", ")
+            )),
+        );
     }
 
     pub(super) fn conflict(&mut self, span: Span, a: &str, b: &str) {

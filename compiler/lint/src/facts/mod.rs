@@ -14,6 +14,7 @@ pub mod expr;
 pub mod github;
 pub mod gitlab;
 pub mod pipe;
+pub mod roles;
 pub mod script;
 pub mod tags;
 pub mod when;
@@ -226,6 +227,31 @@ impl Job {
     pub fn add_role(&mut self, r: Role) {
         if !self.roles.contains(&r) {
             self.roles.push(r);
+        }
+    }
+
+    /// What a declared role says beyond the job's commands: a security role
+    /// is that scan (blocking unless failures are allowed), `test` runs unit
+    /// tests, `integration` runs none. `.pipe` programs and the role comments
+    /// of generated YAML both declare roles through here.
+    pub fn declare_role(&mut self, role: Role, loc: &Loc) {
+        self.add_role(role);
+        if role.is_security() && !self.scans.iter().any(|s| s.role == role) {
+            self.scans.push(Scan {
+                role,
+                tool: self.name.clone(),
+                blocking: self.allow_failure.is_none(),
+                loc: loc.clone(),
+                step: 0,
+            });
+        }
+        match role {
+            Role::Test if self.tests.is_empty() => self.tests.push(loc.clone()),
+            Role::Integration => {
+                self.tests.clear();
+                self.roles.retain(|r| *r != Role::Test);
+            }
+            _ => {}
         }
     }
 

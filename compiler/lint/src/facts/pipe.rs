@@ -221,18 +221,7 @@ fn job(program: &Program, j: &pipec_graph::Job) -> Job {
             }
             // A job whose declared role is a scan counts as that scan even when
             // its commands are not ones the linter recognises.
-            if j.role.is_security() && !job.scans.iter().any(|s| s.role == j.role) {
-                job.scans.push(Scan {
-                    role: j.role,
-                    tool: j.name.clone(),
-                    blocking: !j.allow_failure,
-                    loc: loc.clone(),
-                    step: 0,
-                });
-            }
-            if j.role == Role::Test && job.tests.is_empty() {
-                job.tests.push(loc.clone());
-            }
+            job.declare_role(j.role, &loc);
         }
         JobKind::BuildImage(_) => job.add_role(Role::Build),
         JobKind::PublishImage(id) => {

@@ -90,9 +90,19 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
 /// A coverage threshold the command enforces: `Some(None)` when it enforces
 /// one computed at run time.
 pub fn coverage_threshold(cmd: &str) -> Option<Option<Percent>> {
+    static PIPEC: OnceLock<Regex> = OnceLock::new();
     static PY: OnceLock<Regex> = OnceLock::new();
     static NYC: OnceLock<Regex> = OnceLock::new();
     static JEST: OnceLock<Regex> = OnceLock::new();
+    // The gate pipec generates for `report coverage … min N%`:
+    // `pipec_coverage_gate REPORT FORMAT MIN`.
+    let pipec = re(
+        &PIPEC,
+        r"(?:^|[\s;&|(])pipec_coverage_gate\s+\S+\s+\S+\s+(\S+)",
+    );
+    if let Some(c) = pipec.captures(cmd) {
+        return Some(percent(&c[1]));
+    }
     let py = re(&PY, r"--(?:cov-)?fail-under(?:=|\s+)(\S+)");
     if let Some(c) = py.captures(cmd)
         && (cmd.contains("--cov-fail-under") || cmd.contains("coverage"))
@@ -522,6 +532,10 @@ mod tests {
         assert_eq!(
             coverage_threshold("pytest --cov-fail-under=$MIN"),
             Some(None)
+        );
+        assert_eq!(
+            coverage_threshold("pipec_coverage_gate 'coverage.out' go 72.5"),
+            Some(Some(Percent { hundredths: 7250 }))
         );
     }
 

@@ -10,7 +10,8 @@
 //!   asks Argo CD to refresh (automatic sync) or to sync (manual sync: the
 //!   approval in CI was the decision) and waits until every Application is
 //!   Synced to that commit and Healthy;
-//! - via kubectl it sets the Deployment's image to the tag and digest and
+//! - via kubectl it applies the environment's overlay of the commit it ships,
+//!   with the image tag and digest set (after a server-side dry run), and
 //!   waits for the rollout.
 //!
 //! A deployment of a stable release to production then moves `latest`. A
@@ -23,7 +24,7 @@ use pipec_graph::{Cond, Deploy, DeployMethod, Environment, Job, Program, Publish
 
 use super::{
     commit_tags_function, cond_to_shell, helpers_for, image_ref, latest_moves_on_deploy,
-    release_function, sh_quote,
+    release_function, sh_quote, version_of,
 };
 use crate::layout;
 
@@ -78,6 +79,7 @@ pub fn deploy_script(program: &Program, job: &Job, d: &Deploy, latest: bool) -> 
     let shipped = publishes(program, d);
     let mut functions = String::new();
     for p in &shipped {
+        functions.push_str(&version_of(program, p));
         functions.push_str(&commit_tags_function(p));
         functions.push_str(&release_function(p));
     }
@@ -284,17 +286,37 @@ fn argocd_functions(wait: String) -> String {
     )
 }
 
+/// Applies the environment's overlays of the deployed services from the
+/// commit being deployed, with the image tag and digest set: a server-side
+/// dry run of every overlay first, so that nothing is applied when the
+/// cluster would refuse any of them, then the apply, then each Deployment's
+/// rollout.
 fn kubectl(program: &Program, d: &Deploy, env: &Environment, s: &mut String) {
     s.push_str("KUBECONFIG=\"$(mktemp)\"\nexport KUBECONFIG\nprintf '%s\\n' \"$PIPEC_KUBECONFIG\" > \"$KUBECONFIG\"\nchmod 600 \"$KUBECONFIG\"\n");
+    let mut overlays = Vec::new();
     for (service, publish) in &d.services {
-        let svc = program.service(*service);
-        let name = layout::k8s_name(svc);
-        let image = image_ref(program.publish(*publish));
-        let ns = sh_quote(&env.namespace);
+        let dir = sh_quote(&layout::overlay_dir(
+            program,
+            program.service(*service),
+            env,
+        ));
         let p = publish.0;
         s.push_str(&format!(
-            "kubectl --namespace {ns} set image deployment/{name} {name}={image}:\"$tag_{p}@$digest_{p}\"\n"
+            "pipec_set_image {dir}/kustomization.yaml \"$tag_{p}\" \"$digest_{p}\"\n"
         ));
+        if !overlays.contains(&dir) {
+            overlays.push(dir);
+        }
+    }
+    for dir in &overlays {
+        s.push_str(&format!("kubectl apply --dry-run=server -k {dir}\n"));
+    }
+    for dir in &overlays {
+        s.push_str(&format!("kubectl apply -k {dir}\n"));
+    }
+    let ns = sh_quote(&env.namespace);
+    for (service, _) in &d.services {
+        let name = layout::k8s_name(program.service(*service));
         s.push_str(&format!(
             "kubectl --namespace {ns} rollout status deployment/{name} --timeout=5m\n"
         ));
@@ -312,7 +334,7 @@ fn move_latest(program: &Program, p: &Publish) -> String {
     let mut out = String::new();
     for rule in p.tags.iter().filter(|t| t.kind == TagKind::Latest) {
         out.push_str(&format!(
-            "if {} && pipec_stable; then\n  pipec_point {image} latest \"$digest_{id}\" moving\n  echo \"pipec: \"{image}\":latest -> $digest_{id}\"\nfi\n",
+            "if {} && [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version_{id}) && pipec_stable \"$v\"; then\n  pipec_point {image} latest \"$digest_{id}\" moving\n  echo \"pipec: \"{image}\":latest -> $digest_{id}\"\nfi\n",
             cond_to_shell(&rule.when)
         ));
     }
@@ -324,7 +346,8 @@ fn move_latest(program: &Program, p: &Publish) -> String {
 pub fn latest_script(program: &Program, p: &Publish) -> String {
     let id = p.id.0;
     let body = format!(
-        "digest_{id}=\"${{PIPEC_RELEASE_{id}#*@}}\"\n{}",
+        "{}digest_{id}=\"${{PIPEC_RELEASE_{id}#*@}}\"\n{}",
+        version_of(program, p),
         move_latest(program, p)
     );
     format!("set -eu\n{}{body}", helpers_for(&body))

@@ -90,7 +90,7 @@ fn name_matches(globs: &[Glob]) -> String {
 /// Helper functions of the release shell, each defined only where it is used
 /// (shellcheck reports functions nothing calls, SC2317), in an order where
 /// every helper comes after the helpers it calls.
-const HELPERS: [(&str, &str); 9] = [
+const HELPERS: [(&str, &str); 8] = [
     (
         "pipec_short_sha",
         r#"pipec_short_sha() { printf '%s' "$PIPEC_SHA" | cut -c1-7; }"#,
@@ -100,13 +100,9 @@ const HELPERS: [(&str, &str); 9] = [
         r#"pipec_branch_tag() { printf '%s' "$PIPEC_REF_NAME" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-100; }"#,
     ),
     (
-        "pipec_version",
-        r#"pipec_version() { v="${PIPEC_REF_NAME#v}"; printf '%s' "$v" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$' && printf '%s' "$v"; }"#,
-    ),
-    (
         "pipec_stable",
-        // A release without a pre-release part: `1.2.3`, not `1.2.3-rc.1`.
-        r#"pipec_stable() { v="$(pipec_version)" && case "$v" in *-*) return 1 ;; esac; }"#,
+        // A version without a pre-release part: `1.2.3`, not `1.2.3-rc.1`.
+        r#"pipec_stable() { case "$1" in *-*) return 1 ;; esac; }"#,
     ),
     (
         "pipec_tags_git_tag",
@@ -271,6 +267,100 @@ fn literal_branches(c: &Cond, out: &mut Vec<String>) {
     }
 }
 
+/// The tag patterns of the pipeline that builds the published image: the
+/// `on tag` patterns a version is read from.
+pub fn release_patterns(program: &Program, p: &Publish) -> Vec<Glob> {
+    program
+        .images
+        .get(p.image.index())
+        .and_then(|i| program.pipelines.get(i.pipeline.index()))
+        .map(|pl| pl.release_tags())
+        .unwrap_or_default()
+}
+
+fn has_semver(p: &Publish) -> bool {
+    p.tags.iter().any(|t| t.kind == TagKind::Semver)
+}
+
+/// [`version_function`] of a publish rule that pushes `semver` tags; nothing
+/// for one that does not.
+fn version_of(program: &Program, p: &Publish) -> String {
+    if has_semver(p) {
+        version_function(p, &release_patterns(program, p))
+    } else {
+        String::new()
+    }
+}
+
+/// SemVer `X.Y.Z`, with an optional pre-release.
+const SEMVER: &str = r"^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$";
+
+/// `pipec_version_N`: the SemVer version a release tag of publish rule `N`
+/// carries, or a failure. The tag loses the literal start of the `on tag`
+/// pattern it matches (`users-v` of `users-v*`: `users-v1.2.3` is `1.2.3`),
+/// else nothing, and then a leading `v`.
+fn version_function(p: &Publish, release: &[Glob]) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for g in release {
+        if let Some(prefix) = prefix_pattern(g) {
+            let word = format!("\"${{PIPEC_REF_NAME#{prefix}}}\"");
+            if !words.contains(&word) {
+                words.push(word);
+            }
+        }
+    }
+    words.push("\"$PIPEC_REF_NAME\"".to_string());
+    format!(
+        "pipec_version_{id}() {{\n  for v in {words}; do\n    v=\"${{v#v}}\"\n    if printf '%s' \"$v\" | grep -Eq '{SEMVER}'; then printf '%s' \"$v\"; return 0; fi\n  done\n  return 1\n}}\n",
+        id = p.id.0,
+        words = words.join(" "),
+    )
+}
+
+/// The start of a tag pattern that ends in `*`, as a shell pattern for
+/// `${NAME#…}`: literal text quoted, `*` and `?` left to match. `None` for
+/// patterns that do not end in `*`, or are nothing else.
+fn prefix_pattern(g: &Glob) -> Option<String> {
+    let prefix = g.as_str().strip_suffix('*')?.trim_end_matches('*');
+    if prefix.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    let mut literal = String::new();
+    let flush = |literal: &mut String, out: &mut String| {
+        if !literal.is_empty() {
+            out.push('"');
+            for c in literal.chars() {
+                if matches!(c, '"' | '\\' | '$' | '`') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out.push('"');
+            literal.clear();
+        }
+    };
+    let mut chars = prefix.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => {
+                flush(&mut literal, &mut out);
+                while chars.peek() == Some(&'*') {
+                    chars.next();
+                }
+                out.push('*');
+            }
+            '?' => {
+                flush(&mut literal, &mut out);
+                out.push('?');
+            }
+            c => literal.push(c),
+        }
+    }
+    flush(&mut literal, &mut out);
+    Some(out)
+}
+
 /// `pipec_tags_N`: every tag this run gives the image of publish rule `N`,
 /// one per line with `fixed` (never moved once it exists) or `moving`.
 /// `latest` only for a stable SemVer release, and not here at all when a
@@ -290,15 +380,16 @@ fn tags_function(program: &Program, p: &Publish) -> String {
             TagKind::BranchSha => {
                 "if [ \"$PIPEC_REF_TYPE\" = branch ]; then echo \"$(pipec_branch_tag)-$(pipec_short_sha) fixed\"; fi".to_string()
             }
-            TagKind::Semver => concat!(
-                "if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version); then echo \"$v fixed\"; ",
-                "case \"$v\" in *-*) ;; *) echo \"${v%.*} moving\"; echo \"${v%%.*} moving\" ;; esac; fi"
-            )
-            .to_string(),
+            TagKind::Semver => format!(
+                "if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version_{}); then echo \"$v fixed\"; \
+                 case \"$v\" in *-*) ;; *) echo \"${{v%.*}} moving\"; echo \"${{v%%.*}} moving\" ;; esac; fi",
+                p.id.0
+            ),
             TagKind::GitTag => "if [ \"$PIPEC_REF_TYPE\" = tag ]; then echo \"$(pipec_tags_git_tag) fixed\"; fi".to_string(),
-            TagKind::Latest if latest_here => {
-                "if pipec_stable; then echo 'latest moving'; fi".to_string()
-            }
+            TagKind::Latest if latest_here => format!(
+                "if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version_{}) && pipec_stable \"$v\"; then echo 'latest moving'; fi",
+                p.id.0
+            ),
             TagKind::Latest => continue,
             TagKind::Literal(t) => format!("echo {}", sh_quote(&format!("{t} moving"))),
         };
@@ -340,9 +431,10 @@ fn commit_tags_function(p: &Publish) -> String {
 fn release_function(p: &Publish) -> String {
     let mut candidates = String::new();
     if p.tags.iter().any(|t| t.kind == TagKind::Semver) {
-        candidates.push_str(
-            "  if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version); then echo \"$v\"; fi\n",
-        );
+        candidates.push_str(&format!(
+            "  if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version_{}); then echo \"$v\"; fi\n",
+            p.id.0
+        ));
     }
     if p.tags.iter().any(|t| t.kind == TagKind::GitTag) {
         candidates.push_str("  if [ \"$PIPEC_REF_TYPE\" = tag ]; then pipec_tags_git_tag; fi\n");
@@ -355,11 +447,13 @@ fn release_function(p: &Publish) -> String {
     )
 }
 
-/// The shell functions of publish rule `N` (`pipec_tags_N`,
-/// `pipec_commit_tags_N`, `pipec_release_N`), with the helpers they use.
+/// The shell functions of publish rule `N` (`pipec_version_N`,
+/// `pipec_tags_N`, `pipec_commit_tags_N`, `pipec_release_N`), with the
+/// helpers they use.
 pub fn publish_functions(program: &Program, p: &Publish) -> String {
     with_helpers(&format!(
-        "{}{}{}",
+        "{}{}{}{}",
+        version_of(program, p),
         tags_function(program, p),
         commit_tags_function(p),
         release_function(p)
@@ -370,6 +464,7 @@ pub fn publish_functions(program: &Program, p: &Publish) -> String {
 pub fn tag_functions(program: &Program) -> String {
     let mut out = String::new();
     for p in &program.publishes {
+        out.push_str(&version_of(program, p));
         out.push_str(&tags_function(program, p));
         out.push_str(&commit_tags_function(p));
         out.push_str(&release_function(p));

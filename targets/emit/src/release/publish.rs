@@ -18,7 +18,7 @@ use pipec_graph::{Program, Publish};
 
 use super::{
     commit_tags_function, helpers_for, image_ref, publish_functions, release_function, sh_quote,
-    tags_function,
+    tags_function, version_of,
 };
 
 /// The script of a publish job once the image this run built (or fetched) is
@@ -30,7 +30,8 @@ pub fn publish_script(program: &Program, p: &Publish, local: &str) -> String {
     let id = p.id.0;
     let image = image_ref(p);
     let functions = format!(
-        "{}{}{}",
+        "{}{}{}{}",
+        version_of(program, p),
         tags_function(program, p),
         commit_tags_function(p),
         release_function(p)
