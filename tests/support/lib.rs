@@ -113,6 +113,15 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     tool_lookup::find(&root(), name)
 }
 
+/// A command's standard output and error, for failure messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// Runs a tool and returns its output.
 pub fn run(tool: &Path, args: &[&str], dir: &Path) -> Output {
     Command::new(tool)

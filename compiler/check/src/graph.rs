@@ -6,7 +6,7 @@ use pipec_diagnostics::{Diagnostic, code};
 use pipec_graph::analysis::{find_cycle, inputs_sampled_exhaustively, runnable_in, sample_runs};
 use pipec_graph::{
     Cond, Deploy, DeployMethod, Edge, EnvId, Glob, Job, JobId, JobKind, PipelineId, Program,
-    PublishId, Role, Run, RunOn, Runner, Service, ServiceId,
+    PublishId, Role, Run, RunOn, Runner, Service, ServiceId, Text,
 };
 
 use crate::Checker;
@@ -310,7 +310,8 @@ impl Checker<'_> {
                 pipeline.jobs.push(Job {
                     id,
                     name,
-                    title,
+                    title: Text::lit(title),
+                    title_span: None,
                     span,
                     origin: Some(origin),
                     role: Role::Deploy,
@@ -323,6 +324,7 @@ impl Checker<'_> {
                     when_span,
                     run_on: RunOn::Success,
                     runner: Runner::Ubuntu,
+                    runner_span: None,
                     timeout: None,
                     allow_failure: false,
                     matrix: None,

@@ -200,12 +200,12 @@ pipeline p {
   }
 }
 "#);
-    let names: Vec<&str> = p.pipelines[0].jobs[0]
+    let names: Vec<String> = p.pipelines[0].jobs[0]
         .run()
         .expect("a run job")
         .steps
         .iter()
-        .map(|s| s.name.as_str())
+        .map(|s| s.name.as_literal().expect("a literal name"))
         .collect();
     assert_eq!(
         names,
@@ -238,6 +238,49 @@ fn matrix_values_become_run_time_parts() {
     let step = &p.pipelines[0].jobs[0].run().unwrap().steps[0];
     assert_eq!(step.script.to_string(), "echo {{ matrix.os }}");
     assert!(!step.script.is_literal());
+}
+
+#[test]
+fn unnamed_steps_are_named_after_their_first_line_with_its_values() {
+    let p = ok(concat!(
+        "pipeline p {\n on push\n job a {\n matrix { os: [\"a\"] }\n",
+        " run \"\\n  pytest --os {{ matrix.os }} -k smoke\\nexit 0\"\n",
+        " run \"echo {{ matrix.os }} and a rather long line that goes on and on\"\n",
+        " }\n}\n"
+    ));
+    let steps = &p.pipelines[0].jobs[0].run().unwrap().steps;
+    assert_eq!(
+        steps[0].name.to_string(),
+        "pytest --os {{ matrix.os }} -k smoke"
+    );
+    assert!(!steps[0].name.is_literal());
+    assert_eq!(
+        steps[1].name.to_string(),
+        "echo {{ matrix.os }} and a rather long l…"
+    );
+}
+
+#[test]
+fn run_time_values_stay_in_the_fields_of_a_job() {
+    let p = ok(concat!(
+        "pipeline p {\n on push\n on dispatch(who: string = \"x\")\n job a {\n",
+        " matrix { os: [\"a\"] }\n title \"T {{ matrix.os }}\"\n runs_on \"{{ matrix.os }}\"\n",
+        " step \"S {{ inputs.who }}\" run \"true\"\n artifact \"d-{{ matrix.os }}/\"\n",
+        " report coverage \"c-{{ ci.sha }}.xml\" min 80%\n }\n}\n"
+    ));
+    let job = &p.pipelines[0].jobs[0];
+    let r = job.run().unwrap();
+    assert_eq!(job.title.to_string(), "T {{ matrix.os }}");
+    assert!(
+        matches!(&job.runner, pipec_graph::Runner::Label(l) if l.to_string() == "{{ matrix.os }}")
+    );
+    assert_eq!(r.steps[0].name.to_string(), "S {{ inputs.who }}");
+    assert_eq!(r.artifacts[0].paths[0].to_string(), "d-{{ matrix.os }}/");
+    assert_eq!(r.reports[0].path.to_string(), "c-{{ ci.sha }}.xml");
+    assert_eq!(
+        r.coverage_gate().map(|g| g.to_string()).as_deref(),
+        Some("80")
+    );
 }
 
 #[test]

@@ -18,10 +18,10 @@ pub struct Image {
     pub pipeline: PipelineId,
     /// The job that builds it.
     pub job: JobId,
-    pub dockerfile: String,
-    pub context: String,
+    pub dockerfile: Text,
+    pub context: Text,
     /// The multi-stage build target, if not the last stage.
-    pub target: Option<String>,
+    pub target: Option<Text>,
     pub build_args: Vec<(String, Text)>,
     pub platforms: Vec<String>,
 }
@@ -125,8 +125,9 @@ pub enum TagKind {
     GitTag,
     /// `latest`.
     Latest,
-    /// A fixed tag.
-    Literal(String),
+    /// A tag written in the program, which may hold values of the run
+    /// (`"nightly-{{ ci.run_id }}"`).
+    Literal(Text),
 }
 
 impl TagKind {

@@ -26,25 +26,39 @@ pub fn gated(r: &RunJob) -> Vec<(&Report, CoverageFormat, Percent)> {
         .collect()
 }
 
+/// The gate of every coverage report of the job that has a minimum.
+pub struct Gate<'a> {
+    pub script: String,
+    /// Report paths with values of the run, which the script reads from
+    /// these environment variables: the target sets each to its value.
+    pub env: Vec<(String, &'a Report)>,
+}
+
 /// The gate of every coverage report of the job that has a minimum, as one
 /// script; `None` when there is none.
-pub fn gate_script(r: &RunJob) -> Option<String> {
+pub fn gate_script(r: &RunJob) -> Option<Gate<'_>> {
     let gated = gated(r);
     if gated.is_empty() {
         return None;
     }
-    let mut s = String::from("set -eu\n");
+    let mut script = String::from("set -eu\n");
+    let mut env = Vec::new();
     let mut formats: Vec<CoverageFormat> = gated.iter().map(|(_, f, _)| *f).collect();
     formats.dedup();
-    s.push_str(&function(&formats));
+    script.push_str(&function(&formats));
     for (rep, format, min) in gated {
-        s.push_str(&format!(
-            "{GATE} {} {} {min}\n",
-            sh_quote(&rep.path),
-            format.name()
-        ));
+        let path = match rep.path.as_literal() {
+            Some(path) => sh_quote(&path),
+            None => {
+                let var = format!("PIPEC_COVERAGE_REPORT_{}", env.len() + 1);
+                let quoted = format!("\"${var}\"");
+                env.push((var, rep));
+                quoted
+            }
+        };
+        script.push_str(&format!("{GATE} {path} {} {min}\n", format.name()));
     }
-    Some(s)
+    Some(Gate { script, env })
 }
 
 /// `pipec_coverage_gate REPORT FORMAT MIN`, reading the given formats.

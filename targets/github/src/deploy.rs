@@ -14,7 +14,7 @@ use pipec_emit::{Map, Yaml, release};
 use pipec_graph::{Cond, Deploy, DeployMethod, Environment, Glob, Job, RegistryKind, Tier};
 
 use crate::expr::Expr;
-use crate::job::{Body, runner};
+use crate::job::Body;
 use crate::permissions::{Level, Permissions};
 use crate::pins;
 use crate::steps;
@@ -73,7 +73,7 @@ impl Lower<'_> {
 
         let mut environment = Map::new();
         environment.insert("name", env.name.as_str());
-        environment.insert_opt("url", env.url.as_deref());
+        environment.insert_opt("url", env.url.as_deref().map(crate::expr::escape_literal));
         let gates = env.approvals.saturating_sub(1);
         let refs = policy(&release::dispatchable(self.program, job));
         let comment = protection_comment(env, &job.name, gates, &refs, &secrets);
@@ -157,7 +157,7 @@ impl Lower<'_> {
     /// An approval job: it waits in its own environment for a reviewer, and
     /// the deployment (or the next approval) waits for it.
     fn gate(
-        &self,
+        &mut self,
         job: &Job,
         env: &Environment,
         k: u32,
@@ -189,7 +189,8 @@ impl Lower<'_> {
         if let Some(c) = cond {
             m.insert("if", crate::expr::if_value(&c.text));
         }
-        m.insert("runs-on", runner(&job.runner));
+        let runs_on = self.runner(job);
+        m.insert("runs-on", runs_on);
         m.insert(
             "environment",
             pipec_emit::yaml::map([("name", Yaml::from(format!("{}-approval-{k}", env.name)))]),

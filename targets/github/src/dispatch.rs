@@ -101,7 +101,12 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> Option<(String, Vec<Dia
             };
         }
         let mut m = Map::new();
-        m.insert("name", job.title.as_str());
+        let title = cx.value_of(
+            &job.title,
+            job.title_span.unwrap_or(job.span),
+            "the job's title",
+        );
+        m.insert("name", title);
         if !body.extra_needs.is_empty() {
             m.insert("needs", body.extra_needs.clone());
         }

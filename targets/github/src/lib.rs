@@ -53,8 +53,14 @@ impl Target for GitHub {
                 // Pipeline names are unique and map to distinct file names.
                 unreachable!("two pipelines write {}", clash.path);
             }
-            if let Some((body, mut d)) = dispatch::render(program, pipeline) {
-                diags.append(&mut d);
+            if let Some((body, d)) = dispatch::render(program, pipeline) {
+                // Its deployment jobs are the CI workflow's, whose findings
+                // are reported already.
+                for diag in d {
+                    if !diags.contains(&diag) {
+                        diags.push(diag);
+                    }
+                }
                 if let Err(clash) = out.add(
                     self.name(),
                     layout::github_deploy_workflow(pipeline),

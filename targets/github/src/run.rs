@@ -24,7 +24,12 @@ impl Lower<'_> {
         }
         body.steps.extend(self.artifact_downloads(job.id));
         if let Some(c) = &r.container {
-            body.container = Some(Yaml::from(self.value(c, job.span)));
+            let span = r.container_span.unwrap_or(job.span);
+            body.container = Some(Yaml::from(self.value_of(
+                c,
+                span,
+                "the job's container image",
+            )));
             // Images do not all have bash.
             body.shell = Some("sh");
         }
@@ -62,7 +67,11 @@ impl Lower<'_> {
             body.steps
                 .push(self.script_step(&step.name, &step.script, step.span));
         }
-        let reports: Vec<String> = r.reports.iter().map(|rep| rep.path.clone()).collect();
+        let reports: Vec<String> = r
+            .reports
+            .iter()
+            .map(|rep| self.value_of(&rep.path, rep.span, "a report's path"))
+            .collect();
         if !reports.is_empty() {
             // Reports matter most when the tests failed, and are missing when
             // the job failed before the tests ran: a warning, not an error.
@@ -85,16 +94,32 @@ impl Lower<'_> {
                 format!("artifacts-{}", i + 1)
             };
             let days = a.expire.map(|d| d.seconds.div_ceil(86_400).clamp(1, 90));
+            let paths: Vec<String> = a
+                .paths
+                .iter()
+                .map(|p| self.value_of(p, a.span, "an artifact's path"))
+                .collect();
             body.steps.push(steps::upload_in_place(
                 "Upload artifacts",
                 &instance_name(job, &what),
-                &a.paths,
+                &paths,
                 days,
             ));
         }
         // Last, so that the reports and artifacts are kept when it fails.
         if let Some(gate) = coverage::gate_script(r) {
-            body.steps.push(steps::run("Coverage gate", gate, &[]));
+            let env: Vec<(String, String)> = gate
+                .env
+                .iter()
+                .map(|(var, rep)| {
+                    (
+                        var.clone(),
+                        self.value_of(&rep.path, rep.span, "a report's path"),
+                    )
+                })
+                .collect();
+            body.steps
+                .push(steps::run("Coverage gate", gate.script, &env));
         }
         body
     }
@@ -118,8 +143,14 @@ impl Lower<'_> {
     }
 
     /// A step running a user script: run-time parts arrive as variables set
-    /// in the step's `env:`.
-    pub fn script_step(&mut self, name: &str, script: &Text, span: pipec_diagnostics::Span) -> Map {
+    /// in the step's `env:`; its name shows them as expressions.
+    pub fn script_step(
+        &mut self,
+        name: &Text,
+        script: &Text,
+        span: pipec_diagnostics::Span,
+    ) -> Map {
+        let name = self.value_of(name, span, "a step's name");
         if script
             .parts
             .iter()
@@ -137,7 +168,7 @@ impl Lower<'_> {
         }
         let mut env = Vec::new();
         let text = expr::text_script(script, &mut env);
-        steps::run(name, text, &env)
+        steps::run(&name, text, &env)
     }
 
     /// The `services:` map, and the names to resolve to the runner when the
@@ -148,7 +179,8 @@ impl Lower<'_> {
         let mut hosts = Vec::new();
         for s in &r.services {
             let mut svc = Map::new();
-            svc.insert("image", s.image.as_str());
+            let image = self.value_of(&s.image, s.span, "a service container's image");
+            svc.insert("image", image);
             let env = self.env(&s.env);
             if !env.is_empty() {
                 svc.insert("env", env);
@@ -331,7 +363,11 @@ impl Lower<'_> {
         }
         s.push_str("echo \"$dir/bin\" >> \"$GITHUB_PATH\"\n");
         steps::run(
-            &format!("Install {} {}", tool_title(t.tool), t.version),
+            &format!(
+                "Install {} {}",
+                tool_title(t.tool),
+                expr::text_value(&t.version).unwrap_or_else(|| t.version.to_string())
+            ),
             s,
             &env,
         )

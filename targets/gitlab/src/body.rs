@@ -11,7 +11,7 @@ use pipec_graph::{
 use crate::images;
 use crate::job::{Ctx, minutes};
 use crate::matrix;
-use crate::text::{gitlab_value, script as script_text, shell_word};
+use crate::text::{display, gitlab_value, script as script_text, shell_word};
 
 /// The kind-specific part of a job.
 pub struct Body {
@@ -222,18 +222,32 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
 
 fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
     let image = match (&r.tool, &r.container) {
-        (Some(tc), _) => images::tool_image(tc),
-        (None, Some(c)) => Yaml::Str(gitlab_value(c).unwrap_or_else(|| c.to_string())),
+        (Some(tc), _) => {
+            let version = ctx.value(&tc.version, job.span, "the tool's version");
+            images::tool_image(tc, &version)
+        }
+        (None, Some(c)) => Yaml::Str(ctx.value(
+            c,
+            r.container_span.unwrap_or(job.span),
+            "the job's container image",
+        )),
         (None, None) => images::image(images::DEFAULT.to_string(), false),
     };
     let mut body = Body::new(image);
     for s in &r.services {
         let mut m = Map::new();
-        m.insert("name", s.image.clone());
+        m.insert(
+            "name",
+            ctx.value(&s.image, s.span, "a service container's image"),
+        );
         m.insert("alias", s.name.clone());
         let mut vars = Map::new();
-        let mut unused = Vec::new();
-        env_vars(ctx, Some(job), &s.env, &mut vars, &mut unused);
+        // A service container runs no script that could compute a value.
+        let mut exports = Vec::new();
+        env_vars(ctx, Some(job), &s.env, &mut vars, &mut exports);
+        if !exports.is_empty() {
+            ctx.no_variable(s.span, "a service container's variables");
+        }
         if !vars.is_empty() {
             m.insert("variables", vars);
         }
@@ -289,32 +303,43 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
     for step in &r.steps {
         let script = script_text(&step.script);
         // A step's name, unless it is just the start of its command, becomes
-        // a comment line: GitLab echoes each command in the job log.
-        let said = step
-            .script
-            .to_string()
+        // a comment line: GitLab echoes each command in the job log. It is
+        // one line whatever the name holds (line breaks and control
+        // characters escaped), so no part of it runs.
+        let name = display(&step.name);
+        let said = display(&step.script)
             .trim_start()
-            .starts_with(step.name.trim_end_matches('…'));
-        body.script.push(Yaml::Str(if step.name.is_empty() || said {
+            .starts_with(name.trim_end_matches('…'));
+        body.script.push(Yaml::Str(if name.is_empty() || said {
             script
         } else {
-            format!("# {}\n{script}", step.name)
+            format!("# {}\n{script}", pipec_emit::yaml::comment_text(&name))
         }));
     }
     if let Some(gate) = coverage::gate_script(r) {
-        body.script.push(Yaml::Str(gate));
+        for (var, rep) in &gate.env {
+            let value = ctx.value(&rep.path, rep.span, "a report's path");
+            body.variables.insert(var.clone(), value);
+        }
+        body.script.push(Yaml::Str(gate.script));
     }
-    artifacts(r, &mut body);
+    artifacts(ctx, r, &mut body);
     body
 }
 
-fn artifacts(r: &RunJob, body: &mut Body) {
+fn artifacts(ctx: &mut Ctx, r: &RunJob, body: &mut Body) {
     let mut reports = Map::new();
-    let mut paths: Vec<String> = r.artifacts.iter().flat_map(|a| a.paths.clone()).collect();
+    let mut paths: Vec<String> = Vec::new();
+    for a in &r.artifacts {
+        for path in &a.paths {
+            paths.push(ctx.value(path, a.span, "an artifact's path"));
+        }
+    }
     for rep in &r.reports {
+        let path = ctx.value(&rep.path, rep.span, "a report's path");
         match rep.kind {
             ReportKind::Junit => {
-                reports.insert("junit", rep.path.clone());
+                reports.insert("junit", path);
             }
             ReportKind::Coverage => {
                 // GitLab shows Cobertura and JaCoCo reports; others are kept.
@@ -322,10 +347,10 @@ fn artifacts(r: &RunJob, body: &mut Body) {
                     Some(f @ (CoverageFormat::Cobertura | CoverageFormat::Jacoco)) => {
                         let mut c = Map::new();
                         c.insert("coverage_format", f.name());
-                        c.insert("path", rep.path.clone());
+                        c.insert("path", path);
                         reports.insert("coverage_report", c);
                     }
-                    _ => paths.push(rep.path.clone()),
+                    _ => paths.push(path),
                 }
                 body.coverage = Some(if coverage::gated(r).is_empty() {
                     PYTEST_COV_TOTAL.to_string()
@@ -334,7 +359,7 @@ fn artifacts(r: &RunJob, body: &mut Body) {
                 });
             }
             // GitLab has no SARIF report type: the file is kept as an artifact.
-            ReportKind::Sarif => paths.push(rep.path.clone()),
+            ReportKind::Sarif => paths.push(path),
         }
     }
     if paths.is_empty() && reports.is_empty() {

@@ -29,7 +29,7 @@ use pipec_graph::{
 use crate::body::Body;
 use crate::images;
 use crate::job::Ctx;
-use crate::text::shell_word;
+use crate::text::{shell_arg, shell_word};
 
 /// The variable naming the environment of a deployment started by hand.
 pub const DEPLOY_VARIABLE: &str = "PIPEC_DEPLOY_ENVIRONMENT";
@@ -144,10 +144,10 @@ pub fn build(ctx: &mut Ctx, image: &Image) -> Body {
     }
     let mut args = vec![
         "docker build".to_string(),
-        format!("--file {}", sh_quote(&image.dockerfile)),
+        format!("--file {}", shell_arg(&image.dockerfile)),
     ];
     if let Some(t) = &image.target {
-        args.push(format!("--target {}", sh_quote(t)));
+        args.push(format!("--target {}", shell_arg(t)));
     }
     if let [platform] = image.platforms.as_slice() {
         args.push(format!("--platform {}", sh_quote(platform)));
@@ -185,7 +185,7 @@ pub fn build(ctx: &mut Ctx, image: &Image) -> Body {
         }
     }
     args.push(format!("--tag {ci}"));
-    args.push(sh_quote(&image.context));
+    args.push(shell_arg(&image.context));
     let body_text = format!("{pre}{}\ndocker push {ci}\n", args.join(" \\\n  "));
     body.script.push(Yaml::Str(format!(
         "set -eu\n{}{body_text}",
@@ -206,6 +206,30 @@ pub fn publish(ctx: &mut Ctx, job: &Job, p: &Publish) -> Body {
     }
     body.script
         .push(Yaml::Str(publish_script(ctx.program, p, &ci)));
+    // Values of the run that tags written in the program show, in the
+    // variables the push script reads; the SHA, the ref name and the inputs
+    // are pipeline variables already.
+    for rule in &p.tags {
+        if let TagKind::Literal(t) = &rule.kind {
+            for part in t.variables() {
+                let Some(var) = release::run_var(part) else {
+                    continue;
+                };
+                if var == "PIPEC_SHA" || var == "PIPEC_REF_NAME" || var.starts_with("PIPEC_INPUT_")
+                {
+                    continue;
+                }
+                let value = ctx.value(
+                    &Text {
+                        parts: vec![part.clone()],
+                    },
+                    p.span,
+                    "an image tag",
+                );
+                body.variables.insert(var, value);
+            }
+        }
+    }
     body.artifacts = Some(dotenv());
     body.note = Some(match (p.registry.kind, &p.registry.password) {
         (RegistryKind::GitLab, _) => {
@@ -284,7 +308,13 @@ pub fn deploy(ctx: &mut Ctx, job: &Job, d: &Deploy) -> Body {
         .push(Yaml::Str(deploy_script(ctx.program, job, d, false)));
     let mut e = Map::new();
     e.insert("name", env.name.clone());
-    e.insert_opt("url", env.url.clone());
+    if let Some(url) = &env.url {
+        let span = env.span;
+        e.insert_opt(
+            "url",
+            ctx.server_value(&Text::lit(url.as_str()), span, "the environment's URL"),
+        );
+    }
     e.insert("deployment_tier", env.tier.name());
     body.environment = Some(Yaml::Map(e));
     body.resource_group = Some(format!("deploy-{}", layout::env_name(env)));
@@ -438,7 +468,10 @@ pub fn dispatch_jobs(ctx: &mut Ctx) -> Vec<(String, Map, Option<String>)> {
             continue;
         };
         let env = ctx.program.environment(d.env);
+        // The deployment job itself reported what this body cannot hold.
+        let reported = ctx.diags.len();
         let body = deploy(ctx, job, d);
+        ctx.diags.truncate(reported);
         let mut m = Map::new();
         m.insert("stage", ctx.stages.name_of(job.id.index()).to_string());
         m.insert("image", body.image);

@@ -2,7 +2,6 @@
 //! changes in the base — namespace, size, resources, configuration values,
 //! ingress host — and the image tag its deployments set.
 
-use pipec_emit::header::CI_OWNED;
 use pipec_emit::yaml::{self, Map, Yaml, map};
 
 use crate::base;
@@ -88,8 +87,7 @@ fn image(plan: &ServicePlan) -> Map {
         ("name", Yaml::from(plan.image.as_str())),
         ("newName", Yaml::from(plan.image.as_str())),
     ]);
-    let marker = CI_OWNED.trim_start().trim_start_matches("# ");
-    m.insert_with_trailing_comment("newTag", PENDING_TAG, marker);
+    m.insert_ci_owned("newTag", PENDING_TAG);
     m
 }
 

@@ -83,9 +83,9 @@ pub(crate) const PUBLISH_HEADS: &[&str] = &[
 /// The image fields an image body sets.
 #[derive(Debug, Clone)]
 pub(crate) struct ImageDraft {
-    pub dockerfile: String,
-    pub context: String,
-    pub target: Option<String>,
+    pub dockerfile: Text,
+    pub context: Text,
+    pub target: Option<Text>,
     pub build_args: Vec<(String, Text)>,
     pub platforms: Vec<String>,
 }
@@ -93,8 +93,8 @@ pub(crate) struct ImageDraft {
 impl Default for ImageDraft {
     fn default() -> Self {
         ImageDraft {
-            dockerfile: "Dockerfile".into(),
-            context: ".".into(),
+            dockerfile: Text::lit("Dockerfile"),
+            context: Text::lit("."),
             target: None,
             build_args: Vec::new(),
             platforms: Vec::new(),
@@ -139,7 +139,8 @@ impl JobDraft {
             job: Job {
                 id,
                 name: name.to_string(),
-                title: title_case(name),
+                title: Text::lit(title_case(name)),
+                title_span: None,
                 span,
                 origin: None,
                 role,
@@ -148,6 +149,7 @@ impl JobDraft {
                 when_span: None,
                 run_on: RunOn::Success,
                 runner: Runner::Ubuntu,
+                runner_span: None,
                 timeout: None,
                 allow_failure: false,
                 matrix: None,
@@ -217,8 +219,14 @@ impl Checker<'_> {
         // For each step, the step it was placed after.
         let mut after: Vec<Option<String>> = vec![None; steps.len()];
         for p in placed {
-            let Some(at) = steps.iter().position(|s| s.name == p.anchor) else {
-                let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+            // Steps are named by what they are called before the run; a name
+            // with values of the run is no anchor.
+            let literal: Vec<Option<String>> = steps.iter().map(|s| s.name.as_literal()).collect();
+            let Some(at) = literal
+                .iter()
+                .position(|n| n.as_deref() == Some(p.anchor.as_str()))
+            else {
+                let names: Vec<&str> = literal.iter().flatten().map(String::as_str).collect();
                 let help = match did_you_mean(&p.anchor, names.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None if names.is_empty() => "the job has no other steps".to_string(),
@@ -406,24 +414,25 @@ impl Checker<'_> {
                             return;
                         }
                     },
-                    _ => match self
-                        .eval(e, &Ty::String, scope)
-                        .and_then(|v| v.as_literal())
-                    {
-                        Some(l) if !l.is_empty() => Runner::Label(l),
+                    _ => match self.eval(e, &Ty::String, scope).and_then(|v| v.as_text()) {
+                        Some(l) if !l.parts.is_empty() => {
+                            if !self.untrusted_choice(&l, e.span, "the runner") {
+                                return;
+                            }
+                            Runner::Label(l)
+                        }
                         _ => return,
                     },
                 };
+                draft.job.runner_span = Some(scope.site.unwrap_or(e.span));
             }
             "title" => {
                 let Some(e) = self.single(stmt, "title \"TEXT\"") else {
                     return;
                 };
-                if let Some(t) = self
-                    .eval(e, &Ty::String, scope)
-                    .and_then(|v| v.as_literal())
-                {
+                if let Some(t) = self.eval(e, &Ty::String, scope).and_then(|v| v.as_text()) {
                     draft.job.title = t;
+                    draft.job.title_span = Some(scope.site.unwrap_or(e.span));
                 }
             }
             "allow_failure" => {

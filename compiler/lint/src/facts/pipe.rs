@@ -236,8 +236,10 @@ fn job(program: &Program, j: &pipec_graph::Job) -> Job {
                         TagKind::Sha | TagKind::BranchSha => Tag::Sha,
                         TagKind::Branch => Tag::Branch,
                         TagKind::Semver | TagKind::GitTag => Tag::Version,
-                        TagKind::Literal(s) if s == "latest" => Tag::Latest,
-                        TagKind::Literal(s) => Tag::Literal(s.clone()),
+                        TagKind::Literal(s) if s.as_literal().as_deref() == Some("latest") => {
+                            Tag::Latest
+                        }
+                        TagKind::Literal(s) => Tag::Literal(s.to_string()),
                     },
                     when: When::from(&t.when),
                     loc: at.clone(),

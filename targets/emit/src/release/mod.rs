@@ -27,14 +27,67 @@
 //! | `PIPEC_GITOPS_TOKEN` | a token that can push to the GitOps repository, when one is declared |
 //! | `PIPEC_ARGOCD_KUBECONFIG` | a kubeconfig for the cluster Argo CD runs in, when one is declared |
 //! | `PIPEC_KUBECONFIG` | kubeconfig contents, for `via kubectl` deployments |
+//!
+//! A tag written with values of the run (`"nightly-{{ ci.run_id }}"`) reads
+//! each from the variable [`run_var`] names, which the target sets on the
+//! publish step.
 
 mod deploy;
 mod publish;
 
-use pipec_graph::{Cond, Glob, Program, Publish, RegistryKind, TagKind, Tier};
+use pipec_graph::{CiVar, Cond, Glob, Part, Program, Publish, RegistryKind, TagKind, Text, Tier};
 
 pub use deploy::{deploy_script, dispatchable, latest_script};
 pub use publish::{commit_image_script, publish_script, resolve_script};
+
+/// The environment variable a script reads a run-time part of a text from:
+/// `PIPEC_MATRIX_<AXIS>`, `PIPEC_INPUT_<NAME>`, `PIPEC_<CI VALUE>` (the
+/// short SHA is cut from `PIPEC_SHA`). `None` for literal text.
+pub fn run_var(part: &Part) -> Option<String> {
+    Some(match part {
+        Part::Lit(_) => return None,
+        Part::Matrix(axis) => format!("PIPEC_MATRIX_{}", axis.to_ascii_uppercase()),
+        Part::Input(name) => format!("PIPEC_INPUT_{}", name.to_ascii_uppercase()),
+        Part::Ci(CiVar::ShortSha) => "PIPEC_SHA".to_string(),
+        Part::Ci(v) => format!("PIPEC_{}", v.name().to_ascii_uppercase()),
+        Part::Image(i) => format!("PIPEC_IMAGE_{}", i.to_ascii_uppercase()),
+        Part::ImageSource(_) => return None,
+    })
+}
+
+/// A tag the program names, as a command printing it with its kind (a named
+/// tag is moved to each new image): each value of the run has the characters
+/// a tag cannot hold replaced by `-`, and the tag is cut to the 128
+/// characters registries take.
+fn literal_tag(t: &Text) -> String {
+    let mut word = String::from("\"");
+    for p in &t.parts {
+        match p {
+            Part::Lit(s) => {
+                for c in s.chars() {
+                    if matches!(c, '"' | '\\' | '$' | '`') {
+                        word.push('\\');
+                    }
+                    word.push(c);
+                }
+            }
+            Part::Ci(CiVar::ShortSha) => word.push_str("$(pipec_short_sha)"),
+            p => {
+                let var = run_var(p).unwrap_or_default();
+                word.push_str(&format!("$(pipec_tag_value \"${{{var}:-}}\")"));
+            }
+        }
+    }
+    word.push('"');
+    if t.is_literal() {
+        format!(
+            "echo {}",
+            sh_quote(&format!("{} moving", t.as_literal().unwrap_or_default()))
+        )
+    } else {
+        format!("echo \"$(printf '%s' {word} | cut -c1-128) moving\"")
+    }
+}
 
 /// Single-quotes a word for the shell.
 pub fn sh_quote(s: &str) -> String {
@@ -90,10 +143,14 @@ fn name_matches(globs: &[Glob]) -> String {
 /// Helper functions of the release shell, each defined only where it is used
 /// (shellcheck reports functions nothing calls, SC2317), in an order where
 /// every helper comes after the helpers it calls.
-const HELPERS: [(&str, &str); 8] = [
+const HELPERS: [(&str, &str); 9] = [
     (
         "pipec_short_sha",
         r#"pipec_short_sha() { printf '%s' "$PIPEC_SHA" | cut -c1-7; }"#,
+    ),
+    (
+        "pipec_tag_value",
+        r#"pipec_tag_value() { printf '%s' "$1" | tr -c 'A-Za-z0-9_.-' '-'; }"#,
     ),
     (
         "pipec_branch_tag",
@@ -391,7 +448,7 @@ fn tags_function(program: &Program, p: &Publish) -> String {
                 p.id.0
             ),
             TagKind::Latest => continue,
-            TagKind::Literal(t) => format!("echo {}", sh_quote(&format!("{t} moving"))),
+            TagKind::Literal(t) => literal_tag(t),
         };
         body.push_str(&format!("  if {guard}; then {emit}; fi\n"));
     }

@@ -320,7 +320,8 @@ fn with_production(p: &mut Program) {
     pipeline.jobs.push(Job {
         id: JobId(0),
         name: "deploy_prod".into(),
-        title: "Deploy to prod".into(),
+        title: Text::lit("Deploy to prod"),
+        title_span: None,
         span: Span::default(),
         origin: None,
         role: Role::Deploy,
@@ -338,6 +339,7 @@ fn with_production(p: &mut Program) {
         when_span: None,
         run_on: RunOn::Success,
         runner: Runner::Ubuntu,
+        runner_span: None,
         timeout: None,
         allow_failure: false,
         matrix: None,
