@@ -7,7 +7,7 @@
 //! Trivy without `--exit-code 1`, `trivy-action` without `exit-code: 1`,
 //! `bandit --exit-zero`, CodeQL (which reports but never fails the job).
 //!
-//! A workflow that is only started by hand and builds nothing, or a
+//! A workflow that is only started by hand and builds and tests nothing, or a
 //! deployment that never runs together with a build (a GitLab job for
 //! pipelines started with a variable the build jobs exclude) — a promotion or
 //! a rollback of something an earlier pipeline published — is not checked:
@@ -45,13 +45,14 @@ use pipec_graph::Role;
 use crate::facts::Scan;
 use crate::facts::when::RunEvent;
 use crate::flow;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE105",
     name: "scans-before-release",
     summary: "image scan, dependency audit, SAST and secret scan pass before anything is published or deployed",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Pipe, Input::GitHub, Input::GitLab],
     module: module_path!(),
     check: Some(check),
@@ -66,9 +67,13 @@ fn check(cx: &Context, out: &mut Findings) {
         // A workflow only started by hand that builds and publishes nothing
         // deploys what an earlier pipeline published: it promotes or rolls
         // back a release that passed its scans where it was built.
+        // One that builds or tests is CI started by hand, and is checked.
         let by_hand =
             !p.triggers.is_empty() && p.triggers.iter().all(|t| t.event == RunEvent::Dispatch);
-        if by_hand && !p.jobs.iter().any(|j| j.has_role(Role::Build)) {
+        let builds_or_tests = p.jobs.iter().any(|j| {
+            j.has_role(Role::Build) || j.has_role(Role::Test) || j.has_role(Role::Integration)
+        });
+        if by_hand && !builds_or_tests {
             continue;
         }
         let mut required = vec![Role::DependencyAudit, Role::Sast, Role::SecretScan];
