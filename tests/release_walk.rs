@@ -382,7 +382,7 @@ impl Walk {
 
 fn checked(dir: &Path) -> pipec_graph::Program {
     let _cwd = CwdGuard::enter(dir);
-    let c = pipec_check::check(Path::new("."), &pipec_check::RealFs).expect("readable");
+    let c = pipec_check::check(Path::new("."), &pipec_tests::fs(Path::new("."))).expect("readable");
     c.program.unwrap_or_else(|| {
         panic!(
             "{}",
