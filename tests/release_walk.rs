@@ -13,7 +13,9 @@
 //! digest to production and moves `latest`, a pre-release does not; a
 //! configuration change reaches each environment's tree as it is deployed;
 //! one deploy-workflow run rolls production back to an earlier release; and
-//! no deployment commit starts a pipeline.
+//! no deployment commit starts a pipeline. How a deployment waits for Argo CD
+//! (green only when Synced and Healthy) is run on its own in
+//! `release_walk/wait.rs`.
 
 #[path = "release_walk/documented.rs"]
 mod documented;
@@ -23,6 +25,8 @@ mod expr;
 mod github;
 #[path = "release_walk/pattern.rs"]
 mod pattern;
+#[path = "release_walk/wait.rs"]
+mod wait;
 #[path = "release_walk/world.rs"]
 mod world;
 
