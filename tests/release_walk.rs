@@ -25,6 +25,8 @@ mod expr;
 mod github;
 #[path = "release_walk/pattern.rs"]
 mod pattern;
+#[path = "release_walk/plans.rs"]
+mod plans;
 #[path = "release_walk/wait.rs"]
 mod wait;
 #[path = "release_walk/world.rs"]

@@ -93,7 +93,7 @@ impl Lower<'_> {
             let key = format!("{}_approval_{k}", job.name);
             let gate = self.gate(job, env, k, cond, previous.as_deref());
             let comment = format!(
-                "Approval {k} of {n} for `{name}`: a reviewer of environment `{name}-approval-{k}`\napproves this job (reviewers disjoint from the other {n} environments'):\necho '{{\"prevent_self_review\":true,\"reviewers\":[{{\"type\":\"Team\",\"id\":TEAM_ID}}],\"can_admins_bypass\":false}}' |\n  gh api -X PUT repos/{{owner}}/{{repo}}/environments/{name}-approval-{k} --input -",
+                "Approval {k} of {n} for `{name}`: a reviewer of environment `{name}-approval-{k}`\napproves this job (reviewers disjoint from the other {n} environments'; on a\nprivate or internal repository only with GitHub Enterprise, see the deployment\njob's comment):\necho '{{\"prevent_self_review\":true,\"reviewers\":[{{\"type\":\"Team\",\"id\":TEAM_ID}}],\"can_admins_bypass\":false}}' |\n  gh api -X PUT repos/{{owner}}/{{repo}}/environments/{name}-approval-{k} --input -",
                 n = env.approvals,
                 name = env.name
             );

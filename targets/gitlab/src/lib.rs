@@ -273,7 +273,7 @@ fn setup_notes(
         .filter(|e| e.is_manual())
         .collect();
     if !gated.is_empty() {
-        out.push_str("- Protected environments with deployment approvals (Settings > CI/CD >\n  Protected environments; by default whoever starts a pipeline cannot approve it):\n");
+        out.push_str("- Protected environments with deployment approvals (Settings > CI/CD >\n  Protected environments; GitLab Premium or Ultimate, on Free see\n  docs/targets/gitlab.md, \"Approvals without GitLab Premium\"; by default\n  whoever starts a pipeline cannot approve it):\n");
         let width = gated.iter().map(|e| e.name.len()).max().unwrap_or(0);
         for e in gated {
             out.push_str(&format!(
