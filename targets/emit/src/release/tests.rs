@@ -378,3 +378,43 @@ fn versions_come_from_prefixed_release_tags() {
         }
     }
 }
+
+#[test]
+fn an_immutable_tag_is_never_moved_and_a_moving_one_follows() {
+    // A registry of one repository in a shell function: `inspect` answers
+    // the digest a tag names, `create` records the copy.
+    let registry = "registry=' 1.0.0=sha256:aaaa latest=sha256:aaaa '\n\
+        docker() {\n\
+          case \"$3\" in\n\
+            inspect) t=\"${4##*:}\"; d=\"${registry##* $t=}\"\n\
+              if [ \"$d\" = \"$registry\" ]; then echo 'manifest unknown' >&2; return 1; fi\n\
+              printf '\"%s\"\\n' \"${d%% *}\" ;;\n\
+            create) echo \"created $6 from $7\" ;;\n\
+          esac\n\
+        }\n";
+    let point = |tag: &str, digest: &str, kind: &str| {
+        let script = format!(
+            "{registry}{}pipec_point ghcr.io/acme/api {tag} {digest} {kind}\n",
+            helpers_for("pipec_point")
+        );
+        run(&script, "tag", "v1.0.0", None)
+    };
+    // The same digest again: nothing to do.
+    let (ok, out) = point("1.0.0", "sha256:aaaa", "fixed");
+    assert!(ok && out.is_empty(), "{out}");
+    // Another digest under an immutable tag: refused, the tag stays.
+    let (ok, out) = point("1.0.0", "sha256:bbbb", "fixed");
+    assert!(!ok && out.contains("is immutable"), "{out}");
+    assert!(!out.contains("created"), "{out}");
+    // A new immutable tag is created; a moving tag follows the release.
+    let (ok, out) = point("1.0.1", "sha256:bbbb", "fixed");
+    assert!(
+        ok && out.contains("created ghcr.io/acme/api:1.0.1 from"),
+        "{out}"
+    );
+    let (ok, out) = point("latest", "sha256:bbbb", "moving");
+    assert!(
+        ok && out.contains("created ghcr.io/acme/api:latest from ghcr.io/acme/api@sha256:bbbb"),
+        "{out}"
+    );
+}
