@@ -23,6 +23,8 @@ mod documented;
 mod expr;
 #[path = "release_walk/github.rs"]
 mod github;
+#[path = "release_walk/handover.rs"]
+mod handover;
 #[path = "release_walk/pattern.rs"]
 mod pattern;
 #[path = "release_walk/plans.rs"]
