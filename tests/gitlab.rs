@@ -441,6 +441,38 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         &d(none, none, manual, auto, failure),
     );
     expect(&check, &dir, tag("nightly"), e, false, &[]);
+    // Run pipeline on a release tag with PIPEC_DEPLOY_ENVIRONMENT=prod (a
+    // promotion, or a rollback): the tag's published image is resolved and
+    // deployed to that environment only; nothing is built, tested or pushed.
+    expect(
+        &check,
+        &dir,
+        scenario(
+            "deployment by hand",
+            vec![
+                "CI_PIPELINE_SOURCE=web".into(),
+                "CI_COMMIT_TAG=v1.0.0".into(),
+                "CI_COMMIT_REF_NAME=v1.0.0".into(),
+                "PIPEC_DEPLOY_ENVIRONMENT=prod".into(),
+            ],
+            &["CI_COMMIT_BRANCH"],
+        ),
+        e,
+        true,
+        &[
+            ("resolve_app", auto),
+            ("redeploy_prod", manual),
+            ("redeploy_latest_app", auto),
+            ("redeploy_staging", none),
+            ("redeploy_dev", none),
+            ("deploy_prod", none),
+            ("build_app", none),
+            ("publish_app", none),
+            ("latest_app", none),
+            ("lint", none),
+            ("test", none),
+        ],
+    );
     expect(
         &check,
         &dir,
