@@ -626,7 +626,8 @@ fn run_facts(
         }
         let env = env.as_slice();
         let here = at.text(&c.first_line);
-        if let Some(integration) = script::test_command(&c.text) {
+        // `tox -e ${{ env.TOXENV }}`: the environment the job names.
+        if let Some(integration) = script::test_command(&resolve(&c.text, env)) {
             if integration || job_name.contains("integration") {
                 job.add_role(Role::Integration);
             } else {
