@@ -7,7 +7,7 @@
 mod manifests;
 
 use pipec_graph::{DeployMethod, Program};
-use pipec_tests::{examples, program, render, run, scratch, tool, write_tree};
+use pipec_tests::{emitted, examples, program, render, root, run, scratch, tool, write_tree};
 use serde_json::Value;
 
 use manifests::{app_with, documents, kustomize, target_errors};
@@ -244,6 +244,35 @@ fn dev_syncs_itself_staging_and_prod_wait_for_a_person() {
     );
     assert!(sync("flask-api-staging").get("automated").is_none());
     assert!(sync("flask-api-prod").get("automated").is_none());
+    // … unless the program says otherwise.
+    let dir = root().join("examples/flask-api");
+    let fs = pipec_check::MemoryFs(
+        ["pipeline.pipe", "deploy.pipe"]
+            .iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(dir.join(f)).expect("example");
+                let text = text.replacen(
+                    "  replicas  1\n",
+                    "  replicas  1\n  sync      automatic { prune false }\n",
+                    1,
+                );
+                (std::path::Path::new("app").join(f), text)
+            })
+            .collect(),
+    );
+    let checked = pipec_check::check(std::path::Path::new("app"), &fs).expect("in memory");
+    let p = checked.program.expect("the program checks");
+    let dev = emitted(&p, &["argocd"], "deploy/argocd/flask-api-dev.yaml");
+    let dev: Value = yaml_serde::from_str(&dev).expect("yaml");
+    assert_eq!(
+        dev["spec"]["syncPolicy"]["automated"],
+        serde_json::json!({"prune": false, "selfHeal": true})
+    );
+    let options = dev["spec"]["syncPolicy"]["syncOptions"].as_array();
+    assert!(
+        !options.is_some_and(|o| o.contains(&"PruneLast=true".into())),
+        "{options:?}"
+    );
     let archon = argo_documents("archon-agent");
     let prod = archon
         .iter()
