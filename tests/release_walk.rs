@@ -12,7 +12,8 @@
 //! the digest the environment before it ran; a release tag ships that same
 //! digest to production and moves `latest`, a pre-release does not; a
 //! configuration change reaches each environment's tree as it is deployed;
-//! one deploy-workflow run rolls production back to an earlier release; and
+//! one deploy-workflow run rolls production back to an earlier release, and
+//! another of the same release commits nothing; and
 //! no deployment commit starts a pipeline. How a deployment waits for Argo CD
 //! (green only when Synced and Healthy) is run on its own in
 //! `release_walk/wait.rs`.
@@ -542,6 +543,19 @@ fn walk(plan: Plan) {
             "the rollback kept the new configuration"
         );
         assert_eq!(w.digest("latest").as_deref(), Some(d3.as_str()));
+
+        // Deploying what an environment runs once more is green and commits
+        // nothing.
+        let pushes = w.deployment_pushes.len();
+        let again = w.dispatch("v1.0.0", prod);
+        w.approve_all(again);
+        w.expect(again, &format!("deploy_{prod}"), JobState::Success);
+        assert_eq!(
+            w.deployment_pushes.len(),
+            pushes,
+            "a deployment of what runs committed"
+        );
+        assert_eq!(w.running(prod), w.image("1.0.0", &d3));
     } else {
         let rb = w.dispatch("v1.0.0", prod);
         w.approve_all(rb);
