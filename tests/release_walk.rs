@@ -5,7 +5,7 @@
 //! (`tests/release_walk/stubs`). GitHub itself is played by a small
 //! interpreter of its trigger, concurrency and environment rules
 //! (`release_walk/github.rs`), kept honest by cases from GitHub's
-//! documentation at the end of this file.
+//! documentation (`release_walk/documented.rs`).
 //!
 //! The walk: pushes to the deployment branch while an approval is pending
 //! still get their CI and automatic deployments; an approved deployment ships
@@ -13,10 +13,12 @@
 //! digest to production and moves `latest`, a pre-release does not; a
 //! configuration change reaches each environment's tree as it is deployed;
 //! one deploy-workflow run rolls production back to an earlier release, and
-//! another of the same release commits nothing; and
-//! no deployment commit starts a pipeline. How a deployment waits for Argo CD
-//! (green only when Synced and Healthy) is run on its own in
-//! `release_walk/wait.rs`.
+//! another of the same release commits nothing; and no deployment commit
+//! starts a pipeline.
+//!
+//! Beside it: how a deployment waits for Argo CD (`release_walk/wait.rs`),
+//! GitLab's image hand-over through the registry (`release_walk/handover.rs`)
+//! and what each plan enforces of approvals (`release_walk/plans.rs`).
 
 #[path = "release_walk/documented.rs"]
 mod documented;
