@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use pipec_tests::shell::{gitlab_script, run_sh, stub, text};
-use pipec_tests::{render, root, scratch};
+use pipec_tests::{emitted, program, root, scratch};
 use yaml_serde::Value;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -45,12 +45,7 @@ fn digest(state: &Path, repo: &str, tag: &str) -> String {
 
 #[test]
 fn gitlab_hands_images_over_through_the_registry() {
-    let ci = render("flask-api", &["gitlab"])
-        .files()
-        .find(|f| f.path == ".gitlab-ci.yml")
-        .expect(".gitlab-ci.yml")
-        .body
-        .clone();
+    let ci = emitted(&program("flask-api"), &["gitlab"], ".gitlab-ci.yml");
     let doc: Value = yaml_serde::from_str(&ci).unwrap();
     for (name, job) in doc.as_mapping().unwrap() {
         let name = name.as_str().unwrap_or_default();

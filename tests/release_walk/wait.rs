@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use pipec_tests::shell::{github_step, gitlab_script, run_sh, stub, text};
-use pipec_tests::{render, scratch};
+use pipec_tests::{emitted, program, scratch};
 
 const TREE: &str = "deploy/environments/prod/flask-api";
 
@@ -43,14 +43,8 @@ fn commit(dir: &Path, file: &str, body: &str) -> String {
 
 #[test]
 fn deployments_are_green_only_when_argo_cd_reports_the_commit_healthy() {
-    let tree = render("flask-api", &["github", "gitlab"]);
-    let file = |path: &str| {
-        tree.files()
-            .find(|f| f.path == path)
-            .unwrap_or_else(|| panic!("no {path}"))
-            .body
-            .clone()
-    };
+    let program = program("flask-api");
+    let file = |path: &str| emitted(&program, &["github", "gitlab"], path);
     let wait = function(&github_step(
         &file(".github/workflows/flask-api.yml"),
         "deploy_prod",
