@@ -7,7 +7,8 @@ use std::path::Path;
 use pipec_check::{MemoryFs, check};
 use pipec_tests::monorepo;
 
-fn diagnostics(services: usize) -> (Vec<String>, usize) {
+/// The monorepo of `services` services, checked from memory.
+fn checked(services: usize) -> pipec_check::Checked {
     let repo = monorepo::generate(services);
     let fs = MemoryFs(
         repo.files
@@ -15,7 +16,11 @@ fn diagnostics(services: usize) -> (Vec<String>, usize) {
             .map(|(p, t)| (Path::new("repo").join(p), t.clone()))
             .collect(),
     );
-    let checked = check(Path::new("repo"), &fs).expect("readable");
+    check(Path::new("repo"), &fs).expect("readable")
+}
+
+fn diagnostics(services: usize) -> (Vec<String>, usize) {
+    let checked = checked(services);
     let mut diags = checked.diagnostics.clone();
     if let Some(p) = &checked.program {
         let (_, d) = pipec::render(p, monorepo::TARGETS).expect("disjoint files");
@@ -51,14 +56,7 @@ fn the_benchmark_monorepo_has_the_promised_size() {
 /// deployment workflows started by hand, `*-deploy.yml`, which accept every
 /// release), by path, with the checked program.
 fn workflows(services: usize) -> (Vec<(String, String)>, pipec_graph::Program) {
-    let repo = monorepo::generate(services);
-    let fs = MemoryFs(
-        repo.files
-            .iter()
-            .map(|(p, t)| (Path::new("repo").join(p), t.clone()))
-            .collect(),
-    );
-    let checked = check(Path::new("repo"), &fs).expect("readable");
+    let checked = checked(services);
     let program = checked.program.expect("the monorepo checks");
     let (tree, _) = pipec::render(&program, &["github"]).expect("disjoint files");
     let files = tree
