@@ -18,10 +18,14 @@
 //! The program stays on disk afterwards, for `perf record` or `valgrind`
 //! (docs/performance.md says how).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use pipec_tests::monorepo;
+
+#[path = "support/timing.rs"]
+mod timing;
+use timing::{Sample, build_pipec, load};
 
 const TARGET_SECONDS: f64 = 0.5;
 const TARGET_MB: f64 = 200.0;
@@ -48,15 +52,7 @@ fn main() {
         dir.display()
     );
 
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "load average: {} on {} cores",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" "),
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
+    println!("{}", load());
 
     let mut samples: Vec<Sample> = Vec::new();
     // One unmeasured run first: it brings the files into the page cache.
@@ -86,41 +82,6 @@ fn main() {
     );
 }
 
-/// One run's figures.
-struct Sample {
-    wall: f64,
-    cpu: f64,
-    mb: f64,
-}
-
-/// Builds the release `pipec` and returns its path.
-fn build_pipec() -> PathBuf {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--package",
-            "pipec",
-            "--bin",
-            "pipec",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(pipec_tests::root())
-        .output()
-        .expect("run cargo build");
-    assert!(
-        out.status.success(),
-        "cargo build --release -p pipec failed"
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["target"]["name"] == "pipec")
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .expect("cargo reported the pipec executable")
-}
-
 /// One `pipec check` under `/usr/bin/time -v`.
 fn measure(pipec: &Path, dir: &Path) -> Sample {
     let out = Command::new("/usr/bin/time")
@@ -137,26 +98,5 @@ fn measure(pipec: &Path, dir: &Path) -> Sample {
         out.status.success(),
         "pipec check found errors in the monorepo:\n{report}"
     );
-    let field = |name: &str| {
-        report
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(name))
-            .map(str::trim)
-            .unwrap_or_else(|| panic!("no `{name}` in the output of time -v:\n{report}"))
-            .to_string()
-    };
-    let wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss):");
-    let number = |name: &str| -> f64 { field(name).parse().expect("a number") };
-    Sample {
-        wall: clock_seconds(&wall),
-        cpu: number("User time (seconds):") + number("System time (seconds):"),
-        mb: number("Maximum resident set size (kbytes):") / 1024.0,
-    }
-}
-
-/// `m:ss.cc` or `h:mm:ss` as seconds.
-fn clock_seconds(s: &str) -> f64 {
-    s.split(':')
-        .map(|p| p.parse::<f64>().expect("a clock time"))
-        .fold(0.0, |acc, p| acc * 60.0 + p)
+    Sample::from_report(&report)
 }

@@ -38,6 +38,10 @@ use std::process::Command;
 
 use pipec_tests::monorepo;
 
+#[path = "support/timing.rs"]
+mod timing;
+use timing::{Sample, build_pipec, load};
+
 /// What one measured command does, in the project directory of one size.
 struct Measure {
     name: &'static str,
@@ -198,7 +202,7 @@ fn main() {
                 }
                 samples.push(measure(&pipec, &at, &(m.args)(&targets), m.ok));
             }
-            let s = Sample::median(&samples);
+            let s = median_of(&samples);
             println!(
                 "  {:<18} {:>8.3} s CPU {:>8.1} MB {:>8.3} s wall",
                 m.name, s.cpu, s.mb, s.wall
@@ -246,19 +250,6 @@ fn main() {
     println!("\n{}", load());
 }
 
-/// The load average and the number of cores, printed before and after.
-fn load() -> String {
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    format!(
-        "load average: {} on {} cores",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" "),
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    )
-}
-
 /// Removes what a build wrote in the project directory `dir`, keeping `ci/`.
 fn remove_output(dir: &Path) {
     for e in std::fs::read_dir(dir).expect("read the project directory") {
@@ -302,56 +293,18 @@ fn count_files(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
-/// One run's figures.
-#[derive(Clone, Copy)]
-struct Sample {
-    wall: f64,
-    cpu: f64,
-    mb: f64,
-}
-
-impl Sample {
-    /// The median of each figure on its own.
-    fn median(samples: &[Sample]) -> Sample {
-        let median = |f: fn(&Sample) -> f64| {
-            let mut v: Vec<f64> = samples.iter().map(f).collect();
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
-        Sample {
-            wall: median(|s| s.wall),
-            cpu: median(|s| s.cpu),
-            mb: median(|s| s.mb),
-        }
+/// The median of each figure on its own.
+fn median_of(samples: &[Sample]) -> Sample {
+    let median = |f: fn(&Sample) -> f64| {
+        let mut v: Vec<f64> = samples.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Sample {
+        wall: median(|s| s.wall),
+        cpu: median(|s| s.cpu),
+        mb: median(|s| s.mb),
     }
-}
-
-/// Builds the release `pipec` and returns its path.
-fn build_pipec() -> PathBuf {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--package",
-            "pipec",
-            "--bin",
-            "pipec",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(pipec_tests::root())
-        .output()
-        .expect("run cargo build");
-    assert!(
-        out.status.success(),
-        "cargo build --release -p pipec failed"
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["target"]["name"] == "pipec")
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .expect("cargo reported the pipec executable")
 }
 
 /// One run of `pipec ARGS` in `dir` under `/usr/bin/time -v`.
@@ -375,25 +328,5 @@ fn measure(pipec: &Path, dir: &Path, args: &[String], ok: &[i32]) -> Sample {
         args.join(" "),
         dir.display()
     );
-    let field = |name: &str| {
-        report
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(name))
-            .map(str::trim)
-            .unwrap_or_else(|| panic!("no `{name}` in the output of time -v:\n{report}"))
-            .to_string()
-    };
-    let number = |name: &str| -> f64 { field(name).parse().expect("a number") };
-    Sample {
-        wall: clock_seconds(&field("Elapsed (wall clock) time (h:mm:ss or m:ss):")),
-        cpu: number("User time (seconds):") + number("System time (seconds):"),
-        mb: number("Maximum resident set size (kbytes):") / 1024.0,
-    }
-}
-
-/// `m:ss.cc` or `h:mm:ss` as seconds.
-fn clock_seconds(s: &str) -> f64 {
-    s.split(':')
-        .map(|p| p.parse::<f64>().expect("a clock time"))
-        .fold(0.0, |acc, p| acc * 60.0 + p)
+    Sample::from_report(&report)
 }
