@@ -289,7 +289,9 @@ impl Checker<'_> {
                 )
                 .label("unknown module");
                 d = match did_you_mean(name, pipec_stdlib::MODULES.iter().map(|m| m.name)) {
-                    Some(s) => d.help(format!("did you mean `std.{s}`?")),
+                    Some(s) => d
+                        .help(format!("did you mean `std.{s}`?"))
+                        .suggest(target.span, format!("std.{s}")),
                     None => d.help(format!("standard modules: {}", std_names().join(", "))),
                 };
                 self.diags.push(d);

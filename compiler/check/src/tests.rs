@@ -314,3 +314,42 @@ fn files_parsed_in_parallel_keep_their_order() {
     let expected: Vec<String> = (0..9).map(|i| format!("app/f{i}.pipe")).collect();
     assert_eq!(names, expected);
 }
+
+/// Each misspelling, with its suggestion applied, checks clean: the
+/// suggestions an editor offers as quick fixes are the right text at the
+/// right place.
+#[test]
+fn suggestions_fix_what_they_are_about() {
+    let broken = [
+        ("job lint = python.lnt()", "python.lint"),
+        ("job lint = pyhton.lint()", "python.lint"),
+        ("job lint = python.lint(pth: \"src\")", "path"),
+        ("job lint = python.lint(after: tset)", "test"),
+        ("job lint { run \"make\"; timout 10m }", "timeout"),
+        ("job lint { run \"make\"; timeout 90 }", "90s"),
+        ("job lint { run \"make\"; runs_on ubunty }", "ubuntu"),
+        ("job lint { run \"make\"; when releas }", "release"),
+        (
+            "job lint { run \"echo {{ ci.sha }}\"; title ci.shaa }",
+            "ci.sha",
+        ),
+        ("job lint = python.pytest(coverage: 75)", "75%"),
+    ];
+    for (line, replacement) in broken {
+        let text = BASE.replace("job lint = python.lint()", line);
+        let c = run(&[("app/main.pipe", &text)]);
+        let fixes: Vec<_> = c
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.suggestions.first().expect("a suggestion").clone())
+            .collect();
+        assert_eq!(fixes.len(), 1, "{line}: {:#?}", c.diagnostics);
+        let fix = &fixes[0];
+        assert_eq!(fix.replacement, replacement, "{line}");
+        let mut fixed = text.clone();
+        fixed.replace_range(fix.span.range(), &fix.replacement);
+        let again = run(&[("app/main.pipe", &fixed)]);
+        assert!(!again.has_errors(), "{fixed}: {:#?}", again.diagnostics);
+    }
+}

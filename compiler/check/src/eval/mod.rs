@@ -294,7 +294,7 @@ impl Checker<'_> {
                     )
                     .label("unknown condition");
                     d = match did_you_mean(name, ["release", "always", "never"]) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        Some(s) => d.help(format!("did you mean `{s}`?")).suggest(e.span, s),
                         None => d.help(example(ty)),
                     };
                     self.diags.push(d);
@@ -307,7 +307,9 @@ impl Checker<'_> {
                     Diagnostic::new(code::UNKNOWN_NAME, e.span, format!("unknown name `{name}`"))
                         .label(format!("expected {}", ty_name(ty)));
                 d = match did_you_mean(name, params.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean the parameter `{s}`?")),
+                    Some(s) => d
+                        .help(format!("did you mean the parameter `{s}`?"))
+                        .suggest(e.span, s),
                     None => d.help(example(ty)),
                 };
                 self.diags.push(d);
@@ -337,7 +339,7 @@ impl Checker<'_> {
         )
         .label(format!("unknown {kind}"));
         d = match did_you_mean(name, known.iter().map(String::as_str)) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            Some(s) => d.help(format!("did you mean `{s}`?")).suggest(span, s),
             None if known.is_empty() => d.help(format!("no {kind} is declared where this is used")),
             None => d.help(format!(
                 "known {kind}s: {}",
@@ -354,6 +356,12 @@ impl Checker<'_> {
     }
 
     pub(crate) fn unknown_variant(&mut self, span: Span, name: &str, variants: &[String]) {
+        self.unknown_variant_after(span, "", name, variants);
+    }
+
+    /// [`Self::unknown_variant`] of a name written after `prefix` within
+    /// `span` (`ci.` in `ci.sha`), which a suggestion keeps.
+    fn unknown_variant_after(&mut self, span: Span, prefix: &str, name: &str, variants: &[String]) {
         let mut d = Diagnostic::new(
             code::UNKNOWN_VARIANT,
             span,
@@ -361,10 +369,12 @@ impl Checker<'_> {
         )
         .label("not allowed here");
         d = match did_you_mean(name, variants.iter().map(String::as_str)) {
-            Some(s) => d.help(format!(
-                "did you mean `{s}`? allowed: {}",
-                variants.join(", ")
-            )),
+            Some(s) => d
+                .help(format!(
+                    "did you mean `{s}`? allowed: {}",
+                    variants.join(", ")
+                ))
+                .suggest(span, format!("{prefix}{s}")),
             None => d.help(format!("allowed: {}", variants.join(", "))),
         };
         self.diags.push(d);
@@ -492,8 +502,9 @@ impl Checker<'_> {
             Some("ci") => match pipec_graph::CiVar::ALL.iter().find(|(n, _)| *n == name) {
                 Some((_, v)) => Part::Ci(*v),
                 None => {
-                    self.unknown_variant(
+                    self.unknown_variant_after(
                         e.span,
+                        "ci.",
                         name,
                         &pipec_graph::CiVar::ALL
                             .iter()

@@ -82,7 +82,9 @@ impl Checker<'_> {
                     )
                     .label("unknown module");
                     d = match did_you_mean(alias, imports.aliases.keys().map(String::as_str)) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        Some(s) => d
+                            .help(format!("did you mean `{s}`?"))
+                            .suggest(callee.span, format!("{s}.{name}")),
                         None if pipec_stdlib::module(alias).is_some() => {
                             d.help(format!("add `use std.{alias}` at the top of the file"))
                         }
@@ -104,7 +106,9 @@ impl Checker<'_> {
                         )
                         .label("unknown template");
                         d = match did_you_mean(name, ts.iter().map(|t| t.name.name.as_str())) {
-                            Some(s) => d.help(format!("did you mean `{alias}.{s}`?")),
+                            Some(s) => d
+                                .help(format!("did you mean `{alias}.{s}`?"))
+                                .suggest(callee.span, format!("{alias}.{s}")),
                             None => d.help(format!(
                                 "templates in `{alias}`: {}",
                                 ts.iter()
@@ -141,7 +145,9 @@ impl Checker<'_> {
                     .iter()
                     .find(|m| m.source.contains(&format!("template {name}(")));
                 d = match (did_you_mean(name, own.iter().copied()), in_std) {
-                    (Some(s), _) => d.help(format!("did you mean `{s}`?")),
+                    (Some(s), _) => d
+                        .help(format!("did you mean `{s}`?"))
+                        .suggest(callee.span, s),
                     (None, Some(m)) => d.help(format!(
                         "the standard library has `{}.{name}`: add `use std.{}` and call `{}.{name}(…)`",
                         m.name, m.name, m.name
@@ -298,7 +304,7 @@ impl Checker<'_> {
                             .map(|(p, _)| p.name.name.as_str())
                             .chain(["after", "when"]);
                         d = match did_you_mean(&n.name, names) {
-                            Some(s) => d.help(format!("did you mean `{s}`?")),
+                            Some(s) => d.help(format!("did you mean `{s}`?")).suggest(n.span, s),
                             None => d.help(format!(
                                 "parameters: {}",
                                 params
