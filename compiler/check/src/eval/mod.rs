@@ -10,6 +10,7 @@ use pipec_graph::{Cond, Event, Glob, Part, SecretRef, Text};
 use pipec_syntax::ast::{Arg, Expr, ExprKind, UnaryOp};
 
 use crate::Checker;
+use crate::index::ReferenceKind;
 use crate::types::Ty;
 use crate::value::*;
 
@@ -132,6 +133,7 @@ impl Checker<'_> {
         if let Ty::Optional(inner) = ty {
             return self.eval(e, inner, scope);
         }
+        self.note_type(e.span, ty);
         match &e.kind {
             ExprKind::Paren(inner) => self.eval(inner, ty, scope),
             ExprKind::Ident(name) => self.eval_ident(e, name, ty, scope),
@@ -260,6 +262,7 @@ impl Checker<'_> {
                 );
                 return None;
             }
+            self.note_reference(e.span, name, ReferenceKind::Parameter, None, scope.site);
             return Some(value.clone());
         }
         match ty {
@@ -273,14 +276,21 @@ impl Checker<'_> {
             }
             Ty::Glob => Some(Value::Text(Text::lit(name))),
             Ty::List(t) => Some(Value::List(vec![self.eval(e, t, scope)?])),
-            Ty::Job => self.reference(e.span, name, "job", scope.jobs, |n| Value::Ref(n, e.span)),
-            Ty::Image => self.reference(e.span, name, "image", scope.images, |n| {
-                Value::Ref(n, e.span)
-            }),
-            Ty::Environment => {
-                self.reference(e.span, name, "environment", scope.environments, |n| {
+            Ty::Job => {
+                let v = self.reference(e.span, name, "job", scope.jobs, |n| Value::Ref(n, e.span));
+                self.resolved(v, e.span, name, ReferenceKind::Job, scope)
+            }
+            Ty::Image => {
+                let v = self.reference(e.span, name, "image", scope.images, |n| {
                     Value::Ref(n, e.span)
-                })
+                });
+                self.resolved(v, e.span, name, ReferenceKind::Image, scope)
+            }
+            Ty::Environment => {
+                let v = self.reference(e.span, name, "environment", scope.environments, |n| {
+                    Value::Ref(n, e.span)
+                });
+                self.resolved(v, e.span, name, ReferenceKind::Environment, scope)
             }
             Ty::Cond => match name {
                 "release" => Some(Value::Cond(Cond::Tag(scope.release.to_vec()))),
@@ -316,6 +326,21 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// Records a name that resolved, for the index.
+    fn resolved(
+        &mut self,
+        v: Option<Value>,
+        span: Span,
+        name: &str,
+        kind: ReferenceKind,
+        scope: &Scope,
+    ) -> Option<Value> {
+        if v.is_some() {
+            self.note_reference(span, name, kind, None, scope.site);
+        }
+        v
     }
 
     fn reference(
@@ -521,6 +546,13 @@ impl Checker<'_> {
                     });
                     return None;
                 }
+                // The input's name ends the dotted name.
+                let at = Span::new(
+                    e.span.source,
+                    e.span.end as usize - name.len(),
+                    e.span.end as usize,
+                );
+                self.note_reference(at, name, ReferenceKind::Input, None, scope.site);
                 Part::Input(name.to_string())
             }
             Some("matrix") => {

@@ -10,6 +10,7 @@ use super::job::{BodyKind, JobDraft};
 use crate::Checker;
 use crate::declare::Decls;
 use crate::eval::Scope;
+use crate::index::ReferenceKind;
 use crate::types::Ty;
 use crate::value::Value;
 
@@ -95,8 +96,18 @@ impl Checker<'_> {
                 };
                 self.used_imports.insert((file, alias.to_string()));
                 let ts = templates_of(&world.modules[*m].file.stmts);
+                let (alias_span, name_span) = match &callee.kind {
+                    ExprKind::Member { base, name } => (base.span, name.span),
+                    _ => (callee.span, callee.span),
+                };
+                let used = imports.aliases.get(*alias).map(|(_, s)| *s);
+                self.note_reference(alias_span, alias, ReferenceKind::Module, used, None);
                 match ts.iter().find(|t| t.name.name == *name) {
-                    Some(t) => Some((t, Some(*m))),
+                    Some(t) => {
+                        let at = Some(t.name.span);
+                        self.note_reference(name_span, name, ReferenceKind::Template, at, None);
+                        Some((t, Some(*m)))
+                    }
                     None if self.named_in_unparsed(name) => None,
                     None => {
                         let mut d = Diagnostic::new(
@@ -128,6 +139,8 @@ impl Checker<'_> {
                         && let StmtKind::Template(t) =
                             &world.files[d.at.file].file.stmts[d.at.index].kind
                     {
+                        let at = Some(t.name.span);
+                        self.note_reference(callee.span, name, ReferenceKind::Template, at, None);
                         return Some((t, None));
                     }
                 }
@@ -281,7 +294,11 @@ impl Checker<'_> {
         for a in args {
             let index = match &a.name {
                 Some(n) => match params.iter().position(|(p, _)| p.name.name == n.name) {
-                    Some(i) => i,
+                    Some(i) => {
+                        let at = Some(params[i].0.name.span);
+                        self.note_reference(n.span, &n.name, ReferenceKind::Parameter, at, None);
+                        i
+                    }
                     None if n.name == "after" => {
                         call.after = Some(&a.value);
                         continue;
