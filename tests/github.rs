@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use pipec_check::{RealFs, check};
 use pipec_emit::OutputTree;
-use pipec_tests::{CwdGuard, examples, render, root, run, scratch, tool, write_tree};
+use pipec_tests::{CwdGuard, examples, render, root, run, scratch, text, tool, write_tree};
 use yaml_serde::Value;
 
 /// The programs checked here: every example, and the feature fixture.
@@ -44,14 +44,6 @@ fn written(name: &str) -> (PathBuf, Vec<String>) {
         }
     }
     (dir, files)
-}
-
-fn text(out: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[test]

@@ -1,12 +1,13 @@
 //! Every string the YAML writer emits reads back as the identical string
 //! through a YAML 1.1 reader (PyYAML, as GitHub's and GitLab's tooling and
-//! Kubernetes read) and through the project's own reader (yaml_serde).
+//! Kubernetes read) and through the project's own reader (yaml_serde), and
+//! every comment stays a comment.
 //!
 //! The strings are generated (printable Unicode, ASCII with line breaks, and
-//! strings built from the words and characters YAML readers treat specially),
-//! written as values, as keys and as list items in one document, and read by
-//! one Python process, with both of PyYAML's safe loaders (libyaml and pure
-//! Python).
+//! strings built from the words and characters YAML readers treat specially,
+//! every kind of line break among them), written as values, as keys, as list
+//! items and as comments in one document, and read by one Python process,
+//! with both of PyYAML's safe loaders (libyaml and pure Python).
 
 use pipec_emit::yaml::{self, Map, Yaml};
 use proptest::prelude::*;
@@ -75,7 +76,24 @@ const TRICKY: &[&str] = &[
     "\r\n",
     "\u{85}",
     "\u{2028}",
-    "\u{FEFF}",
+    "\u{2029}",
+    "\u{0B}",
+    "\u{0C}",
+    "\u{1C}",
+    "\u{1D}",
+    "\u{1E}",
+    "\u{0}",
+    "\u{1B}",
+    "\u{7F}",
+    "\u{9B}",
+    "\u{FFFE}",
+    "\u{FFFF}",
+    "\u{202E}",
+    "\t#",
+    " # pipec: set by CI",
+    "\nkey: injected\n",
+    "\r- injected",
+    "\u{85}key: injected",
     "\u{A0}",
     "é",
     "日本",
@@ -124,10 +142,16 @@ fn every_emitted_string_reads_back_identical() {
     let strings = strings(3000);
     let mut values = Map::new();
     let mut keys = Map::new();
+    let mut comments = Map::new();
     for (i, s) in strings.iter().enumerate() {
         values.insert(format!("k{i}"), s.as_str());
         keys.insert(s.as_str(), format!("k{i}"));
+        comments.insert_commented(format!("c{i}"), "above", s.as_str());
+        comments.insert_noted(format!("n{i}"), "after", s.as_str());
     }
+    // Keys longer than readers take on one line.
+    keys.insert("k".repeat(1100), "long");
+    keys.insert(format!("{}\u{85}", "é".repeat(1100)), "long");
     let list = Yaml::Seq(strings.iter().map(|s| Yaml::from(s.as_str())).collect());
     let nested = Yaml::Seq(
         strings
@@ -141,6 +165,7 @@ fn every_emitted_string_reads_back_identical() {
         ("keys", Yaml::Map(keys)),
         ("list", list),
         ("nested", nested),
+        ("comments", Yaml::Map(comments)),
     ])));
 
     // The document read back, as JSON; `keys` as a list of [key, is a string].
@@ -168,6 +193,20 @@ fn every_emitted_string_reads_back_identical() {
                 "{reader}: list item {s:?}"
             );
         }
+        let comments = back["comments"].as_object().expect("comments");
+        assert_eq!(
+            comments.len(),
+            2 * strings.len(),
+            "{reader}: a comment became YAML"
+        );
+        for i in 0..strings.len() {
+            assert_eq!(comments[&format!("c{i}")], "above", "{reader}: comment {i}");
+            assert_eq!(comments[&format!("n{i}")], "after", "{reader}: note {i}");
+        }
+        assert!(
+            keys.contains(&"k".repeat(1100).as_str()),
+            "{reader}: long key"
+        );
         for (i, m) in back["nested"]
             .as_array()
             .expect("nested")

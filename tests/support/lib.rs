@@ -12,6 +12,7 @@ use pipec_emit::OutputTree;
 use pipec_graph::Program;
 
 pub mod monorepo;
+pub mod shell;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -49,6 +50,35 @@ pub fn program(example: &str) -> Program {
     );
 }
 
+/// Checks a one-file program given as text; panics with the rendered
+/// diagnostics on errors.
+pub fn program_from(text: &str) -> Program {
+    let fs = pipec_check::MemoryFs([(PathBuf::from("main.pipe"), text.to_string())].into());
+    let checked = check(Path::new("main.pipe"), &fs).expect("in memory");
+    if let Some(p) = checked.program {
+        return p;
+    }
+    panic!(
+        "the program has errors:\n{}",
+        pipec_diagnostics::render::human(
+            &checked.diagnostics,
+            &checked.sources,
+            Default::default()
+        )
+    );
+}
+
+/// The file at `path` of a tree rendered for `targets`; panics with the
+/// diagnostics when a target refuses the program.
+pub fn emitted(program: &Program, targets: &[&str], path: &str) -> String {
+    let tree = pipec::emit(program, targets).unwrap_or_else(|d| panic!("{d:#?}"));
+    tree.files()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("no file {path}"))
+        .body
+        .clone()
+}
+
 /// Renders the given targets (all when empty) of an example into memory.
 pub fn render(example: &str, targets: &[&str]) -> OutputTree {
     let p = program(example);
@@ -81,6 +111,15 @@ pub fn scratch(name: &str) -> PathBuf {
 /// An installed validator; see [`tool_lookup::find`].
 pub fn tool(name: &str) -> Option<PathBuf> {
     tool_lookup::find(&root(), name)
+}
+
+/// A command's standard output and error, for failure messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// Runs a tool and returns its output.

@@ -3,10 +3,10 @@
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_graph::analysis::{find_cycle, runnable_in, sample_runs};
+use pipec_graph::analysis::{find_cycle, inputs_sampled_exhaustively, runnable_in, sample_runs};
 use pipec_graph::{
     Cond, Deploy, DeployMethod, Edge, EnvId, Job, JobId, JobKind, PipelineId, Program, PublishId,
-    Role, Run, RunOn, Runner, Service, ServiceId,
+    Role, Run, RunOn, Runner, Service, ServiceId, Text,
 };
 
 use crate::Checker;
@@ -188,7 +188,7 @@ impl Checker<'_> {
                     }
                 }
                 let method = first.method.clone();
-                if let Some(other) = services.iter().find(|s| s.method != method) {
+                if let Some(other) = services.iter().find(|s| !s.method.same_as(&method)) {
                     self.diags.push(
                         Diagnostic::new(
                             code::CONFLICTING_STATEMENTS,
@@ -269,7 +269,8 @@ impl Checker<'_> {
                 pipeline.jobs.push(Job {
                     id,
                     name,
-                    title,
+                    title: Text::lit(title),
+                    title_span: None,
                     span,
                     origin: Some(origin),
                     role: Role::Deploy,
@@ -282,6 +283,7 @@ impl Checker<'_> {
                     when_span,
                     run_on: RunOn::Success,
                     runner: Runner::Ubuntu,
+                    runner_span: None,
                     timeout: None,
                     allow_failure: false,
                     matrix: None,
@@ -364,8 +366,19 @@ impl Checker<'_> {
     fn never_runs(&mut self, program: &Program, pid: PipelineId, runs: &[Run]) {
         let p = program.pipeline(pid);
         let runnable = runnable_in(p, runs);
+        // Too many input combinations to try them all: say nothing about
+        // jobs whose conditions, or their dependencies', compare inputs.
+        let mut on_inputs = vec![false; p.jobs.len()];
+        if !inputs_sampled_exhaustively(p) {
+            for id in p.topo_order() {
+                let mut compared = Vec::new();
+                p.job(id).when.inputs(&mut compared);
+                on_inputs[id.index()] =
+                    !compared.is_empty() || p.needs(id).iter().any(|n| on_inputs[n.index()]);
+            }
+        }
         for (j, ok) in p.jobs.iter().zip(runnable) {
-            if ok || j.when == Cond::Never {
+            if ok || j.when == Cond::Never || on_inputs[j.id.index()] {
                 continue;
             }
             let own = j.when.holds_in_any(runs);

@@ -39,6 +39,15 @@ use pipec_graph::Program;
 
 pub use index::{Index, Reference, ReferenceKind};
 pub use load::{FileSystem, MemoryFs, ParseCache, RealFs};
+
+/// The statement heads each kind of block accepts, by block (`"a file"`,
+/// `"a pipeline"`, `"a job"`, `"an image"`, `"a publish rule"`, `"a job
+/// service"`, `"an environment"`, `"a service"`, `"gitops"`, `"policy"`):
+/// the vocabulary the checker enforces, for tests that keep tables of
+/// statements in step with it.
+pub fn vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
+    lower::vocabularies()
+}
 pub use secrets::{is_secret_name, looks_secret};
 
 /// The outcome of checking a program.

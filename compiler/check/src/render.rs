@@ -173,6 +173,18 @@ impl Checker<'_> {
         let (root, rest) = var.split_once('.').unwrap_or((var, ""));
         let field = rest.split('.').next().unwrap_or("");
         let params: Vec<&str> = scope.params.iter().map(|(n, _, _)| n.as_str()).collect();
+        if root == "ci" && !scope.run_time && !params.contains(&root) {
+            self.diags.push(
+                Diagnostic::new(
+                    code::RUN_TIME_VALUE,
+                    span,
+                    format!("`{var}` has no value here"),
+                )
+                .label("a value of a pipeline run")
+                .help("values of a run exist only in a pipeline's jobs; triggers, environments, services and the GitOps settings are written before any run: use a literal"),
+            );
+            return false;
+        }
         let (known, kind): (Vec<&str>, &str) = match root {
             "ci" => (CiVar::ALL.iter().map(|(n, _)| *n).collect(), "`ci` value"),
             "matrix" => (

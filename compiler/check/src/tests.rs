@@ -146,6 +146,83 @@ fn job_that_can_never_run_is_a_warning() {
 }
 
 #[test]
+fn jobs_on_dispatch_inputs_other_than_their_defaults_can_run() {
+    // Each condition holds when the run is started with the right inputs,
+    // together or one after the other along `after`.
+    let c = codes(
+        r#"pipeline p {
+  on dispatch(mode: enum(quick, full) = quick, dry: bool = false, note: string = "x")
+  job both { run "make"; when inputs.mode == full and inputs.dry == true }
+  job full { run "make"; when inputs.mode == full }
+  job dry { run "make"; when inputs.dry == true; after full }
+  job other { run "make"; when inputs.note != "x" }
+  job three { run "make"; when inputs.mode != quick and inputs.dry == true and inputs.note == "y" }
+}
+"#,
+    );
+    assert_eq!(c, Vec::<String>::new());
+    // What no inputs can make hold is still reported.
+    let c = codes(
+        "pipeline p {\n on dispatch(mode: enum(quick, full) = quick)\n job a { run \"x\"; when inputs.mode == quick and inputs.mode == full }\n}\n",
+    );
+    assert_eq!(c, ["W0002"]);
+}
+
+#[test]
+fn services_deployed_with_the_same_kubeconfig_reach_their_environment_the_same_way() {
+    let service = |name: &str| {
+        format!(
+            "service {name} {{\n  image {name}\n  port 80\n  deploy to [live] via kubectl(kubeconfig: secret(\"KUBE\"))\n}}\n"
+        )
+    };
+    let text = format!(
+        "use std.docker\npipeline p {{\n  on push\n  image a = docker.build()\n  image b = docker.build()\n  publish a to ghcr(\"acme/a\") {{ tags [sha] }}\n  publish b to ghcr(\"acme/b\") {{ tags [sha] }}\n}}\nenvironment live {{ namespace \"live\"; deploy on branch main }}\n{}{}",
+        service("a"),
+        service("b")
+    );
+    assert_eq!(codes(&text), Vec::<String>::new());
+    let other = text.replacen("secret(\"KUBE\")", "secret(\"OTHER\")", 1);
+    assert_eq!(codes(&other), ["E0310"]);
+}
+
+#[test]
+fn steps_after_a_template_call_go_before_or_after_the_steps_they_name() {
+    let p = ok(r#"use std.python
+pipeline p {
+  on push
+  job test = python.pytest() {
+    step "Migrate" run "alembic upgrade head" before "Test"
+    step "Seed" run "python seed.py" before "Test"
+    step "Report" run "python report.py" after "Test"
+    step "Upload" run "python upload.py" after "Test"
+    run "cleanup"
+    step "Wait" run "sleep 1" after "Migrate"
+  }
+}
+"#);
+    let names: Vec<String> = p.pipelines[0].jobs[0]
+        .run()
+        .expect("a run job")
+        .steps
+        .iter()
+        .map(|s| s.name.as_literal().expect("a literal name"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Install dependencies",
+            "Migrate",
+            "Wait",
+            "Seed",
+            "Test",
+            "Report",
+            "Upload",
+            "cleanup"
+        ]
+    );
+}
+
+#[test]
 fn template_strings_are_checked_against_parameters() {
     let c = codes(
         "template t(n: int = 1) -> job { run \"echo {{ m }}\" }\npipeline p {\n on push\n job a = t()\n}\n",
@@ -161,6 +238,49 @@ fn matrix_values_become_run_time_parts() {
     let step = &p.pipelines[0].jobs[0].run().unwrap().steps[0];
     assert_eq!(step.script.to_string(), "echo {{ matrix.os }}");
     assert!(!step.script.is_literal());
+}
+
+#[test]
+fn unnamed_steps_are_named_after_their_first_line_with_its_values() {
+    let p = ok(concat!(
+        "pipeline p {\n on push\n job a {\n matrix { os: [\"a\"] }\n",
+        " run \"\\n  pytest --os {{ matrix.os }} -k smoke\\nexit 0\"\n",
+        " run \"echo {{ matrix.os }} and a rather long line that goes on and on\"\n",
+        " }\n}\n"
+    ));
+    let steps = &p.pipelines[0].jobs[0].run().unwrap().steps;
+    assert_eq!(
+        steps[0].name.to_string(),
+        "pytest --os {{ matrix.os }} -k smoke"
+    );
+    assert!(!steps[0].name.is_literal());
+    assert_eq!(
+        steps[1].name.to_string(),
+        "echo {{ matrix.os }} and a rather long l…"
+    );
+}
+
+#[test]
+fn run_time_values_stay_in_the_fields_of_a_job() {
+    let p = ok(concat!(
+        "pipeline p {\n on push\n on dispatch(who: string = \"x\")\n job a {\n",
+        " matrix { os: [\"a\"] }\n title \"T {{ matrix.os }}\"\n runs_on \"{{ matrix.os }}\"\n",
+        " step \"S {{ inputs.who }}\" run \"true\"\n artifact \"d-{{ matrix.os }}/\"\n",
+        " report coverage \"c-{{ ci.sha }}.xml\" min 80%\n }\n}\n"
+    ));
+    let job = &p.pipelines[0].jobs[0];
+    let r = job.run().unwrap();
+    assert_eq!(job.title.to_string(), "T {{ matrix.os }}");
+    assert!(
+        matches!(&job.runner, pipec_graph::Runner::Label(l) if l.to_string() == "{{ matrix.os }}")
+    );
+    assert_eq!(r.steps[0].name.to_string(), "S {{ inputs.who }}");
+    assert_eq!(r.artifacts[0].paths[0].to_string(), "d-{{ matrix.os }}/");
+    assert_eq!(r.reports[0].path.to_string(), "c-{{ ci.sha }}.xml");
+    assert_eq!(
+        r.coverage_gate().map(|g| g.to_string()).as_deref(),
+        Some("80")
+    );
 }
 
 #[test]

@@ -1,16 +1,28 @@
-//! `pipec check`.
+//! `pipec check`: everything `pipec build` verifies, without writing a file —
+//! the checker, then the validation of every target the program builds to.
 
 use std::path::PathBuf;
 
 use clap::Args;
+use pipec::persist::{self, RealDisk, disk};
 use pipec_check::{RealFs, check};
 
+use crate::build::{program_key, targets_of, unknown_target};
 use crate::output::{Format, Output};
 
 #[derive(Args)]
 pub struct CheckArgs {
     /// A .pipe file, or a directory whose .pipe files form one program.
     pub path: PathBuf,
+    /// Targets to validate, comma-separated, as `pipec build --target` names
+    /// them. Default: the targets of the program's last build (recorded in
+    /// the manifest under --out), or all.
+    #[arg(long, value_delimiter = ',')]
+    pub target: Vec<String>,
+    /// The directory `pipec build` writes into, whose manifest records the
+    /// program's targets.
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -23,6 +35,22 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs, out: &Output) -> u8 {
+    if unknown_target(&args.target, out) {
+        return 2;
+    }
+    let targets = if args.target.is_empty() {
+        let manifest = match persist::read_manifest(&RealDisk::new(&args.out)) {
+            Ok(m) => m,
+            Err(e) => {
+                out.error(&e.to_string());
+                return 2;
+            }
+        };
+        let key = program_key(&disk::absolute(&args.out), &args.path);
+        targets_of(&[], &manifest, &key)
+    } else {
+        args.target.clone()
+    };
     let checked = match check(&args.path, &RealFs) {
         Ok(c) => c,
         Err(e) => {
@@ -30,7 +58,12 @@ pub fn run(args: &CheckArgs, out: &Output) -> u8 {
             return 2;
         }
     };
-    out.diagnostics(&checked.diagnostics, &checked.sources, args.format);
+    let mut diags = checked.diagnostics.clone();
+    if let Some(p) = &checked.program {
+        let names: Vec<&str> = targets.iter().map(String::as_str).collect();
+        diags.extend(pipec::validate(p, &names));
+    }
+    out.diagnostics(&diags, &checked.sources, args.format);
     if args.dump_graph
         && let Some(p) = &checked.program
     {
@@ -46,18 +79,19 @@ pub fn run(args: &CheckArgs, out: &Output) -> u8 {
             }
         }
     }
-    let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = checked.diagnostics.len() - errors;
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
     if args.format == Format::Human {
         if errors > 0 {
             out.status(&format!("{errors} error(s), {warnings} warning(s)"));
         } else if let Some(p) = &checked.program {
             let jobs: usize = p.pipelines.iter().map(|p| p.jobs.len()).sum();
             out.status(&format!(
-                "ok: {} pipeline(s), {jobs} job(s), {} environment(s), {} service(s){}",
+                "ok: {} pipeline(s), {jobs} job(s), {} environment(s), {} service(s); targets {}{}",
                 p.pipelines.len(),
                 p.environments.len(),
                 p.services.len(),
+                targets.join(", "),
                 if warnings > 0 {
                     format!(", {warnings} warning(s)")
                 } else {

@@ -1,18 +1,25 @@
 //! The driver: what the `pipec` command does, as a library the tests call too.
 //!
-//! [`emit`] runs the selected targets over a checked program into an in-memory
-//! [`OutputTree`]; the commands in `main.rs` print diagnostics and persist the
-//! tree.
+//! [`render`] runs the selected targets over a checked program into an
+//! in-memory [`OutputTree`] with every diagnostic they report, which `pipec
+//! build` persists; [`validate`] keeps only the diagnostics, for `pipec
+//! check`.
 
 pub mod persist;
 pub mod targets;
 
 use pipec_diagnostics::Diagnostic;
+use pipec_emit::tree::PathClash;
 use pipec_emit::{OutputTree, Target};
 use pipec_graph::Program;
 
-/// Renders the named targets (all when `selected` is empty).
-pub fn emit(program: &Program, selected: &[&str]) -> Result<OutputTree, Vec<Diagnostic>> {
+/// Runs the named targets (all when `selected` is empty): the files they
+/// write and every diagnostic they report, warnings included. `Err` when two
+/// targets write the same path.
+pub fn render(
+    program: &Program,
+    selected: &[&str],
+) -> Result<(OutputTree, Vec<Diagnostic>), PathClash> {
     let mut tree = OutputTree::new();
     let mut diags = Vec::new();
     let all = targets::all();
@@ -24,17 +31,37 @@ pub fn emit(program: &Program, selected: &[&str]) -> Result<OutputTree, Vec<Diag
         let mut part = OutputTree::new();
         match t.emit(program, &mut part) {
             Ok(()) => {
-                // Target paths are disjoint by construction (`pipec_emit::layout`).
-                if let Some(clash) = tree.merge(part).first() {
-                    panic!(
-                        "targets {} and {} both write {}",
-                        clash.first, clash.second, clash.path
-                    );
+                if let Some(clash) = tree.merge(part).into_iter().next() {
+                    return Err(clash);
                 }
             }
             Err(d) => diags.extend(d),
         }
     }
+    Ok((tree, diags))
+}
+
+/// The diagnostics of the named targets (all when `selected` is empty): what
+/// [`render`] reports, without keeping the files.
+pub fn validate(program: &Program, selected: &[&str]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for t in targets::all()
+        .iter()
+        .filter(|t| selected.is_empty() || selected.contains(&t.name()))
+    {
+        if let Err(d) = t.emit(program, &mut OutputTree::new()) {
+            diags.extend(d);
+        }
+    }
+    diags
+}
+
+/// Renders the named targets (all when `selected` is empty); `Err` with the
+/// diagnostics when a target reports an error.
+pub fn emit(program: &Program, selected: &[&str]) -> Result<OutputTree, Vec<Diagnostic>> {
+    // Target paths are disjoint by construction (`pipec_emit::layout`).
+    let (tree, diags) = render(program, selected)
+        .unwrap_or_else(|c| panic!("targets {} and {} both write {}", c.first, c.second, c.path));
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }

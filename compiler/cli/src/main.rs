@@ -38,9 +38,10 @@ enum Command {
         after_help = "Examples:\n  pipec build ci                       # write every target's files here\n  pipec build ci --target github,pre-commit\n  pipec build --check                  # are the generated files up to date? (CI, pre-commit)\n  pipec build --check --diff           # and how do they differ\n\nExit codes: 0 built (with --check: up to date); 1 errors in the program, a refused\nbuild (hand-edited or foreign files), or with --check files out of date; 2 usage or I/O."
     )]
     Build(build::BuildArgs),
-    /// Check a program: parse, resolve names, check types, build the pipeline graph.
+    /// Check a program: parse, resolve names, check types, build the pipeline graph, and
+    /// validate it for every target it builds to (writes nothing).
     #[command(
-        after_help = "Examples:\n  pipec check examples/flask-api\n  pipec check pipeline.pipe --format json"
+        after_help = "Examples:\n  pipec check examples/flask-api\n  pipec check ci --target github,gitlab\n  pipec check pipeline.pipe --format json"
     )]
     Check(check::CheckArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.

@@ -236,3 +236,117 @@ fn five_independent_mistakes_are_reported_in_one_run() {
         ]
     );
 }
+
+/// A program the checker accepts but a target refuses: GitHub Actions cannot
+/// test `feature/*` exactly (E0401), GitLab can.
+const TARGET_ERROR: &str = r#"pipeline app {
+  on push
+  job test {
+    run  "pytest"
+    when branch "feature/*"
+  }
+}
+"#;
+
+#[test]
+fn check_refuses_what_build_refuses_for_the_targets_the_program_builds_to() {
+    let s = Scratch::new("target-errors");
+    let app = s.file("app.pipe", TARGET_ERROR);
+    let out_dir = s.0.join("out");
+    let out_dir = out_dir.to_string_lossy();
+
+    let check = pipec(&["check", &app]);
+    assert_eq!(status(&check), 1, "{check:?}");
+    assert!(
+        String::from_utf8_lossy(&check.stderr).contains("E0401"),
+        "{check:?}"
+    );
+    let build = pipec(&["build", &app, "--out", &out_dir]);
+    assert_eq!(status(&build), 1, "{build:?}");
+
+    // `--target` narrows both the same way.
+    assert_eq!(status(&pipec(&["check", &app, "--target", "gitlab"])), 0);
+    assert_eq!(
+        status(&pipec(&["check", &app, "--target", "gitlab,github"])),
+        1
+    );
+    assert_eq!(status(&pipec(&["check", &app, "--target", "gitlub"])), 2);
+    let built = pipec(&["build", &app, "--out", &out_dir, "--target", "gitlab"]);
+    assert_eq!(status(&built), 0, "{built:?}");
+
+    // Without `--target`, the targets of the last build recorded in the
+    // manifest of `--out`.
+    let check = pipec(&["check", &app, "--out", &out_dir]);
+    assert_eq!(status(&check), 0, "{check:?}");
+    assert!(
+        String::from_utf8_lossy(&check.stderr).contains("targets gitlab"),
+        "{check:?}"
+    );
+}
+
+/// The diagnostic codes of a `--format json` run.
+fn codes_of(out: &Output) -> Vec<String> {
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let mut codes: Vec<String> = v["diagnostics"]
+        .as_array()
+        .map(|d| {
+            d.iter()
+                .filter_map(|x| x["code"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    codes.sort();
+    codes
+}
+
+/// Every target case of the diagnostic corpus (`tests/ui`, `// target:`):
+/// `check` and `build` with the same `--target` exit alike and report the
+/// same codes.
+#[test]
+fn check_and_build_agree_on_every_target_case() {
+    let ui = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/ui");
+    let s = Scratch::new("target-cases");
+    let mut cases = 0;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&ui)
+        .expect("tests/ui")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pipe"))
+        .collect();
+    entries.sort();
+    for case in entries {
+        // Cases about source text may not be UTF-8; they have no targets.
+        let Ok(text) = std::fs::read_to_string(&case) else {
+            continue;
+        };
+        let Some(targets) = text
+            .lines()
+            .take_while(|l| l.starts_with("//"))
+            .find_map(|l| l.strip_prefix("// target:"))
+        else {
+            continue;
+        };
+        let targets = targets.split_whitespace().collect::<Vec<_>>().join(",");
+        let path = case.to_string_lossy().to_string();
+        let out = s.0.join(case.file_stem().expect("name"));
+        let check = pipec(&["check", &path, "--target", &targets, "--format", "json"]);
+        let build = pipec(&[
+            "build",
+            &path,
+            "--target",
+            &targets,
+            "--format",
+            "json",
+            "--out",
+            &out.to_string_lossy(),
+        ]);
+        assert_eq!(
+            status(&check),
+            status(&build),
+            "{path}: {check:?}\n{build:?}"
+        );
+        assert_eq!(codes_of(&check), codes_of(&build), "{path}");
+        cases += 1;
+    }
+    assert!(cases >= 20, "only {cases} target cases");
+}

@@ -79,6 +79,7 @@ codes! {
     DUPLICATE_STATEMENT = "E0110": "statement given twice",
     MISSING_STATEMENT = "E0111": "required statement missing",
     MALFORMED_STATEMENT = "E0112": "statement has the wrong shape",
+    UNKNOWN_STEP = "E0113": "step placed next to a step the job does not have",
 
     // Types and values.
     TYPE_MISMATCH = "E0201": "value has the wrong type",
@@ -93,6 +94,10 @@ codes! {
     INVALID_NAME = "E0210": "name not usable in generated files",
     INVALID_URL = "E0211": "invalid URL",
     UNKNOWN_TYPE = "E0212": "unknown type in a template signature",
+    RUN_TIME_VALUE = "E0213": "value known only when the pipeline runs, where it must be known before",
+    UNTRUSTED_CHOICE = "E0214": "a branch name chooses a runner or an image",
+    NON_ASCII_HOST = "E0215": "host that receives credentials is not ASCII",
+    COVERAGE_FORMAT = "E0216": "coverage report in a format pipec cannot tell",
 
     // The pipeline graph.
     DEPENDENCY_CYCLE = "E0301": "jobs depend on each other in a cycle",
@@ -124,6 +129,9 @@ codes! {
     GITLAB_TOO_MANY_NEEDS = "E0425": "job waits for more jobs than GitLab allows",
     GITLAB_PLATFORMS = "E0426": "image built for several platforms",
     GITLAB_VARIABLE_NAME = "E0427": "secret name is not a GitLab CI/CD variable name",
+    GITLAB_EXPRESSION_VALUE = "E0428": "value a GitLab `rules:if` expression cannot hold",
+    GITLAB_EXPANDED_TEXT = "E0429": "text GitLab CI would expand as a variable",
+    GITLAB_NO_VARIABLE = "E0430": "run-time value GitLab CI cannot compute outside a script",
 
     // Kubernetes and Argo CD targets.
     IMAGE_WITHOUT_ADDRESS = "E0440": "deployed image has no registry address a cluster can pull from",

@@ -46,9 +46,15 @@ pub fn find_cycle<N, E>(graph: &DiGraph<N, E>) -> Option<Vec<usize>> {
     Some(path.into_iter().map(|n| n.index()).collect())
 }
 
+/// Most combinations of dispatch input values [`sample_runs`] tries per
+/// branch; past it, only one input differs from its default at a time.
+pub const MAX_INPUT_COMBINATIONS: usize = 256;
+
 /// Representative runs of a pipeline: one per trigger and per branch or tag name
 /// the pipeline's triggers and conditions mention, plus one for a name none of
-/// them mention. Conditions are evaluated on these to find jobs that can never run.
+/// them mention; for manual dispatches, every combination of the input values
+/// the conditions compare with (a value no condition mentions behaves like
+/// none). Conditions are evaluated on these to find jobs that can never run.
 pub fn sample_runs(p: &Pipeline) -> Vec<Run> {
     let mut globs = Vec::new();
     let mut inputs = Vec::new();
@@ -56,6 +62,7 @@ pub fn sample_runs(p: &Pipeline) -> Vec<Run> {
         j.when.globs(&mut globs);
         j.when.inputs(&mut inputs);
     }
+    let combinations = input_combinations(&inputs);
     let mut branch_names: Vec<String> = globs
         .iter()
         .filter(|(tag, _)| !tag)
@@ -122,10 +129,19 @@ pub fn sample_runs(p: &Pipeline) -> Vec<Run> {
                         .filter_map(|i| i.default.clone().map(|d| (i.name.clone(), d)))
                         .collect();
                     runs.push(r.clone());
-                    for (name, value) in &inputs {
+                    let chosen = match &combinations {
+                        Some(all) => all.clone(),
+                        None => inputs
+                            .iter()
+                            .map(|i| vec![(i.0.clone(), Some(i.1.clone()))])
+                            .collect(),
+                    };
+                    for combination in chosen {
                         let mut v = r.clone();
-                        v.inputs.retain(|(n, _)| n != name);
-                        v.inputs.push((name.clone(), value.clone()));
+                        for (name, value) in combination {
+                            v.inputs.retain(|(n, _)| *n != name);
+                            v.inputs.extend(value.map(|value| (name, value)));
+                        }
                         runs.push(v);
                     }
                 }
@@ -134,6 +150,60 @@ pub fn sample_runs(p: &Pipeline) -> Vec<Run> {
     }
     runs.dedup();
     runs
+}
+
+/// Values of dispatch inputs, by name (`None`: a value no condition names).
+type Assignment = Vec<(String, Option<String>)>;
+
+/// Every assignment of the compared input values (or of no value) to the
+/// inputs the conditions compare, or `None` when there are more than
+/// [`MAX_INPUT_COMBINATIONS`].
+fn input_combinations(compared: &[(String, String)]) -> Option<Vec<Assignment>> {
+    let mut values: Vec<(String, Vec<Option<String>>)> = Vec::new();
+    for (name, value) in compared {
+        let at = match values.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                values.push((name.clone(), vec![None]));
+                values.len() - 1
+            }
+        };
+        let v = Some(value.clone());
+        if !values[at].1.contains(&v) {
+            values[at].1.push(v);
+        }
+    }
+    let count = values
+        .iter()
+        .try_fold(1usize, |n, (_, v)| n.checked_mul(v.len()))?;
+    if count > MAX_INPUT_COMBINATIONS {
+        return None;
+    }
+    let mut out: Vec<Assignment> = vec![Vec::new()];
+    for (name, options) in &values {
+        out = out
+            .iter()
+            .flat_map(|partial| {
+                options.iter().map(move |v| {
+                    let mut next = partial.clone();
+                    next.push((name.clone(), v.clone()));
+                    next
+                })
+            })
+            .collect();
+    }
+    Some(out)
+}
+
+/// Whether [`sample_runs`] tried every combination of the dispatch inputs
+/// the conditions compare: when not, a job that depends on inputs may run in
+/// a run the samples miss.
+pub fn inputs_sampled_exhaustively(p: &Pipeline) -> bool {
+    let mut inputs = Vec::new();
+    for j in &p.jobs {
+        j.when.inputs(&mut inputs);
+    }
+    input_combinations(&inputs).is_some()
 }
 
 /// For each job, whether some run of the pipeline executes it: its condition

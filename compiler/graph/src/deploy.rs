@@ -115,6 +115,20 @@ pub enum DeployMethod {
     Kubectl { kubeconfig: SecretRef },
 }
 
+impl DeployMethod {
+    /// Whether two services reach their environment the same way: the same
+    /// method, with the same kubeconfig secret (wherever it is written).
+    pub fn same_as(&self, other: &DeployMethod) -> bool {
+        match (self, other) {
+            (DeployMethod::ArgoCd, DeployMethod::ArgoCd) => true,
+            (DeployMethod::Kubectl { kubeconfig: a }, DeployMethod::Kubectl { kubeconfig: b }) => {
+                a.name == b.name
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A deployment job: ship the pipeline's services to one environment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Deploy {

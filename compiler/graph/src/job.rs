@@ -70,8 +70,9 @@ pub enum Runner {
     UbuntuArm,
     Macos,
     Windows,
-    /// A self-hosted runner label / GitLab runner tag.
-    Label(String),
+    /// A self-hosted runner label / GitLab runner tag; may depend on the run
+    /// (`{{ matrix.os }}`).
+    Label(Text),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,8 +80,12 @@ pub struct Job {
     pub id: JobId,
     /// Unique in the pipeline; letters, digits and `_`.
     pub name: String,
-    /// Human title ("Test", "Publish app to ghcr.io/acme/api").
-    pub title: String,
+    /// Human title ("Test", "Publish app to ghcr.io/acme/api"), which may
+    /// show values of the run ("Test on {{ matrix.os }}").
+    pub title: Text,
+    /// The `title` statement, when the program gives one.
+    #[serde(skip)]
+    pub title_span: Option<Span>,
     /// The user code this job comes from (a `job` statement, a template call, an
     /// `image`, `publish` or `service … deploy` statement).
     #[serde(skip)]
@@ -96,6 +101,9 @@ pub struct Job {
     pub when_span: Option<Span>,
     pub run_on: RunOn,
     pub runner: Runner,
+    /// The `runs_on` statement, when the program gives one.
+    #[serde(skip)]
+    pub runner_span: Option<Span>,
     pub timeout: Option<Duration>,
     pub allow_failure: bool,
     pub matrix: Option<Matrix>,
@@ -139,6 +147,9 @@ pub struct RunJob {
     pub tool: Option<Toolchain>,
     /// A container image to run the job in.
     pub container: Option<Text>,
+    /// The `container` statement.
+    #[serde(skip)]
+    pub container_span: Option<Span>,
     pub services: Vec<SideService>,
     pub caches: Vec<Cache>,
     pub steps: Vec<Step>,
@@ -188,9 +199,12 @@ pub struct Toolchain {
 pub struct SideService {
     /// Host name the job reaches it by.
     pub name: String,
-    pub image: String,
+    pub image: Text,
     pub env: Vec<EnvVar>,
     pub port: Option<u16>,
+    /// The `service` statement.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 named! {
@@ -214,7 +228,7 @@ pub struct Cache {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
-    pub name: String,
+    pub name: Text,
     pub script: Text,
     #[serde(skip)]
     pub span: Span,
@@ -222,8 +236,11 @@ pub struct Step {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Artifact {
-    pub paths: Vec<String>,
+    pub paths: Vec<Text>,
     pub expire: Option<Duration>,
+    /// The `artifact` statement.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -237,10 +254,62 @@ pub enum ReportKind {
     Sarif,
 }
 
+named! {
+    /// The file formats of coverage reports the coverage gate reads.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CoverageFormat {
+        /// Cobertura XML (coverage.py, Istanbul, gcovr …).
+        Cobertura = "cobertura",
+        /// JaCoCo XML.
+        Jacoco = "jacoco",
+        /// lcov tracefiles.
+        Lcov = "lcov",
+        /// `go test -coverprofile` profiles.
+        Go = "go",
+    }
+}
+
+impl CoverageFormat {
+    /// The format a report's file name says, if it says one: `*.xml` is
+    /// Cobertura unless the name says JaCoCo, `*.info` and `*.lcov` are lcov,
+    /// `*.out` and `*.coverprofile` Go profiles.
+    pub fn from_path(path: &str) -> Option<CoverageFormat> {
+        let name = path
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(path)
+            .to_ascii_lowercase();
+        let ext = name.rsplit_once('.').map(|(_, e)| e);
+        match ext {
+            Some("info" | "lcov") => Some(CoverageFormat::Lcov),
+            _ if name.contains("lcov") => Some(CoverageFormat::Lcov),
+            Some("xml") if path.to_ascii_lowercase().contains("jacoco") => {
+                Some(CoverageFormat::Jacoco)
+            }
+            Some("xml") => Some(CoverageFormat::Cobertura),
+            Some("out" | "coverprofile") => Some(CoverageFormat::Go),
+            _ => None,
+        }
+    }
+
+    /// How people call the format, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            CoverageFormat::Cobertura => "Cobertura XML",
+            CoverageFormat::Jacoco => "JaCoCo XML",
+            CoverageFormat::Lcov => "lcov",
+            CoverageFormat::Go => "Go cover profile",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub kind: ReportKind,
-    pub path: String,
+    pub path: Text,
+    /// For coverage: the format of the file (always known for coverage).
+    pub format: Option<CoverageFormat>,
     /// For coverage: the minimum the job enforces.
     pub min: Option<Percent>,
     #[serde(skip)]

@@ -18,10 +18,10 @@ pub struct Image {
     pub pipeline: PipelineId,
     /// The job that builds it.
     pub job: JobId,
-    pub dockerfile: String,
-    pub context: String,
+    pub dockerfile: Text,
+    pub context: Text,
     /// The multi-stage build target, if not the last stage.
-    pub target: Option<String>,
+    pub target: Option<Text>,
     pub build_args: Vec<(String, Text)>,
     pub platforms: Vec<String>,
 }
@@ -118,14 +118,16 @@ pub enum TagKind {
     Branch,
     /// `<branch>-<short sha>` (branch runs only).
     BranchSha,
-    /// From a SemVer git tag `vX.Y.Z`: `X.Y.Z`, `X.Y` and `X` (tag runs only).
+    /// From a SemVer git tag `vX.Y.Z`, or `PREFIXvX.Y.Z` for a tag pattern
+    /// `PREFIX*`: `X.Y.Z`, `X.Y` and `X` (tag runs only).
     Semver,
     /// The git tag as is (tag runs only).
     GitTag,
     /// `latest`.
     Latest,
-    /// A fixed tag.
-    Literal(String),
+    /// A tag written in the program, which may hold values of the run
+    /// (`"nightly-{{ ci.run_id }}"`).
+    Literal(Text),
 }
 
 impl TagKind {

@@ -146,8 +146,12 @@ impl Glob {
         glob_match(self.0.as_bytes(), name.as_bytes())
     }
 
-    /// The pattern as an anchored POSIX extended regular expression. `/` is
-    /// not escaped; targets that delimit regexes with `/` escape it.
+    /// The pattern as an anchored regular expression that POSIX extended
+    /// regular expressions (`grep -E`) and RE2 (GitLab) read alike: only
+    /// their special characters are escaped, since a backslash before another
+    /// character means something else to GNU grep (`\<` is a word boundary)
+    /// or is an error to RE2 (`\é`). `/` is not escaped; targets that
+    /// delimit regexes with `/` escape it.
     pub fn to_regex(&self) -> String {
         let mut re = String::from("^");
         let mut chars = self.0.chars().peekable();
@@ -159,11 +163,11 @@ impl Glob {
                 }
                 '*' => re.push_str("[^/]*"),
                 '?' => re.push_str("[^/]"),
-                c if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/') => re.push(c),
-                c => {
+                '.' | '+' | '(' | ')' | '|' | '$' | '{' | '}' | '[' | ']' | '^' | '\\' => {
                     re.push('\\');
                     re.push(c);
                 }
+                c => re.push(c),
             }
         }
         re.push('$');
@@ -341,6 +345,7 @@ mod tests {
         assert!(!g("main").matches("mainline"));
         assert_eq!(g("release/*").to_regex(), "^release/[^/]*$");
         assert_eq!(g("v1.*").to_regex(), "^v1\\.[^/]*$");
+        assert_eq!(g("it's<é>+").to_regex(), "^it's<é>\\+$");
         assert_eq!(g("v*").prefix(), ("v", false));
         assert!(g("v*").matches(&g("v*").example()));
     }

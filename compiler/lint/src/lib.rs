@@ -142,13 +142,14 @@ impl Session {
         }
         let mut found = Vec::new();
         let kind = file_kind(name, &docs);
+        let generated = matches!(
+            pipec_emit::header::inspect(text),
+            pipec_emit::header::Provenance::Intact { .. }
+        );
+        let pipelines_before = self.facts.pipelines.len();
         for doc in &docs {
             match kind {
                 FileKind::GitHub => {
-                    let generated = matches!(
-                        pipec_emit::header::inspect(text),
-                        pipec_emit::header::Provenance::Intact { .. }
-                    );
                     facts::github::extract(
                         id,
                         base_name(name),
@@ -171,10 +172,13 @@ impl Session {
                 }
             }
         }
+        if generated {
+            facts::roles::apply(text, &mut self.facts.pipelines[pipelines_before..]);
+        }
         if !found.is_empty() {
             plaintext_tokens(id, &docs, found[0], &mut self.facts);
         }
-        let (sups, bad) = suppress::from_yaml(id, text, &docs);
+        let (sups, bad) = suppress::from_yaml(id, text, &docs, generated);
         self.suppressions.extend(sups);
         self.early.extend(bad);
         self.resolver.add(id, text.to_string(), docs);

@@ -2,7 +2,9 @@
 //! "reason")` on a `.pipe` statement, and `# pipec: allow PIPE104 reason` in
 //! YAML — at the end of a line (for that line) or on a line of its own (for
 //! the entry that starts on the next line, with everything under it).
-//! Unknown rule ids and suppressions that suppressed nothing are reported.
+//! Unknown rule ids and suppressions that suppressed nothing are reported —
+//! except in files pipec generated, whose suppressions are copies of the
+//! program's `@allow`s: the program's lint reports those that are unused.
 
 use pipec_diagnostics::{SourceId, Span};
 use pipec_graph::Program;
@@ -21,6 +23,8 @@ pub struct Suppression {
     /// What it covers.
     pub target: Span,
     pub used: bool,
+    /// Copied by pipec into a file it generated from a program's `@allow`.
+    pub generated: bool,
 }
 
 pub fn from_program(p: &Program) -> Vec<Suppression> {
@@ -31,17 +35,20 @@ pub fn from_program(p: &Program) -> Vec<Suppression> {
             span: s.span,
             target: s.target,
             used: false,
+            generated: false,
         })
         .collect()
 }
 
 const MARK: &str = "# pipec: allow ";
 
-/// Suppression comments of a YAML file, and malformed ones as findings.
+/// Suppression comments of a YAML file (`generated` when pipec wrote it),
+/// and malformed ones as findings.
 pub fn from_yaml(
     file: SourceId,
     text: &str,
     docs: &[Document],
+    generated: bool,
 ) -> (Vec<Suppression>, Vec<Finding>) {
     let mut out = Vec::new();
     let mut bad = Vec::new();
@@ -88,6 +95,7 @@ pub fn from_yaml(
             span,
             target,
             used: false,
+            generated,
         });
     }
     (out, bad)
@@ -161,7 +169,7 @@ pub fn leftovers(sups: &[Suppression]) -> Vec<Finding> {
     for s in sups {
         if rules::find(&s.rule).is_none() {
             out.push(unknown_rule(&s.rule, Loc::Span(s.span)));
-        } else if !s.used {
+        } else if !s.used && !s.generated {
             out.push(
                 Finding::new(
                     rules::rule("PIPE003"),

@@ -8,13 +8,18 @@ const HASH: &str = "# pipec-hash: sha256:";
 
 /// Marks a line whose value CI updates after generation (the image tag of an
 /// environment's overlay). Such values are left out of the hash, and a rebuild
-/// keeps the value found in the existing file.
+/// keeps the value found in the existing file. Only lines of the exact shape
+/// the YAML writer gives them (`Map::insert_ci_owned`: `KEY: 'VALUE'` and the
+/// marker) count, and the writer ends no other line with the marker, so a
+/// hand edit that adds it elsewhere changes the hash.
 pub const CI_OWNED: &str = " # pipec: set by CI";
 
-/// The body with its header.
+/// The body with its header. The source's name is written escaped: whatever
+/// it holds, the header stays two comment lines.
 pub fn wrap(body: &str, source: &str) -> String {
     format!(
-        "{FIRST}{source}. Do not edit: change the source and run `pipec build`.\n{HASH}{}\n{body}",
+        "{FIRST}{}. Do not edit: change the source and run `pipec build`.\n{HASH}{}\n{body}",
+        crate::yaml::comment_text(source),
         hash(body)
     )
 }
@@ -35,18 +40,32 @@ pub fn hash(body: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// For a CI-owned line `    newTag: 'x' # pipec: set by CI`, the part up to
-/// and including `: ` and the value.
+/// For a CI-owned line `    newTag: 'x' # pipec: set by CI` (spaces, an
+/// optional `- `, a key of letters, digits and `_`, a single-quoted value and
+/// the marker), the part up to and including `: `, and the quoted value.
 fn ci_owned(line: &str) -> Option<(&str, &str)> {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let rest = line.strip_suffix(CI_OWNED)?;
-    let at = rest.find(": ")? + 2;
-    Some((&rest[..at], &rest[at..]))
+    let entry = rest.trim_start_matches(' ');
+    let entry = entry.strip_prefix("- ").unwrap_or(entry);
+    let (key, value) = entry.split_once(": ")?;
+    let inner = value.strip_prefix('\'')?.strip_suffix('\'')?;
+    let valid_key = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let valid_value = !inner.replace("''", "").contains('\'')
+        && !inner
+            .chars()
+            .any(|c| c.is_control() || crate::yaml::is_hidden(c));
+    if !valid_key || !valid_value {
+        return None;
+    }
+    let at = rest.len() - value.len();
+    Some((&rest[..at], value))
 }
 
 /// Carries CI-owned values from the existing body into a newly generated one:
-/// each marked line of `new` whose key matches a marked line of `old` (in
-/// order) takes the old value, so a rebuild never rolls back a deployment.
+/// each marked line of `new` takes the value of the next marked line of `old`
+/// with the same key and indentation, so a rebuild never rolls back a
+/// deployment.
 pub fn carry_ci_values(old: &str, new: &str) -> String {
     let old_values: Vec<(&str, &str)> = old.lines().filter_map(ci_owned).collect();
     let mut next = 0;
@@ -54,11 +73,11 @@ pub fn carry_ci_values(old: &str, new: &str) -> String {
     for line in new.split_inclusive('\n') {
         match ci_owned(line) {
             Some((prefix, _)) => {
-                let value = old_values
-                    .get(next)
-                    .filter(|(p, _)| *p == prefix)
-                    .map(|(_, v)| *v);
-                next += 1;
+                let found = old_values[next..].iter().position(|(p, _)| *p == prefix);
+                let value = found.map(|i| {
+                    next += i + 1;
+                    old_values[next - 1].1
+                });
                 match value {
                     Some(v) => {
                         out.push_str(prefix);
@@ -161,5 +180,57 @@ mod tests {
         let rebuilt = carry_ci_values(&old, &body.replace("api", "web"));
         assert!(rebuilt.contains("newTag: 'sha-1234567'"));
         assert!(rebuilt.contains("name: web"));
+    }
+
+    #[test]
+    fn source_names_stay_in_the_header_comment() {
+        for name in [
+            "ci\r.pipe",
+            "ci\n- evil: x.pipe",
+            "ci\u{85}x.pipe",
+            "ci\u{2028}.pipe",
+            "a\u{1b}b.pipe",
+        ] {
+            let f = wrap("a: 1\n", name);
+            let (first, rest) = f.split_once('\n').unwrap();
+            assert!(
+                first.starts_with(FIRST) && !first.contains(['\r', '\u{85}', '\u{2028}', '\u{1b}']),
+                "{f:?}"
+            );
+            assert!(rest.starts_with(HASH), "{f:?}");
+            assert!(matches!(inspect(&f), Provenance::Intact { .. }), "{f:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_written_shape_is_ci_owned() {
+        assert!(ci_owned("    newTag: 'sha-1' # pipec: set by CI\n").is_some());
+        assert!(ci_owned("  - newTag: 'it''s' # pipec: set by CI").is_some());
+        for line in [
+            "    replicas: 5 # pipec: set by CI",
+            "    run: echo a: b # pipec: set by CI",
+            "    # newTag: 'x' # pipec: set by CI",
+            "    newTag: 'a' b' # pipec: set by CI",
+            "    newTag: \"x\" # pipec: set by CI",
+            "    new tag: 'x' # pipec: set by CI",
+            "    newTag: 'x\r' # pipec: set by CI",
+        ] {
+            assert!(ci_owned(line).is_none(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_hand_added_marker_is_a_hand_edit() {
+        let body = format!("replicas: 2\nimages:\n  - newTag: 'pending'{CI_OWNED}\n");
+        let f = wrap(&body, "deploy.pipe");
+        let edited = f.replace("replicas: 2", &format!("replicas: 50{CI_OWNED}"));
+        assert!(matches!(inspect(&edited), Provenance::Edited { .. }));
+        // A rebuild carries only the values of lines written as CI-owned.
+        let old = format!("replicas: 50{CI_OWNED}\nimages:\n  - newTag: 'sha-9'{CI_OWNED}\n");
+        let rebuilt = carry_ci_values(&old, &body);
+        assert_eq!(
+            rebuilt,
+            format!("replicas: 2\nimages:\n  - newTag: 'sha-9'{CI_OWNED}\n")
+        );
     }
 }

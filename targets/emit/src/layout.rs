@@ -2,7 +2,38 @@
 //! services, where overlays live (the GitOps job edits them, Argo CD reads
 //! them), and where each target's files go.
 
-use pipec_graph::{Environment, Program, Service};
+use pipec_graph::{Environment, Job, JobKind, Program, Role, Service};
+
+/// How a generated CI file says what a job is for, in the comment above the
+/// job: `pipec: role sast`. `pipec lint` reads it in files whose header and
+/// hash are intact, so that a job the program declares a scan or a test is
+/// one in the generated YAML too, whatever its commands.
+pub const ROLE_MARK: &str = "pipec: role ";
+
+/// The comment above a generated job that `pipec lint` reads, so that it
+/// judges the job as it judges the program: the `@allow` suppressions of
+/// the statement the job comes from (`pipec: allow RULE reason`), then the
+/// role of a job that runs steps (other jobs' YAML shows what they are).
+pub fn job_comment(program: &Program, job: &Job) -> Option<String> {
+    let mut lines: Vec<String> = program
+        .suppressions
+        .iter()
+        .filter(|s| {
+            s.target.source == job.span.source
+                && s.target.start <= job.span.start
+                && job.span.end <= s.target.end
+        })
+        .map(|s| format!("pipec: allow {} {}", s.rule, one_line(&s.reason)))
+        .collect();
+    if matches!(job.kind, JobKind::Run(_)) && job.role != Role::Other {
+        lines.push(format!("{ROLE_MARK}{}", job.role.name()));
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// The Kubernetes name of a service: `flask_api` → `flask-api`. Deployment,
 /// container, Service, ConfigMap and HPA all carry it.

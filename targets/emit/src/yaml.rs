@@ -2,15 +2,31 @@
 //!
 //! - Keys keep the order they were inserted in; output is byte-identical for
 //!   the same input.
-//! - A string is written plain only when every YAML 1.1 and 1.2 reader reads
-//!   it back as the same string; otherwise it is quoted (`'on'`, `'3.10'`,
-//!   `'0755'`, `'yes'`, `'a: b'`).
-//! - Multi-line strings (scripts) are literal block scalars; LF line endings,
-//!   no tabs for indentation, no trailing spaces.
+//! - Every scalar and every comment goes through one escaping layer
+//!   ([`escape`]): a string is written plain only when every YAML 1.1 and 1.2
+//!   reader reads it back as the same string, otherwise it is quoted
+//!   (`'on'`, `'3.10'`, `'0755'`, `'a: b'`), and double-quoted with escapes
+//!   when it holds a line break of any kind or an invisible character; a
+//!   comment never holds a line break of any kind.
+//! - Multi-line strings (scripts) are literal block scalars when that carries
+//!   them faithfully; LF line endings, no tabs for indentation, no trailing
+//!   spaces. Keys too long for an implicit key (readers stop at 1024
+//!   characters) are written as explicit `? key` entries.
 //! - Comments can be attached to map entries, for notes a reader of the
 //!   generated file needs: on the lines above an entry, or at the end of its
-//!   line (`uses: …@<sha> # v4.2.2`, where tools look for them; or values a
-//!   tool rewrites in place, always quoted so the line has one fixed shape).
+//!   line (`uses: …@<sha> # v4.2.2`, where tools look for them). A value CI
+//!   rewrites in place ([`Map::insert_ci_owned`]) is always single-quoted and
+//!   ends its line with the marker [`crate::header::CI_OWNED`], which no other
+//!   line the writer produces can end with.
+
+mod escape;
+#[cfg(test)]
+mod tests;
+
+use escape::{block_safe, one_line};
+pub use escape::{
+    comment, comment_lines, comment_text, is_hidden, is_line_break, is_plain_safe, quoted, scalar,
+};
 
 /// A YAML value.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +52,8 @@ struct Entry {
     comment: Option<String>,
     /// One line written after the value (or after `key:` for a nested block).
     note: Option<String>,
-    /// Write a string value quoted even when it could be plain.
-    quote: bool,
+    /// A value CI rewrites in place: single-quoted, with the CI-owned marker.
+    ci_owned: bool,
 }
 
 impl Map {
@@ -51,11 +67,13 @@ impl Map {
         self
     }
 
-    /// The entry for `key`, set to `value` (its comments kept if it existed).
+    /// The entry for `key`, set to `value` (its comments kept if it existed;
+    /// an ordinary value, not one CI owns).
     fn entry(&mut self, key: String, value: Yaml) -> &mut Entry {
         let i = match self.entries.iter().position(|e| e.key == key) {
             Some(i) => {
                 self.entries[i].value = value;
+                self.entries[i].ci_owned = false;
                 i
             }
             None => {
@@ -64,7 +82,7 @@ impl Map {
                     value,
                     comment: None,
                     note: None,
-                    quote: false,
+                    ci_owned: false,
                 });
                 self.entries.len() - 1
             }
@@ -103,23 +121,25 @@ impl Map {
         value: impl Into<Yaml>,
         note: impl Into<String>,
     ) -> &mut Self {
-        self.entry(key.into(), value.into()).note = one_line(note.into());
+        self.entry(key.into(), value.into()).note = one_line(&note.into());
         self
     }
 
-    /// Sets `key` with a comment at the end of its line: `key: 'value' # comment`.
-    /// A string value is always quoted there (single quotes when possible), so
-    /// that a tool rewriting the value in place, such as `sed` in a deployment
-    /// job, meets one fixed shape whatever the value.
-    pub fn insert_with_trailing_comment(
+    /// Sets `key` to a value CI rewrites in place after generation (the image
+    /// tag of an overlay): `key: 'value' # pipec: set by CI`, always in that
+    /// shape, so a tool such as `sed` in a deployment job meets one fixed line
+    /// whatever the value, and [`crate::header`] leaves the value out of the
+    /// hash. The writer ends no other line with the marker. A value that
+    /// single quotes cannot carry (a line break, a control character) is not
+    /// a tag CI could write: it is written as an ordinary entry.
+    pub fn insert_ci_owned(
         &mut self,
         key: impl Into<String>,
-        value: impl Into<Yaml>,
-        comment: impl Into<String>,
+        value: impl Into<String>,
     ) -> &mut Self {
-        let e = self.entry(key.into(), value.into());
-        e.note = one_line(comment.into());
-        e.quote = true;
+        let value: String = value.into();
+        let ci_owned = !escape::needs_double_quotes(&value);
+        self.entry(key.into(), Yaml::Str(value)).ci_owned = ci_owned;
         self
     }
 
@@ -207,12 +227,6 @@ impl<T: Into<Yaml>> From<Vec<T>> for Yaml {
     }
 }
 
-/// An end-of-line comment: line breaks become spaces; empty means none.
-fn one_line(note: String) -> Option<String> {
-    let note = note.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!note.is_empty()).then_some(note)
-}
-
 /// Builds a map from pairs: `map([("a", 1.into()), …])`.
 pub fn map<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Yaml)>) -> Map {
     let mut m = Map::new();
@@ -254,44 +268,41 @@ fn indent(out: &mut String, n: usize) {
     }
 }
 
-fn write_comment(out: &mut String, comment: &str, level: usize) {
-    for line in comment.lines() {
-        indent(out, level);
-        if line.is_empty() {
-            out.push_str("#\n");
-        } else {
-            out.push_str("# ");
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-    }
+fn write_comment(out: &mut String, text: &str, level: usize) {
+    out.push_str(&comment(text, level));
 }
 
 fn write_map(out: &mut String, m: &Map, level: usize) {
-    for (i, e) in m.entries.iter().enumerate() {
+    for e in &m.entries {
         if let Some(c) = &e.comment {
             write_comment(out, c, level);
-        }
-        if i > 0 || e.comment.is_some() {
-            // Keys after the first of a sequence item are indented by the caller.
         }
         indent(out, level);
         write_entry(out, e, level);
     }
 }
 
+/// Readers take a key written on one line only up to this length (PyYAML and
+/// libyaml stop at 1024 characters); a longer one is an explicit `? key`.
+const MAX_IMPLICIT_KEY: usize = 1000;
+
 /// `key: value` where the key is already indented.
 fn write_entry(out: &mut String, e: &Entry, level: usize) {
-    out.push_str(&scalar(&e.key));
+    let key = scalar(&e.key);
+    if key.chars().count() > MAX_IMPLICIT_KEY {
+        out.push_str("? ");
+        out.push_str(&key);
+        out.push('\n');
+        indent(out, level);
+    } else {
+        out.push_str(&key);
+    }
     out.push(':');
     match &e.value {
-        Yaml::Str(s) if e.quote => {
+        Yaml::Str(s) if e.ci_owned => {
             out.push(' ');
             out.push_str(&quoted(s));
-            if let Some(n) = &e.note {
-                out.push_str(" # ");
-                out.push_str(n);
-            }
+            out.push_str(crate::header::CI_OWNED);
             out.push('\n');
         }
         value => write_value_after(out, value, e.note.as_deref(), level),
@@ -391,23 +402,11 @@ fn is_block(s: &str) -> bool {
     s.contains('\n') && block_safe(s)
 }
 
-/// Literal blocks cannot carry some text faithfully: carriage returns, other
-/// control characters, or trailing spaces on lines (which editors strip).
-fn block_safe(s: &str) -> bool {
-    !s.chars().any(|c| {
-        (c.is_control() && c != '\n')
-            || c == '\u{FEFF}'
-            || c == '\u{85}'
-            || c == '\u{2028}'
-            || c == '\u{2029}'
-    }) && !s.lines().any(|l| l.ends_with(' '))
-        && !s.starts_with('\n')
-}
-
 fn write_block_scalar(out: &mut String, s: &str, level: usize, note: impl FnOnce(&mut String)) {
     out.push('|');
-    // An explicit indentation indicator when the first line starts with a space.
-    if s.starts_with(' ') {
+    // An explicit indentation indicator when the first line starts with white
+    // space, which readers would otherwise take for indentation.
+    if s.starts_with([' ', '\t']) {
         out.push('2');
     }
     let trailing = s.len() - s.trim_end_matches('\n').len();
@@ -428,193 +427,5 @@ fn write_block_scalar(out: &mut String, s: &str, level: usize, note: impl FnOnce
     }
     for _ in 1..trailing {
         out.push('\n');
-    }
-}
-
-/// Words that some YAML reader (1.1 or 1.2) turns into something else.
-const SPECIAL_WORDS: &[&str] = &[
-    "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", "<<", "=",
-];
-
-/// Whether `s` can be written as a plain scalar and read back unchanged by
-/// both YAML 1.1 and 1.2 readers.
-pub fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
-        return false;
-    };
-    if s.trim() != s || s.contains('\n') {
-        return false;
-    }
-    if SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
-        return false;
-    }
-    // Anything that starts like a number, date, time or special float.
-    if first.is_ascii_digit() || matches!(first, '+' | '-' | '.') {
-        return false;
-    }
-    if "?:,[]{}#&*!|>'\"%@`\\".contains(first) {
-        return false;
-    }
-    if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t') {
-        return false;
-    }
-    // Flow indicators are harmless in block context, but a reader in flow
-    // context (or a human) may stumble; `${{ … }}` expressions are the one
-    // common case and stay plain.
-    if s.contains(['[', ']', ',']) && !s.starts_with("${{") {
-        return false;
-    }
-    !s.chars().any(|c| {
-        c.is_control()
-            || matches!(
-                c,
-                '\u{FEFF}' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{A0}'
-            )
-    })
-}
-
-/// A string as a scalar: plain when safe, else single-quoted, else
-/// double-quoted with escapes.
-pub fn scalar(s: &str) -> String {
-    if is_plain_safe(s) {
-        s.to_string()
-    } else {
-        quoted(s)
-    }
-}
-
-/// A string quoted: single quotes when that can carry it, else double quotes
-/// with escapes.
-fn quoted(s: &str) -> String {
-    let needs_double = s
-        .chars()
-        .any(|c| c.is_control() || matches!(c, '\u{FEFF}' | '\u{85}' | '\u{2028}' | '\u{2029}'));
-    if !needs_double {
-        return format!("'{}'", s.replace('\'', "''"));
-    }
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() || matches!(c, '\u{FEFF}' | '\u{85}' | '\u{2028}' | '\u{2029}') => {
-                out.push_str(&format!("\\u{:04X}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quotes_what_readers_would_change() {
-        for s in [
-            "on",
-            "Off",
-            "yes",
-            "N",
-            "~",
-            "null",
-            "3.10",
-            "0755",
-            "1e3",
-            "0x1F",
-            "12:30",
-            ".inf",
-            "-1",
-            " x",
-            "x ",
-            "a: b",
-            "a #b",
-            "",
-            "@x",
-            "*x",
-            "2001-12-14",
-            "<<",
-        ] {
-            assert!(!is_plain_safe(s), "{s:?} must be quoted");
-        }
-        for s in [
-            "ubuntu-latest",
-            "ghcr.io/acme/api:sha-1",
-            "actions/checkout@abc",
-            "${{ matrix.python }}",
-            "pip install -r requirements.txt",
-            "Build image app",
-        ] {
-            assert!(is_plain_safe(s), "{s:?} can stay plain");
-        }
-    }
-
-    #[test]
-    fn renders_nested_structures() {
-        let mut steps = Map::new();
-        steps.insert("name", "Test");
-        steps.insert("run", "pytest\necho done\n");
-        let mut job = Map::new();
-        job.insert_commented("runs-on", "ubuntu-24.04", "the runner");
-        job.insert("steps", Yaml::Seq(vec![Yaml::Map(steps)]));
-        job.insert("env", Map::new());
-        let mut root = Map::new();
-        root.insert("on", vec!["push"]);
-        root.insert("jobs", map([("test", Yaml::Map(job))]));
-        assert_eq!(
-            to_string(&Yaml::Map(root)),
-            "'on':\n  - push\njobs:\n  test:\n    # the runner\n    runs-on: ubuntu-24.04\n    steps:\n      - name: Test\n        run: |\n          pytest\n          echo done\n    env: {}\n"
-        );
-    }
-
-    #[test]
-    fn notes_end_their_line() {
-        let mut m = Map::new();
-        m.insert_noted("uses", "actions/checkout@abc", "v4.2.2");
-        m.insert_noted("with", map([("a", Yaml::from("b"))]), "inputs");
-        m.insert_noted("run", "a\nb\n", "script");
-        assert_eq!(
-            to_string(&Yaml::Map(m)),
-            "uses: actions/checkout@abc # v4.2.2\nwith: # inputs\n  a: b\nrun: | # script\n  a\n  b\n"
-        );
-    }
-
-    #[test]
-    fn block_scalar_chomping() {
-        let y = |s: &str| to_string(&Yaml::Map(map([("k", Yaml::from(s))])));
-        assert_eq!(y("a\nb"), "k: |-\n  a\n  b\n");
-        assert_eq!(y("a\n\nb\n"), "k: |\n  a\n\n  b\n");
-        assert_eq!(y("a\n\n"), "k: |+\n  a\n\n");
-        assert_eq!(y("  a\nb"), "k: |2-\n    a\n  b\n");
-    }
-
-    #[test]
-    fn trailing_comments_end_the_line_and_quote_strings() {
-        let mut image = Map::new();
-        image.insert("name", "ghcr.io/acme/api");
-        image.insert_with_trailing_comment("newTag", "pending", "set by CI");
-        let mut root = Map::new();
-        root.insert("images", Yaml::Seq(vec![Yaml::Map(image)]));
-        root.insert_with_trailing_comment("replicas", 2u32, "two");
-        root.insert_with_trailing_comment("labels", map([("a", Yaml::from("b"))]), "nested");
-        root.insert_with_trailing_comment("odd", "it's\n", "escaped");
-        assert_eq!(
-            to_string(&Yaml::Map(root)),
-            "images:\n  - name: ghcr.io/acme/api\n    newTag: 'pending' # set by CI\nreplicas: 2 # two\nlabels: # nested\n  a: b\nodd: \"it's\\n\" # escaped\n"
-        );
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn strings_read_back_unchanged(s in "\\PC{0,40}|[ -~\\n]{0,40}") {
-            let doc = to_string(&Yaml::Map(map([("k", Yaml::from(s.clone()))])));
-            let back: std::collections::BTreeMap<String, String> = yaml_serde::from_str(&doc).unwrap();
-            proptest::prop_assert_eq!(&back["k"], &s, "document: {:?}", doc);
-        }
     }
 }

@@ -14,7 +14,7 @@ use pipec_emit::{Map, Yaml, release};
 use pipec_graph::{Cond, Deploy, DeployMethod, Environment, Glob, Job};
 
 use crate::expr::Expr;
-use crate::job::{Body, runner};
+use crate::job::Body;
 use crate::permissions::{Level, Permissions};
 use crate::steps;
 use crate::workflow::{Lower, secret};
@@ -47,6 +47,9 @@ impl Lower<'_> {
             DeployMethod::Kubectl { kubeconfig } => {
                 vars.push(("PIPEC_KUBECONFIG".into(), secret(&kubeconfig.name)));
                 secrets.push(kubeconfig.name.clone());
+                body.permissions
+                    .grant("contents", Level::Read, "check out the overlays to apply");
+                body.steps.push(steps::checkout(false, false));
             }
         }
         body.steps.push(steps::run(
@@ -57,7 +60,7 @@ impl Lower<'_> {
 
         let mut environment = Map::new();
         environment.insert("name", env.name.as_str());
-        environment.insert_opt("url", env.url.as_deref());
+        environment.insert_opt("url", env.url.as_deref().map(crate::expr::escape_literal));
         let gates = env.approvals.saturating_sub(1);
         let comment = protection_comment(env, &job.name, gates, &policy(&job.when), &secrets);
         body.environment = Some((environment, comment));
@@ -86,7 +89,7 @@ impl Lower<'_> {
     /// An approval job: it waits in its own environment for a reviewer, and
     /// the deployment (or the next approval) waits for it.
     fn gate(
-        &self,
+        &mut self,
         job: &Job,
         env: &Environment,
         k: u32,
@@ -114,7 +117,8 @@ impl Lower<'_> {
         if let Some(c) = cond {
             m.insert("if", crate::expr::if_value(&c.text));
         }
-        m.insert("runs-on", runner(&job.runner));
+        let runs_on = self.runner(job);
+        m.insert("runs-on", runs_on);
         m.insert(
             "environment",
             pipec_emit::yaml::map([("name", Yaml::from(format!("{}-approval-{k}", env.name)))]),

@@ -328,16 +328,23 @@ fn part_value(part: &Part) -> Option<String> {
     }
 }
 
+/// Literal text for a field GitHub evaluates expressions in (every value of
+/// a job but `run:` scripts and `uses:`): a `${{` written in the program
+/// would open an expression, so it is written as an expression that yields
+/// the characters.
+pub fn escape_literal(s: &str) -> String {
+    s.replace("${{", "${{ '${{' }}")
+}
+
 /// A text for a field that accepts expressions (`env:` values, action
-/// inputs, images): literal parts as they are, run-time parts as `${{ … }}`.
-/// `None` when a part has no expression (`ci.short_sha`).
+/// inputs, images, names, `runs-on`): literal parts escaped
+/// ([`escape_literal`]), run-time parts as `${{ … }}`. `None` when a part has
+/// no expression (`ci.short_sha`).
 pub fn text_value(text: &Text) -> Option<String> {
     let mut out = String::new();
     for part in &text.parts {
         match part {
-            // A literal `${{` would be evaluated; write it as an expression
-            // that yields the characters.
-            Part::Lit(s) => out.push_str(&s.replace("${{", "${{ '${{' }}")),
+            Part::Lit(s) => out.push_str(&escape_literal(s)),
             p => out.push_str(&part_value(p)?),
         }
     }
@@ -347,14 +354,10 @@ pub fn text_value(text: &Text) -> Option<String> {
 /// The environment variable a script reads a run-time part from, and its
 /// value. `ci.short_sha` is read from `PIPEC_SHA`.
 pub fn part_env(part: &Part) -> Option<(String, String)> {
-    let name = match part {
-        Part::Lit(_) => return None,
-        Part::Matrix(axis) => format!("PIPEC_MATRIX_{}", axis.to_ascii_uppercase()),
-        Part::Input(name) => format!("PIPEC_INPUT_{}", name.to_ascii_uppercase()),
-        Part::Ci(CiVar::ShortSha) => return part_env(&Part::Ci(CiVar::Sha)),
-        Part::Ci(v) => format!("PIPEC_{}", v.name().to_ascii_uppercase()),
-    };
-    Some((name, part_value(part)?))
+    match part {
+        Part::Ci(CiVar::ShortSha) => part_env(&Part::Ci(CiVar::Sha)),
+        p => Some((pipec_emit::release::run_var(p)?, part_value(p)?)),
+    }
 }
 
 /// Where a point of a shell script is, as far as quoting goes.

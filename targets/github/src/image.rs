@@ -15,7 +15,7 @@
 use pipec_diagnostics::{Diagnostic, code};
 use pipec_emit::{Map, Yaml, release};
 use pipec_graph::{
-    CiVar, Cond, Credential, Image, ImageId, Part, Publish, PublishId, RegistryKind,
+    CiVar, Cond, Credential, Image, ImageId, Part, Publish, PublishId, RegistryKind, TagKind,
 };
 
 use crate::expr::{self, Expr, TAG_RUN};
@@ -35,6 +35,7 @@ impl Lower<'_> {
         body.permissions
             .grant("contents", Level::Read, "check out the repository");
         body.steps.push(steps::checkout(false, false));
+        body.steps.extend(self.artifact_downloads(image.job));
         body.steps.push(steps::uses(
             "Set up Docker Buildx",
             &pins::SETUP_BUILDX,
@@ -168,12 +169,18 @@ impl Lower<'_> {
     /// Inputs of `docker/build-push-action` that describe the build itself.
     fn build_inputs(&mut self, image: &Image) -> Map {
         let mut with = Map::new();
-        with.insert("context", image.context.as_str());
-        with.insert("file", image.dockerfile.as_str());
+        let context = self.value_of(&image.context, image.span, "the image's build context");
+        with.insert("context", context);
+        let file = self.value_of(&image.dockerfile, image.span, "the image's Dockerfile");
+        with.insert("file", file);
         if let Some(t) = &image.target {
-            with.insert("target", t.as_str());
+            let target = self.value_of(t, image.span, "the image's build target");
+            with.insert("target", target);
         }
-        with.insert("platforms", image.platforms.join(","));
+        with.insert(
+            "platforms",
+            expr::escape_literal(&image.platforms.join(",")),
+        );
         if !image.build_args.is_empty() {
             let args: Vec<String> = image
                 .build_args
@@ -212,11 +219,28 @@ impl Lower<'_> {
             &pins::LOGIN,
             login.clone(),
         ));
-        let script = release::push_script(publish, &image.local_ref());
+        let script = release::push_script(
+            publish,
+            &image.local_ref(),
+            &release::release_patterns(self.program, publish),
+        );
+        let mut env = self.release_env();
+        // Values of the run that tags written in the program show.
+        for rule in &publish.tags {
+            if let TagKind::Literal(t) = &rule.kind {
+                for part in t.variables() {
+                    if let Some((name, value)) = expr::part_env(part)
+                        && !env.iter().any(|(n, _)| *n == name)
+                    {
+                        env.push((name, value));
+                    }
+                }
+            }
+        }
         body.steps.push(steps::run(
             &format!("Push {}", publish.image_name()),
             script,
-            &self.release_env(),
+            &env,
         ));
         if publish.layer_cache
             && let Some(job) = self.cache_job(id, login)
@@ -294,7 +318,7 @@ impl Lower<'_> {
     fn login(&mut self, p: &Publish) -> Option<Map> {
         let cred = |c: &Option<Credential>| match c {
             Some(Credential::Secret(s)) => Some(secret(&s.name)),
-            Some(Credential::Literal(l)) => Some(l.clone()),
+            Some(Credential::Literal(l)) => Some(expr::escape_literal(l)),
             None => None,
         };
         match p.registry.kind {
@@ -314,7 +338,7 @@ impl Lower<'_> {
             RegistryKind::DockerHub | RegistryKind::Other => {
                 let mut with = Map::new();
                 if p.registry.kind == RegistryKind::Other {
-                    with.insert("registry", p.registry.host.as_str());
+                    with.insert("registry", expr::escape_literal(&p.registry.host));
                 }
                 with.insert_opt("username", cred(&p.registry.username));
                 with.insert_opt("password", cred(&p.registry.password));

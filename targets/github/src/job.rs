@@ -4,7 +4,7 @@
 use pipec_emit::{Map, Yaml};
 use pipec_graph::{Job, JobId, JobKind, Matrix, Role, RunOn, Runner};
 
-use crate::expr::Expr;
+use crate::expr::{Expr, escape_literal};
 use crate::permissions::Permissions;
 use crate::workflow::Lower;
 
@@ -54,14 +54,20 @@ impl Lower<'_> {
         needs.extend(body.extra_needs.iter().cloned());
 
         let mut m = Map::new();
-        m.insert("name", job.title.as_str());
+        let title = self.value_of(
+            &job.title,
+            job.title_span.unwrap_or(job.span),
+            "the job's title",
+        );
+        m.insert("name", title);
         if !needs.is_empty() {
             m.insert("needs", needs);
         }
         if let Some(c) = &cond {
             m.insert("if", crate::expr::if_value(&c.text));
         }
-        m.insert("runs-on", runner(&job.runner));
+        let runs_on = self.runner(job);
+        m.insert("runs-on", runs_on);
         if let Some((env, comment)) = body.environment {
             m.insert_commented("environment", env, comment);
         }
@@ -100,7 +106,11 @@ impl Lower<'_> {
             Yaml::Seq(body.steps.into_iter().map(Yaml::Map).collect()),
         );
         let mut out = body.before;
-        out.push((job.name.clone(), m, None));
+        out.push((
+            job.name.clone(),
+            m,
+            pipec_emit::layout::job_comment(self.program, job),
+        ));
         out.extend(body.after);
         out
     }
@@ -124,6 +134,19 @@ impl Lower<'_> {
     }
 }
 
+impl Lower<'_> {
+    /// The job's `runs-on:`: a label may hold values of the run
+    /// (`${{ matrix.os }}`, one runner per matrix cell).
+    pub fn runner(&mut self, job: &Job) -> String {
+        match &job.runner {
+            Runner::Label(l) => {
+                self.value_of(l, job.runner_span.unwrap_or(job.span), "the job's runner")
+            }
+            r => runner(r),
+        }
+    }
+}
+
 /// How the jobs a notification waits for went: `failure` when one failed,
 /// `cancelled` when one was cancelled, `success` otherwise (jobs skipped by
 /// their conditions count as nothing).
@@ -137,15 +160,16 @@ fn outcome(run_on: RunOn) -> &'static str {
     }
 }
 
-/// `runs-on:`. Hosted runner images are pinned to a release rather than
-/// `-latest`, so a new image is a reviewed change of pipec, not a surprise.
+/// `runs-on:` in messages, and for the hosted runners. Hosted runner images
+/// are pinned to a release rather than `-latest`, so a new image is a
+/// reviewed change of pipec, not a surprise.
 pub fn runner(r: &Runner) -> String {
     match r {
         Runner::Ubuntu => "ubuntu-24.04".into(),
         Runner::UbuntuArm => "ubuntu-24.04-arm".into(),
         Runner::Macos => "macos-15".into(),
         Runner::Windows => "windows-2025".into(),
-        Runner::Label(l) => l.clone(),
+        Runner::Label(l) => l.to_string(),
     }
 }
 
@@ -167,8 +191,10 @@ pub fn os(r: &Runner) -> Os {
 
 fn strategy(matrix: &Matrix) -> Map {
     let mut m = Map::new();
+    // GitHub evaluates expressions in matrix values too.
     for axis in &matrix.axes {
-        m.insert(axis.name.clone(), axis.values.clone());
+        let values: Vec<String> = axis.values.iter().map(|v| escape_literal(v)).collect();
+        m.insert(axis.name.clone(), values);
     }
     let combos = |list: &[Vec<(String, String)>]| {
         Yaml::Seq(
@@ -176,7 +202,7 @@ fn strategy(matrix: &Matrix) -> Map {
                 .map(|c| {
                     let mut e = Map::new();
                     for (k, v) in c {
-                        e.insert(k.clone(), v.clone());
+                        e.insert(k.clone(), escape_literal(v));
                     }
                     Yaml::Map(e)
                 })

@@ -2,8 +2,8 @@
 //! images built earlier, run the steps, keep reports and artifacts.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::{Map, Yaml};
-use pipec_graph::{Cache, CacheKind, Job, Role, RunJob, Text, Tool, Toolchain};
+use pipec_emit::{Map, Yaml, coverage};
+use pipec_graph::{Cache, CacheKind, Job, JobId, Role, RunJob, Text, Tool, Toolchain};
 
 use crate::expr::{self, TAG_RUN};
 use crate::job::{Body, Os, instance_name, os};
@@ -22,8 +22,14 @@ impl Lower<'_> {
                 .grant("contents", Level::Read, "check out the repository");
             body.steps.push(steps::checkout(r.full_history, false));
         }
+        body.steps.extend(self.artifact_downloads(job.id));
         if let Some(c) = &r.container {
-            body.container = Some(Yaml::from(self.value(c, job.span)));
+            let span = r.container_span.unwrap_or(job.span);
+            body.container = Some(Yaml::from(self.value_of(
+                c,
+                span,
+                "the job's container image",
+            )));
             // Images do not all have bash.
             body.shell = Some("sh");
         }
@@ -61,7 +67,11 @@ impl Lower<'_> {
             body.steps
                 .push(self.script_step(&step.name, &step.script, step.span));
         }
-        let reports: Vec<String> = r.reports.iter().map(|rep| rep.path.clone()).collect();
+        let reports: Vec<String> = r
+            .reports
+            .iter()
+            .map(|rep| self.value_of(&rep.path, rep.span, "a report's path"))
+            .collect();
         if !reports.is_empty() {
             // Reports matter most when the tests failed, and are missing when
             // the job failed before the tests ran: a warning, not an error.
@@ -84,20 +94,63 @@ impl Lower<'_> {
                 format!("artifacts-{}", i + 1)
             };
             let days = a.expire.map(|d| d.seconds.div_ceil(86_400).clamp(1, 90));
-            body.steps.push(steps::upload(
+            let paths: Vec<String> = a
+                .paths
+                .iter()
+                .map(|p| self.value_of(p, a.span, "an artifact's path"))
+                .collect();
+            body.steps.push(steps::upload_in_place(
                 "Upload artifacts",
-                None,
                 &instance_name(job, &what),
-                &a.paths,
+                &paths,
                 days,
             ));
+        }
+        // Last, so that the reports and artifacts are kept when it fails.
+        if let Some(gate) = coverage::gate_script(r) {
+            let env: Vec<(String, String)> = gate
+                .env
+                .iter()
+                .map(|(var, rep)| {
+                    (
+                        var.clone(),
+                        self.value_of(&rep.path, rep.span, "a report's path"),
+                    )
+                })
+                .collect();
+            body.steps
+                .push(steps::run("Coverage gate", gate.script, &env));
         }
         body
     }
 
+    /// Downloads of the artifacts of the jobs `id` waits for, into the
+    /// workspace at the paths they were kept from: what a GitLab job gets
+    /// from the jobs in its `needs:`.
+    pub fn artifact_downloads(&self, id: JobId) -> Vec<Map> {
+        self.pipeline
+            .needs(id)
+            .into_iter()
+            .map(|n| self.pipeline.job(n))
+            .filter(|n| n.run().is_some_and(|r| !r.artifacts.is_empty()))
+            .map(|n| {
+                steps::download_all(
+                    &format!("Download the artifacts of {}", n.name),
+                    &format!("{}-artifacts", n.name),
+                )
+            })
+            .collect()
+    }
+
     /// A step running a user script: run-time parts arrive as variables set
-    /// in the step's `env:`.
-    pub fn script_step(&mut self, name: &str, script: &Text, span: pipec_diagnostics::Span) -> Map {
+    /// in the step's `env:`; its name shows them as expressions.
+    pub fn script_step(
+        &mut self,
+        name: &Text,
+        script: &Text,
+        span: pipec_diagnostics::Span,
+    ) -> Map {
+        let name = self.value_of(name, span, "a step's name");
         if script
             .parts
             .iter()
@@ -115,7 +168,7 @@ impl Lower<'_> {
         }
         let mut env = Vec::new();
         let text = expr::text_script(script, &mut env);
-        steps::run(name, text, &env)
+        steps::run(&name, text, &env)
     }
 
     /// The `services:` map, and the names to resolve to the runner when the
@@ -126,7 +179,8 @@ impl Lower<'_> {
         let mut hosts = Vec::new();
         for s in &r.services {
             let mut svc = Map::new();
-            svc.insert("image", s.image.as_str());
+            let image = self.value_of(&s.image, s.span, "a service container's image");
+            svc.insert("image", image);
             let env = self.env(&s.env);
             if !env.is_empty() {
                 svc.insert("env", env);
@@ -309,7 +363,11 @@ impl Lower<'_> {
         }
         s.push_str("echo \"$dir/bin\" >> \"$GITHUB_PATH\"\n");
         steps::run(
-            &format!("Install {} {}", tool_title(t.tool), t.version),
+            &format!(
+                "Install {} {}",
+                tool_title(t.tool),
+                expr::text_value(&t.version).unwrap_or_else(|| t.version.to_string())
+            ),
             s,
             &env,
         )

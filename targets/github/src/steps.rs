@@ -72,6 +72,35 @@ pub fn checkout_when(cond: Option<&str>, full_history: bool, keep_credentials: b
     uses_when("Check out the repository", cond, &pins::CHECKOUT, with)
 }
 
+/// A path pattern at the root of the workspace that matches no file.
+/// `actions/upload-artifact` stores files relative to the deepest directory
+/// all its patterns share; with this one among them that is the workspace,
+/// so an artifact downloaded into the workspace lands at the paths it was
+/// uploaded from, as on GitLab.
+pub const WORKSPACE_ROOT: &str = ".pipec-workspace-root";
+
+/// `actions/upload-artifact` of `paths` (relative to the workspace) under
+/// `name`, kept at the same paths when downloaded into a workspace.
+pub fn upload_in_place(
+    step: &str,
+    name: &str,
+    paths: &[String],
+    retention_days: Option<u64>,
+) -> Map {
+    let mut all = paths.to_vec();
+    all.push(WORKSPACE_ROOT.to_string());
+    upload(step, None, name, &all, retention_days)
+}
+
+/// `actions/download-artifact` of every artifact whose name starts with
+/// `prefix` (each matrix instance's), into the workspace.
+pub fn download_all(step: &str, prefix: &str) -> Map {
+    let mut with = Map::new();
+    with.insert("pattern", format!("{prefix}*"));
+    with.insert("merge-multiple", true);
+    uses(step, &pins::DOWNLOAD_ARTIFACT, with)
+}
+
 /// `actions/upload-artifact` of `paths` under `name`, when `cond` holds.
 pub fn upload(
     step: &str,

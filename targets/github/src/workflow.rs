@@ -235,6 +235,11 @@ impl Lower<'_> {
     /// A text for a field that accepts expressions; reports parts that have
     /// none at `span`.
     pub fn value(&mut self, text: &Text, span: Span) -> String {
+        self.value_of(text, span, "a value set outside a script")
+    }
+
+    /// [`Self::value`], with `what` naming the field in the message.
+    pub fn value_of(&mut self, text: &Text, span: Span, what: &str) -> String {
         match expr::text_value(text) {
             Some(v) => v,
             None => {
@@ -242,7 +247,7 @@ impl Lower<'_> {
                     Diagnostic::new(
                         code::GITHUB_NO_EXPRESSION,
                         span,
-                        "GitHub Actions cannot compute `ci.short_sha` outside a script",
+                        format!("GitHub Actions cannot compute `ci.short_sha` in {what}"),
                     )
                     .label("this value is set before any step runs")
                     .help("use `ci.sha`, or build the short form inside a `run` script, where `{{ ci.short_sha }}` works"),
@@ -257,7 +262,9 @@ impl Lower<'_> {
         let mut m = Map::new();
         for v in vars {
             let value = match &v.value {
-                EnvValue::Text(t) => self.value(t, v.span),
+                EnvValue::Text(t) => {
+                    self.value_of(t, v.span, &format!("the variable `{}`", v.name))
+                }
                 EnvValue::Secret(s) => secret(&s.name),
             };
             m.insert(v.name.clone(), value);

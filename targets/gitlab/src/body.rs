@@ -3,17 +3,19 @@
 //! and a deployment.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::release::{deploy_script, image_ref, push_script, sh_quote, tag_functions};
-use pipec_emit::{Map, Yaml};
+use pipec_emit::release::{
+    deploy_script, image_ref, push_script, release_patterns, sh_quote, tag_functions,
+};
+use pipec_emit::{Map, Yaml, coverage};
 use pipec_graph::{
-    CacheKind, Credential, Deploy, DeployMethod, EnvValue, EnvVar, Image, Job, JobKind, Publish,
-    RegistryKind, ReportKind, RunJob, TagKind, Text, Tool,
+    CacheKind, CoverageFormat, Credential, Deploy, DeployMethod, EnvValue, EnvVar, Image, Job,
+    JobKind, Publish, RegistryKind, ReportKind, RunJob, TagKind, Text, Tool,
 };
 
 use crate::images;
 use crate::job::{Ctx, minutes};
 use crate::matrix;
-use crate::text::{gitlab_value, script as script_text, shell_word};
+use crate::text::{display, gitlab_value, script as script_text, shell_arg, shell_word};
 
 /// The kind-specific part of a job.
 pub struct Body {
@@ -227,18 +229,32 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
 
 fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
     let image = match (&r.tool, &r.container) {
-        (Some(tc), _) => images::tool_image(tc),
-        (None, Some(c)) => Yaml::Str(gitlab_value(c).unwrap_or_else(|| c.to_string())),
+        (Some(tc), _) => {
+            let version = ctx.value(&tc.version, job.span, "the tool's version");
+            images::tool_image(tc, &version)
+        }
+        (None, Some(c)) => Yaml::Str(ctx.value(
+            c,
+            r.container_span.unwrap_or(job.span),
+            "the job's container image",
+        )),
         (None, None) => images::image(images::DEFAULT.to_string(), false),
     };
     let mut body = Body::new(image);
     for s in &r.services {
         let mut m = Map::new();
-        m.insert("name", s.image.clone());
+        m.insert(
+            "name",
+            ctx.value(&s.image, s.span, "a service container's image"),
+        );
         m.insert("alias", s.name.clone());
         let mut vars = Map::new();
-        let mut unused = Vec::new();
-        env_vars(ctx, Some(job), &s.env, &mut vars, &mut unused);
+        // A service container runs no script that could compute a value.
+        let mut exports = Vec::new();
+        env_vars(ctx, Some(job), &s.env, &mut vars, &mut exports);
+        if !exports.is_empty() {
+            ctx.no_variable(s.span, "a service container's variables");
+        }
         if !vars.is_empty() {
             m.insert("variables", vars);
         }
@@ -286,39 +302,63 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
     for step in &r.steps {
         let script = script_text(&step.script);
         // A step's name, unless it is just the start of its command, becomes
-        // a comment line: GitLab echoes each command in the job log.
-        let said = step
-            .script
-            .to_string()
+        // a comment line: GitLab echoes each command in the job log. It is
+        // one line whatever the name holds (line breaks and control
+        // characters escaped), so no part of it runs.
+        let name = display(&step.name);
+        let said = display(&step.script)
             .trim_start()
-            .starts_with(step.name.trim_end_matches('…'));
-        body.script.push(Yaml::Str(if step.name.is_empty() || said {
+            .starts_with(name.trim_end_matches('…'));
+        body.script.push(Yaml::Str(if name.is_empty() || said {
             script
         } else {
-            format!("# {}\n{script}", step.name)
+            format!("# {}\n{script}", pipec_emit::yaml::comment_text(&name))
         }));
     }
-    artifacts(r, &mut body);
+    if let Some(gate) = coverage::gate_script(r) {
+        for (var, rep) in &gate.env {
+            let value = ctx.value(&rep.path, rep.span, "a report's path");
+            body.variables.insert(var.clone(), value);
+        }
+        body.script.push(Yaml::Str(gate.script));
+    }
+    artifacts(ctx, r, &mut body);
     body
 }
 
-fn artifacts(r: &RunJob, body: &mut Body) {
+fn artifacts(ctx: &mut Ctx, r: &RunJob, body: &mut Body) {
     let mut reports = Map::new();
-    let mut paths: Vec<String> = r.artifacts.iter().flat_map(|a| a.paths.clone()).collect();
+    let mut paths: Vec<String> = Vec::new();
+    for a in &r.artifacts {
+        for path in &a.paths {
+            paths.push(ctx.value(path, a.span, "an artifact's path"));
+        }
+    }
     for rep in &r.reports {
+        let path = ctx.value(&rep.path, rep.span, "a report's path");
         match rep.kind {
             ReportKind::Junit => {
-                reports.insert("junit", rep.path.clone());
+                reports.insert("junit", path);
             }
             ReportKind::Coverage => {
-                let mut c = Map::new();
-                c.insert("coverage_format", "cobertura");
-                c.insert("path", rep.path.clone());
-                reports.insert("coverage_report", c);
-                body.coverage = Some(PYTEST_COV_TOTAL.to_string());
+                // GitLab shows Cobertura and JaCoCo reports; others are kept.
+                match rep.format {
+                    Some(f @ (CoverageFormat::Cobertura | CoverageFormat::Jacoco)) => {
+                        let mut c = Map::new();
+                        c.insert("coverage_format", f.name());
+                        c.insert("path", path);
+                        reports.insert("coverage_report", c);
+                    }
+                    _ => paths.push(path),
+                }
+                body.coverage = Some(if coverage::gated(r).is_empty() {
+                    PYTEST_COV_TOTAL.to_string()
+                } else {
+                    coverage::SUMMARY_REGEX.to_string()
+                });
             }
             // GitLab has no SARIF report type: the file is kept as an artifact.
-            ReportKind::Sarif => paths.push(rep.path.clone()),
+            ReportKind::Sarif => paths.push(path),
         }
     }
     if paths.is_empty() && reports.is_empty() {
@@ -412,10 +452,10 @@ fn build(ctx: &mut Ctx, job: &Job, image: &Image) -> Body {
     }
     let mut args = vec![
         "docker build".to_string(),
-        format!("--file {}", sh_quote(&image.dockerfile)),
+        format!("--file {}", shell_arg(&image.dockerfile)),
     ];
     if let Some(t) = &image.target {
-        args.push(format!("--target {}", sh_quote(t)));
+        args.push(format!("--target {}", shell_arg(t)));
     }
     if let [platform] = image.platforms.as_slice() {
         args.push(format!("--platform {}", sh_quote(platform)));
@@ -454,7 +494,7 @@ fn build(ctx: &mut Ctx, job: &Job, image: &Image) -> Body {
         }
     }
     args.push(format!("--tag {}", sh_quote(&image.local_ref())));
-    args.push(sh_quote(&image.context));
+    args.push(shell_arg(&image.context));
     script.push_str(&args.join(" \\\n  "));
     script.push('\n');
     script.push_str(&format!(
@@ -479,8 +519,35 @@ fn publish(ctx: &mut Ctx, job: &Job, p: &Publish) -> Body {
         sh_quote(&image.archive())
     )));
     body.script.push(Yaml::Str(login(ctx, job, p)));
-    body.script
-        .push(Yaml::Str(push_script(p, &image.local_ref())));
+    body.script.push(Yaml::Str(push_script(
+        p,
+        &image.local_ref(),
+        &release_patterns(ctx.program, p),
+    )));
+    // Values of the run that tags written in the program show, in the
+    // variables the push script reads; the SHA, the ref name and the inputs
+    // are pipeline variables already.
+    for rule in &p.tags {
+        if let TagKind::Literal(t) = &rule.kind {
+            for part in t.variables() {
+                let Some(var) = pipec_emit::release::run_var(part) else {
+                    continue;
+                };
+                if var == "PIPEC_SHA" || var == "PIPEC_REF_NAME" || var.starts_with("PIPEC_INPUT_")
+                {
+                    continue;
+                }
+                let value = ctx.value(
+                    &Text {
+                        parts: vec![part.clone()],
+                    },
+                    p.span,
+                    "an image tag",
+                );
+                body.variables.insert(var, value);
+            }
+        }
+    }
     body.note = Some(match (p.registry.kind, &p.registry.password) {
         (RegistryKind::GitLab, _) => {
             "Pushes to the project's container registry with the job's own credentials.".to_string()
@@ -534,7 +601,13 @@ fn deploy(ctx: &mut Ctx, job: &Job, d: &Deploy) -> Body {
     body.script.push(Yaml::Str(deploy_script(ctx.program, d)));
     let mut e = Map::new();
     e.insert("name", env.name.clone());
-    e.insert_opt("url", env.url.clone());
+    if let Some(url) = &env.url {
+        let span = env.span;
+        e.insert_opt(
+            "url",
+            ctx.server_value(&Text::lit(url.as_str()), span, "the environment's URL"),
+        );
+    }
     e.insert("deployment_tier", env.tier.name());
     body.environment = Some(Yaml::Map(e));
     body.resource_group = Some(format!("deploy-{}", pipec_emit::layout::env_name(env)));

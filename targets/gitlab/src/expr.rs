@@ -14,6 +14,16 @@
 //! | `event schedule` | `$CI_PIPELINE_SOURCE == "schedule"` |
 //! | `event dispatch` | `$CI_PIPELINE_SOURCE =~ /^(web|api)$/` |
 //! | `inputs.x == "v"` | `$CI_PIPELINE_SOURCE =~ /^(web|api)$/ && $PIPEC_INPUT_X == "v"` |
+//!
+//! GitLab's string literals have no escapes (`"…"` ends at the next `"`,
+//! `'…'` at the next `'`), and GitLab releases before 18.5 expand variables
+//! inside them. A value that one of them cannot carry as it is — it holds
+//! both quotes, or a `$` or `%` — is compared through an anchored regular
+//! expression with its punctuation written as `\xHH` escapes, which RE2,
+//! Ruby and JavaScript read alike and in which no quote, `$NAME` or
+//! `%NAME%` remains (`=~ /^a\x24b$/`). A value with a line break or another
+//! control character cannot be written in an expression at all
+//! ([`writable_value`]; E0428).
 
 use pipec_graph::{Cond, Event, Glob};
 
@@ -47,13 +57,38 @@ pub fn regex_literal(globs: &[Glob]) -> String {
     format!("/{}/", unique.join("|").replace('/', "\\/"))
 }
 
-/// A string literal for a comparison.
-fn string_literal(s: &str) -> String {
-    if s.contains('"') {
-        format!("'{s}'")
-    } else {
-        format!("\"{s}\"")
+/// Whether `inputs.NAME == value` can be written in a `rules:if`.
+pub fn writable_value(value: &str) -> bool {
+    !value.chars().any(|c| {
+        c.is_control() || pipec_emit::yaml::is_line_break(c) || pipec_emit::yaml::is_hidden(c)
+    })
+}
+
+/// `$VAR == value` (or `!=`): a string literal when one can carry the value
+/// as it is, else an anchored regular expression.
+fn compare(var: &str, value: &str, equal: bool) -> String {
+    let plain = !value.contains(['$', '%']);
+    if plain && !value.contains('"') {
+        let op = if equal { "==" } else { "!=" };
+        return format!("${var} {op} \"{value}\"");
     }
+    if plain && !value.contains('\'') {
+        let op = if equal { "==" } else { "!=" };
+        return format!("${var} {op} '{value}'");
+    }
+    let mut re = String::from("/^");
+    for c in value.chars() {
+        match c {
+            '/' => re.push_str("\\/"),
+            c if c.is_ascii_punctuation() && !matches!(c, '_' | '-') => {
+                re.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => re.push(c),
+        }
+    }
+    re.push_str("$/");
+    let op = if equal { "=~" } else { "!~" };
+    format!("${var} {op} {re}")
 }
 
 fn atom(s: impl Into<String>) -> Expr {
@@ -155,11 +190,10 @@ fn lower(c: &Cond, positive: bool) -> Expr {
         Cond::Event(e) => event(*e, positive),
         Cond::Input { name, value } => {
             let var = input_var(name);
-            let value = string_literal(value);
             if positive {
-                Expr::all(vec![atom(DISPATCH), atom(format!("${var} == {value}"))])
+                Expr::all(vec![atom(DISPATCH), atom(compare(&var, value, true))])
             } else {
-                Expr::any(vec![atom(NOT_DISPATCH), atom(format!("${var} != {value}"))])
+                Expr::any(vec![atom(NOT_DISPATCH), atom(compare(&var, value, false))])
             }
         }
     }
@@ -286,5 +320,28 @@ mod tests {
         assert_eq!(render(&c), render(&Cond::Tag(vec![g("v*")])));
         let c = Cond::Any(vec![Cond::Never, Cond::Not(Box::new(Cond::Never))]);
         assert_eq!(from_cond(&c), Expr::Const(true));
+    }
+
+    #[test]
+    fn input_values_stay_inside_their_literal() {
+        let c = |value: &str| {
+            render(&Cond::Input {
+                name: "who".into(),
+                value: value.into(),
+            })
+            .unwrap()
+            .trim_start_matches(DISPATCH)
+            .trim_start_matches(" && ")
+            .to_string()
+        };
+        assert_eq!(c("prod"), "$PIPEC_INPUT_WHO == \"prod\"");
+        assert_eq!(c("a\"b"), "$PIPEC_INPUT_WHO == 'a\"b'");
+        assert_eq!(
+            c("a\"' || $CI_COMMIT_BRANCH || 'x"),
+            "$PIPEC_INPUT_WHO =~ /^a\\x22\\x27 \\x7c\\x7c \\x24CI_COMMIT_BRANCH \\x7c\\x7c \\x27x$/"
+        );
+        assert_eq!(c("$HOME"), "$PIPEC_INPUT_WHO =~ /^\\x24HOME$/");
+        assert_eq!(c("a/b%c%"), "$PIPEC_INPUT_WHO =~ /^a\\/b\\x25c\\x25$/");
+        assert!(!writable_value("a\rb") && !writable_value("a\u{85}") && writable_value("a'\"$"));
     }
 }

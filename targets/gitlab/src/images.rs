@@ -6,9 +6,7 @@
 //! neither a tool nor a container, use the pinned images below.
 
 use pipec_emit::{Map, Yaml};
-use pipec_graph::{Text, Tool, Toolchain};
-
-use crate::text::gitlab_value;
+use pipec_graph::{Tool, Toolchain};
 
 /// Jobs with neither `tool` nor `container`: a small Debian with a POSIX shell.
 pub const DEFAULT: &str = "debian:12.9-slim";
@@ -34,8 +32,8 @@ pub fn image(name: String, clear_entrypoint: bool) -> Yaml {
 }
 
 /// The image of a tool at a version (the version may come from a matrix).
-pub fn tool_image(tc: &Toolchain) -> Yaml {
-    let version = version_text(&tc.version);
+/// The image of a tool at `version`, written as GitLab expands it.
+pub fn tool_image(tc: &Toolchain, version: &str) -> Yaml {
     match tc.tool {
         Tool::Python => image(format!("python:{version}-slim"), false),
         Tool::Node => image(format!("node:{version}"), false),
@@ -46,15 +44,10 @@ pub fn tool_image(tc: &Toolchain) -> Yaml {
         Tool::Gitleaks => image(
             format!(
                 "ghcr.io/gitleaks/gitleaks:v{}",
-                version.strip_prefix('v').unwrap_or(&version)
+                version.strip_prefix('v').unwrap_or(version)
             ),
             true,
         ),
         Tool::Kubectl => image(format!("alpine/k8s:{version}"), false),
     }
-}
-
-/// The version as GitLab expands it.
-fn version_text(t: &Text) -> String {
-    gitlab_value(t).unwrap_or_else(|| t.to_string())
 }

@@ -4,16 +4,17 @@
 
 use std::collections::BTreeMap;
 
-use pipec_diagnostics::{Diagnostic, code};
+use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_emit::{Map, Yaml};
 use pipec_graph::{
-    Duration, Job, JobId, JobKind, Pipeline, Program, Role, RunOn, Runner, SecretRef,
+    Duration, Job, JobId, JobKind, Pipeline, Program, Role, RunOn, Runner, SecretRef, Text,
 };
 
 use crate::body::Body;
 use crate::expr::{Expr, MERGE_REQUEST, from_cond};
 use crate::plan::Plan;
 use crate::stages::Stages;
+use crate::text::{Unwritable, gitlab_value, server_value};
 
 /// GitLab's limit on `needs:` entries.
 pub const MAX_NEEDS: usize = 50;
@@ -87,6 +88,57 @@ impl<'a> Ctx<'a> {
 
     fn job(&self, id: JobId) -> &'a Job {
         self.pipeline.job(id)
+    }
+
+    /// A text for a field the runner expands (`image:`, service names,
+    /// artifact and report paths): literal `$` doubled, run-time values as
+    /// variables. The short SHA has no GitLab variable: an error (E0430)
+    /// naming `what`.
+    pub fn value(&mut self, text: &Text, span: Span, what: &str) -> String {
+        match gitlab_value(text) {
+            Some(v) => v,
+            None => {
+                self.no_variable(span, what);
+                String::new()
+            }
+        }
+    }
+
+    /// A text for a field GitLab expands itself, with no escape (runner
+    /// `tags:`, `environment:url`); `None`, with an error, when literal text
+    /// would be read as a variable (E0429) or a value has no variable (E0430).
+    pub fn server_value(&mut self, text: &Text, span: Span, what: &str) -> Option<String> {
+        match server_value(text) {
+            Ok(v) => Some(v),
+            Err(Unwritable::ShortSha) => {
+                self.no_variable(span, what);
+                None
+            }
+            Err(Unwritable::Expanded(reference)) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::GITLAB_EXPANDED_TEXT,
+                        span,
+                        format!("GitLab CI would replace `{reference}` in {what} with a variable's value"),
+                    )
+                    .label("GitLab expands variables here and has no escape for `$` or `%NAME%`")
+                    .help("write the text without it, or take the value from {{ matrix.AXIS }} or {{ inputs.NAME }}"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn no_variable(&mut self, span: Span, what: &str) {
+        self.diags.push(
+            Diagnostic::new(
+                code::GITLAB_NO_VARIABLE,
+                span,
+                format!("GitLab CI cannot compute `ci.short_sha` in {what}"),
+            )
+            .label("GitLab fills this in from its variables before any script runs")
+            .help("use `ci.sha`, or build the short form inside a `run` script, where `{{ ci.short_sha }}` works"),
+        );
     }
 }
 
@@ -275,7 +327,10 @@ fn tags(ctx: &mut Ctx, job: &Job) -> Option<Yaml> {
     match &job.runner {
         Runner::Ubuntu => None,
         Runner::UbuntuArm => Some(vec!["saas-linux-small-arm64"].into()),
-        Runner::Label(l) => Some(vec![l.clone()].into()),
+        Runner::Label(l) => {
+            let span = job.runner_span.unwrap_or(job.span);
+            Some(vec![ctx.server_value(l, span, "the job's runner tag")?].into())
+        }
         Runner::Macos | Runner::Windows => {
             let what = if job.runner == Runner::Macos {
                 "macOS"
@@ -354,5 +409,16 @@ pub fn job(ctx: &mut Ctx, id: JobId, run_on: RunOn) -> (Map, Option<String>) {
     out.insert("script", Yaml::Seq(script));
     out.insert_opt("coverage", coverage);
     out.insert_opt("artifacts", artifacts);
+    // GitLab shows a job by its key; a title the program gives is noted above.
+    let note = match (job.title_span, note) {
+        (Some(_), note) => {
+            let title = crate::text::display(&job.title);
+            Some(match note {
+                Some(n) => format!("{title}\n{n}"),
+                None => title,
+            })
+        }
+        (None, note) => note,
+    };
     (out, note)
 }

@@ -122,6 +122,27 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
         }
     }
 
+    for (i, when) in plan.when.iter().enumerate() {
+        let mut inputs = Vec::new();
+        when.inputs(&mut inputs);
+        let job = pipeline.job(JobId(i as u32));
+        for (name, value) in inputs {
+            if !expr::writable_value(&value) {
+                ctx.diags.push(
+                    Diagnostic::new(
+                        code::GITLAB_EXPRESSION_VALUE,
+                        job.when_span.unwrap_or(job.span),
+                        format!(
+                            "GitLab CI cannot compare input `{name}` with {value:?}: a `rules:if` expression cannot hold a line break or a control character"
+                        ),
+                    )
+                    .label("compared in this condition")
+                    .help("compare the input with a value of printable characters"),
+                );
+            }
+        }
+    }
+
     let mut root = Map::new();
     root.insert("workflow", workflow::workflow(pipeline));
     root.insert("stages", stages.names.clone());
@@ -157,6 +178,14 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
                     script.insert(i, Yaml::Str(e.clone()));
                 }
             }
+            // What `pipec lint` reads comes last, right above the job.
+            let note = match (
+                note,
+                pipec_emit::layout::job_comment(program, pipeline.job(id)),
+            ) {
+                (Some(n), Some(r)) => Some(format!("{n}\n{r}")),
+                (n, r) => n.or(r),
+            };
             match note {
                 Some(n) => root.insert_commented(name, job, n),
                 None => root.insert(name, job),
@@ -167,17 +196,7 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
     let setup = setup_notes(program, pipeline, &plan, &ctx.variables);
     let mut doc = yaml::to_string(&Yaml::Map(root));
     if !setup.is_empty() {
-        let comment: String = setup
-            .lines()
-            .map(|l| {
-                if l.is_empty() {
-                    "#\n".to_string()
-                } else {
-                    format!("# {l}\n")
-                }
-            })
-            .collect();
-        doc = format!("{comment}\n{doc}");
+        doc = format!("{}\n{doc}", yaml::comment(&setup, 0));
     }
     (doc, ctx.diags)
 }

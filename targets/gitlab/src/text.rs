@@ -2,6 +2,13 @@
 //! reaches `.gitlab-ci.yml`: as `${VAR}` references that GitLab expands in
 //! `variables:` and `image:`, and as shell expansions inside scripts, quoted
 //! so that each value stays one word whatever it contains.
+//!
+//! GitLab expands variables in two ways. The runner expands `variables:`,
+//! `image:`, service names, cache keys and artifact paths, and reads `$$` as
+//! a literal `$` ([`gitlab_value`]). GitLab itself expands runner `tags:` and
+//! `environment:url` before the job exists, and has no escape there: a `$` or
+//! a `%NAME%` written in the program cannot be kept literal, so such text is
+//! refused ([`server_value`], E0429).
 
 use pipec_graph::{CiVar, Part, Text};
 
@@ -52,6 +59,83 @@ pub fn gitlab_value(text: &Text) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Why a text cannot be written in a field GitLab expands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unwritable {
+    /// GitLab has no variable for the seven-character short SHA.
+    ShortSha,
+    /// Literal text GitLab would read as a variable reference (`$X`, `%X%`).
+    Expanded(String),
+}
+
+/// The text for a field GitLab expands with no escape (runner `tags:`,
+/// `environment:url`): run-time parts as `${VAR}`, literal text as it is,
+/// unless it holds a `$` or a `%NAME%`.
+pub fn server_value(text: &Text) -> Result<String, Unwritable> {
+    let mut out = String::new();
+    for p in &text.parts {
+        match p {
+            Part::Lit(s) => {
+                if let Some(reference) = expanded_reference(s) {
+                    return Err(Unwritable::Expanded(reference));
+                }
+                out.push_str(s);
+            }
+            p => out.push_str(
+                &gitlab_value(&Text {
+                    parts: vec![p.clone()],
+                })
+                .ok_or(Unwritable::ShortSha)?,
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// The first `$…` or `%NAME%` in literal text, which GitLab's own expansion
+/// (`ExpandVariables`) would replace.
+fn expanded_reference(s: &str) -> Option<String> {
+    if let Some(i) = s.find('$') {
+        let end = s[i + 1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '{' | '}')))
+            .map_or(s.len(), |j| i + 1 + j);
+        return Some(s[i..end].to_string());
+    }
+    let bytes = s.as_bytes();
+    for (i, _) in s.match_indices('%') {
+        let rest = &s[i + 1..];
+        let name_len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if name_len > 0
+            && bytes
+                .get(i + 1)
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && rest[name_len..].starts_with('%')
+        {
+            return Some(s[i..i + name_len + 2].to_string());
+        }
+    }
+    None
+}
+
+/// A text for reading, in a comment: run-time parts as the variables that
+/// hold them (`${PIPEC_MATRIX_OS}`).
+pub fn display(text: &Text) -> String {
+    text.render(|p| match p {
+        Part::Lit(s) => s.clone(),
+        p => gitlab_value(&Text {
+            parts: vec![p.clone()],
+        })
+        .unwrap_or_else(|| {
+            Text {
+                parts: vec![p.clone()],
+            }
+            .to_string()
+        }),
+    })
 }
 
 /// A run-time part as a shell expansion that is valid inside double quotes
@@ -124,6 +208,15 @@ pub fn script(text: &Text) -> String {
     out
 }
 
+/// A text as one shell word: single-quoted when it is literal, else
+/// [`shell_word`].
+pub fn shell_arg(text: &Text) -> String {
+    match text.as_literal() {
+        Some(s) => pipec_emit::release::sh_quote(&s),
+        None => shell_word(text),
+    }
+}
+
 /// A text as one double-quoted shell word, for values the generated script
 /// passes on (`--build-arg`, `export`).
 pub fn shell_word(text: &Text) -> String {
@@ -177,6 +270,28 @@ mod tests {
             Some("${CI_COMMIT_REF_NAME}: ${CI_PIPELINE_URL}")
         );
         assert_eq!(gitlab_value(&text(vec![Part::Ci(CiVar::ShortSha)])), None);
+    }
+
+    #[test]
+    fn server_expanded_fields_refuse_literal_references() {
+        let t = text(vec![lit("runner-"), Part::Matrix("os".into())]);
+        assert_eq!(server_value(&t), Ok("runner-${PIPEC_MATRIX_OS}".into()));
+        assert_eq!(
+            server_value(&text(vec![lit("x$CI_JOB_TOKEN")])),
+            Err(Unwritable::Expanded("$CI_JOB_TOKEN".into()))
+        );
+        assert_eq!(
+            server_value(&text(vec![lit("https://x/caf%C3%A9")])),
+            Err(Unwritable::Expanded("%C3%".into()))
+        );
+        assert_eq!(
+            server_value(&text(vec![lit("https://x/a%20b")])),
+            Ok("https://x/a%20b".into())
+        );
+        assert_eq!(
+            server_value(&text(vec![Part::Ci(CiVar::ShortSha)])),
+            Err(Unwritable::ShortSha)
+        );
     }
 
     #[test]

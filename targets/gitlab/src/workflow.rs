@@ -188,10 +188,15 @@ pub fn inputs(pipeline: &Pipeline) -> Vec<(String, Yaml)> {
                     (_, Some(o)) => o.first().cloned().unwrap_or_default(),
                     (_, None) => String::new(),
                 });
+            // A `$` in a value would be read as a variable reference.
+            let literal = value.contains('$') || options.iter().flatten().any(|o| o.contains('$'));
             let mut v = Map::new();
             v.insert("value", value);
             if let Some(o) = options {
                 v.insert("options", o);
+            }
+            if literal {
+                v.insert("expand", false);
             }
             v.insert(
                 "description",

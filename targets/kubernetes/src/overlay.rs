@@ -2,7 +2,6 @@
 //! changes in the base — namespace, size, resources, configuration values,
 //! ingress host — and the image tag its deployments set.
 
-use pipec_emit::header::CI_OWNED;
 use pipec_emit::yaml::{self, Map, Yaml, map};
 
 use crate::base;
@@ -44,9 +43,10 @@ pub fn files(plan: &ServicePlan, e: &EnvPlan) -> Vec<(String, Yaml)> {
         k.insert_commented(
             "images",
             images,
-            "Deployed `via kubectl`: the pipeline sets the image of the running Deployment\n\
-             (`kubectl set image`) and does not edit this file. Set newTag to the running\n\
-             tag before applying this overlay; rebuilds keep it.",
+            "Deployed `via kubectl`: the deployment job sets newTag in its own checkout\n\
+             and applies this overlay (`kubectl apply -k`); the committed file is not\n\
+             changed. To apply it by hand, set newTag to the running tag first; rebuilds\n\
+             keep it.",
         );
     }
     if !e.config.is_empty() {
@@ -87,8 +87,7 @@ fn image(plan: &ServicePlan) -> Map {
         ("name", Yaml::from(plan.image.as_str())),
         ("newName", Yaml::from(plan.image.as_str())),
     ]);
-    let marker = CI_OWNED.trim_start().trim_start_matches("# ");
-    m.insert_with_trailing_comment("newTag", PENDING_TAG, marker);
+    m.insert_ci_owned("newTag", PENDING_TAG);
     m
 }
 

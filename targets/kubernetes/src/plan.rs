@@ -107,7 +107,7 @@ pub fn plan<'p>(
             )
             .secondary(
                 service.deploy_span,
-                "deployed with `kubectl set image`, which runs no hooks",
+                "deployed with `kubectl apply`, which runs no hooks",
             )
             .label("hooks would never run")
             .help("deploy it `via argocd`, or run the command as a job of the pipeline"),

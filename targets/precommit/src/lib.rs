@@ -140,7 +140,9 @@ fn job_hooks(job: &Job) -> Vec<Hook> {
         if is_setup(&script) {
             setup.push(script);
         } else {
-            checks.push((step.name.clone(), script));
+            // A name showing values of the run shows them as placeholders:
+            // hooks run outside any run.
+            checks.push((step.name.to_string(), script));
         }
     }
     let job_id = slug(&job.name);

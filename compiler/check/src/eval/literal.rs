@@ -51,7 +51,7 @@ impl Checker<'_> {
             }
         } else if matches!(ty, Ty::Glob | Ty::Url) {
             self.invalid(
-                code::TEMPLATE_STRING,
+                code::RUN_TIME_VALUE,
                 e.span,
                 format!("a {} must be known before the pipeline runs", ty_name(ty)),
                 "has a placeholder known only at run time",
@@ -60,6 +60,29 @@ impl Checker<'_> {
             return None;
         }
         Some(Value::Text(text))
+    }
+
+    /// A textual value that must be known before the pipeline runs: `what`
+    /// says which (for the message). Run-time parts are an error (E0213).
+    pub(crate) fn literal_text(
+        &mut self,
+        e: &Expr,
+        ty: &Ty,
+        scope: &Scope,
+        what: &str,
+    ) -> Option<String> {
+        let v = self.eval(e, ty, scope)?;
+        let literal = v.as_literal();
+        if literal.is_none() && v.as_text().is_some() {
+            self.invalid(
+                code::RUN_TIME_VALUE,
+                e.span,
+                format!("{what} must be known before the pipeline runs"),
+                "has a placeholder known only at run time",
+                "write a literal value",
+            );
+        }
+        literal
     }
 
     /// Checks the form of glob, version and URL literals.
@@ -234,6 +257,15 @@ pub(super) fn check_glob(s: &str) -> Result<(), String> {
     }
     if s.contains("***") {
         return Err(format!("`{s}`: `***` is not a pattern; use `**`"));
+    }
+    // Git refuses control characters and spaces in ref names; line breaks of
+    // any kind (CR, NEL, LS, PS) would also change how generated files read.
+    if s.chars().any(|c| {
+        c.is_control() || c.is_whitespace() || matches!(c, '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}')
+    }) {
+        return Err(format!(
+            "{s:?} has a control or white-space character, which branch and tag names cannot contain"
+        ));
     }
     if s.contains(['[', ']', '{', '}', '\\', ' ', '~', '^', ':']) {
         return Err(format!(

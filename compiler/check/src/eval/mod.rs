@@ -37,6 +37,10 @@ pub struct Scope<'s> {
     pub deploys: &'s [(String, Cond)],
     /// Inside a template body: where the template was called.
     pub site: Option<Span>,
+    /// Whether the value is written into a pipeline's jobs, where values of
+    /// the run (`{{ ci.* }}`) exist. Triggers, environments, services and
+    /// the GitOps settings are fixed before any run.
+    pub run_time: bool,
 }
 
 impl Scope<'_> {
@@ -441,7 +445,7 @@ impl Checker<'_> {
                     let v = self.eval(&a.value, t, scope)?;
                     if v.as_literal().is_none() {
                         self.invalid(
-                            code::TYPE_MISMATCH,
+                            code::RUN_TIME_VALUE,
                             a.value.span,
                             "matrix values must be known before the pipeline runs".into(),
                             "known only when the pipeline runs",

@@ -13,7 +13,7 @@ use crate::stmt::{Args, Vocabulary, block_stmts};
 use crate::types::{Ty, enum_of};
 use crate::value::Value;
 
-const V: Vocabulary = Vocabulary {
+pub(crate) const V: Vocabulary = Vocabulary {
     context: "an environment",
     heads: &[
         "namespace",

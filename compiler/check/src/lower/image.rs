@@ -25,7 +25,7 @@ impl Checker<'_> {
                 let Some(e) = self.single(stmt, "dockerfile \"PATH\"") else {
                     return;
                 };
-                if let Some(p) = self.eval(e, &Ty::Path, scope).and_then(|v| v.as_literal()) {
+                if let Some(p) = self.eval(e, &Ty::Path, scope).and_then(|v| v.as_text()) {
                     if g.head.name == "dockerfile" {
                         draft.image.dockerfile = p;
                     } else {
@@ -39,8 +39,8 @@ impl Checker<'_> {
                 };
                 draft.image.target = self
                     .eval(e, &Ty::String, scope)
-                    .and_then(|v| v.as_literal())
-                    .filter(|t| !t.is_empty());
+                    .and_then(|v| v.as_text())
+                    .filter(|t| !t.parts.is_empty());
             }
             "build_args" => {
                 let Some(e) = self.single(stmt, "build_args { NAME: \"value\" }") else {
@@ -48,7 +48,11 @@ impl Checker<'_> {
                 };
                 for v in self.env_vars(e, scope) {
                     match v.value {
-                        EnvValue::Text(t) => draft.image.build_args.push((v.name, t)),
+                        EnvValue::Text(t) => {
+                            if self.check_url_password(&t, v.span, &[]) {
+                                draft.image.build_args.push((v.name, t));
+                            }
+                        }
                         EnvValue::Secret(_) => self.diags.push(
                             Diagnostic::new(
                                 code::PLAINTEXT_SECRET,
@@ -67,7 +71,20 @@ impl Checker<'_> {
                 };
                 if let Some(v) = self.eval(e, &Ty::List(Box::new(Ty::String)), scope) {
                     let mut out = Vec::new();
-                    for p in v.into_list().iter().filter_map(Value::as_literal) {
+                    let items = v.into_list();
+                    if items.iter().any(|i| i.as_literal().is_none()) {
+                        self.diags.push(
+                            Diagnostic::new(
+                                code::RUN_TIME_VALUE,
+                                e.span,
+                                "platforms must be known before the pipeline runs",
+                            )
+                            .label("has a placeholder known only at run time")
+                            .help("list the platforms: [\"linux/amd64\", \"linux/arm64\"]"),
+                        );
+                        return;
+                    }
+                    for p in items.iter().filter_map(Value::as_literal) {
                         if !p.starts_with("linux/") {
                             self.diags.push(
                                 Diagnostic::new(

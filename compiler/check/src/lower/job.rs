@@ -1,8 +1,8 @@
 //! Job bodies: the statements of `job NAME { … }`, of templates returning a job
 //! or an image, and of `publish` blocks.
 
-use pipec_diagnostics::Span;
-use pipec_graph::{Cond, Job, JobId, JobKind, Role, RunJob, RunOn, Runner, Text};
+use pipec_diagnostics::{Diagnostic, Span, code, did_you_mean};
+use pipec_graph::{Cond, Job, JobId, JobKind, Role, RunJob, RunOn, Runner, Step, Text};
 use pipec_syntax::ast::{BinaryOp, Expr, ExprKind, Generic, Stmt, StmtKind};
 
 use crate::Checker;
@@ -83,9 +83,9 @@ pub(crate) const PUBLISH_HEADS: &[&str] = &[
 /// The image fields an image body sets.
 #[derive(Debug, Clone)]
 pub(crate) struct ImageDraft {
-    pub dockerfile: String,
-    pub context: String,
-    pub target: Option<String>,
+    pub dockerfile: Text,
+    pub context: Text,
+    pub target: Option<Text>,
     pub build_args: Vec<(String, Text)>,
     pub platforms: Vec<String>,
 }
@@ -93,8 +93,8 @@ pub(crate) struct ImageDraft {
 impl Default for ImageDraft {
     fn default() -> Self {
         ImageDraft {
-            dockerfile: "Dockerfile".into(),
-            context: ".".into(),
+            dockerfile: Text::lit("Dockerfile"),
+            context: Text::lit("."),
             target: None,
             build_args: Vec::new(),
             platforms: Vec::new(),
@@ -116,6 +116,20 @@ pub(crate) struct JobDraft {
     pub image: ImageDraft,
     /// Publish statements the generic body does not handle (`tags`, `cache`).
     pub publish_stmts: Vec<Stmt>,
+    /// Steps to put before or after a step of the job, once all are known.
+    pub placed: Vec<Placement>,
+}
+
+/// `step … before "STEP"` or `after "STEP"`: a step placed next to another
+/// step of the job, such as one a template made.
+#[derive(Debug, Clone)]
+pub(crate) struct Placement {
+    pub step: Step,
+    pub before: bool,
+    /// The name of the step it goes next to.
+    pub anchor: String,
+    /// Where that name is written.
+    pub span: Span,
 }
 
 impl JobDraft {
@@ -125,7 +139,8 @@ impl JobDraft {
             job: Job {
                 id,
                 name: name.to_string(),
-                title: title_case(name),
+                title: Text::lit(title_case(name)),
+                title_span: None,
                 span,
                 origin: None,
                 role,
@@ -134,6 +149,7 @@ impl JobDraft {
                 when_span: None,
                 run_on: RunOn::Success,
                 runner: Runner::Ubuntu,
+                runner_span: None,
                 timeout: None,
                 allow_failure: false,
                 matrix: None,
@@ -146,6 +162,7 @@ impl JobDraft {
             archive_only: Vec::new(),
             image: ImageDraft::default(),
             publish_stmts: Vec::new(),
+            placed: Vec::new(),
         }
     }
 
@@ -189,6 +206,60 @@ pub(crate) fn declared_axes(stmts: &[Stmt]) -> Vec<String> {
 }
 
 impl Checker<'_> {
+    /// Puts the steps written with `before` or `after` next to the step they
+    /// name, in the order they were written: steps placed after one step
+    /// follow it in that order. A name the job has no step for is an error.
+    pub(crate) fn place_steps(&mut self, draft: &mut JobDraft) {
+        let placed = std::mem::take(&mut draft.placed);
+        if placed.is_empty() {
+            return;
+        }
+        let name = draft.job.name.clone();
+        let steps = &mut draft.run().steps;
+        // For each step, the step it was placed after.
+        let mut after: Vec<Option<String>> = vec![None; steps.len()];
+        for p in placed {
+            // Steps are named by what they are called before the run; a name
+            // with values of the run is no anchor.
+            let literal: Vec<Option<String>> = steps.iter().map(|s| s.name.as_literal()).collect();
+            let Some(at) = literal
+                .iter()
+                .position(|n| n.as_deref() == Some(p.anchor.as_str()))
+            else {
+                let names: Vec<&str> = literal.iter().flatten().map(String::as_str).collect();
+                let help = match did_you_mean(&p.anchor, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if names.is_empty() => "the job has no other steps".to_string(),
+                    None => format!("its steps: {}", names.join(", ")),
+                };
+                self.diags.push(
+                    Diagnostic::new(
+                        code::UNKNOWN_STEP,
+                        p.span,
+                        format!("job `{name}` has no step named `{}`", p.anchor),
+                    )
+                    .label("no such step")
+                    .help(help),
+                );
+                steps.push(p.step);
+                after.push(None);
+                continue;
+            };
+            let mut i = at;
+            if !p.before {
+                i += 1;
+                while after
+                    .get(i)
+                    .is_some_and(|a| a.as_deref() == Some(p.anchor.as_str()))
+                {
+                    i += 1;
+                }
+            }
+            steps.insert(i, p.step);
+            after.insert(i, (!p.before).then_some(p.anchor));
+        }
+    }
+
     /// Lowers the statements of a body into `draft`. `site` is the user code
     /// that caused them (a template call), when they come from a template.
     pub(crate) fn job_body(
@@ -343,24 +414,25 @@ impl Checker<'_> {
                             return;
                         }
                     },
-                    _ => match self
-                        .eval(e, &Ty::String, scope)
-                        .and_then(|v| v.as_literal())
-                    {
-                        Some(l) if !l.is_empty() => Runner::Label(l),
+                    _ => match self.eval(e, &Ty::String, scope).and_then(|v| v.as_text()) {
+                        Some(l) if !l.parts.is_empty() => {
+                            if !self.untrusted_choice(&l, e.span, "the runner") {
+                                return;
+                            }
+                            Runner::Label(l)
+                        }
                         _ => return,
                     },
                 };
+                draft.job.runner_span = Some(scope.site.unwrap_or(e.span));
             }
             "title" => {
                 let Some(e) = self.single(stmt, "title \"TEXT\"") else {
                     return;
                 };
-                if let Some(t) = self
-                    .eval(e, &Ty::String, scope)
-                    .and_then(|v| v.as_literal())
-                {
+                if let Some(t) = self.eval(e, &Ty::String, scope).and_then(|v| v.as_text()) {
                     draft.job.title = t;
+                    draft.job.title_span = Some(scope.site.unwrap_or(e.span));
                 }
             }
             "allow_failure" => {

@@ -15,6 +15,25 @@ mod service;
 mod settings;
 mod template;
 
+/// Every block kind's statement heads, as the checker enforces them.
+pub(crate) fn vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
+    vec![
+        (
+            crate::declare::TOP_LEVEL.context,
+            crate::declare::TOP_LEVEL.heads,
+        ),
+        (pipeline::V.context, pipeline::V.heads),
+        ("a job", job::JOB_HEADS),
+        ("an image", job::IMAGE_HEADS),
+        ("a publish rule", job::PUBLISH_HEADS),
+        (run_job::SIDE_SERVICE.context, run_job::SIDE_SERVICE.heads),
+        (environment::V.context, environment::V.heads),
+        (service::V.context, service::V.heads),
+        (settings::GITOPS.context, settings::GITOPS.heads),
+        (settings::POLICY.context, settings::POLICY.heads),
+    ]
+}
+
 pub(crate) use environment::deploy_condition;
 pub(crate) use pipeline::PendingEdges;
 
@@ -476,6 +495,10 @@ impl Checker<'_> {
                 }
                 match v.as_literal() {
                     Some(s) => {
+                        if !self.check_url_password(&pipec_graph::Text::lit(s.as_str()), span, &[])
+                        {
+                            continue;
+                        }
                         if crate::secrets::is_secret_name(&k) && s.len() >= 6 {
                             self.diags.push(
                                 Diagnostic::new(
@@ -492,7 +515,7 @@ impl Checker<'_> {
                     }
                     None => self.diags.push(
                         Diagnostic::new(
-                            code::TEMPLATE_STRING,
+                            code::RUN_TIME_VALUE,
                             span,
                             "configuration must be known before the pipeline runs",
                         )

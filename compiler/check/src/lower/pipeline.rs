@@ -2,8 +2,8 @@
 
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_graph::{
-    Glob, Image, ImageId, Input, InputKind, Job, JobId, JobKind, Pipeline, PipelineId, Program,
-    Publish, PublishId, Role, RunJob, Trigger, TriggerKind,
+    EnvValue, EnvVar, Glob, Image, ImageId, Input, InputKind, Job, JobId, JobKind, Pipeline,
+    PipelineId, Program, Publish, PublishId, Role, RunJob, Text, Trigger, TriggerKind,
 };
 use pipec_syntax::ast::{Dispatch, Expr, ExprKind, PredicateWord, Stmt, StmtKind};
 
@@ -18,7 +18,7 @@ use crate::stmt::{Args, Vocabulary, block_stmts};
 use crate::types::Ty;
 use crate::value::Value;
 
-const V: Vocabulary = Vocabulary {
+pub(crate) const V: Vocabulary = Vocabulary {
     context: "a pipeline",
     heads: &["on", "env", "job", "image", "publish"],
 };
@@ -116,6 +116,7 @@ impl Checker<'_> {
             images: &pipeline_images,
             environments: &envs,
             deploys: &deploys,
+            run_time: true,
             ..Scope::default()
         };
 
@@ -168,6 +169,10 @@ impl Checker<'_> {
                 "env" => {
                     if let Some(e) = self.single(s, "env { NAME: \"value\" }") {
                         env = self.env_vars(e, &scope);
+                        env.retain(|v| match &v.value {
+                            EnvValue::Text(t) => self.check_url_password(t, v.span, &[]),
+                            EnvValue::Secret(_) => true,
+                        });
                     }
                 }
                 "job" => {
@@ -311,6 +316,23 @@ impl Checker<'_> {
             }
         }
 
+        for d in &mut drafts {
+            // A URL may carry the throw-away password of the job's own service
+            // containers, and no other.
+            if let JobKind::Run(r) = &mut d.job.kind {
+                let hosts: Vec<String> = r.services.iter().map(|s| s.name.clone()).collect();
+                let clean = |this: &mut Self, vars: &mut Vec<EnvVar>| {
+                    vars.retain(|v| match &v.value {
+                        EnvValue::Text(t) => this.check_url_password(t, v.span, &hosts),
+                        EnvValue::Secret(_) => true,
+                    })
+                };
+                clean(self, &mut d.job.env);
+                for svc in &mut r.services {
+                    clean(self, &mut svc.env);
+                }
+            }
+        }
         for d in &drafts {
             // Steps may be in a statement that did not parse.
             let damaged =
@@ -412,6 +434,7 @@ impl Checker<'_> {
             ..scope.clone()
         };
         self.job_body(block, &mut draft, &user_scope, BodyKind::Job);
+        self.place_steps(&mut draft);
         Some(draft)
     }
 
@@ -484,7 +507,7 @@ impl Checker<'_> {
             Role::Build,
             JobKind::BuildImage(iid),
         );
-        draft.job.title = format!("Build image {name}");
+        draft.job.title = Text::lit(format!("Build image {name}"));
         draft.name_span = g.args[0].span;
         if let Some(call_expr) = &g.assign {
             let call = self.call(world, decls, file, call_expr, Returns::Image, scope)?;
@@ -558,7 +581,7 @@ impl Checker<'_> {
             JobKind::PublishImage(id),
         );
         draft.name_span = name_span;
-        draft.job.title = format!("Publish {image_name} to {}", registry.image_name());
+        draft.job.title = Text::lit(format!("Publish {image_name} to {}", registry.image_name()));
         self.job_body(block_stmts(&g.block), &mut draft, scope, BodyKind::Publish);
         let mut tags = None;
         let mut layer_cache = true;

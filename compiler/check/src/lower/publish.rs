@@ -2,7 +2,7 @@
 //! which tags.
 
 use pipec_diagnostics::{Diagnostic, Span, code};
-use pipec_graph::{Cond, Credential, Registry, RegistryKind, TagKind, TagRule};
+use pipec_graph::{Cond, Credential, Part, Registry, RegistryKind, TagKind, TagRule, Text};
 use pipec_syntax::ast::{BinaryOp, Expr, ExprKind, PredicateWord, Stmt};
 
 use crate::Checker;
@@ -39,7 +39,12 @@ impl Checker<'_> {
                 None => positional.push(&a.value),
                 Some("username") => {
                     username = match &a.value.kind {
-                        ExprKind::Str(s) => Some(Credential::Literal(s.value.clone())),
+                        ExprKind::Str(_) => Some(Credential::Literal(self.literal_text(
+                            &a.value,
+                            &Ty::String,
+                            scope,
+                            "a registry username",
+                        )?)),
                         _ => match self.eval(&a.value, &Ty::Secret, scope)? {
                             Value::Secret(s) => Some(Credential::Secret(s)),
                             _ => None,
@@ -68,7 +73,9 @@ impl Checker<'_> {
         }
         let text = |this: &mut Self, i: usize, what: &str| -> Option<String> {
             match positional.get(i) {
-                Some(e) => this.eval(e, &Ty::String, scope)?.as_literal(),
+                Some(e) => {
+                    this.literal_text(e, &Ty::String, scope, &format!("the registry's {what}"))
+                }
                 None => {
                     this.diags.push(
                         Diagnostic::new(
@@ -128,6 +135,9 @@ impl Checker<'_> {
                 .label("invalid repository")
                 .help("lowercase letters, digits and `._-`, in path segments: \"acme/flask-api\""),
             );
+            return None;
+        }
+        if kind == RegistryKind::Other && !self.check_credential_host(&host, positional[0].span) {
             return None;
         }
         if kind == RegistryKind::Other
@@ -264,7 +274,7 @@ impl Checker<'_> {
                 }
             },
             ExprKind::Str(s) => {
-                let t = self.eval(e, &Ty::String, scope)?.as_literal()?;
+                let t = self.eval(e, &Ty::String, scope)?.as_text()?;
                 if !valid_tag(&t) {
                     self.diags.push(
                         Diagnostic::new(code::INVALID_NAME, e.span, format!("`{}` is not a valid image tag", s.value))
@@ -273,7 +283,7 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                Some(if t == "latest" {
+                Some(if t.as_literal().as_deref() == Some("latest") {
                     TagKind::Latest
                 } else {
                     TagKind::Literal(t)
@@ -349,10 +359,23 @@ fn valid_repository(r: &str) -> bool {
         })
 }
 
-fn valid_tag(t: &str) -> bool {
-    !t.is_empty()
-        && t.len() <= 128
-        && !t.starts_with(['.', '-'])
-        && t.chars()
+/// Whether a tag's literal text is valid: letters, digits, `_`, `.` and `-`,
+/// at most 128 characters, not starting with `.` or `-`. Values of the run
+/// in it are made valid when the tag is pushed.
+fn valid_tag(t: &Text) -> bool {
+    let literal: String = t
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Lit(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect();
+    let starts_literal = matches!(t.parts.first(), Some(Part::Lit(_)));
+    !t.parts.is_empty()
+        && literal.len() <= 128
+        && !(starts_literal && literal.starts_with(['.', '-']))
+        && literal
+            .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }

@@ -4,8 +4,8 @@
 
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_graph::{
-    Artifact, Axis, Cache, CacheKind, Matrix, Report, ReportKind, Role, RunOn, SideService, Step,
-    Text, Tool, Toolchain,
+    Artifact, Axis, Cache, CacheKind, CiVar, CoverageFormat, Matrix, Part, Report, ReportKind,
+    Role, RunOn, SideService, Step, Text, Tool, Toolchain,
 };
 use pipec_syntax::ast::{Generic, Stmt};
 
@@ -15,7 +15,12 @@ use crate::stmt::{Args, Vocabulary, block_stmts};
 use crate::types::{Ty, enum_of};
 use crate::value::Value;
 
-use super::job::JobDraft;
+use super::job::{JobDraft, Placement};
+
+pub(crate) const SIDE_SERVICE: Vocabulary = Vocabulary {
+    context: "a job service",
+    heads: &["env", "port"],
+};
 
 impl Checker<'_> {
     pub(super) fn job_stmt(
@@ -61,11 +66,15 @@ impl Checker<'_> {
                     return;
                 };
                 if let Some(t) = self.eval(e, &Ty::String, scope).and_then(|v| v.as_text()) {
+                    if !self.untrusted_choice(&t, e.span, "the job's container image") {
+                        return;
+                    }
                     if draft.run().tool.is_some() {
                         self.conflict(stmt.span, "container", "tool");
                         return;
                     }
                     draft.run().container = Some(t);
+                    draft.run().container_span = Some(scope.site.unwrap_or(e.span));
                 }
             }
             "service" => self.side_service(stmt, g, draft, scope),
@@ -114,9 +123,9 @@ impl Checker<'_> {
             }
             "step" | "run" => {
                 let shape = if head == "step" {
-                    "step \"NAME\" run \"SCRIPT\""
+                    "step \"NAME\" run \"SCRIPT\" [before|after \"STEP\"]"
                 } else {
-                    "run \"SCRIPT\""
+                    "run \"SCRIPT\" [before|after \"STEP\"]"
                 };
                 let mut args = Args::new(stmt, g, shape);
                 let name = if head == "step" {
@@ -133,17 +142,25 @@ impl Checker<'_> {
                     self.shape(&args);
                     return;
                 };
+                let placement = match args.peek_word() {
+                    Some(w @ ("before" | "after")) => {
+                        args.word(w);
+                        let Some(anchor) = args.next() else {
+                            self.shape(&args);
+                            return;
+                        };
+                        Some((w == "before", anchor))
+                    }
+                    _ => None,
+                };
                 self.finish(&args);
                 self.no_block(g, shape);
                 let name = match name {
-                    Some(n) => match self
-                        .eval(n, &Ty::String, scope)
-                        .and_then(|v| v.as_literal())
-                    {
+                    Some(n) => match self.eval(n, &Ty::String, scope).and_then(|v| v.as_text()) {
                         Some(n) => n,
                         None => return,
                     },
-                    None => String::new(),
+                    None => Text::default(),
                 };
                 let Some(script) = self
                     .eval(script, &Ty::String, scope)
@@ -151,13 +168,30 @@ impl Checker<'_> {
                 else {
                     return;
                 };
-                let name = if name.is_empty() {
+                let name = if name.parts.is_empty() {
                     step_name(&script)
                 } else {
                     name
                 };
                 let span = scope.site.unwrap_or(stmt.span);
-                draft.run().steps.push(Step { name, script, span });
+                let step = Step { name, script, span };
+                match placement {
+                    None => draft.run().steps.push(step),
+                    Some((before, anchor)) => {
+                        let Some(name) = self
+                            .eval(anchor, &Ty::String, scope)
+                            .and_then(|v| v.as_literal())
+                        else {
+                            return;
+                        };
+                        draft.placed.push(Placement {
+                            step,
+                            before,
+                            anchor: name,
+                            span: anchor.span,
+                        });
+                    }
+                }
             }
             "artifact" => {
                 let mut args =
@@ -177,23 +211,44 @@ impl Checker<'_> {
                 let Some(paths) = self.eval(paths, &Ty::List(Box::new(Ty::Path)), scope) else {
                     return;
                 };
-                let paths: Vec<String> = paths
+                let paths: Vec<Text> = paths
                     .into_list()
                     .iter()
-                    .filter_map(Value::as_literal)
+                    .filter_map(Value::as_text)
                     .collect();
-                draft.run().artifacts.push(Artifact { paths, expire });
+                let span = scope.site.unwrap_or(stmt.span);
+                draft.run().artifacts.push(Artifact {
+                    paths,
+                    expire,
+                    span,
+                });
             }
             "report" => {
                 let mut args = Args::new(
                     stmt,
                     g,
-                    "report junit|coverage|sarif \"PATH\" [min PERCENT]",
+                    "report junit|coverage|sarif \"PATH\" [format cobertura|jacoco|lcov|go] [min PERCENT]",
                 );
                 let (Some(kind), Some(path)) = (args.next(), args.next()) else {
                     self.shape(&args);
                     return;
                 };
+                let mut format = None;
+                let format_given = args.peek_word() == Some("format");
+                if args.word("format") {
+                    let Some(e) = args.next() else {
+                        self.shape(&args);
+                        return;
+                    };
+                    if let Some(Value::Enum(f)) =
+                        self.eval(e, &enum_of(&CoverageFormat::ALL), scope)
+                    {
+                        format = CoverageFormat::ALL
+                            .iter()
+                            .find(|(n, _)| *n == f)
+                            .map(|x| (x.1, e.span));
+                    }
+                }
                 let mut min = None;
                 if args.word("min")
                     && let Some(e) = args.next()
@@ -225,16 +280,42 @@ impl Checker<'_> {
                         .help("remove `min`"),
                     );
                 }
-                let Some(path) = self
-                    .eval(path, &Ty::Path, scope)
-                    .and_then(|v| v.as_literal())
-                else {
+                if format.is_some() && kind != ReportKind::Coverage {
+                    self.diags.push(
+                        Diagnostic::new(
+                            code::CONFLICTING_STATEMENTS,
+                            stmt.span,
+                            "only coverage reports have a format",
+                        )
+                        .label("`format` on a non-coverage report")
+                        .help("remove `format`"),
+                    );
+                }
+                let path_span = path.span;
+                let Some(path) = self.eval(path, &Ty::Path, scope).and_then(|v| v.as_text()) else {
                     return;
+                };
+                let format = match (kind, format) {
+                    (ReportKind::Coverage, Some((f, _))) => Some(f),
+                    (ReportKind::Coverage, None) => {
+                        // Values of the run stand in file names, not extensions.
+                        let shape = path.render(|p| match p {
+                            Part::Lit(s) => s.clone(),
+                            _ => String::new(),
+                        });
+                        let inferred = CoverageFormat::from_path(&shape);
+                        if inferred.is_none() && !format_given {
+                            self.unknown_coverage_format(&path.to_string(), path_span);
+                        }
+                        inferred
+                    }
+                    _ => None,
                 };
                 let span = scope.site.unwrap_or(stmt.span);
                 draft.run().reports.push(Report {
                     kind,
                     path,
+                    format,
                     min,
                     span,
                 });
@@ -274,7 +355,19 @@ impl Checker<'_> {
                         );
                         return;
                     }
-                    combo.push((k, v.as_literal().unwrap_or_default()));
+                    let Some(v) = v.as_literal() else {
+                        self.diags.push(
+                            Diagnostic::new(
+                                code::RUN_TIME_VALUE,
+                                span,
+                                format!("the value of axis `{k}` must be known before the pipeline runs"),
+                            )
+                            .label("has a placeholder known only at run time")
+                            .help("matrix combinations are fixed when the pipeline starts: write a literal value"),
+                        );
+                        return;
+                    };
+                    combo.push((k, v));
                 }
                 let m = draft.job.matrix.get_or_insert_with(Matrix::default);
                 if head == "include" {
@@ -340,6 +433,45 @@ impl Checker<'_> {
         }
     }
 
+    /// A coverage report whose format its file name does not tell.
+    fn unknown_coverage_format(&mut self, path: &str, span: Span) {
+        let formats: Vec<&str> = CoverageFormat::ALL.iter().map(|(n, _)| *n).collect();
+        self.diags.push(
+            Diagnostic::new(
+                code::COVERAGE_FORMAT,
+                span,
+                format!("the format of the coverage report `{path}` is unknown"),
+            )
+            .label("not a name pipec knows a coverage format by")
+            .help(format!(
+                "say it after the path: `report coverage \"{path}\" format FORMAT`, one of {}",
+                formats.join(", ")
+            )),
+        );
+    }
+
+    /// Reports a branch name in a value that chooses what runs (a runner,
+    /// an image): whoever pushes a branch or opens a pull request names it.
+    pub(super) fn untrusted_choice(&mut self, text: &Text, span: Span, what: &str) -> bool {
+        let branch = text.parts.iter().find_map(|p| match p {
+            Part::Ci(v @ (CiVar::Branch | CiVar::RefName)) => Some(v.name()),
+            _ => None,
+        });
+        let Some(var) = branch else {
+            return true;
+        };
+        self.diags.push(
+            Diagnostic::new(
+                code::UNTRUSTED_CHOICE,
+                span,
+                format!("`{{{{ ci.{var} }}}}` would choose {what}"),
+            )
+            .label("a name whoever pushes a branch or opens a pull request chooses")
+            .help("name it, or choose it with a matrix value or a dispatch input"),
+        );
+        false
+    }
+
     pub(super) fn conflict(&mut self, span: Span, a: &str, b: &str) {
         self.diags.push(
             Diagnostic::new(
@@ -364,11 +496,20 @@ impl Checker<'_> {
         };
         let m = draft.job.matrix.get_or_insert_with(Matrix::default);
         for (name, values, span) in fields {
-            let values: Vec<String> = values
-                .into_list()
-                .iter()
-                .filter_map(Value::as_literal)
-                .collect();
+            let values = values.into_list();
+            if values.iter().any(|v| v.as_literal().is_none()) {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::RUN_TIME_VALUE,
+                        span,
+                        format!("the values of axis `{name}` must be known before the pipeline runs"),
+                    )
+                    .label("has a placeholder known only at run time")
+                    .help("the CI system creates one job per value when the pipeline starts: list literal values"),
+                );
+                continue;
+            }
+            let values: Vec<String> = values.iter().filter_map(Value::as_literal).collect();
             if values.is_empty() {
                 self.diags.push(
                     Diagnostic::new(
@@ -405,10 +546,7 @@ impl Checker<'_> {
         draft: &mut JobDraft,
         scope: &Scope,
     ) {
-        const V: Vocabulary = Vocabulary {
-            context: "a job service",
-            heads: &["env", "port"],
-        };
+        const V: Vocabulary = SIDE_SERVICE;
         let mut args = Args::new(stmt, g, "service NAME \"IMAGE\" [{ env { … }, port N }]");
         let (Some(name), Some(image)) = (args.next(), args.next()) else {
             self.shape(&args);
@@ -419,17 +557,22 @@ impl Checker<'_> {
             self.shape(&args);
             return;
         };
+        let image_span = image.span;
         let Some(image) = self
             .eval(image, &Ty::String, scope)
-            .and_then(|v| v.as_literal())
+            .and_then(|v| v.as_text())
         else {
             return;
         };
+        if !self.untrusted_choice(&image, image_span, "the image of a service container") {
+            return;
+        }
         let mut svc = SideService {
             name,
             image,
             env: Vec::new(),
             port: None,
+            span: scope.site.unwrap_or(image_span),
         };
         for s in block_stmts(&g.block) {
             match s.generic().map(|g| g.head.name.as_str()) {
@@ -453,17 +596,97 @@ impl Checker<'_> {
     }
 }
 
-/// A step name from the first line of its script.
-pub(super) fn step_name(script: &Text) -> String {
-    let first = script.to_string();
-    let line = first
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("Run")
-        .trim();
-    let mut name: String = line.chars().take(40).collect();
-    if line.chars().count() > 40 {
-        name.push('…');
+/// A step name from the first non-empty line of its script, at most 40
+/// characters (run-time values count as their `{{ … }}` form), keeping the
+/// values of the run it shows.
+pub(super) fn step_name(script: &Text) -> Text {
+    const MAX: usize = 40;
+    // The parts of the first line with something on it.
+    let mut line: Vec<Part> = Vec::new();
+    let mut started = false;
+    'parts: for p in &script.parts {
+        match p {
+            Part::Lit(s) => {
+                let mut pieces = s.split('\n').peekable();
+                while let Some(piece) = pieces.next() {
+                    let last = pieces.peek().is_none();
+                    if !piece.trim().is_empty() || (started && !piece.is_empty()) {
+                        started = true;
+                        line.push(Part::Lit(piece.to_string()));
+                    }
+                    if !last && started {
+                        break 'parts;
+                    }
+                }
+            }
+            // Not every CI system can compute the short commit outside a
+            // script (GitHub cannot): a name the user did not write shows
+            // it as written rather than refusing the step.
+            p @ Part::Ci(CiVar::ShortSha) => {
+                started = true;
+                line.push(Part::Lit(
+                    Text {
+                        parts: vec![p.clone()],
+                    }
+                    .to_string(),
+                ));
+            }
+            p => {
+                started = true;
+                line.push(p.clone());
+            }
+        }
     }
-    name
+    let mut out = Text::default();
+    let mut used = 0;
+    let mut cut = false;
+    let n = line.len();
+    for (i, p) in line.into_iter().enumerate() {
+        let mut p = p;
+        if let Part::Lit(s) = &mut p {
+            if i == 0 {
+                *s = s.trim_start().to_string();
+            }
+            if i + 1 == n {
+                *s = s.trim_end().to_string();
+            }
+        }
+        let len = Text {
+            parts: vec![p.clone()],
+        }
+        .to_string()
+        .chars()
+        .count();
+        if used + len > MAX {
+            if let Part::Lit(s) = p {
+                out.parts
+                    .push(Part::Lit(s.chars().take(MAX - used).collect()));
+            }
+            cut = true;
+            break;
+        }
+        used += len;
+        out.parts.push(p);
+    }
+    if cut {
+        out.parts.push(Part::Lit("…".into()));
+    }
+    out.parts
+        .retain(|p| !matches!(p, Part::Lit(s) if s.is_empty()));
+    if out.parts.is_empty() {
+        return Text::lit("Run");
+    }
+    merge_literals(out)
+}
+
+/// Adjacent literal parts as one.
+fn merge_literals(t: Text) -> Text {
+    let mut parts: Vec<Part> = Vec::new();
+    for p in t.parts {
+        match (parts.last_mut(), p) {
+            (Some(Part::Lit(a)), Part::Lit(b)) => a.push_str(&b),
+            (_, p) => parts.push(p),
+        }
+    }
+    Text { parts }
 }

@@ -10,13 +10,26 @@ use crate::stmt::{Args, Vocabulary, block_stmts};
 use crate::types::Ty;
 use crate::value::Value;
 
+pub(crate) const GITOPS: Vocabulary = Vocabulary {
+    context: "gitops",
+    heads: &["repo", "branch", "path", "token"],
+};
+
+pub(crate) const POLICY: Vocabulary = Vocabulary {
+    context: "policy",
+    heads: &[
+        "min_coverage",
+        "prod_approvals",
+        "max_duration",
+        "max_deploy_duration",
+        "rule",
+    ],
+};
+
 impl Checker<'_> {
     /// `gitops { repo "https://…", branch "main", path "deploy", token secret("…") }`
     pub(crate) fn gitops(&mut self, stmt: &Stmt) -> Option<GitOps> {
-        const V: Vocabulary = Vocabulary {
-            context: "gitops",
-            heads: &["repo", "branch", "path", "token"],
-        };
+        const V: Vocabulary = GITOPS;
         let g = stmt.generic()?;
         if !g.args.is_empty() {
             self.diags.push(crate::stmt::malformed(
@@ -52,6 +65,9 @@ impl Checker<'_> {
             match head {
                 "repo" => {
                     if let Some(v) = self.eval(e, &Ty::Url, &scope).and_then(|v| v.as_literal()) {
+                        if !self.check_credential_host(crate::secrets::url_host(&v), e.span) {
+                            continue;
+                        }
                         if v.starts_with("https://") {
                             out.repo = v;
                         } else {
@@ -131,16 +147,7 @@ impl Checker<'_> {
     /// `policy { min_coverage 80%, prod_approvals 2, max_duration 5m,
     /// max_deploy_duration 8m, rule PIPE104 warning }`
     pub(crate) fn policy(&mut self, stmt: &Stmt) -> Policy {
-        const V: Vocabulary = Vocabulary {
-            context: "policy",
-            heads: &[
-                "min_coverage",
-                "prod_approvals",
-                "max_duration",
-                "max_deploy_duration",
-                "rule",
-            ],
-        };
+        const V: Vocabulary = POLICY;
         let mut p = Policy::default();
         let Some(g) = stmt.generic() else { return p };
         let scope = Scope::default();

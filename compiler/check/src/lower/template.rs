@@ -14,6 +14,21 @@ use crate::index::ReferenceKind;
 use crate::types::Ty;
 use crate::value::Value;
 
+/// Where parameter defaults are evaluated: templates make jobs and images, so
+/// a default may use values of the run (`{{ ci.run_url }}`).
+const DEFAULTS: Scope<'static> = Scope {
+    params: &[],
+    axes: &[],
+    inputs: &[],
+    release: &[],
+    jobs: &[],
+    images: &[],
+    environments: &[],
+    deploys: &[],
+    site: None,
+    run_time: true,
+};
+
 /// What a template produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Returns {
@@ -224,7 +239,7 @@ impl Checker<'_> {
             let ty = Ty::from_ast(&p.ty, &mut diags);
             self.diags.extend(diags);
             if let (Some(ty), Some(default)) = (ty, &p.default) {
-                self.eval(default, &ty, &Scope::default());
+                self.eval(default, &ty, &DEFAULTS);
             }
         }
     }
@@ -386,7 +401,7 @@ impl Checker<'_> {
             };
             let value = match (arg, &p.default) {
                 (Some(a), _) => self.eval(&a.value, ty, scope),
-                (None, Some(d)) => self.eval(d, ty, &Scope::default()),
+                (None, Some(d)) => self.eval(d, ty, &DEFAULTS),
                 (None, None) if matches!(ty, Ty::Optional(_)) => continue,
                 // A misspelt argument was reported as unknown, with this
                 // parameter as its suggestion.
@@ -454,6 +469,7 @@ impl Checker<'_> {
             release: pipeline_scope.release,
             deploys: pipeline_scope.deploys,
             site: Some(call.site),
+            run_time: pipeline_scope.run_time,
             ..Scope::default()
         };
         let before = self.diags.len();

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use pipec::persist::{self, Disk, Manifest, RealDisk, Request, disk};
 use pipec_check::{RealFs, check};
-use pipec_emit::{OutputTree, Target};
+use pipec_emit::OutputTree;
 
 use crate::output::{Format, Output};
 use pipec::targets;
@@ -43,6 +43,43 @@ pub struct BuildArgs {
     pub format: Format,
 }
 
+/// Reports the first name in `selected` that is not a target.
+pub fn unknown_target(selected: &[String], out: &Output) -> bool {
+    let all = targets::all();
+    let Some(name) = selected
+        .iter()
+        .find(|n| !all.iter().any(|t| t.name() == n.as_str()))
+    else {
+        return false;
+    };
+    let names: Vec<&str> = all.iter().map(|t| t.name()).collect();
+    out.error(&format!(
+        "unknown target `{name}`; targets: {}",
+        names.join(", ")
+    ));
+    true
+}
+
+/// The targets a program builds to: those named with `--target`, else those
+/// of its last build recorded in the manifest under `key`, else all of them.
+pub fn targets_of(named: &[String], manifest: &Manifest, key: &str) -> Vec<String> {
+    if !named.is_empty() {
+        named.to_vec()
+    } else if let Some(e) = manifest.programs.get(key) {
+        e.targets.clone()
+    } else {
+        targets::all()
+            .iter()
+            .map(|t| t.name().to_string())
+            .collect()
+    }
+}
+
+/// The key of a program in the manifest of the output directory `root`.
+pub fn program_key(root: &Path, program: &Path) -> String {
+    disk::relative(root, &disk::absolute(program))
+}
+
 /// Checks the program and renders the selected targets. `Err` carries the exit
 /// code after diagnostics were printed.
 pub fn render(
@@ -51,16 +88,8 @@ pub fn render(
     format: Format,
     out: &Output,
 ) -> Result<OutputTree, u8> {
-    let all = targets::all();
-    for name in selected {
-        if !all.iter().any(|t| t.name() == name) {
-            let names: Vec<&str> = all.iter().map(|t| t.name()).collect();
-            out.error(&format!(
-                "unknown target `{name}`; targets: {}",
-                names.join(", ")
-            ));
-            return Err(2);
-        }
+    if unknown_target(selected, out) {
+        return Err(2);
     }
     let checked = match check(path, &RealFs) {
         Ok(c) => c,
@@ -74,26 +103,20 @@ pub fn render(
         out.diagnostics(&diags, &checked.sources, format);
         return Err(1);
     };
-    let mut tree = OutputTree::new();
-    let chosen: Vec<&Box<dyn Target>> = all
-        .iter()
-        .filter(|t| selected.iter().any(|s| s == t.name()))
-        .collect();
-    for t in chosen {
-        let mut part = OutputTree::new();
-        match t.emit(program, &mut part) {
-            Ok(()) => {
-                if let Some(clash) = tree.merge(part).into_iter().next() {
-                    out.error(&format!(
-                        "targets {} and {} both write {}",
-                        clash.first, clash.second, clash.path
-                    ));
-                    return Err(2);
-                }
-            }
-            Err(d) => diags.extend(d),
+    let names: Vec<&str> = selected.iter().map(String::as_str).collect();
+    let tree = match pipec::render(program, &names) {
+        Ok((tree, d)) => {
+            diags.extend(d);
+            tree
         }
-    }
+        Err(clash) => {
+            out.error(&format!(
+                "targets {} and {} both write {}",
+                clash.first, clash.second, clash.path
+            ));
+            return Err(2);
+        }
+    };
     out.diagnostics(&diags, &checked.sources, format);
     if diags.iter().any(|d| d.is_error()) {
         return Err(1);
@@ -120,7 +143,7 @@ pub fn run(args: &BuildArgs, out: &Output) -> u8 {
     let programs = match &args.path {
         Some(p) => vec![Program {
             path: p.clone(),
-            key: disk::relative(&root, &disk::absolute(p)),
+            key: program_key(&root, p),
         }],
         None => manifest
             .programs
@@ -157,16 +180,7 @@ fn build_one(
     manifest: &Manifest,
     program: &Program,
 ) -> u8 {
-    let targets = if !args.target.is_empty() {
-        args.target.clone()
-    } else if let Some(e) = manifest.programs.get(&program.key) {
-        e.targets.clone()
-    } else {
-        targets::all()
-            .iter()
-            .map(|t| t.name().to_string())
-            .collect()
-    };
+    let targets = targets_of(&args.target, manifest, &program.key);
     // A program recorded in the manifest that no longer exists produces
     // nothing: its files are orphans.
     let vanished = args.path.is_none() && !disk.exists(&program.key);

@@ -150,3 +150,12 @@ impl std::fmt::Debug for Run {
 pub fn tool(name: &str) -> Option<PathBuf> {
     tool_lookup::find(&repo_root(), name)
 }
+
+/// `PATH` with the directory of the `pipec` binary under test first.
+pub fn path_with_pipec() -> std::ffi::OsString {
+    let mut path = vec![pipec_bin().parent().expect("a directory").to_path_buf()];
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(path).expect("a PATH")
+}

@@ -14,6 +14,7 @@ pub mod expr;
 pub mod github;
 pub mod gitlab;
 pub mod pipe;
+pub mod roles;
 pub mod script;
 pub mod tags;
 pub mod when;
@@ -186,6 +187,11 @@ pub struct Job {
     pub deploy_step: Option<usize>,
     /// Images (with their tags) the deployment commands roll out.
     pub deployed: Vec<Deployed>,
+    /// Container images the job runs in or beside (GitHub `container:` and
+    /// `services:`), as written.
+    pub images: Vec<(String, Loc)>,
+    /// `if:` conditions of the job and its steps, as written.
+    pub conditions: Vec<(String, Loc)>,
 }
 
 impl Job {
@@ -216,6 +222,8 @@ impl Job {
             pushes_commits: false,
             deploy_step: None,
             deployed: Vec::new(),
+            images: Vec::new(),
+            conditions: Vec::new(),
         }
     }
 
@@ -229,9 +237,40 @@ impl Job {
         }
     }
 
+    /// What a declared role says beyond the job's commands: a security role
+    /// is that scan (blocking unless failures are allowed), `test` runs unit
+    /// tests, `integration` runs none. `.pipe` programs and the role comments
+    /// of generated YAML both declare roles through here.
+    pub fn declare_role(&mut self, role: Role, loc: &Loc) {
+        self.add_role(role);
+        if role.is_security() && !self.scans.iter().any(|s| s.role == role) {
+            self.scans.push(Scan {
+                role,
+                tool: self.name.clone(),
+                blocking: self.allow_failure.is_none(),
+                loc: loc.clone(),
+                step: 0,
+            });
+        }
+        match role {
+            Role::Test if self.tests.is_empty() => self.tests.push(loc.clone()),
+            Role::Integration => {
+                self.tests.clear();
+                self.roles.retain(|r| *r != Role::Test);
+            }
+            _ => {}
+        }
+    }
+
     /// Publishes or deploys: what security scans must come before.
+    /// Whether the job publishes an image or deploys. A GitHub environment
+    /// alone (`pypi`, `release`) guards publishing, not a deployment.
     pub fn releases(&self) -> bool {
-        !self.pushes.is_empty() || self.deploy.is_some()
+        !self.pushes.is_empty()
+            || self
+                .deploy
+                .as_ref()
+                .is_some_and(|d| !d.github_environment || self.has_role(Role::Deploy))
     }
 }
 

@@ -165,6 +165,17 @@ fn job(program: &Program, j: &pipec_graph::Job) -> Job {
     }
     match &j.kind {
         JobKind::Run(r) => {
+            // The images the job runs in and beside, as the targets write
+            // them (`container:` and `services:` on GitHub).
+            if let Some(c) = r.container.as_ref().and_then(|c| c.as_literal()) {
+                job.images
+                    .push((c, Loc::Span(r.container_span.unwrap_or(j.span))));
+            }
+            for svc in &r.services {
+                if let Some(image) = svc.image.as_literal() {
+                    job.images.push((image, Loc::Span(svc.span)));
+                }
+            }
             if let Some(min) = r.coverage_gate() {
                 let at = r
                     .reports
@@ -219,18 +230,7 @@ fn job(program: &Program, j: &pipec_graph::Job) -> Job {
             }
             // A job whose declared role is a scan counts as that scan even when
             // its commands are not ones the linter recognises.
-            if j.role.is_security() && !job.scans.iter().any(|s| s.role == j.role) {
-                job.scans.push(Scan {
-                    role: j.role,
-                    tool: j.name.clone(),
-                    blocking: !j.allow_failure,
-                    loc: loc.clone(),
-                    step: 0,
-                });
-            }
-            if j.role == Role::Test && job.tests.is_empty() {
-                job.tests.push(loc.clone());
-            }
+            job.declare_role(j.role, &loc);
         }
         JobKind::BuildImage(_) => job.add_role(Role::Build),
         JobKind::PublishImage(id) => {
@@ -245,8 +245,10 @@ fn job(program: &Program, j: &pipec_graph::Job) -> Job {
                         TagKind::Sha | TagKind::BranchSha => Tag::Sha,
                         TagKind::Branch => Tag::Branch,
                         TagKind::Semver | TagKind::GitTag => Tag::Version,
-                        TagKind::Literal(s) if s == "latest" => Tag::Latest,
-                        TagKind::Literal(s) => Tag::Literal(s.clone()),
+                        TagKind::Literal(s) if s.as_literal().as_deref() == Some("latest") => {
+                            Tag::Latest
+                        }
+                        TagKind::Literal(s) => Tag::Literal(s.to_string()),
                     },
                     when: When::from(&t.when),
                     loc: at.clone(),

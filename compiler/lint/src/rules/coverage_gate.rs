@@ -1,7 +1,8 @@
 //! ## What it does
 //! Checks that a pipeline running unit tests enforces a coverage threshold, and
 //! that the threshold is at least the policy's minimum (70 %, `min_coverage`
-//! raises it). Thresholds are found in `report coverage … min N%`,
+//! raises it). Thresholds are found in `report coverage … min N%` (and the
+//! `pipec_coverage_gate` pipec generates from it),
 //! `--cov-fail-under=N`, `coverage report --fail-under N`, jest's
 //! `coverageThreshold`, `nyc check-coverage`, and in the `fail_under` of the
 //! repository's coverage.py configuration (`pyproject.toml`, `.coveragerc`,
@@ -24,13 +25,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE102",
     name: "coverage-gate",
     summary: "tests must fail the pipeline when coverage is under the minimum",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Pipe, Input::GitHub, Input::GitLab],
     module: module_path!(),
     check: Some(check),

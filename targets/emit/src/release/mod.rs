@@ -13,11 +13,61 @@
 //! | `PIPEC_INPUT_<NAME>` | a dispatch input (upper-case name) |
 //! | `PIPEC_GITOPS_TOKEN` | a token that can push to the GitOps repository, when one is declared |
 //! | `PIPEC_KUBECONFIG` | kubeconfig contents, for `via kubectl` deployments |
+//!
+//! A tag written with values of the run (`"nightly-{{ ci.run_id }}"`) reads
+//! each from the variable [`run_var`] names, which the target sets on the
+//! publish step.
 
-use pipec_graph::{Cond, Deploy, DeployMethod, Program, Publish, RegistryKind, TagKind};
+use pipec_graph::{
+    CiVar, Cond, Deploy, DeployMethod, Glob, Part, Program, Publish, RegistryKind, ServiceId,
+    TagKind, Text,
+};
 
 use crate::header::CI_OWNED;
 use crate::layout;
+
+/// The environment variable a script reads a run-time part of a text from:
+/// `PIPEC_MATRIX_<AXIS>`, `PIPEC_INPUT_<NAME>`, `PIPEC_<CI VALUE>` (the
+/// short SHA is cut from `PIPEC_SHA`). `None` for literal text.
+pub fn run_var(part: &Part) -> Option<String> {
+    Some(match part {
+        Part::Lit(_) => return None,
+        Part::Matrix(axis) => format!("PIPEC_MATRIX_{}", axis.to_ascii_uppercase()),
+        Part::Input(name) => format!("PIPEC_INPUT_{}", name.to_ascii_uppercase()),
+        Part::Ci(CiVar::ShortSha) => "PIPEC_SHA".to_string(),
+        Part::Ci(v) => format!("PIPEC_{}", v.name().to_ascii_uppercase()),
+    })
+}
+
+/// A tag written with values of the run, as a command printing it: each
+/// value has the characters a tag cannot hold replaced by `-`, and the tag is
+/// cut to the 128 characters registries take.
+fn literal_tag(t: &Text) -> String {
+    let mut word = String::from("\"");
+    for p in &t.parts {
+        match p {
+            Part::Lit(s) => {
+                for c in s.chars() {
+                    if matches!(c, '"' | '\\' | '$' | '`') {
+                        word.push('\\');
+                    }
+                    word.push(c);
+                }
+            }
+            Part::Ci(CiVar::ShortSha) => word.push_str("$(pipec_short_sha)"),
+            p => {
+                let var = run_var(p).unwrap_or_default();
+                word.push_str(&format!("$(pipec_tag_value \"${{{var}:-}}\")"));
+            }
+        }
+    }
+    word.push('"');
+    if t.is_literal() {
+        format!("echo {}", sh_quote(&t.as_literal().unwrap_or_default()))
+    } else {
+        format!("printf '%s\\n' {word} | cut -c1-128")
+    }
+}
 
 /// Single-quotes a word for the shell.
 pub fn sh_quote(s: &str) -> String {
@@ -78,12 +128,12 @@ const HELPERS: [(&str, &str); 4] = [
         r#"pipec_short_sha() { printf '%s' "$PIPEC_SHA" | cut -c1-7; }"#,
     ),
     (
-        "pipec_branch_tag",
-        r#"pipec_branch_tag() { printf '%s' "$PIPEC_REF_NAME" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-100; }"#,
+        "pipec_tag_value",
+        r#"pipec_tag_value() { printf '%s' "$1" | tr -c 'A-Za-z0-9_.-' '-'; }"#,
     ),
     (
-        "pipec_version",
-        r#"pipec_version() { v="${PIPEC_REF_NAME#v}"; printf '%s' "$v" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$' && printf '%s' "$v"; }"#,
+        "pipec_branch_tag",
+        r#"pipec_branch_tag() { printf '%s' "$PIPEC_REF_NAME" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-100; }"#,
     ),
     (
         "pipec_tags_git_tag",
@@ -110,10 +160,105 @@ fn with_helpers(functions: &str) -> String {
 pub fn tag_functions(program: &Program) -> String {
     let mut out = String::new();
     for p in &program.publishes {
+        out.push_str(&version_of(program, p));
         out.push_str(&tags_function(p));
         out.push_str(&deploy_tag_function(p));
     }
     with_helpers(&out)
+}
+
+/// The tag patterns of the pipeline that builds the published image: the
+/// `on tag` patterns a version is read from.
+pub fn release_patterns(program: &Program, p: &Publish) -> Vec<Glob> {
+    program
+        .images
+        .get(p.image.index())
+        .and_then(|i| program.pipelines.get(i.pipeline.index()))
+        .map(|pl| pl.release_tags())
+        .unwrap_or_default()
+}
+
+fn has_semver(p: &Publish) -> bool {
+    p.tags.iter().any(|t| t.kind == TagKind::Semver)
+}
+
+/// [`version_function`] of a publish rule that pushes `semver` tags; nothing
+/// for one that does not.
+fn version_of(program: &Program, p: &Publish) -> String {
+    if has_semver(p) {
+        version_function(p, &release_patterns(program, p))
+    } else {
+        String::new()
+    }
+}
+
+/// SemVer `X.Y.Z`, with an optional pre-release.
+const SEMVER: &str = r"^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$";
+
+/// `pipec_version_N`: the SemVer version a release tag of publish rule `N`
+/// carries, or a failure. The tag loses the literal start of the `on tag`
+/// pattern it matches (`users-v` of `users-v*`: `users-v1.2.3` is `1.2.3`),
+/// else nothing, and then a leading `v`.
+fn version_function(p: &Publish, release: &[Glob]) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for g in release {
+        if let Some(prefix) = prefix_pattern(g) {
+            let word = format!("\"${{PIPEC_REF_NAME#{prefix}}}\"");
+            if !words.contains(&word) {
+                words.push(word);
+            }
+        }
+    }
+    words.push("\"$PIPEC_REF_NAME\"".to_string());
+    format!(
+        "pipec_version_{id}() {{\n  for v in {words}; do\n    v=\"${{v#v}}\"\n    if printf '%s' \"$v\" | grep -Eq '{SEMVER}'; then printf '%s' \"$v\"; return 0; fi\n  done\n  return 1\n}}\n",
+        id = p.id.0,
+        words = words.join(" "),
+    )
+}
+
+/// The start of a tag pattern that ends in `*`, as a shell pattern for
+/// `${NAME#…}`: literal text quoted, `*` and `?` left to match. `None` for
+/// patterns that do not end in `*`, or are nothing else.
+fn prefix_pattern(g: &Glob) -> Option<String> {
+    let prefix = g.as_str().strip_suffix('*')?.trim_end_matches('*');
+    if prefix.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    let mut literal = String::new();
+    let flush = |literal: &mut String, out: &mut String| {
+        if !literal.is_empty() {
+            out.push('"');
+            for c in literal.chars() {
+                if matches!(c, '"' | '\\' | '$' | '`') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out.push('"');
+            literal.clear();
+        }
+    };
+    let mut chars = prefix.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => {
+                flush(&mut literal, &mut out);
+                while chars.peek() == Some(&'*') {
+                    chars.next();
+                }
+                out.push('*');
+            }
+            '?' => {
+                flush(&mut literal, &mut out);
+                out.push('?');
+            }
+            c => literal.push(c),
+        }
+    }
+    flush(&mut literal, &mut out);
+    Some(out)
 }
 
 fn tags_function(p: &Publish) -> String {
@@ -130,14 +275,14 @@ fn tags_function(p: &Publish) -> String {
             TagKind::BranchSha => {
                 "if [ \"$PIPEC_REF_TYPE\" = branch ]; then echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"; fi".to_string()
             }
-            TagKind::Semver => concat!(
-                "if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version); then echo \"$v\"; ",
-                "case \"$v\" in *-*) ;; *) echo \"${v%.*}\"; echo \"${v%%.*}\" ;; esac; fi"
-            )
-            .to_string(),
+            TagKind::Semver => format!(
+                "if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version_{}); then echo \"$v\"; \
+                 case \"$v\" in *-*) ;; *) echo \"${{v%.*}}\"; echo \"${{v%%.*}}\" ;; esac; fi",
+                p.id.0
+            ),
             TagKind::GitTag => "if [ \"$PIPEC_REF_TYPE\" = tag ]; then printf '%s\\n' \"$PIPEC_REF_NAME\" | tr -c 'A-Za-z0-9_.\\n-' '-'; fi".to_string(),
             TagKind::Latest => "echo latest".to_string(),
-            TagKind::Literal(t) => format!("echo {}", sh_quote(t)),
+            TagKind::Literal(t) => literal_tag(t),
         };
         body.push_str(&format!("  if {guard}; then {emit}; fi\n"));
     }
@@ -157,15 +302,16 @@ fn deploy_tag_function(p: &Publish) -> String {
         for rule in p.tags.iter().filter(|r| r.kind == kind) {
             let guard = cond_to_shell(&rule.when);
             let emit = match kind {
-                TagKind::Semver => {
-                    "[ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version) && { echo \"$v\"; return; }"
-                }
+                TagKind::Semver => format!(
+                    "[ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version_{}) && {{ echo \"$v\"; return; }}",
+                    p.id.0
+                ),
                 TagKind::GitTag => {
-                    "[ \"$PIPEC_REF_TYPE\" = tag ] && { pipec_tags_git_tag; return; }"
+                    "[ \"$PIPEC_REF_TYPE\" = tag ] && { pipec_tags_git_tag; return; }".to_string()
                 }
-                TagKind::Sha => "{ echo \"sha-$(pipec_short_sha)\"; return; }",
+                TagKind::Sha => "{ echo \"sha-$(pipec_short_sha)\"; return; }".to_string(),
                 _ => {
-                    "[ \"$PIPEC_REF_TYPE\" = branch ] && { echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"; return; }"
+                    "[ \"$PIPEC_REF_TYPE\" = branch ] && { echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"; return; }".to_string()
                 }
             };
             body.push_str(&format!("  if {guard}; then {emit}; fi\n"));
@@ -175,8 +321,9 @@ fn deploy_tag_function(p: &Publish) -> String {
     format!("pipec_deploy_tag_{}() {{\n{body}}}\n", p.id.0)
 }
 
-/// The script of a deployment job: for Argo CD, commit the new image tags to
-/// the environment's overlays; for kubectl, roll the Deployments.
+/// The script of a deployment job: set the new image tags in the
+/// environment's overlays, then for Argo CD commit them, for kubectl apply the
+/// overlays and wait for the Deployments to roll out.
 pub fn deploy_script(program: &Program, d: &Deploy) -> String {
     let env = program.environment(d.env);
     let mut s = String::from("set -eu\n");
@@ -185,7 +332,9 @@ pub fn deploy_script(program: &Program, d: &Deploy) -> String {
     for (_, publish) in &d.services {
         if !seen.contains(publish) {
             seen.push(*publish);
-            functions.push_str(&deploy_tag_function(program.publish(*publish)));
+            let p = program.publish(*publish);
+            functions.push_str(&version_of(program, p));
+            functions.push_str(&deploy_tag_function(p));
         }
     }
     s.push_str(&with_helpers(&functions));
@@ -228,24 +377,11 @@ fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, 
         }
     }
     let mut summary = Vec::new();
-    for (service, publish) in &d.services {
-        let svc = program.service(*service);
-        let file = format!(
-            "{}/kustomization.yaml",
-            layout::overlay_dir(program, svc, env)
-        );
-        let var = format!("tag_{}", service.0);
-        s.push_str(&format!("{var}=\"$(pipec_deploy_tag_{})\"\n", publish.0));
-        s.push_str(&format!(
-            "sed -i -E \"s|^(    newTag: ).*({marker})\\$|\\1'${{{var}}}'\\2|\" {f}\n",
-            marker = CI_OWNED,
-            f = sh_quote(&file)
+    for (service, var) in set_image_tags(program, d, env, s) {
+        summary.push(format!(
+            "{} ${{{var}}}",
+            layout::k8s_name(program.service(service))
         ));
-        s.push_str(&format!(
-            "grep -q \"newTag: '${{{var}}}'\" {f} || {{ echo \"pipec: no image tag line in {file}\" >&2; exit 1; }}\n",
-            f = sh_quote(&file)
-        ));
-        summary.push(format!("{} ${{{var}}}", layout::k8s_name(svc)));
     }
     s.push_str(&format!(
         "git add -- {}\n",
@@ -263,17 +399,65 @@ fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, 
     ));
 }
 
-fn kubectl_rollout(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
-    s.push_str("KUBECONFIG=\"$(mktemp)\"\nexport KUBECONFIG\nprintf '%s\\n' \"$PIPEC_KUBECONFIG\" > \"$KUBECONFIG\"\nchmod 600 \"$KUBECONFIG\"\n");
+/// Sets the image tag of each service of the deployment in its overlay of
+/// `env` (the line the Kustomize target marks as CI's), failing when the line
+/// is missing. Returns each service with the variable holding its tag.
+fn set_image_tags(
+    program: &Program,
+    d: &Deploy,
+    env: &pipec_graph::Environment,
+    s: &mut String,
+) -> Vec<(ServiceId, String)> {
+    let mut out = Vec::new();
     for (service, publish) in &d.services {
         let svc = program.service(*service);
-        let name = layout::k8s_name(svc);
-        let image = image_ref(program.publish(*publish));
-        let ns = sh_quote(&env.namespace);
+        let file = format!(
+            "{}/kustomization.yaml",
+            layout::overlay_dir(program, svc, env)
+        );
+        let var = format!("tag_{}", service.0);
+        s.push_str(&format!("{var}=\"$(pipec_deploy_tag_{})\"\n", publish.0));
         s.push_str(&format!(
-            "kubectl --namespace {ns} set image deployment/{name} {name}={image}:\"$(pipec_deploy_tag_{})\"\n",
-            publish.0
+            "sed -i -E \"s|^(    newTag: ).*({marker})\\$|\\1'${{{var}}}'\\2|\" {f}\n",
+            marker = CI_OWNED,
+            f = sh_quote(&file)
         ));
+        s.push_str(&format!(
+            "grep -q \"newTag: '${{{var}}}'\" {f} || {{ echo \"pipec: no image tag line in {file}\" >&2; exit 1; }}\n",
+            f = sh_quote(&file)
+        ));
+        out.push((*service, var));
+    }
+    out
+}
+
+/// Applies the environment's overlays of the deployed services, with the new
+/// image tags: a server-side dry run of every overlay first, so that nothing
+/// is applied when the cluster would refuse any of them, then the apply, then
+/// each Deployment's rollout.
+fn kubectl_rollout(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
+    s.push_str("KUBECONFIG=\"$(mktemp)\"\nexport KUBECONFIG\nprintf '%s\\n' \"$PIPEC_KUBECONFIG\" > \"$KUBECONFIG\"\nchmod 600 \"$KUBECONFIG\"\n");
+    set_image_tags(program, d, env, s);
+    let overlays: Vec<String> = d
+        .services
+        .iter()
+        .map(|(service, _)| {
+            sh_quote(&layout::overlay_dir(
+                program,
+                program.service(*service),
+                env,
+            ))
+        })
+        .collect();
+    for dir in &overlays {
+        s.push_str(&format!("kubectl apply --dry-run=server -k {dir}\n"));
+    }
+    for dir in &overlays {
+        s.push_str(&format!("kubectl apply -k {dir}\n"));
+    }
+    let ns = sh_quote(&env.namespace);
+    for (service, _) in &d.services {
+        let name = layout::k8s_name(program.service(*service));
         s.push_str(&format!(
             "kubectl --namespace {ns} rollout status deployment/{name} --timeout=5m\n"
         ));
@@ -290,10 +474,16 @@ pub fn image_ref(p: &Publish) -> String {
 }
 
 /// The script of a publish job once the image is loaded locally as
-/// `local_ref`: tag it with every tag of this run and push each.
-pub fn push_script(p: &Publish, local_ref: &str) -> String {
+/// `local_ref`: tag it with every tag of this run and push each. `release`:
+/// the `on tag` patterns of its pipeline ([`release_patterns`]).
+pub fn push_script(p: &Publish, local_ref: &str, release: &[Glob]) -> String {
+    let version = if has_semver(p) {
+        version_function(p, release)
+    } else {
+        String::new()
+    };
     format!(
-        "set -eu\n{}tags=\"$(pipec_tags_{id})\"\n[ -n \"$tags\" ] || {{ echo 'pipec: no tag applies to this run' >&2; exit 1; }}\nfor t in $tags; do\n  docker tag {local} {image}:\"$t\"\n  docker push {image}:\"$t\"\ndone\n",
+        "set -eu\n{version}{}tags=\"$(pipec_tags_{id})\"\n[ -n \"$tags\" ] || {{ echo 'pipec: no tag applies to this run' >&2; exit 1; }}\nfor t in $tags; do\n  docker tag {local} {image}:\"$t\"\n  docker push {image}:\"$t\"\ndone\n",
         with_helpers(&tags_function(p)),
         id = p.id.0,
         local = sh_quote(local_ref),

@@ -285,10 +285,40 @@ fn gitlab_registry_images_are_named_in_the_pipeline() {
         username: None,
         password: None,
     };
-    let script = push_script(&p.publishes[0], "app:ci");
+    let script = push_script(&p.publishes[0], "app:ci", &[]);
     assert!(
         script.contains("docker push \"$CI_REGISTRY_IMAGE\":\"$t\""),
         "{script}"
     );
     assert_eq!(image_ref(&program().publishes[0]), "'ghcr.io/acme/api'");
+}
+
+/// The version of a release tag named by a prefixed pattern, for every way a
+/// tag pattern can start.
+#[test]
+fn versions_come_from_prefixed_release_tags() {
+    let cases: &[(&[&str], &str, Option<&str>)] = &[
+        (&["users-v*"], "users-v1.2.3", Some("1.2.3")),
+        (&["users-v*"], "users-v2.0.0-rc.1", Some("2.0.0-rc.1")),
+        (&["users-*"], "users-v1.2.3", Some("1.2.3")),
+        (&["users-*"], "users-1.2.3", Some("1.2.3")),
+        (&["v*"], "v1.4.2", Some("1.4.2")),
+        (&["*"], "1.4.2", Some("1.4.2")),
+        (&[], "v1.4.2", Some("1.4.2")),
+        (&["team/*/v*"], "team/api/v3.1.0", Some("3.1.0")),
+        (&["orders-v*", "users-v*"], "users-v0.9.1", Some("0.9.1")),
+        (&["rel$x\"-v*"], "rel$x\"-v1.0.0", Some("1.0.0")),
+        (&["users-v*"], "users-vnext", None),
+        (&["users-v*"], "users-v1.2", None),
+    ];
+    let p = &program().publishes[0];
+    for (patterns, tag, expected) in cases {
+        let release: Vec<Glob> = patterns.iter().map(|g| glob(g)).collect();
+        let script = format!("{}pipec_version_0", version_function(p, &release));
+        let (ok, out) = run(&script, "tag", tag, None);
+        match expected {
+            Some(v) => assert!(ok && out == *v, "{patterns:?} {tag}: {out}\n{script}"),
+            None => assert!(!ok && out.is_empty(), "{patterns:?} {tag}: {out}"),
+        }
+    }
 }

@@ -20,7 +20,7 @@ use crate::stmt::{Args, Vocabulary, block_stmts};
 use crate::types::Ty;
 use crate::value::Value;
 
-const V: Vocabulary = Vocabulary {
+pub(crate) const V: Vocabulary = Vocabulary {
     context: "a service",
     heads: &[
         "image",
