@@ -181,7 +181,8 @@ impl Client {
         );
     }
 
-    /// Sends `shutdown` and `exit`; returns the server's exit code.
+    /// Sends `shutdown` and `exit`; returns the server's exit code, after
+    /// checking that it never panicked.
     pub fn shutdown(mut self) -> Option<i32> {
         let r = self.request("shutdown", Value::Null);
         assert_eq!(r, Value::Null);
@@ -189,6 +190,11 @@ impl Client {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
+                let stderr = self.stderr();
+                assert!(
+                    !stderr.contains("panicked"),
+                    "pipec lsp panicked:\n{stderr}"
+                );
                 return status.code();
             }
             assert!(Instant::now() < deadline, "pipec lsp did not exit");
