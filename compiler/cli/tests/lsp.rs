@@ -236,10 +236,10 @@ fn an_editor_session_on_an_example() {
         "textDocument/definition",
         at(&p_uri, find(&text, "pytest(", 0)),
     );
-    assert_eq!(def["uri"], "pipec-std:/python.pipe");
+    assert_eq!(def["uri"], "pipec-std://std/python.pipe");
     let std = c.request(
         "pipec/virtualDocument",
-        json!({ "uri": "pipec-std:/python.pipe" }),
+        json!({ "uri": "pipec-std://std/python.pipe" }),
     );
     let std_text = std["text"].as_str().unwrap();
     assert_eq!(
@@ -250,7 +250,7 @@ fn an_editor_session_on_an_example() {
         "textDocument/definition",
         at(&p_uri, find(&text, "std.docker", 5)),
     );
-    assert_eq!(def["uri"], "pipec-std:/docker.pipe");
+    assert_eq!(def["uri"], "pipec-std://std/docker.pipe");
 
     // References of the job `lint`: its declaration and the `after`.
     let refs = c.request(

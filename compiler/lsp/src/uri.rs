@@ -8,7 +8,10 @@ use std::str::FromStr;
 
 use lsp_types::Uri;
 
-/// The scheme of standard-library documents: `pipec-std:/python.pipe`.
+/// The scheme of standard-library documents: `pipec-std://std/python.pipe`.
+/// The authority (`//std`) keeps the address a URL in every editor: Vim
+/// takes a name without `://` for a relative file path, and VS Code writes
+/// an empty authority back without its `//`.
 pub const STD_SCHEME: &str = "pipec-std";
 
 /// Where a document lives.
@@ -23,7 +26,11 @@ impl Address {
     pub fn of(uri: &Uri) -> Option<Address> {
         let s = uri.as_str();
         if let Some(rest) = s.strip_prefix(STD_SCHEME).and_then(|r| r.strip_prefix(':')) {
-            let name = rest.trim_start_matches('/').strip_suffix(".pipe")?;
+            let rest = rest.trim_start_matches('/');
+            let name = rest
+                .strip_prefix("std/")
+                .unwrap_or(rest)
+                .strip_suffix(".pipe")?;
             return pipec_stdlib::module(name).map(|m| Address::Std(m.name));
         }
         let rest = s.strip_prefix("file://")?;
@@ -40,7 +47,7 @@ impl Address {
     pub fn uri(&self) -> Uri {
         let text = match self {
             Address::File(p) => format!("file://{}", percent_encode(p)),
-            Address::Std(name) => format!("{STD_SCHEME}:/{name}.pipe"),
+            Address::Std(name) => format!("{STD_SCHEME}://std/{name}.pipe"),
         };
         // Every character outside the unreserved set and `/` is escaped, so
         // the text is a valid URI.
@@ -125,13 +132,16 @@ mod tests {
     #[test]
     fn std_uris_name_modules() {
         let a = Address::Std("python");
-        assert_eq!(a.uri().as_str(), "pipec-std:/python.pipe");
-        assert_eq!(Address::of(&a.uri()), Some(a));
+        assert_eq!(a.uri().as_str(), "pipec-std://std/python.pipe");
+        assert_eq!(Address::of(&a.uri()), Some(a.clone()));
+        // The short form too, as a client may write it.
+        let short = Uri::from_str("pipec-std:/python.pipe").unwrap();
+        assert_eq!(Address::of(&short), Some(a));
         assert_eq!(
             Address::of_source("<std>/docker.pipe", true),
             Some(Address::Std("docker"))
         );
-        let unknown = Uri::from_str("pipec-std:/nothing.pipe").unwrap();
+        let unknown = Uri::from_str("pipec-std://std/nothing.pipe").unwrap();
         assert_eq!(Address::of(&unknown), None);
     }
 }

@@ -64,11 +64,11 @@ require.cache["vscode-languageclient/node"] = {
   assert.ok(selector.some((s) => s.scheme === "file" && s.language === "pipe"));
   assert.deepStrictEqual(seen.clientOptions.initializationOptions, { programs: "directory" });
   const text = await seen.providers["pipec-std"].provideTextDocumentContent({
-    toString: () => "pipec-std:/docker.pipe",
+    toString: () => "pipec-std://std/docker.pipe",
   });
   assert.strictEqual(text, "template build() -> image {}\n");
   assert.deepStrictEqual(seen.requests, [
-    { method: "pipec/virtualDocument", params: { uri: "pipec-std:/docker.pipe" } },
+    { method: "pipec/virtualDocument", params: { uri: "pipec-std://std/docker.pipe" } },
   ]);
 
   // The manifest names files that exist and parse.
