@@ -476,6 +476,12 @@ impl Server {
             return;
         };
         program.validating = None;
+        // A program changed since (its check waits for more changes to
+        // arrive) would publish an older check under the document's newer
+        // version; its own check validates it again.
+        if self.dirty.contains(&v.root) {
+            return;
+        }
         if program.generation == v.generation {
             program.targets = v.diagnostics;
             self.publish_program(&v.root);
