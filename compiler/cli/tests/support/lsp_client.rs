@@ -1,4 +1,5 @@
-//! An editor's side of the Language Server Protocol, for tests: starts
+//! An editor's side of the Language Server Protocol, for tests and the
+//! latency benchmark (`benches/lsp.rs`): starts
 //! `pipec lsp`, frames JSON-RPC messages over its stdin and stdout, and
 //! collects what it publishes.
 
@@ -28,7 +29,17 @@ pub struct Client {
 impl Client {
     /// Starts `pipec lsp` and initializes it for the folder `root`.
     pub fn start(root: &Path, options: Value) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pipec"))
+        // Set for the tests of the package with the binary; the benchmark
+        // (`benches/lsp.rs`) names a release build instead.
+        let Some(bin) = option_env!("CARGO_BIN_EXE_pipec") else {
+            panic!("no pipec binary in this package: use `start_with`");
+        };
+        Client::start_with(Path::new(bin), root, options)
+    }
+
+    /// Starts the `pipec` at `bin` as a language server for `root`.
+    pub fn start_with(bin: &Path, root: &Path, options: Value) -> Client {
+        let mut child = Command::new(bin)
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -152,6 +163,29 @@ impl Client {
                 None => panic!(
                     "no diagnostics as expected for {uri} within {PATIENCE:?}; last: {last:#?}"
                 ),
+            }
+        }
+    }
+
+    /// The next publication of diagnostics for `uri` not looked at yet
+    /// (its `params`: `uri`, `version`, `diagnostics`), waiting for it.
+    pub fn next_publication(&mut self, uri: &str) -> Value {
+        let is = |n: &Value| {
+            n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri
+        };
+        if let Some(i) = self.notifications.iter().position(is) {
+            return self.notifications.remove(i)["params"].clone();
+        }
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let m = self
+                .next(deadline)
+                .unwrap_or_else(|| panic!("no diagnostics for {uri} within {PATIENCE:?}"));
+            if is(&m) {
+                return m["params"].clone();
+            }
+            if m.get("method").is_some() {
+                self.notifications.push(m);
             }
         }
     }
