@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use lsp_types::Uri;
-use pipec_check::FileSystem;
+use pipec_check::{FileSystem, ReadError};
 
 use crate::text::LineIndex;
 
@@ -71,17 +71,15 @@ pub struct Overlay<'a> {
 }
 
 impl FileSystem for Overlay<'_> {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
+    /// An open document's text, where the driver's file system would read
+    /// the file: a path it refuses (outside the project) stays refused, open
+    /// or not.
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, ReadError> {
+        let from_disk = self.base.read_bytes(path);
         match self.documents.get(&pipec_check::load::normalize(path)) {
-            Some(d) => Ok(d.text.clone()),
-            None => self.base.read(path),
-        }
-    }
-
-    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        match self.documents.get(&pipec_check::load::normalize(path)) {
+            Some(_) if matches!(from_disk, Err(ReadError::OutsideProject { .. })) => from_disk,
             Some(d) => Ok(d.text.clone().into_bytes()),
-            None => self.base.read_bytes(path),
+            None => from_disk,
         }
     }
 

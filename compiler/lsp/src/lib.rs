@@ -55,7 +55,10 @@ use pipec_graph::Program;
 /// the editor opened (where `pipec build` keeps its manifest).
 pub type Validate = Arc<dyn Fn(&Program, &Path, Option<&Path>) -> Vec<Diagnostic> + Send + Sync>;
 
-/// The file system to read the program at a path from.
+/// The file system to read the program at a path (a file or a directory)
+/// from, as `pipec check PATH` reads it: the driver confines it to the
+/// program's project, so a `use` that leads out of it is refused (E0114)
+/// in the editor too.
 pub type FileSystemFor = Box<dyn Fn(&Path) -> Box<dyn FileSystem>>;
 
 /// What the driver gives the server.

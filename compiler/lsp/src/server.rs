@@ -333,7 +333,13 @@ impl Server {
 
     /// An open document changed: its programs are checked again.
     fn changed(&mut self, path: &Path) {
-        let base = (self.options.file_system)(path);
+        // The program is looked for in the editor's folder (a module's is
+        // above it), read as a program of that folder would be.
+        let within = match &self.workspace.root {
+            Some(r) if path.starts_with(r) => r.clone(),
+            _ => path.parent().unwrap_or(path).to_path_buf(),
+        };
+        let base = (self.options.file_system)(&within);
         let fs = Overlay {
             base: &*base,
             documents: &self.documents,
