@@ -476,3 +476,44 @@ fn modules_are_checked_with_their_program() {
     c.diagnostics(&module_uri, |d| d.is_empty());
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// A `use` that leads out of the program's directory is refused as `pipec
+/// check` refuses it (E0114), nothing read, even when the file it names is
+/// open in the editor.
+#[test]
+fn imports_stay_inside_the_project() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("lsp-tests")
+        .join(format!("confined-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    let main = "use \"../shared.pipe\" as shared\n\npipeline p {\n  on push\n\n  job test = shared.make_test(target: \"unit\")\n}\n";
+    let outside = "template make_test(target: string) -> job {\n  role test\n  run  \"make {{ target }}\"\n}\n";
+    std::fs::write(dir.join("app/main.pipe"), main).unwrap();
+    std::fs::write(dir.join("shared.pipe"), outside).unwrap();
+    let (main_uri, outside_uri) = (
+        file_uri(&dir.join("app/main.pipe")),
+        file_uri(&dir.join("shared.pipe")),
+    );
+    let mut c = Client::start(&dir, Value::Null);
+    c.open(&main_uri, main);
+    let diags = c.diagnostics(&main_uri, |d| !d.is_empty());
+    assert!(codes(&diags).contains(&"E0114".to_string()), "{diags:#?}");
+    let refused = diags.iter().find(|d| d["code"] == "E0114").unwrap();
+    assert_eq!(
+        refused["range"]["start"],
+        position_of(main, "\"../shared.pipe\"", 0)
+    );
+    // Open in the editor, the file is still outside.
+    c.open(&outside_uri, outside);
+    c.edit(&main_uri, 2, (1, 0), (1, 0), "\n");
+    let checked_again = loop {
+        let p = c.next_publication(&main_uri);
+        if p["version"] == 2 {
+            break p;
+        }
+    };
+    let diags = checked_again["diagnostics"].as_array().unwrap();
+    assert!(codes(diags).contains(&"E0114".to_string()), "{diags:#?}");
+    assert_eq!(c.shutdown(), Some(0));
+}
