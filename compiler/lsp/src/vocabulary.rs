@@ -636,6 +636,32 @@ mod tests {
         }
     }
 
+    /// Completion offers what the checker accepts, block by block: a
+    /// statement added to the language is offered (and documented, above).
+    #[test]
+    fn statements_are_those_the_checker_accepts() {
+        let context = |block: &str| match block {
+            "a file" => Context::File,
+            "a pipeline" => Context::Pipeline,
+            "a job" => Context::Job,
+            "an image" => Context::Image,
+            "a publish rule" => Context::Publish,
+            "a job service" => Context::JobService,
+            "an environment" => Context::Environment,
+            "a service" => Context::Service,
+            "gitops" => Context::Gitops,
+            "policy" => Context::Policy,
+            other => panic!("a block the server does not know: {other}"),
+        };
+        for (block, heads) in pipec_check::vocabularies() {
+            let mut ours = context(block).heads();
+            let mut theirs = heads.to_vec();
+            ours.sort_unstable();
+            theirs.sort_unstable();
+            assert_eq!(ours, theirs, "{block}");
+        }
+    }
+
     #[test]
     fn rows_come_from_the_reference() {
         let d = doc(Context::Job, "timeout").unwrap();
