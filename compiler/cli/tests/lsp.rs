@@ -81,6 +81,36 @@ fn an_editor_session_on_an_example() {
     let mut text = std::fs::read_to_string(&pipeline).unwrap();
     let deploy_text = std::fs::read_to_string(&deploy).unwrap();
     let mut c = Client::start(&dir, Value::Null);
+    // What the server says it can do, each exercised below (positions in
+    // `positions_in_utf8_when_the_editor_offers_them`): a capability added
+    // needs its part of this session.
+    let mut advertised: Vec<&str> = c
+        .capabilities
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    advertised.sort_unstable();
+    assert_eq!(
+        advertised,
+        [
+            "codeActionProvider",
+            "completionProvider",
+            "definitionProvider",
+            "documentFormattingProvider",
+            "documentSymbolProvider",
+            "hoverProvider",
+            "positionEncoding",
+            "referencesProvider",
+            "renameProvider",
+            "textDocumentSync",
+        ]
+    );
+    assert_eq!(
+        c.capabilities["textDocumentSync"],
+        json!({ "openClose": true, "change": 2 })
+    );
 
     // The example is clean: both files of the program get empty lists.
     c.open(&p_uri, &text);
@@ -515,5 +545,76 @@ fn imports_stay_inside_the_project() {
     };
     let diags = checked_again["diagnostics"].as_array().unwrap();
     assert!(codes(diags).contains(&"E0114".to_string()), "{diags:#?}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// A file of the program that is not open, changed on disk: the editor's
+/// file watcher tells the server, which checks the program again.
+#[test]
+fn files_changed_on_disk_are_checked_again() {
+    let dir = example("flask-api", "on-disk");
+    let (pipeline, deploy) = (dir.join("pipeline.pipe"), dir.join("deploy.pipe"));
+    let (p_uri, d_uri) = (file_uri(&pipeline), file_uri(&deploy));
+    let text = std::fs::read_to_string(&pipeline).unwrap();
+    let deploy_text = std::fs::read_to_string(&deploy).unwrap();
+    let mut c = Client::start(&dir, Value::Null);
+    c.open(&p_uri, &text);
+    c.diagnostics(&d_uri, |d| d.is_empty());
+    let broken = deploy_text.replacen("from dev", "from dve", 1);
+    std::fs::write(&deploy, &broken).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": d_uri, "type": 2 }] }),
+    );
+    let diags = c.diagnostics(&d_uri, |d| !d.is_empty());
+    assert_eq!(codes(&diags), ["E0101"], "{diags:#?}");
+    assert_eq!(
+        diags[0]["range"]["start"],
+        position_of(&broken, "from dve", 5)
+    );
+    std::fs::write(&deploy, &deploy_text).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": d_uri, "type": 2 }] }),
+    );
+    c.diagnostics(&d_uri, |d| d.is_empty());
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// An editor that offers UTF-8 positions gets them: columns count bytes,
+/// so a name after a non-ASCII string is where UTF-8 puts it (three columns
+/// later than UTF-16 would: `é` is two bytes, `✓` three, each one UTF-16
+/// unit).
+#[test]
+fn positions_in_utf8_when_the_editor_offers_them() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("lsp-tests")
+        .join(format!("utf8-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ci.pipe");
+    let line = "  job b { run \"échec ✓\"; after [a, nope] }";
+    let text = format!("pipeline app {{\n  on push\n  job a {{ run \"x\" }}\n{line}\n}}\n");
+    std::fs::write(&file, &text).unwrap();
+    let uri = file_uri(&file);
+    let (mut c, chosen) = Client::start_offering(&dir, &["utf-8", "utf-16"]);
+    assert_eq!(chosen, "utf-8");
+    c.open(&uri, &text);
+    let diags = c.diagnostics(&uri, |d| !d.is_empty());
+    assert_eq!(codes(&diags), ["E0101"], "{diags:#?}");
+    let byte = line.find("nope").unwrap() as u32;
+    assert_eq!(diags[0]["range"]["start"], position(3, byte));
+    // A hover asked at a byte column finds the job named there.
+    let a_ref = line.find("[a,").unwrap() as u32 + 1;
+    let h = c.request("textDocument/hover", at(&uri, (3, a_ref)));
+    let v = h["contents"]["value"].as_str().unwrap_or_default();
+    assert!(v.contains("job a"), "{h:#}");
+    assert_eq!(c.shutdown(), Some(0));
+
+    let (mut c, chosen) = Client::start_offering(&dir, &["utf-16"]);
+    assert_eq!(chosen, "utf-16");
+    c.open(&uri, &text);
+    let diags = c.diagnostics(&uri, |d| !d.is_empty());
+    assert_eq!(diags[0]["range"]["start"], position(3, byte - 3));
     assert_eq!(c.shutdown(), Some(0));
 }

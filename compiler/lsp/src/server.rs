@@ -119,7 +119,8 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             TextDocumentSyncOptions {
                 open_close: Some(true),
                 change: Some(TextDocumentSyncKind::INCREMENTAL),
-                save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                // Saving changes nothing: the server reads an open
+                // document's text, saved or not.
                 ..Default::default()
             },
         )),

@@ -24,6 +24,8 @@ pub struct Client {
     next_id: i64,
     /// Notifications received and not yet looked at.
     pub notifications: Vec<Value>,
+    /// What the server said it can do, in its answer to `initialize`.
+    pub capabilities: Value,
 }
 
 impl Client {
@@ -39,6 +41,22 @@ impl Client {
 
     /// Starts the `pipec` at `bin` as a language server for `root`.
     pub fn start_with(bin: &Path, root: &Path, options: Value) -> Client {
+        Client::launch(bin, root, options, &["utf-16"])
+    }
+
+    /// Starts `pipec lsp` for an editor that offers these position
+    /// encodings (`utf-8`, `utf-16`), most preferred first; returns the
+    /// client and the encoding the server chose.
+    pub fn start_offering(root: &Path, encodings: &[&str]) -> (Client, Value) {
+        let Some(bin) = option_env!("CARGO_BIN_EXE_pipec") else {
+            panic!("no pipec binary in this package: use `start_with`");
+        };
+        let c = Client::launch(Path::new(bin), root, Value::Null, encodings);
+        let chosen = c.capabilities["positionEncoding"].clone();
+        (c, chosen)
+    }
+
+    fn launch(bin: &Path, root: &Path, options: Value, encodings: &[&str]) -> Client {
         let mut child = Command::new(bin)
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -63,6 +81,7 @@ impl Client {
             messages,
             next_id: 0,
             notifications: Vec::new(),
+            capabilities: Value::Null,
         };
         let root_uri = file_uri(root);
         let init = c.request(
@@ -72,7 +91,7 @@ impl Client {
                 "rootUri": root_uri,
                 "workspaceFolders": [{ "uri": root_uri, "name": "test" }],
                 "capabilities": {
-                    "general": { "positionEncodings": ["utf-16"] },
+                    "general": { "positionEncodings": encodings },
                     "textDocument": { "publishDiagnostics": { "relatedInformation": true } }
                 },
                 "initializationOptions": options,
@@ -82,6 +101,7 @@ impl Client {
             init["capabilities"]["hoverProvider"] == json!(true),
             "{init:#}"
         );
+        c.capabilities = init["capabilities"].clone();
         c.notify("initialized", json!({}));
         c
     }
