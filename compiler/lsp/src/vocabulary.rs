@@ -1,7 +1,7 @@
 //! The statements each kind of block accepts, and their documentation.
 //!
-//! The heads are those the checker accepts in each block (a test compares
-//! them with the checker's own listing); the documentation is the language
+//! The heads are those the checker accepts in each block, from its own
+//! listing (`pipec_check::vocabularies`); the documentation is the language
 //! reference, `docs/language.md`, embedded: a statement's rows of its
 //! section's table, or for the top-level statements the section's opening.
 
@@ -62,97 +62,45 @@ impl Context {
         Context::Policy,
     ];
 
-    /// The statement heads the block accepts.
+    /// The statement heads the block accepts: the checker's own listing
+    /// for the blocks it names, and the nested blocks' fields.
     pub fn heads(self) -> Vec<&'static str> {
+        if let Some(block) = self.block() {
+            return pipec_check::vocabularies()
+                .into_iter()
+                .find(|(b, _)| *b == block)
+                .map(|(_, heads)| heads.to_vec())
+                .unwrap_or_default();
+        }
         let own: &[&str] = match self {
-            Context::File => &[
-                "use",
-                "pipeline",
-                "template",
-                "environment",
-                "service",
-                "policy",
-                "gitops",
-            ],
-            Context::Pipeline => &["on", "env", "job", "image", "publish"],
-            Context::Job => &[
-                "tool",
-                "container",
-                "service",
-                "env",
-                "cache",
-                "step",
-                "run",
-                "artifact",
-                "report",
-                "matrix",
-                "include",
-                "exclude",
-                "role",
-                "run_if",
-                "load",
-                "history",
-            ],
-            Context::Image => &["dockerfile", "context", "target", "build_args", "platforms"],
-            Context::Publish => &["tags", "cache"],
-            Context::JobService => &["env", "port"],
-            Context::Environment => &[
-                "namespace",
-                "url",
-                "tier",
-                "replicas",
-                "resources",
-                "autoscale",
-                "config",
-                "approvals",
-                "promote",
-                "deploy",
-                "on",
-                "sync",
-                "revision",
-                "notify",
-            ],
             Context::Sync => &["prune", "self_heal"],
-            Context::Service => &[
-                "image",
-                "port",
-                "metrics",
-                "probes",
-                "resources",
-                "replicas",
-                "autoscale",
-                "min_available",
-                "config",
-                "secrets",
-                "ingress",
-                "deploy",
-                "user",
-                "migrate",
-                "smoke_test",
-                "pull_secrets",
-                "volume",
-                "expose",
-                "selector",
-            ],
             Context::Probes => &["live", "ready", "startup"],
             Context::Probe => &["delay", "period", "timeout", "failures", "port"],
             Context::Resources => &["cpu", "memory"],
             Context::Autoscale => &["replicas", "cpu", "memory"],
             Context::Ingress => &["host", "path", "class", "tls"],
             Context::Volume => &["size", "files"],
-            Context::Gitops => &["repo", "branch", "path", "token"],
-            Context::Policy => &[
-                "min_coverage",
-                "prod_approvals",
-                "max_duration",
-                "max_deploy_duration",
-                "rule",
-            ],
+            _ => &[],
         };
-        let common = matches!(self, Context::Job | Context::Image | Context::Publish);
-        let mut heads: Vec<&str> = if common { COMMON.to_vec() } else { Vec::new() };
-        heads.extend(own);
-        heads
+        own.to_vec()
+    }
+
+    /// The name the checker gives the block in its listing of statements
+    /// (`pipec_check::vocabularies`), for the blocks it lists.
+    fn block(self) -> Option<&'static str> {
+        Some(match self {
+            Context::File => "a file",
+            Context::Pipeline => "a pipeline",
+            Context::Job => "a job",
+            Context::Image => "an image",
+            Context::Publish => "a publish rule",
+            Context::JobService => "a job service",
+            Context::Environment => "an environment",
+            Context::Service => "a service",
+            Context::Gitops => "gitops",
+            Context::Policy => "policy",
+            _ => return None,
+        })
     }
 
     /// The block a statement with head `head` opens here, if it holds
@@ -636,29 +584,16 @@ mod tests {
         }
     }
 
-    /// Completion offers what the checker accepts, block by block: a
-    /// statement added to the language is offered (and documented, above).
+    /// Every block the checker lists is one the server knows, so a block
+    /// added to the language gets completion (and, above, documentation).
     #[test]
-    fn statements_are_those_the_checker_accepts() {
-        let context = |block: &str| match block {
-            "a file" => Context::File,
-            "a pipeline" => Context::Pipeline,
-            "a job" => Context::Job,
-            "an image" => Context::Image,
-            "a publish rule" => Context::Publish,
-            "a job service" => Context::JobService,
-            "an environment" => Context::Environment,
-            "a service" => Context::Service,
-            "gitops" => Context::Gitops,
-            "policy" => Context::Policy,
-            other => panic!("a block the server does not know: {other}"),
-        };
+    fn every_block_of_the_checker_is_known() {
         for (block, heads) in pipec_check::vocabularies() {
-            let mut ours = context(block).heads();
-            let mut theirs = heads.to_vec();
-            ours.sort_unstable();
-            theirs.sort_unstable();
-            assert_eq!(ours, theirs, "{block}");
+            let c = Context::ALL
+                .iter()
+                .find(|c| c.block() == Some(block))
+                .unwrap_or_else(|| panic!("a block the server does not know: {block}"));
+            assert_eq!(c.heads(), heads.to_vec(), "{block}");
         }
     }
 
