@@ -256,6 +256,11 @@ impl Client {
         }
     }
 
+    /// The server's process id.
+    pub fn server_pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// What the server wrote to stderr (after it exited or was killed).
     pub fn stderr(&mut self) -> String {
         let _ = self.child.kill();
