@@ -398,6 +398,18 @@ const FALLBACK: &[(Context, &str, &str, &str)] = &[
         "what CI uses to push the new image tags",
     ),
     (
+        Context::Gitops,
+        "argocd",
+        "argocd secret(\"NAME\")",
+        "a kubeconfig for the cluster Argo CD runs in: deployments sync through it and wait until the environment is Synced and Healthy (without it they end with their commit, W0005)",
+    ),
+    (
+        Context::Gitops,
+        "wait",
+        "wait DURATION",
+        "how long a deployment waits for the sync, 1m to 6h (default 10m)",
+    ),
+    (
         Context::Policy,
         "min_coverage",
         "min_coverage PERCENT",
