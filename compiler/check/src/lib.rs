@@ -13,11 +13,17 @@
 //!    check the graph (cycles, promotion chain, jobs that can never run).
 //!
 //! The result is a [`pipec_graph::Program`] when there are no errors.
+//!
+//! An editor checks the program again on every change: [`check_indexed`]
+//! reuses the syntax trees of the files that did not change ([`ParseCache`])
+//! and records an [`Index`] of what each name refers to and which type each
+//! value was read as, for hover, go to definition and completion.
 
 mod cron;
 mod declare;
 pub mod eval;
 mod graph;
+pub mod index;
 pub mod load;
 mod lower;
 mod render;
@@ -31,7 +37,8 @@ use std::path::Path;
 use pipec_diagnostics::{Diagnostic, Diagnostics, SourceMap};
 use pipec_graph::Program;
 
-pub use load::{FileSystem, MemoryFs, ReadError};
+pub use index::{Index, Reference, ReferenceKind};
+pub use load::{FileSystem, MemoryFs, ParseCache, ReadError};
 
 /// The statement heads each kind of block accepts, by block (`"a file"`,
 /// `"a pipeline"`, `"a job"`, `"an image"`, `"a publish rule"`, `"a job
@@ -61,7 +68,30 @@ impl Checked {
 /// Checks the program at `path`: one `.pipe` file, or a directory whose `.pipe`
 /// files form one program. Fails only when `path` itself cannot be read.
 pub fn check(path: &Path, fs: &dyn FileSystem) -> std::io::Result<Checked> {
+    Ok(run(path, fs, None, false)?.0)
+}
+
+/// Checks the program at `path` as [`check`] does, taking the syntax trees
+/// of files that did not change from `parses` (and keeping the new ones
+/// there), and records what the program's names refer to.
+pub fn check_indexed(
+    path: &Path,
+    fs: &dyn FileSystem,
+    parses: &ParseCache,
+) -> std::io::Result<(Checked, Index)> {
+    let (checked, index) = run(path, fs, Some(parses), true)?;
+    Ok((checked, index.unwrap_or_default()))
+}
+
+fn run(
+    path: &Path,
+    fs: &dyn FileSystem,
+    parses: Option<&ParseCache>,
+    index: bool,
+) -> std::io::Result<(Checked, Option<Index>)> {
     let mut ck = Checker::new(fs);
+    ck.parses = parses;
+    ck.index = index.then(Index::default);
     ck.load(path)?;
     let decls = ck.declare();
     let program = ck.lower(&decls);
@@ -74,16 +104,22 @@ pub fn check(path: &Path, fs: &dyn FileSystem) -> std::io::Result<Checked> {
     ck.drop_cascades_on_broken_lines();
     let diagnostics = Diagnostics::from(std::mem::take(&mut ck.diags)).sorted();
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-    Ok(Checked {
+    let index = ck.index.take().map(Index::finish);
+    let checked = Checked {
         sources: ck.sources,
         program: if has_errors { None } else { program },
         diagnostics,
-    })
+    };
+    Ok((checked, index))
 }
 
 /// The state of one run of the checker.
 pub(crate) struct Checker<'a> {
     fs: &'a dyn FileSystem,
+    /// Syntax trees kept from an earlier check of the same program.
+    parses: Option<&'a ParseCache>,
+    /// What names refer to, when an editor asked for it.
+    pub(crate) index: Option<Index>,
     pub(crate) sources: SourceMap,
     pub(crate) diags: Vec<Diagnostic>,
     pub(crate) files: Vec<load::ProgramFile>,
@@ -113,6 +149,8 @@ impl<'a> Checker<'a> {
     fn new(fs: &'a dyn FileSystem) -> Self {
         Checker {
             fs,
+            parses: None,
+            index: None,
             sources: SourceMap::new(),
             diags: Vec::new(),
             files: Vec::new(),

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use pipec_diagnostics::{Diagnostic, SourceFile, SourceId, Span, code, did_you_mean};
 use pipec_syntax::ast::{ExprKind, File, Generic, Stmt, StmtKind};
@@ -106,7 +107,7 @@ pub struct Module {
     /// `std.python` or the file path.
     pub name: String,
     pub source: SourceId,
-    pub file: File,
+    pub file: Arc<File>,
     pub imports: Imports,
 }
 
@@ -123,8 +124,84 @@ pub struct Imports {
 pub struct ProgramFile {
     pub source: SourceId,
     pub path: PathBuf,
-    pub file: File,
+    pub file: Arc<File>,
     pub imports: Imports,
+}
+
+/// Syntax trees kept from one check of a program to the next, so that a
+/// check after an edit parses only the files that changed (the language
+/// server checks the whole program on every change).
+///
+/// A tree is reused when its file has the same source id and the same text
+/// as when it was parsed: parsing depends on nothing else. Source ids are
+/// given in the order files are loaded, so they stay the same from one check
+/// to the next as long as the program's files and imports do.
+#[derive(Default)]
+pub struct ParseCache {
+    files: Mutex<HashMap<SourceId, Parsed>>,
+}
+
+#[derive(Clone)]
+struct Parsed {
+    text: Arc<str>,
+    file: Arc<File>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl ParseCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The tree of `text`, kept from an earlier parse or parsed now.
+    pub fn parse(&self, source: SourceId, text: &str) -> Parse {
+        if let Some(p) = self.lock().get(&source).filter(|p| *p.text == *text) {
+            return (p.file.clone(), p.diagnostics.clone());
+        }
+        let (file, diagnostics) = pipec_syntax::parse(source, text);
+        let file = Arc::new(file);
+        self.lock().insert(
+            source,
+            Parsed {
+                text: text.into(),
+                file: file.clone(),
+                diagnostics: diagnostics.clone(),
+            },
+        );
+        (file, diagnostics)
+    }
+
+    /// The tree last parsed for `source`, and the text it was parsed from.
+    pub fn get(&self, source: SourceId) -> Option<(Arc<str>, Arc<File>)> {
+        self.lock()
+            .get(&source)
+            .map(|p| (p.text.clone(), p.file.clone()))
+    }
+
+    /// Forgets the trees of sources a program no longer has.
+    pub fn retain(&self, keep: impl Fn(SourceId) -> bool) {
+        self.lock().retain(|id, _| keep(*id));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SourceId, Parsed>> {
+        // A panic while the map was held left it whole: entries are inserted
+        // in one step.
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A file's syntax tree and syntax errors.
+type Parse = (Arc<File>, Vec<Diagnostic>);
+
+/// Parses without keeping anything when no cache is given.
+fn parse_with(cache: Option<&ParseCache>, source: SourceId, text: &str) -> Parse {
+    match cache {
+        Some(c) => c.parse(source, text),
+        None => {
+            let (file, diags) = pipec_syntax::parse(source, text);
+            (Arc::new(file), diags)
+        }
+    }
 }
 
 impl Checker<'_> {
@@ -151,7 +228,7 @@ impl Checker<'_> {
             let (source, text) = self.add_source(&f, bytes);
             texts.push((f, source, text.unwrap_or_default()));
         }
-        let parsed = parse_all(&texts);
+        let parsed = parse_all(&texts, self.parses);
         for ((f, source, _), (file, diags)) in texts.into_iter().zip(parsed) {
             self.diags.extend(diags);
             let (file, imports) = self.imports(file, &f);
@@ -218,7 +295,7 @@ impl Checker<'_> {
     /// rather than recursing, so a chain of thousands of modules needs no
     /// more native stack than one. Modules are numbered in the order they are
     /// completed (a module after everything it imports).
-    fn imports(&mut self, file: File, path: &Path) -> (File, Imports) {
+    fn imports(&mut self, file: Arc<File>, path: &Path) -> (Arc<File>, Imports) {
         let root = display(&normalize(path));
         let mut open = Open {
             names: vec![root.clone()],
@@ -401,7 +478,7 @@ impl Checker<'_> {
         let Some(text) = text else {
             return Import::Failed;
         };
-        let (file, diags) = pipec_syntax::parse(source, &text);
+        let (file, diags) = parse_with(self.parses, source, &text);
         self.diags.extend(diags);
         Import::Load {
             name,
@@ -441,7 +518,9 @@ impl Checker<'_> {
             )
             .label("unknown module");
             d = match did_you_mean(name, pipec_stdlib::MODULES.iter().map(|m| m.name)) {
-                Some(s) => d.help(format!("did you mean `std.{s}`?")),
+                Some(s) => d
+                    .help(format!("did you mean `std.{s}`?"))
+                    .suggest(target.span, format!("std.{s}")),
                 None => d.help(format!("standard modules: {}", std_names().join(", "))),
             };
             self.diags.push(d);
@@ -458,7 +537,7 @@ impl Checker<'_> {
             return Import::Failed;
         }
         let source = self.sources.add(SourceFile::new(m.path(), m.source, true));
-        let (file, diags) = pipec_syntax::parse(source, m.source);
+        let (file, diags) = parse_with(self.parses, source, m.source);
         self.diags.extend(diags);
         Import::Load {
             name: key,
@@ -503,7 +582,7 @@ enum Import {
         name: String,
         source: SourceId,
         alias: String,
-        file: File,
+        file: Arc<File>,
         path: PathBuf,
     },
 }
@@ -520,7 +599,7 @@ struct PendingModule {
 
 /// A file whose `use` statements are being resolved.
 struct Pending {
-    file: File,
+    file: Arc<File>,
     path: PathBuf,
     /// The next statement to look at.
     next: usize,
@@ -576,8 +655,8 @@ const PARSE_STACK: usize = 16 << 20;
 /// Parses the program's files, on as many threads as there are cores and
 /// files: parsing is most of the time of a check, and files are independent.
 /// The results are in the order of `texts`.
-fn parse_all(texts: &[(PathBuf, SourceId, String)]) -> Vec<(File, Vec<Diagnostic>)> {
-    let parse = |i: usize| pipec_syntax::parse(texts[i].1, &texts[i].2);
+fn parse_all(texts: &[(PathBuf, SourceId, String)], cache: Option<&ParseCache>) -> Vec<Parse> {
+    let parse = |i: usize| parse_with(cache, texts[i].1, &texts[i].2);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(texts.len());
@@ -587,7 +666,7 @@ fn parse_all(texts: &[(PathBuf, SourceId, String)]) -> Vec<(File, Vec<Diagnostic
     // Each thread takes the next file not taken yet, so that large and small
     // files even out.
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, (File, Vec<Diagnostic>))> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, Parse)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 std::thread::Builder::new()

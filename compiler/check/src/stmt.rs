@@ -94,7 +94,7 @@ impl Checker<'_> {
         )
         .label("unknown here");
         d = match did_you_mean(name, vocab.heads.iter().copied()) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            Some(s) => d.help(format!("did you mean `{s}`?")).suggest(span, s),
             None => d.help(format!(
                 "{} accepts: {}",
                 vocab.context,

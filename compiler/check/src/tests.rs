@@ -435,6 +435,126 @@ fn files_parsed_in_parallel_keep_their_order() {
     assert_eq!(names, expected);
 }
 
+/// Each misspelling, with its suggestion applied, checks clean: the
+/// suggestions an editor offers as quick fixes are the right text at the
+/// right place.
+#[test]
+fn suggestions_fix_what_they_are_about() {
+    let broken = [
+        ("job lint = python.lnt()", "python.lint"),
+        ("job lint = pyhton.lint()", "python.lint"),
+        ("job lint = python.lint(pth: \"src\")", "path"),
+        ("job lint = python.lint(after: tset)", "test"),
+        ("job lint { run \"make\"; timout 10m }", "timeout"),
+        ("job lint { run \"make\"; timeout 90 }", "90s"),
+        ("job lint { run \"make\"; runs_on ubunty }", "ubuntu"),
+        ("job lint { run \"make\"; when releas }", "release"),
+        (
+            "job lint { run \"echo {{ ci.sha }}\"; title ci.shaa }",
+            "ci.sha",
+        ),
+        ("job lint = python.pytest(coverage: 75)", "75%"),
+    ];
+    for (line, replacement) in broken {
+        let text = BASE.replace("job lint = python.lint()", line);
+        let c = run(&[("app/main.pipe", &text)]);
+        let fixes: Vec<_> = c
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.suggestions.first().expect("a suggestion").clone())
+            .collect();
+        assert_eq!(fixes.len(), 1, "{line}: {:#?}", c.diagnostics);
+        let fix = &fixes[0];
+        assert_eq!(fix.replacement, replacement, "{line}");
+        let mut fixed = text.clone();
+        fixed.replace_range(fix.span.range(), &fix.replacement);
+        let again = run(&[("app/main.pipe", &fixed)]);
+        assert!(!again.has_errors(), "{fixed}: {:#?}", again.diagnostics);
+    }
+}
+
+fn indexed(text: &str, parses: &crate::ParseCache) -> (Checked, crate::Index) {
+    let fs = MemoryFs([(PathBuf::from("app/main.pipe"), text.to_string())].into());
+    crate::check_indexed(std::path::Path::new("app/main.pipe"), &fs, parses).expect("readable")
+}
+
+/// The index names what the checker resolved, where it is written.
+#[test]
+fn index_records_references_and_types() {
+    use crate::ReferenceKind as K;
+    let (c, index) = indexed(BASE, &crate::ParseCache::new());
+    assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+    let at = |needle: &str, nth: usize| -> u32 {
+        BASE.match_indices(needle).nth(nth).expect(needle).0 as u32
+    };
+    let find = |start: u32, kind: K| {
+        index
+            .references
+            .iter()
+            .find(|r| r.span.source.0 == 0 && r.span.start == start && r.kind == kind)
+            .unwrap_or_else(|| panic!("no {kind:?} at {start}: {:#?}", index.references))
+    };
+    // `python.pytest(…)`: the module alias, then the template in std.python.
+    let module = find(at("python.pytest", 0), K::Module);
+    assert_eq!(
+        c.sources.slice(module.declaration.unwrap()),
+        "use std.python"
+    );
+    let template = find(at("pytest(", 0), K::Template);
+    let decl = template.declaration.unwrap();
+    assert_eq!(c.sources.get(decl.source).name, "<std>/python.pipe");
+    assert_eq!(c.sources.slice(decl), "pytest");
+    // A named argument names the parameter.
+    let param = find(at("coverage:", 0), K::Parameter);
+    assert_eq!(c.sources.slice(param.declaration.unwrap()), "coverage");
+    // Jobs, images and environments by name.
+    assert_eq!(find(at("lint, test]", 0), K::Job).name, "lint");
+    assert_eq!(find(at("app to ghcr", 0), K::Image).name, "app");
+    assert_eq!(find(at("dev, prod]", 0), K::Environment).name, "dev");
+    assert_eq!(find(at("dev, approvals", 0), K::Environment).name, "dev");
+    // A parameter used in a template body, decided at the call.
+    assert!(index.references.iter().any(|r| {
+        r.kind == K::Parameter
+            && r.name == "coverage"
+            && c.sources.get(r.span.source).name == "<std>/python.pipe"
+            && r.site.source.0 == 0
+    }));
+    // Values with the type they were read as.
+    let (span, ty) = index.type_at(module.span.source, at("80%", 0) + 1).unwrap();
+    assert_eq!(
+        (c.sources.slice(span), ty),
+        ("80%", &crate::types::Ty::Percent)
+    );
+    let (span, ty) = index
+        .type_at(module.span.source, at("lint, test]", 0))
+        .unwrap();
+    assert_eq!(
+        (c.sources.slice(span), ty),
+        ("lint", &crate::types::Ty::Job)
+    );
+}
+
+/// A second check of unchanged text reuses its trees; changed text is
+/// parsed again.
+#[test]
+fn parse_cache_reuses_unchanged_files() {
+    let parses = crate::ParseCache::new();
+    indexed(BASE, &parses);
+    let (_, first) = parses.get(pipec_diagnostics::SourceId(0)).unwrap();
+    let (_, again) = {
+        indexed(BASE, &parses);
+        parses.get(pipec_diagnostics::SourceId(0)).unwrap()
+    };
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    let changed = BASE.replace("80%", "85%");
+    let (c, _) = indexed(&changed, &parses);
+    let (text, tree) = parses.get(pipec_diagnostics::SourceId(0)).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&first, &tree));
+    assert_eq!(&*text, changed.as_str());
+    assert!(!c.has_errors());
+}
+
 /// Each module imports the next: loading the chain takes no native stack in
 /// proportion to its length (the test thread has 2 MiB), and the template at
 /// its far end is still found through it.

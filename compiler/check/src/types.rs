@@ -74,7 +74,7 @@ impl Ty {
                     )
                     .label("not a type");
                     d = match did_you_mean(&name.name, NAMED.iter().map(|(n, _)| *n)) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        Some(s) => d.help(format!("did you mean `{s}`?")).suggest(name.span, s),
                         None => d.help(format!(
                             "types are {}",
                             NAMED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")

@@ -11,6 +11,7 @@ mod fmt;
 mod graph;
 mod init;
 mod lint;
+mod lsp;
 mod output;
 
 use std::process::ExitCode;
@@ -71,6 +72,11 @@ enum Command {
         after_help = "Examples:\n  pipec lint .\n  pipec lint .github/workflows/ci.yml --format sarif\n  pipec explain PIPE101"
     )]
     Lint(lint::LintArgs),
+    /// Serve an editor over stdio: diagnostics, hover, go to definition, completion, formatting.
+    #[command(
+        after_help = "Editors start it themselves; see docs/editors.md for VS Code, Neovim and Helix.\n\nExit codes: 0 after the editor's shutdown and exit; 1 when the editor went away without\nthem; 2 when the connection failed."
+    )]
+    Lsp(lsp::LspArgs),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +98,7 @@ fn main() -> ExitCode {
         Command::Graph(a) => graph::run(&a, &out),
         Command::Init(a) => init::run(&a, &out),
         Command::Lint(a) => lint::run(&a, &out),
+        Command::Lsp(a) => lsp::run(&a, &out),
     };
     ExitCode::from(code)
 }

@@ -155,6 +155,19 @@ codes! {
     UNVERIFIED_DEPLOYMENT = "W0005": "Argo CD deployment that nothing waits for",
 }
 
+/// Where the long explanation of a code is published: its page under
+/// `docs/errors/` (compiler codes) or `docs/rules/` (lint rules) in the
+/// repository, what `pipec explain CODE` prints.
+pub fn help_uri(code: &str) -> String {
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    let folder = if code.starts_with("PIPE") {
+        "rules"
+    } else {
+        "errors"
+    };
+    format!("{repo}/blob/main/docs/{folder}/{code}.md")
+}
+
 /// The registered code with this text, if any.
 pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
     ALL.iter().find(|c| c.code.0.eq_ignore_ascii_case(code))

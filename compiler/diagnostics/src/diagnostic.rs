@@ -31,6 +31,14 @@ pub struct Label {
     pub primary: bool,
 }
 
+/// A mechanical fix: the text to write instead of what `span` covers. An
+/// editor offers it as a quick fix; the hint says the same in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub span: Span,
+    pub replacement: String,
+}
+
 /// One finding, with a stable code, at least one label, and an optional hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -40,6 +48,9 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// Replacements that fix the problem, the likeliest first; several when
+    /// the right one cannot be known (which unit a bare number meant).
+    pub suggestions: Vec<Suggestion>,
 }
 
 impl Diagnostic {
@@ -56,6 +67,7 @@ impl Diagnostic {
             }],
             help: None,
             notes: Vec::new(),
+            suggestions: Vec::new(),
         }
     }
 
@@ -78,6 +90,15 @@ impl Diagnostic {
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a replacement of the text at `span` that fixes the problem.
+    pub fn suggest(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.suggestions.push(Suggestion {
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 

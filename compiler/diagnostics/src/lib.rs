@@ -11,7 +11,7 @@ pub mod render;
 mod source;
 
 pub use code::Code;
-pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity};
+pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity, Suggestion};
 pub use source::{SourceFile, SourceId, SourceMap, Span};
 
 /// Suggests the candidate closest to `name`, for "did you mean" hints.

@@ -157,14 +157,35 @@ impl Checker<'_> {
                 let v = self.eval_number(e, n, t)?;
                 return Some(Value::Range(Box::new(v.clone()), Box::new(v)));
             }
-            Ty::Duration => Err(format!("`{n}` needs a unit of time")),
-            Ty::Percent => Err(format!("`{n}` needs a percent sign")),
+            // Which unit of time was meant is not known: each is offered.
+            Ty::Duration => return self.missing_unit(e, n, ty, "a unit of time", &["s", "m", "h"]),
+            Ty::Percent => return self.missing_unit(e, n, ty, "a percent sign", &["%"]),
             _ => {
                 self.mismatch(e, ty);
                 return None;
             }
         };
         self.quantity_result(e, result, ty)
+    }
+
+    /// A number written without the unit its type needs, with the number
+    /// and each of `units` as the fixes.
+    fn missing_unit(
+        &mut self,
+        e: &Expr,
+        n: &str,
+        ty: &Ty,
+        what: &str,
+        units: &[&str],
+    ) -> Option<Value> {
+        let d = Diagnostic::new(code::INVALID_LITERAL, e.span, format!("`{n}` needs {what}"))
+            .label(format!("expected {}", ty_name(ty)))
+            .help(example(ty));
+        let d = units
+            .iter()
+            .fold(d, |d, u| d.suggest(e.span, format!("{n}{u}")));
+        self.diags.push(d);
+        None
     }
 
     pub(super) fn eval_quantity(

@@ -10,6 +10,7 @@ use pipec_graph::{Cond, Event, Glob, Part, SecretRef, Text};
 use pipec_syntax::ast::{Arg, Expr, ExprKind, UnaryOp};
 
 use crate::Checker;
+use crate::index::ReferenceKind;
 use crate::types::Ty;
 use crate::value::*;
 
@@ -136,6 +137,7 @@ impl Checker<'_> {
         if let Ty::Optional(inner) = ty {
             return self.eval(e, inner, scope);
         }
+        self.note_type(e.span, ty);
         match &e.kind {
             ExprKind::Paren(inner) => self.eval(inner, ty, scope),
             ExprKind::Ident(name) => self.eval_ident(e, name, ty, scope),
@@ -264,6 +266,7 @@ impl Checker<'_> {
                 );
                 return None;
             }
+            self.note_reference(e.span, name, ReferenceKind::Parameter, None, scope.site);
             return Some(value.clone());
         }
         match ty {
@@ -277,14 +280,21 @@ impl Checker<'_> {
             }
             Ty::Glob => Some(Value::Text(Text::lit(name))),
             Ty::List(t) => Some(Value::List(vec![self.eval(e, t, scope)?])),
-            Ty::Job => self.reference(e.span, name, "job", scope.jobs, |n| Value::Ref(n, e.span)),
-            Ty::Image => self.reference(e.span, name, "image", scope.images, |n| {
-                Value::Ref(n, e.span)
-            }),
-            Ty::Environment => {
-                self.reference(e.span, name, "environment", scope.environments, |n| {
+            Ty::Job => {
+                let v = self.reference(e.span, name, "job", scope.jobs, |n| Value::Ref(n, e.span));
+                self.resolved(v, e.span, name, ReferenceKind::Job, scope)
+            }
+            Ty::Image => {
+                let v = self.reference(e.span, name, "image", scope.images, |n| {
                     Value::Ref(n, e.span)
-                })
+                });
+                self.resolved(v, e.span, name, ReferenceKind::Image, scope)
+            }
+            Ty::Environment => {
+                let v = self.reference(e.span, name, "environment", scope.environments, |n| {
+                    Value::Ref(n, e.span)
+                });
+                self.resolved(v, e.span, name, ReferenceKind::Environment, scope)
             }
             Ty::Cond => match name {
                 "release" => Some(Value::Cond(Cond::Tag(scope.release.to_vec()))),
@@ -298,7 +308,7 @@ impl Checker<'_> {
                     )
                     .label("unknown condition");
                     d = match did_you_mean(name, ["release", "always", "never"]) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        Some(s) => d.help(format!("did you mean `{s}`?")).suggest(e.span, s),
                         None => d.help(example(ty)),
                     };
                     self.diags.push(d);
@@ -311,13 +321,30 @@ impl Checker<'_> {
                     Diagnostic::new(code::UNKNOWN_NAME, e.span, format!("unknown name `{name}`"))
                         .label(format!("expected {}", ty_name(ty)));
                 d = match did_you_mean(name, params.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean the parameter `{s}`?")),
+                    Some(s) => d
+                        .help(format!("did you mean the parameter `{s}`?"))
+                        .suggest(e.span, s),
                     None => d.help(example(ty)),
                 };
                 self.diags.push(d);
                 None
             }
         }
+    }
+
+    /// Records a name that resolved, for the index.
+    fn resolved(
+        &mut self,
+        v: Option<Value>,
+        span: Span,
+        name: &str,
+        kind: ReferenceKind,
+        scope: &Scope,
+    ) -> Option<Value> {
+        if v.is_some() {
+            self.note_reference(span, name, kind, None, scope.site);
+        }
+        v
     }
 
     fn reference(
@@ -341,7 +368,7 @@ impl Checker<'_> {
         )
         .label(format!("unknown {kind}"));
         d = match did_you_mean(name, known.iter().map(String::as_str)) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            Some(s) => d.help(format!("did you mean `{s}`?")).suggest(span, s),
             None if known.is_empty() => d.help(format!("no {kind} is declared where this is used")),
             None => d.help(format!(
                 "known {kind}s: {}",
@@ -358,6 +385,12 @@ impl Checker<'_> {
     }
 
     pub(crate) fn unknown_variant(&mut self, span: Span, name: &str, variants: &[String]) {
+        self.unknown_variant_after(span, "", name, variants);
+    }
+
+    /// [`Self::unknown_variant`] of a name written after `prefix` within
+    /// `span` (`ci.` in `ci.sha`), which a suggestion keeps.
+    fn unknown_variant_after(&mut self, span: Span, prefix: &str, name: &str, variants: &[String]) {
         let mut d = Diagnostic::new(
             code::UNKNOWN_VARIANT,
             span,
@@ -365,10 +398,12 @@ impl Checker<'_> {
         )
         .label("not allowed here");
         d = match did_you_mean(name, variants.iter().map(String::as_str)) {
-            Some(s) => d.help(format!(
-                "did you mean `{s}`? allowed: {}",
-                variants.join(", ")
-            )),
+            Some(s) => d
+                .help(format!(
+                    "did you mean `{s}`? allowed: {}",
+                    variants.join(", ")
+                ))
+                .suggest(span, format!("{prefix}{s}")),
             None => d.help(format!("allowed: {}", variants.join(", "))),
         };
         self.diags.push(d);
@@ -496,8 +531,9 @@ impl Checker<'_> {
             Some("ci") => match pipec_graph::CiVar::ALL.iter().find(|(n, _)| *n == name) {
                 Some((_, v)) => Part::Ci(*v),
                 None => {
-                    self.unknown_variant(
+                    self.unknown_variant_after(
                         e.span,
+                        "ci.",
                         name,
                         &pipec_graph::CiVar::ALL
                             .iter()
@@ -514,6 +550,13 @@ impl Checker<'_> {
                     });
                     return None;
                 }
+                // The input's name ends the dotted name.
+                let at = Span::new(
+                    e.span.source,
+                    e.span.end as usize - name.len(),
+                    e.span.end as usize,
+                );
+                self.note_reference(at, name, ReferenceKind::Input, None, scope.site);
                 Part::Input(name.to_string())
             }
             Some("matrix") => {

@@ -564,6 +564,13 @@ impl Checker<'_> {
             );
             return None;
         };
+        self.note_reference(
+            image_expr.span,
+            image_name,
+            crate::index::ReferenceKind::Image,
+            None,
+            None,
+        );
         let (registry, name) = self.publish_target(s, scope)?;
         let name_span = name.as_ref().map_or(image_expr.span, |(_, span)| *span);
         let job_name = name.map_or_else(|| format!("publish_{image_name}"), |(n, _)| n);

@@ -10,6 +10,7 @@ use super::job::{BodyKind, JobDraft};
 use crate::Checker;
 use crate::declare::Decls;
 use crate::eval::Scope;
+use crate::index::ReferenceKind;
 use crate::types::Ty;
 use crate::value::Value;
 
@@ -97,7 +98,9 @@ impl Checker<'_> {
                     )
                     .label("unknown module");
                     d = match did_you_mean(alias, imports.aliases.keys().map(String::as_str)) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        Some(s) => d
+                            .help(format!("did you mean `{s}`?"))
+                            .suggest(callee.span, format!("{s}.{name}")),
                         None if pipec_stdlib::module(alias).is_some() => {
                             d.help(format!("add `use std.{alias}` at the top of the file"))
                         }
@@ -108,8 +111,18 @@ impl Checker<'_> {
                 };
                 self.used_imports.insert((file, alias.to_string()));
                 let ts = templates_of(&world.modules[*m].file.stmts);
+                let (alias_span, name_span) = match &callee.kind {
+                    ExprKind::Member { base, name } => (base.span, name.span),
+                    _ => (callee.span, callee.span),
+                };
+                let used = imports.aliases.get(*alias).map(|(_, s)| *s);
+                self.note_reference(alias_span, alias, ReferenceKind::Module, used, None);
                 match ts.iter().find(|t| t.name.name == *name) {
-                    Some(t) => Some((t, Some(*m))),
+                    Some(t) => {
+                        let at = Some(t.name.span);
+                        self.note_reference(name_span, name, ReferenceKind::Template, at, None);
+                        Some((t, Some(*m)))
+                    }
                     None if self.named_in_unparsed(name) => None,
                     None => {
                         let mut d = Diagnostic::new(
@@ -119,7 +132,9 @@ impl Checker<'_> {
                         )
                         .label("unknown template");
                         d = match did_you_mean(name, ts.iter().map(|t| t.name.name.as_str())) {
-                            Some(s) => d.help(format!("did you mean `{alias}.{s}`?")),
+                            Some(s) => d
+                                .help(format!("did you mean `{alias}.{s}`?"))
+                                .suggest(callee.span, format!("{alias}.{s}")),
                             None => d.help(format!(
                                 "templates in `{alias}`: {}",
                                 ts.iter()
@@ -139,6 +154,8 @@ impl Checker<'_> {
                         && let StmtKind::Template(t) =
                             &world.files[d.at.file].file.stmts[d.at.index].kind
                     {
+                        let at = Some(t.name.span);
+                        self.note_reference(callee.span, name, ReferenceKind::Template, at, None);
                         return Some((t, None));
                     }
                 }
@@ -156,7 +173,9 @@ impl Checker<'_> {
                     .iter()
                     .find(|m| m.source.contains(&format!("template {name}(")));
                 d = match (did_you_mean(name, own.iter().copied()), in_std) {
-                    (Some(s), _) => d.help(format!("did you mean `{s}`?")),
+                    (Some(s), _) => d
+                        .help(format!("did you mean `{s}`?"))
+                        .suggest(callee.span, s),
                     (None, Some(m)) => d.help(format!(
                         "the standard library has `{}.{name}`: add `use std.{}` and call `{}.{name}(…)`",
                         m.name, m.name, m.name
@@ -290,7 +309,11 @@ impl Checker<'_> {
         for a in args {
             let index = match &a.name {
                 Some(n) => match params.iter().position(|(p, _)| p.name.name == n.name) {
-                    Some(i) => i,
+                    Some(i) => {
+                        let at = Some(params[i].0.name.span);
+                        self.note_reference(n.span, &n.name, ReferenceKind::Parameter, at, None);
+                        i
+                    }
                     None if n.name == "after" => {
                         call.after = Some(&a.value);
                         continue;
@@ -313,7 +336,7 @@ impl Checker<'_> {
                             .map(|(p, _)| p.name.name.as_str())
                             .chain(["after", "when"]);
                         d = match did_you_mean(&n.name, names) {
-                            Some(s) => d.help(format!("did you mean `{s}`?")),
+                            Some(s) => d.help(format!("did you mean `{s}`?")).suggest(n.span, s),
                             None => d.help(format!(
                                 "parameters: {}",
                                 params
