@@ -26,8 +26,13 @@ pub fn files(plan: &ServicePlan, e: &EnvPlan) -> Vec<(String, Yaml)> {
             base::autoscaler(plan, a.min, a.max, a.cpu, a.memory),
         ));
     }
+    let rollout = crate::rollout::overlay(plan, e);
+    if let Some(r) = &rollout {
+        resources.extend(r.files.iter().map(|(f, _)| Yaml::from(f.as_str())));
+        out.extend(r.files.iter().cloned());
+    }
     k.insert("resources", resources);
-    if let Scale::Fixed(n) = e.scale {
+    if let (Scale::Fixed(n), None) = (e.scale, &rollout) {
         k.insert(
             "replicas",
             vec![Yaml::Map(map([
@@ -59,7 +64,8 @@ pub fn files(plan: &ServicePlan, e: &EnvPlan) -> Vec<(String, Yaml)> {
         }
         k.insert("configMapGenerator", generators);
     }
-    let (patches, dropped_budget) = patches(plan, e);
+    let (mut patches, dropped_budget) = patches(plan, e);
+    patches.extend(rollout.into_iter().flat_map(|r| r.patches));
     if !patches.is_empty() {
         if dropped_budget {
             let floor = e.scale.floor();

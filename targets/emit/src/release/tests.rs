@@ -241,6 +241,7 @@ fn gitops_update_commits_the_new_tag() {
         expose: Expose::default(),
         selector: None,
         selector_span: None,
+        rollouts: Vec::new(),
     });
     let d = Deploy {
         env: EnvId(0),

@@ -1,9 +1,11 @@
 //! `service NAME { … }`: the application deployed to Kubernetes. Its probes
 //! and metrics are read in [`probes`], what its pods and Kubernetes Service
-//! are made of (pull secrets, volumes, exposure, selector) in [`pod`].
+//! are made of (pull secrets, volumes, exposure, selector) in [`pod`], how it
+//! rolls out (canary, blue-green, analysis) in [`rollout`].
 
 mod pod;
 mod probes;
+mod rollout;
 
 use pipec_diagnostics::{Diagnostic, code};
 use pipec_graph::{
@@ -42,6 +44,7 @@ pub(crate) const V: Vocabulary = Vocabulary {
         "volume",
         "expose",
         "selector",
+        "rollout",
     ],
 };
 
@@ -94,10 +97,12 @@ impl Checker<'_> {
             expose: Expose::default(),
             selector: None,
             selector_span: None,
+            rollouts: Vec::new(),
         };
         let mut probes_stmt = None;
         let mut config_stmt = None;
         let mut metrics_stmt = None;
+        let mut rollout_stmts = Vec::new();
         let body = stmt.generic().map(|g| block_stmts(&g.block)).unwrap_or(&[]);
         for st in body {
             let Some(g) = st.generic() else {
@@ -107,6 +112,10 @@ impl Checker<'_> {
             let head = g.head.name.as_str();
             if !V.heads.contains(&head) {
                 self.unknown_statement(st, &V);
+                continue;
+            }
+            if head == "rollout" {
+                rollout_stmts.push(st);
                 continue;
             }
             if head != "volume" && !self.once(&mut seen, head, g.head.span) {
@@ -252,6 +261,7 @@ impl Checker<'_> {
         if let Some(st) = probes_stmt {
             s.probes = self.probes(st, s.port, &scope);
         }
+        s.rollouts = self.rollouts(&rollout_stmts, &s, &scope, decls);
         s.image = image?;
         (s.port != 0).then_some(s)
     }
