@@ -66,6 +66,13 @@ service app {
       error_rate max 2.5%
     }
   }
+  alerts {
+    error_rate   max 5% for 5m
+    latency      p99 max 2s for 10m
+    availability min 50%
+    restarts     max 3 within 1h
+    rule queue_backlog "sum(celery_queue_length) > 100" for 15m severity critical
+  }
   deploy to [dev, staging, prod] via argocd
 }
 
@@ -256,9 +263,14 @@ fn every_object_passes_its_schema() {
         assert!(text(&res).contains(&checked), "{env}: {}", text(&res));
         let kinds: Vec<String> = custom.iter().map(|d| id(d)).collect();
         let expected: &[&str] = if env == "dev" {
-            &["ServiceMonitor/app"]
+            &["ServiceMonitor/app", "PrometheusRule/app"]
         } else {
-            &["ServiceMonitor/app", "AnalysisTemplate/app", "Rollout/app"]
+            &[
+                "ServiceMonitor/app",
+                "PrometheusRule/app",
+                "AnalysisTemplate/app",
+                "Rollout/app",
+            ]
         };
         let mut kinds_sorted = kinds.clone();
         kinds_sorted.sort();
@@ -418,4 +430,123 @@ fn the_analysis_measures_the_new_version_against_the_programs_thresholds() {
             .contains("namespace=\"app-staging\"")
     );
     assert_eq!(t["spec"]["metrics"].as_array().map(Vec::len), Some(1));
+}
+
+/// The `spec` of an environment's PrometheusRule, which is a rule file.
+fn rule_file(docs: &[Value], env: &str) -> String {
+    let rule = one(docs, "PrometheusRule", env);
+    yaml_serde::to_string(&rule["spec"]).expect("yaml")
+}
+
+#[test]
+fn the_alerts_pass_promtool_and_fire_when_the_program_says() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let Some((envs, dir)) = rendered("rollouts-alerts") else {
+        return;
+    };
+    for (env, docs) in &envs {
+        let file = format!("{env}.rules.yaml");
+        std::fs::write(dir.join(&file), rule_file(docs, env)).expect("write");
+        let res = run(&promtool, &["check", "rules", &file], &dir);
+        assert!(res.status.success(), "{env}: {}", text(&res));
+        assert!(
+            text(&res).contains("SUCCESS: 5 rules found"),
+            "{env}: {}",
+            text(&res)
+        );
+    }
+    // In prod, 10% of the requests fail from the start: after the 5 minutes
+    // the program gives, ApiHighErrorRate fires; 2% never does. One pod of
+    // three answers Prometheus (33% < 50%): the service is unavailable. A
+    // container that restarted 4 times within the hour alerts; 3 do not.
+    let prod = &envs.iter().find(|(e, _)| e == "prod").expect("prod").1;
+    std::fs::write(dir.join("prod.rules.yaml"), rule_file(prod, "prod")).expect("write");
+    let series = |service: &str, status: &str, per_minute: u32| {
+        format!(
+            "      - series: 'flask_http_request_total{{namespace=\"app-prod\",service=\"{service}\",status=\"{status}\"}}'\n        values: '0+{per_minute}x30'\n"
+        )
+    };
+    let rule = one(prod, "PrometheusRule", "prod");
+    let summary = |alert: &str| -> String {
+        rule["spec"]["groups"][0]["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .find(|r| r["alert"] == alert)
+            .unwrap_or_else(|| panic!("no alert {alert}"))["annotations"]["summary"]
+            .as_str()
+            .expect("summary")
+            .to_string()
+    };
+    let test = |name: &str, input: String, alerts: &[(&str, &str, bool)]| {
+        let mut t = format!(
+            "rule_files: [prod.rules.yaml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{input}    alert_rule_test:\n"
+        );
+        for (alert, at, fires) in alerts {
+            t.push_str(&format!(
+                "      - alertname: {alert}\n        eval_time: {at}\n"
+            ));
+            if *fires {
+                // A restart alert names the pod and container.
+                let (severity, more) = if alert.ends_with("Restarting") {
+                    ("warning", ", container: app, namespace: app-prod, pod: p")
+                } else {
+                    ("critical", "")
+                };
+                t.push_str(&format!(
+                    "        exp_alerts:\n          - exp_labels: {{severity: {severity}, service: app, environment: prod{more}}}\n            exp_annotations: {{summary: '{}'}}\n",
+                    summary(alert)
+                ));
+            } else {
+                t.push_str("        exp_alerts: []\n");
+            }
+        }
+        promtool_alerts(&promtool, &dir, name, &t);
+    };
+    let mut input = series("app", "200", 90) + &series("app", "500", 10);
+    test(
+        "error-rate-10",
+        input.clone(),
+        &[
+            ("AppHighErrorRate", "4m", false),
+            ("AppHighErrorRate", "10m", true),
+        ],
+    );
+    input = series("app", "200", 98) + &series("app", "500", 2);
+    test("error-rate-2", input, &[("AppHighErrorRate", "20m", false)]);
+    let up = |pod: &str, v: &str| {
+        format!(
+            "      - series: 'up{{namespace=\"app-prod\",service=\"app\",pod=\"{pod}\"}}'\n        values: '{v}x30'\n"
+        )
+    };
+    test(
+        "availability",
+        up("a", "1") + &up("b", "0") + &up("c", "0"),
+        &[("AppUnavailable", "10m", true)],
+    );
+    test(
+        "availability-ok",
+        up("a", "1") + &up("b", "1") + &up("c", "0"),
+        &[("AppUnavailable", "10m", false)],
+    );
+    let restarts = |n: u32| {
+        format!(
+            "      - series: 'kube_pod_container_status_restarts_total{{namespace=\"app-prod\",container=\"app\",pod=\"p\"}}'\n        values: '0x30 {n}x30'\n"
+        )
+    };
+    test("restarts-4", restarts(4), &[("AppRestarting", "40m", true)]);
+    test(
+        "restarts-3",
+        restarts(3),
+        &[("AppRestarting", "40m", false)],
+    );
+}
+
+fn promtool_alerts(promtool: &Path, dir: &Path, name: &str, test: &str) {
+    let file = format!("{name}.test.yaml");
+    std::fs::write(dir.join(&file), test).expect("write");
+    let res = run(promtool, &["test", "rules", &file], dir);
+    assert!(res.status.success(), "{name}:\n{test}\n{}", text(&res));
 }

@@ -181,6 +181,7 @@ pub struct Service {
     pub selector_span: Option<Span>,
     /// How it rolls out where it does not roll out as a plain Deployment.
     pub rollouts: Vec<crate::rollout::Rollout>,
+    pub alerts: Option<crate::rollout::Alerts>,
 }
 
 impl Service {

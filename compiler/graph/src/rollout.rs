@@ -1,6 +1,7 @@
-//! Progressive delivery: how a service rolls out in some of its environments
-//! (a canary in steps, or blue-green), the analysis that decides whether the
-//! new version is healthy, and the metrics of the service that analysis reads.
+//! Progressive delivery and operations: how a service rolls out in some of
+//! its environments (a canary in steps, or blue-green), the analysis that
+//! decides whether the new version is healthy, the alerts that watch it once
+//! it runs, and the metrics of the service both read.
 
 use serde::Serialize;
 
@@ -101,6 +102,48 @@ impl Default for RequestMetrics {
                 labels: vec!["method".into()],
             },
         }
+    }
+}
+
+/// `alerts { … }` of a service: Prometheus alerting rules, in every
+/// environment it is deployed to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alerts {
+    pub rules: Vec<AlertRule>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertRule {
+    pub kind: AlertKind,
+    /// How long the condition holds before the alert fires.
+    pub hold: Duration,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// The share of 5xx answers above `max`.
+    ErrorRate(ErrorRate),
+    /// The quantile of request durations above the ceiling.
+    Latency(Latency),
+    /// The share of the service's pods Prometheus reaches below `min`.
+    Availability { min: Percent },
+    /// More than `max` container restarts within `window`.
+    Restarts { max: u32, window: Duration },
+    /// The program's own PromQL expression, true while the alert should fire.
+    Custom { name: String, expr: String },
+}
+
+named! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Severity {
+        Critical = "critical",
+        Warning = "warning",
+        Info = "info",
     }
 }
 

@@ -27,9 +27,10 @@ pub fn files(plan: &ServicePlan, e: &EnvPlan) -> Vec<(String, Yaml)> {
         ));
     }
     let rollout = crate::rollout::overlay(plan, e);
-    if let Some(r) = &rollout {
-        resources.extend(r.files.iter().map(|(f, _)| Yaml::from(f.as_str())));
-        out.extend(r.files.iter().cloned());
+    let extra = rollout.iter().flat_map(|r| r.files.iter().cloned());
+    for (f, doc) in extra.chain(crate::monitor::rules(plan, e)) {
+        resources.push(Yaml::from(f.as_str()));
+        out.push((f, doc));
     }
     k.insert("resources", resources);
     if let (Scale::Fixed(n), None) = (e.scale, &rollout) {

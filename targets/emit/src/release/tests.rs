@@ -242,6 +242,7 @@ fn gitops_update_commits_the_new_tag() {
         selector: None,
         selector_span: None,
         rollouts: Vec::new(),
+        alerts: None,
     });
     let d = Deploy {
         env: EnvId(0),

@@ -1,8 +1,11 @@
 //! `service NAME { … }`: the application deployed to Kubernetes. Its probes
 //! and metrics are read in [`probes`], what its pods and Kubernetes Service
 //! are made of (pull secrets, volumes, exposure, selector) in [`pod`], how it
-//! rolls out (canary, blue-green, analysis) in [`rollout`].
+//! rolls out (canary, blue-green, analysis) in [`rollout`], with the
+//! measurements of its metrics in [`measure`], its alerts in [`alerts`].
 
+mod alerts;
+mod measure;
 mod pod;
 mod probes;
 mod rollout;
@@ -45,6 +48,7 @@ pub(crate) const V: Vocabulary = Vocabulary {
         "expose",
         "selector",
         "rollout",
+        "alerts",
     ],
 };
 
@@ -98,11 +102,13 @@ impl Checker<'_> {
             selector: None,
             selector_span: None,
             rollouts: Vec::new(),
+            alerts: None,
         };
         let mut probes_stmt = None;
         let mut config_stmt = None;
         let mut metrics_stmt = None;
         let mut rollout_stmts = Vec::new();
+        let mut alerts_stmt = None;
         let body = stmt.generic().map(|g| block_stmts(&g.block)).unwrap_or(&[]);
         for st in body {
             let Some(g) = st.generic() else {
@@ -131,6 +137,7 @@ impl Checker<'_> {
                 }
                 "port" => port = self.port(st, &scope),
                 "metrics" => metrics_stmt = Some(st),
+                "alerts" => alerts_stmt = Some(st),
                 "probes" => probes_stmt = Some(st),
                 "resources" => s.resources = self.resources(st, &scope),
                 "replicas" => {
@@ -262,6 +269,9 @@ impl Checker<'_> {
             s.probes = self.probes(st, s.port, &scope);
         }
         s.rollouts = self.rollouts(&rollout_stmts, &s, &scope, decls);
+        if let Some(st) = alerts_stmt {
+            s.alerts = self.alerts(st, s.metrics.as_ref(), &scope);
+        }
         s.image = image?;
         (s.port != 0).then_some(s)
     }

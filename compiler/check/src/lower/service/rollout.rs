@@ -1,15 +1,14 @@
-//! `rollout canary|blue_green [in [ENVS]] { … }` of a service, its `analysis`,
-//! and the request metrics named in the `metrics` block that the analysis
-//! queries. Everything a rollout needs from the rest of the service (where it
+//! `rollout canary|blue_green [in [ENVS]] { … }` of a service and its
+//! `analysis` (whose measurements are read in `measure`). Everything a rollout needs from the rest of the service (where it
 //! is deployed and how, what it exposes) is checked here, once the service's
 //! other statements are read.
 
-use pipec_diagnostics::{Diagnostic, Span, code, did_you_mean};
+use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_graph::{
-    Analysis, CanaryStep, DeployMethod, Duration, EnvId, ErrorRate, Latency, Metrics, Percent,
-    RequestMetrics, Rollout, Series, Service, Strategy,
+    Analysis, CanaryStep, DeployMethod, Duration, EnvId, Metrics, Percent, Rollout, Service,
+    Strategy,
 };
-use pipec_syntax::ast::{BinaryOp, Block, Expr, ExprKind, Stmt};
+use pipec_syntax::ast::{BinaryOp, Expr, ExprKind, Stmt};
 
 use crate::Checker;
 use crate::declare::Decls;
@@ -24,93 +23,6 @@ const STRATEGIES: &[&str] = &["canary", "blue_green"];
 const DEFAULT_INTERVAL: Duration = Duration { seconds: 60 };
 
 impl Checker<'_> {
-    /// The block of `metrics "/metrics" { requests "NAME" labels [..], latency "NAME" labels [..] }`:
-    /// the request counter and latency histogram the endpoint serves. What is
-    /// not written keeps the names of the Prometheus client libraries.
-    pub(super) fn request_metrics(
-        &mut self,
-        block: &Option<Block>,
-        scope: &Scope,
-    ) -> RequestMetrics {
-        const MV: Vocabulary = Vocabulary {
-            context: "metrics",
-            heads: &["requests", "latency"],
-        };
-        let mut m = RequestMetrics::default();
-        let mut seen = Vec::new();
-        for st in block_stmts(block) {
-            let Some(g) = st.generic() else {
-                self.unknown_statement(st, &MV);
-                continue;
-            };
-            let head = g.head.name.as_str();
-            if !MV.heads.contains(&head) {
-                self.unknown_statement(st, &MV);
-                continue;
-            }
-            if !self.once(&mut seen, head, g.head.span) {
-                continue;
-            }
-            let mut args = Args::new(st, g, "requests|latency \"METRIC\" [labels [LABELS]]");
-            let Some(name) = args.next() else {
-                self.shape(&args);
-                continue;
-            };
-            let Some(name) = self.literal_text(name, &Ty::String, scope, "a metric name") else {
-                continue;
-            };
-            if !is_prometheus_name(&name) {
-                self.diags.push(
-                    Diagnostic::new(
-                        code::INVALID_NAME,
-                        st.signature_span(),
-                        format!("`{name}` is not a Prometheus metric name"),
-                    )
-                    .label("invalid metric name")
-                    .help("letters, digits and `_`, not starting with a digit: \"http_requests_total\""),
-                );
-                continue;
-            }
-            let mut labels = Vec::new();
-            if args.word("labels") {
-                let Some(list) = args.next() else {
-                    self.shape(&args);
-                    continue;
-                };
-                labels = self.label_names(list);
-            }
-            self.finish(&args);
-            self.no_block(g, "requests|latency \"METRIC\" [labels [LABELS]]");
-            let series = Series { name, labels };
-            if head == "requests" {
-                m.requests = series;
-            } else {
-                m.latency = series;
-            }
-        }
-        m
-    }
-
-    /// `[code, method]`: label names, written as words.
-    fn label_names(&mut self, e: &Expr) -> Vec<String> {
-        let items: Vec<&Expr> = match &e.kind {
-            ExprKind::List(items) => items.iter().collect(),
-            _ => vec![e],
-        };
-        let mut out = Vec::new();
-        for item in items {
-            match item.as_ident() {
-                Some(n) if is_prometheus_name(n) && !n.starts_with("__") => out.push(n.to_string()),
-                _ => self.diags.push(
-                    Diagnostic::new(code::INVALID_NAME, item.span, "not a Prometheus label name")
-                        .label("expected a label name")
-                        .help("write the labels as words: labels [code, method]"),
-                ),
-            }
-        }
-        out
-    }
-
     /// Every `rollout` statement of a service, once its deployment and
     /// metrics are known.
     pub(super) fn rollouts(
@@ -461,14 +373,24 @@ impl Checker<'_> {
                         None => failed = true,
                     }
                 }
-                "error_rate" => match self.error_rate(b, metrics) {
-                    Some(e) => a.error_rate = Some(e),
-                    None => failed = true,
-                },
-                "latency" => match self.latency(b) {
-                    Some(l) => a.latency = Some(l),
-                    None => failed = true,
-                },
+                "error_rate" => {
+                    let shape = "error_rate max PERCENT [by LABEL]";
+                    let mut args = Args::new(b, bg, shape);
+                    match self.error_rate(&mut args, metrics) {
+                        Some(e) if self.finish(&args) => a.error_rate = Some(e),
+                        _ => failed = true,
+                    }
+                    self.no_block(bg, shape);
+                }
+                "latency" => {
+                    let shape = "latency pNN max DURATION";
+                    let mut args = Args::new(b, bg, shape);
+                    match self.latency(&mut args) {
+                        Some(l) if self.finish(&args) => a.latency = Some(l),
+                        _ => failed = true,
+                    }
+                    self.no_block(bg, shape);
+                }
                 "interval" => {
                     match self
                         .single(b, "interval DURATION")
@@ -517,200 +439,4 @@ impl Checker<'_> {
         }
         Some(a)
     }
-
-    /// `error_rate max 1% [by LABEL]`: the share of 5xx answers.
-    fn error_rate(&mut self, st: &Stmt, metrics: &Metrics) -> Option<ErrorRate> {
-        let g = st.generic()?;
-        let shape = "error_rate max PERCENT [by LABEL]";
-        let mut args = Args::new(st, g, shape);
-        if !args.word("max") {
-            self.shape(&args);
-            return None;
-        }
-        let Some(t) = args.next() else {
-            self.shape(&args);
-            return None;
-        };
-        let max = self.threshold_percent(t)?;
-        let requests = &metrics.requests.requests;
-        let label = if args.word("by") {
-            let Some(l) = args.next() else {
-                self.shape(&args);
-                return None;
-            };
-            let Some(name) = l.as_ident() else {
-                self.shape(&args);
-                return None;
-            };
-            if !requests.labels.iter().any(|x| x == name) {
-                self.unknown_label(l.span, name, &requests.name, &requests.labels);
-                return None;
-            }
-            name.to_string()
-        } else {
-            match ["code", "status"]
-                .iter()
-                .find(|n| requests.labels.iter().any(|x| x == *n))
-            {
-                Some(n) => n.to_string(),
-                None => {
-                    self.diags.push(
-                        Diagnostic::new(
-                            code::UNKNOWN_METRIC,
-                            st.signature_span(),
-                            format!("`{}` has no status label", requests.name),
-                        )
-                        .label("which label holds the HTTP status?")
-                        .help(format!(
-                            "name it: error_rate max {} by LABEL, one of {}",
-                            self.sources.slice(t.span),
-                            if requests.labels.is_empty() {
-                                "the labels written in `metrics { requests … labels [...] }`"
-                                    .to_string()
-                            } else {
-                                requests.labels.join(", ")
-                            }
-                        )),
-                    );
-                    return None;
-                }
-            }
-        };
-        self.finish(&args);
-        self.no_block(g, shape);
-        Some(ErrorRate {
-            max,
-            status_label: label,
-        })
-    }
-
-    fn unknown_label(&mut self, span: Span, name: &str, metric: &str, labels: &[String]) {
-        let mut d = Diagnostic::new(
-            code::UNKNOWN_METRIC,
-            span,
-            format!("`{metric}` has no label `{name}`"),
-        )
-        .label("not a label the service exposes");
-        d = match did_you_mean(name, labels.iter().map(String::as_str)) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help(format!(
-                "its labels are {}; declare others in `metrics {{ requests \"{metric}\" labels [...] }}`",
-                if labels.is_empty() { "none".to_string() } else { labels.join(", ") }
-            )),
-        };
-        self.diags.push(d);
-    }
-
-    /// `latency p95 max 500ms`
-    fn latency(&mut self, st: &Stmt) -> Option<Latency> {
-        let g = st.generic()?;
-        let shape = "latency pNN max DURATION";
-        let mut args = Args::new(st, g, shape);
-        let Some(q) = args.next() else {
-            self.shape(&args);
-            return None;
-        };
-        let quantile = q
-            .as_ident()
-            .and_then(|w| w.strip_prefix('p'))
-            .filter(|n| (1..=2).contains(&n.len()) && !n.starts_with('0'))
-            .and_then(|n| n.parse::<u32>().ok());
-        let Some(quantile) = quantile else {
-            self.diags.push(
-                Diagnostic::new(code::UNKNOWN_VARIANT, q.span, "not a latency quantile")
-                    .label("expected p50, p90, p95, p99, …")
-                    .help("latency p95 max 500ms"),
-            );
-            return None;
-        };
-        if !args.word("max") {
-            self.shape(&args);
-            return None;
-        }
-        let Some(t) = args.next() else {
-            self.shape(&args);
-            return None;
-        };
-        let max_ms = self.threshold_ms(t)?;
-        self.finish(&args);
-        self.no_block(g, shape);
-        Some(Latency { quantile, max_ms })
-    }
-
-    /// A share of requests: `1%`, `0.5%`.
-    fn threshold_percent(&mut self, e: &Expr) -> Option<Percent> {
-        if let ExprKind::Number(n) = &e.kind {
-            self.unitless(e.span, n, "a percent", &format!("{n}%"));
-            return None;
-        }
-        let Value::Percent(p) = self.eval(e, &Ty::Percent, &Scope::default())? else {
-            return None;
-        };
-        if p.hundredths == 0 || p.hundredths >= 10_000 {
-            self.out_of_range(e.span, "a percent above 0% and below 100%");
-            return None;
-        }
-        Some(p)
-    }
-
-    /// A duration in milliseconds: `500ms`, `2s`, `1.5s`.
-    fn threshold_ms(&mut self, e: &Expr) -> Option<u64> {
-        let (number, unit) = match &e.kind {
-            ExprKind::Number(n) => {
-                self.unitless(e.span, n, "a duration", &format!("{n}ms"));
-                return None;
-            }
-            ExprKind::Quantity { number, unit } => (number, unit.as_str()),
-            _ => {
-                self.mismatch(e, &Ty::Duration);
-                return None;
-            }
-        };
-        let factor = match unit {
-            "ms" => 1.0,
-            "s" => 1000.0,
-            _ => {
-                self.diags.push(
-                    Diagnostic::new(
-                        code::TYPE_MISMATCH,
-                        e.span,
-                        format!("`{unit}` is not a unit of latency"),
-                    )
-                    .label("expected ms or s")
-                    .help("latency p95 max 500ms"),
-                );
-                return None;
-            }
-        };
-        let ms = number.parse::<f64>().ok().map(|n| n * factor);
-        match ms {
-            Some(ms) if (1.0..=3_600_000.0).contains(&ms) && ms.fract() == 0.0 => Some(ms as u64),
-            _ => {
-                self.out_of_range(e.span, "a whole number of milliseconds from 1ms to 1h");
-                None
-            }
-        }
-    }
-
-    fn unitless(&mut self, span: Span, n: &str, what: &str, example: &str) {
-        self.diags.push(
-            Diagnostic::new(
-                code::THRESHOLD_WITHOUT_UNIT,
-                span,
-                format!("the threshold `{n}` has no unit"),
-            )
-            .label(format!("expected {what}"))
-            .help(format!("write the unit: {example}")),
-        );
-    }
-}
-
-/// `[a-zA-Z_][a-zA-Z0-9_]*`: a metric or label name Prometheus accepts
-/// without quoting.
-fn is_prometheus_name(n: &str) -> bool {
-    let mut chars = n.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
