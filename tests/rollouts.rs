@@ -550,3 +550,60 @@ fn promtool_alerts(promtool: &Path, dir: &Path, name: &str, test: &str) {
     let res = run(promtool, &["test", "rules", &file], dir);
     assert!(res.status.success(), "{name}:\n{test}\n{}", text(&res));
 }
+
+/// Every example's alerting rules and analysis queries, as `kubectl
+/// kustomize` renders them, pass `promtool check rules`: the rules as they
+/// are, the queries as the expressions of recording rules.
+#[test]
+fn every_example_rule_and_query_passes_promtool() {
+    let (Some(kubectl), Some(promtool)) = (tool("kubectl"), tool("promtool")) else {
+        return;
+    };
+    let mut checked = 0;
+    for e in pipec_tests::examples() {
+        let tree = pipec_tests::render(&e, &["kustomize"]);
+        let dir = scratch(&format!("rollouts-promtool-{e}"));
+        write_tree(&tree, &dir);
+        for (service, env) in overlays(&tree) {
+            let rendered = kustomize(
+                &kubectl,
+                &dir.join(format!("deploy/{service}/overlays/{env}")),
+            );
+            for d in documents(&rendered) {
+                let rules = match d["kind"].as_str() {
+                    Some("PrometheusRule") => d["spec"].clone(),
+                    Some("AnalysisTemplate") => {
+                        let records: Vec<Value> = d["spec"]["metrics"]
+                            .as_array()
+                            .expect("metrics")
+                            .iter()
+                            .map(|m| {
+                                serde_json::json!({
+                                    "record": format!("analysis:{}", m["name"].as_str().expect("name").replace('-', "_")),
+                                    "expr": m["provider"]["prometheus"]["query"],
+                                })
+                            })
+                            .collect();
+                        serde_json::json!({"groups": [{"name": "analysis", "rules": records}]})
+                    }
+                    _ => continue,
+                };
+                let file = format!("{service}-{env}-{}.rules.yaml", id(&d).replace('/', "-"));
+                std::fs::write(
+                    dir.join(&file),
+                    yaml_serde::to_string(&rules).expect("yaml"),
+                )
+                .expect("write");
+                let res = run(&promtool, &["check", "rules", &file], &dir);
+                assert!(
+                    res.status.success(),
+                    "{e} {service}/{env} {}: {}",
+                    id(&d),
+                    text(&res)
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0, "no example has alerts or an analysis");
+}

@@ -147,6 +147,15 @@ named! {
     }
 }
 
+impl crate::deploy::Service {
+    /// Whether something reads the service's metrics through Prometheus (an
+    /// analysis or its alerts), so that it is scraped through a ServiceMonitor.
+    pub fn is_monitored(&self) -> bool {
+        self.metrics.is_some()
+            && (self.alerts.is_some() || self.rollouts.iter().any(|r| r.analysis.is_some()))
+    }
+}
+
 impl Rollout {
     pub fn covers(&self, env: EnvId) -> bool {
         self.envs.contains(&env)

@@ -21,14 +21,14 @@ pub const API: &str = "monitoring.coreos.com/v1";
 /// How often Prometheus scrapes the service.
 pub const SCRAPE_INTERVAL: &str = "30s";
 
-/// Whether anything reads the service's metrics through Prometheus.
-pub fn is_monitored(plan: &ServicePlan) -> bool {
-    plan.service.metrics.is_some() && plan.service.rollouts.iter().any(|r| r.analysis.is_some())
-}
-
 /// The monitoring objects of the base: (file name, document).
 pub fn files(plan: &ServicePlan) -> Vec<(String, Yaml)> {
-    let Some(m) = plan.service.metrics.as_ref().filter(|_| is_monitored(plan)) else {
+    let Some(m) = plan
+        .service
+        .metrics
+        .as_ref()
+        .filter(|_| plan.service.is_monitored())
+    else {
         return Vec::new();
     };
     let mut endpoint = pipec_emit::yaml::Map::new();
