@@ -470,9 +470,10 @@ fn environments_differ_only_where_the_program_says() {
                 docs.retain(|d| {
                     d["kind"] != "PodDisruptionBudget"
                         && d["kind"] != "AnalysisTemplate"
-                        && !d["metadata"]["name"]
-                            .as_str()
-                            .is_some_and(|n| d["kind"] == "Service" && n.ends_with("-preview"))
+                        && !d["metadata"]["name"].as_str().is_some_and(|n| {
+                            d["kind"] == "Service"
+                                && (n.ends_with("-preview") || n.ends_with("-canary"))
+                        })
                 });
                 docs.sort_by_key(id);
                 normalized.push((env.name.clone(), docs));

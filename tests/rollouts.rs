@@ -28,8 +28,18 @@ pipeline app {
   }
 }
 
-environment dev     { namespace "app-dev"; deploy on branch main; replicas 1 }
-environment staging { namespace "app-staging"; promote from dev; replicas 2 }
+environment dev {
+  namespace "app-dev"
+  deploy on branch main
+  replicas 1
+  url "https://dev.app.example.com"
+}
+environment staging {
+  namespace "app-staging"
+  promote from dev
+  replicas 2
+  url "https://staging.app.example.com"
+}
 environment prod    {
   namespace "app-prod"
   promote from staging, approvals 2
@@ -47,7 +57,9 @@ service app {
   probes { live "/health", ready "/ready" }
   resources { cpu 100m..200m, memory 64Mi..128Mi }
   min_available 1
+  ingress { host "app.example.com", class "nginx" }
   rollout canary in [prod] {
+    traffic nginx
     step 10% pause 5m
     step 30% pause 5m
     step 60% pause 10m
@@ -181,6 +193,24 @@ fn the_rollout_replaces_the_deployment_only_where_the_program_says() {
                     canary["analysis"]["templates"][0]["templateName"],
                     template["metadata"]["name"]
                 );
+                // NGINX sends each step's share of the requests to the
+                // canary Service, beside the service's own.
+                assert_eq!(canary["stableService"], "app");
+                assert_eq!(canary["canaryService"], "app-canary");
+                assert_eq!(canary["trafficRouting"]["nginx"]["stableIngress"], "app");
+                let ingress = one(docs, "Ingress", env);
+                assert_eq!(ingress["metadata"]["name"], "app");
+                assert_eq!(
+                    ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"],
+                    "app"
+                );
+                let svc = find(docs, "Service");
+                let names: Vec<&str> = svc
+                    .iter()
+                    .map(|s| s["metadata"]["name"].as_str().expect("name"))
+                    .collect();
+                assert_eq!(names, ["app", "app-canary"]);
+                assert_eq!(svc[0]["spec"]["selector"], svc[1]["spec"]["selector"]);
                 // The autoscaler scales the Rollout, within prod's bounds.
                 let hpa = one(docs, "HorizontalPodAutoscaler", env);
                 assert_eq!(

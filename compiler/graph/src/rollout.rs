@@ -24,12 +24,29 @@ pub struct Rollout {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
-    /// Replica-count canary: the new version gets each step's share of the
-    /// pods, for the step's pause, until it has all of them.
-    Canary { steps: Vec<CanaryStep> },
+    /// The new version gets each step's share, for the step's pause, until
+    /// it has all of it: of the pods, or of the requests through the
+    /// ingress controller named by `traffic`.
+    Canary {
+        steps: Vec<CanaryStep>,
+        traffic: Traffic,
+    },
     /// The new version starts beside the old one behind a preview Service and
     /// takes over the active Service at once when it is healthy.
     BlueGreen,
+}
+
+named! {
+    /// How a canary's weight reaches the requests.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Traffic {
+        /// By the share of the pods behind the one Service.
+        Replicas = "replicas",
+        /// By the NGINX ingress controller, which sends the weight of the
+        /// requests to a canary Service.
+        Nginx = "nginx",
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]

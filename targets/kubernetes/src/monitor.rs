@@ -7,7 +7,7 @@
 //! alerting rules over that environment's series.
 
 use pipec_emit::yaml::{Yaml, map};
-use pipec_graph::{AlertKind, AlertRule, Strategy};
+use pipec_graph::{AlertKind, AlertRule, Strategy, Traffic};
 
 use crate::plan::{EnvPlan, ServicePlan};
 use crate::rollout::{HASH_POD_LABEL, go_duration, ratio, seconds};
@@ -90,17 +90,23 @@ pub fn rules(plan: &ServicePlan, e: &EnvPlan) -> Option<(String, Yaml)> {
 }
 
 /// The label matchers of the service's series in an environment: those the
-/// ServiceMonitor's targets carry (namespace, Service), the preview Service
-/// of a blue-green rollout included.
+/// ServiceMonitor's targets carry (namespace, Service), the preview or canary
+/// Service of a rollout included.
 pub fn selector(plan: &ServicePlan, e: &EnvPlan) -> String {
-    let blue_green = plan
+    let second = plan
         .service
         .rollout(e.env.id)
-        .is_some_and(|r| matches!(r.strategy, Strategy::BlueGreen));
-    let service = if blue_green {
-        format!("service=~\"{0}|{0}-preview\"", plan.name)
-    } else {
-        format!("service=\"{}\"", plan.name)
+        .and_then(|r| match r.strategy {
+            Strategy::BlueGreen => Some(crate::rollout::preview_name(plan)),
+            Strategy::Canary {
+                traffic: Traffic::Nginx,
+                ..
+            } => Some(crate::rollout::canary_name(plan)),
+            Strategy::Canary { .. } => None,
+        });
+    let service = match second {
+        Some(other) => format!("service=~\"{}|{other}\"", plan.name),
+        None => format!("service=\"{}\"", plan.name),
     };
     format!("namespace=\"{}\", {service}", e.env.namespace)
 }

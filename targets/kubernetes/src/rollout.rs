@@ -1,14 +1,15 @@
 //! Argo Rollouts in the overlay of an environment that rolls out by canary or
 //! blue-green: the base's Deployment becomes a `Rollout` there (a patch that
 //! changes its kind, so the pod template stays the base's), the autoscaler
-//! follows it, a blue-green rollout gets its preview Service, and the
+//! follows it, a blue-green rollout gets its preview Service (a canary routed
+//! by NGINX its canary Service), and the
 //! analysis becomes an `AnalysisTemplate` whose Prometheus queries measure
 //! what the program states.
 //!
 //! The other environments keep the Deployment: nothing here touches the base.
 
 use pipec_emit::yaml::{self, Map, Yaml, map};
-use pipec_graph::{Analysis, Duration, Rollout, Strategy};
+use pipec_graph::{Analysis, Duration, Rollout, Strategy, Traffic};
 
 use crate::plan::{EnvPlan, Scale, ServicePlan};
 use crate::pod::selector;
@@ -41,8 +42,23 @@ pub fn overlay(plan: &ServicePlan, e: &EnvPlan) -> Option<RolloutOverlay> {
             analysis_template(plan, e, r, a),
         ));
     }
-    if let Strategy::BlueGreen = r.strategy {
-        files.push(("preview-service.yaml".to_string(), preview_service(plan)));
+    match r.strategy {
+        Strategy::BlueGreen => {
+            files.push((
+                "preview-service.yaml".to_string(),
+                second_service(plan, &preview_name(plan)),
+            ));
+        }
+        Strategy::Canary {
+            traffic: Traffic::Nginx,
+            ..
+        } => {
+            files.push((
+                "canary-service.yaml".to_string(),
+                second_service(plan, &canary_name(plan)),
+            ));
+        }
+        Strategy::Canary { .. } => {}
     }
     let mut ops = vec![
         op("replace", "/apiVersion", API.into()),
@@ -80,6 +96,11 @@ pub fn preview_name(plan: &ServicePlan) -> String {
     format!("{}-preview", plan.name)
 }
 
+/// The name of the canary Service of a canary routed by NGINX.
+pub fn canary_name(plan: &ServicePlan) -> String {
+    format!("{}-canary", plan.name)
+}
+
 fn strategy(plan: &ServicePlan, r: &Rollout) -> Yaml {
     let analysis = r.analysis.as_ref().map(|_| {
         map([
@@ -105,7 +126,7 @@ fn strategy(plan: &ServicePlan, r: &Rollout) -> Yaml {
         ])
     });
     match &r.strategy {
-        Strategy::Canary { steps } => {
+        Strategy::Canary { steps, traffic } => {
             let mut out = Vec::new();
             for s in steps {
                 out.push(map([("setWeight", Yaml::from(s.weight.ceil()))]).into());
@@ -120,6 +141,20 @@ fn strategy(plan: &ServicePlan, r: &Rollout) -> Yaml {
                 }
             }
             let mut canary = map([("steps", Yaml::Seq(out))]);
+            if *traffic == Traffic::Nginx {
+                // NGINX sends the step's share of the requests to the canary
+                // Service, through a copy of the service's Ingress that Argo
+                // Rollouts manages.
+                canary.insert("canaryService", canary_name(plan));
+                canary.insert("stableService", plan.name.as_str());
+                canary.insert(
+                    "trafficRouting",
+                    map([(
+                        "nginx",
+                        map([("stableIngress", Yaml::from(plan.name.as_str()))]).into(),
+                    )]),
+                );
+            }
             // Analysis runs in the background for the whole rollout: a
             // failed measurement aborts it and the stable version takes
             // every pod back.
@@ -141,10 +176,11 @@ fn strategy(plan: &ServicePlan, r: &Rollout) -> Yaml {
     }
 }
 
-/// A Service in front of the new version only; Argo Rollouts adds the
-/// pod-template hash to its selector.
-fn preview_service(plan: &ServicePlan) -> Yaml {
-    let mut m = header("v1", "Service", &preview_name(plan), plan);
+/// A Service in front of the new version only (blue-green's preview, a
+/// routed canary's canary); Argo Rollouts adds the pod-template hash to its
+/// selector.
+fn second_service(plan: &ServicePlan, name: &str) -> Yaml {
+    let mut m = header("v1", "Service", name, plan);
     m.insert(
         "spec",
         map([

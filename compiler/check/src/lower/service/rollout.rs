@@ -6,7 +6,7 @@
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_graph::{
     Analysis, CanaryStep, DeployMethod, Duration, EnvId, Metrics, Percent, Rollout, Service,
-    Strategy,
+    Strategy, Traffic,
 };
 use pipec_syntax::ast::{BinaryOp, Expr, ExprKind, Stmt};
 
@@ -14,7 +14,7 @@ use crate::Checker;
 use crate::declare::Decls;
 use crate::eval::Scope;
 use crate::stmt::{Args, Vocabulary, block_stmts};
-use crate::types::Ty;
+use crate::types::{Ty, enum_of};
 use crate::value::Value;
 
 const STRATEGIES: &[&str] = &["canary", "blue_green"];
@@ -114,8 +114,9 @@ impl Checker<'_> {
         };
         const RV: Vocabulary = Vocabulary {
             context: "a rollout",
-            heads: &["step", "analysis"],
+            heads: &["step", "analysis", "traffic"],
         };
+        let mut traffic = Traffic::Replicas;
         let mut steps = Vec::new();
         let mut step_spans = Vec::new();
         let mut analysis = None;
@@ -137,14 +138,21 @@ impl Checker<'_> {
                         analysis = self.analysis(b, s.metrics.as_ref(), scope);
                     }
                 }
-                "step" => {
+                "traffic" if strategy == "canary" => {
+                    if self.once(&mut seen, "traffic", bg.head.span)
+                        && let Some(t) = self.traffic(b, s, scope)
+                    {
+                        traffic = t;
+                    }
+                }
+                "step" | "traffic" => {
                     self.diags.push(
                         Diagnostic::new(
                             code::CONFLICTING_STATEMENTS,
                             bg.head.span,
-                            "a blue-green rollout has no steps",
+                            format!("a blue-green rollout has no `{}`", bg.head.name),
                         )
-                        .label("steps belong to a canary")
+                        .label("belongs to a canary")
                         .help("the new version takes over all at once; write `rollout canary` for steps"),
                     );
                 }
@@ -155,7 +163,7 @@ impl Checker<'_> {
             if !self.weights_rise_to_all(&steps, &step_spans, st.signature_span()) {
                 return None;
             }
-            Strategy::Canary { steps }
+            Strategy::Canary { steps, traffic }
         } else {
             Strategy::BlueGreen
         };
@@ -165,6 +173,38 @@ impl Checker<'_> {
             analysis,
             span: st.signature_span(),
         })
+    }
+
+    /// `traffic replicas|nginx`: nginx needs the service's Ingress to route.
+    fn traffic(&mut self, st: &Stmt, s: &Service, scope: &Scope) -> Option<Traffic> {
+        let e = self.single(st, "traffic replicas|nginx")?;
+        let Value::Enum(name) = self.eval(e, &enum_of(&Traffic::ALL), scope)? else {
+            return None;
+        };
+        let t = Traffic::ALL.iter().find(|(n, _)| *n == name)?.1;
+        let class = s
+            .ingress
+            .as_ref()
+            .map(|i| i.class.as_deref().unwrap_or("nginx"));
+        if t == Traffic::Nginx && class != Some("nginx") {
+            let (msg, label) = match class {
+                None => (
+                    format!("`{}` has no ingress for NGINX to route", s.name),
+                    "needs the service's `ingress`".to_string(),
+                ),
+                Some(c) => (
+                    format!("`{}`'s ingress is served by `{c}`, not NGINX", s.name),
+                    format!("ingress class `{c}`"),
+                ),
+            };
+            self.diags.push(
+                Diagnostic::new(code::ROLLOUT_TARGET, e.span, msg)
+                .label(label)
+                .help("add ingress { host \"…\", class \"nginx\" }, or shift the pods: traffic replicas"),
+            );
+            return None;
+        }
+        Some(t)
     }
 
     /// `in [prod]`: environments the service is deployed to.
