@@ -286,8 +286,7 @@ fn scans_and_the_layer_cache_stay_off_the_release_path() {
         let program = pipec_tests::program(&e);
         let tree = github(&e);
         let file = tree
-            .files()
-            .find(|f| f.path.starts_with(".github/workflows/"))
+            .get(&pipec_emit::layout::github_workflow(&program.pipelines[0]))
             .expect("workflow");
         let doc: Value = yaml_serde::from_str(&file.body).expect("YAML");
         let jobs = doc["jobs"].as_mapping().expect("jobs");

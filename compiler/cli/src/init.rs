@@ -162,7 +162,7 @@ fn draft(services: &[String], owner: &str, python: &str) -> String {
     }
     let _ = writeln!(
         p,
-        "\ngitops {{\n  repo \"https://github.com/{owner}/deploy.git\"\n}}"
+        "\ngitops {{\n  repo   \"https://github.com/{owner}/deploy.git\"\n  token  secret(\"GITOPS_TOKEN\")\n  argocd secret(\"ARGOCD_KUBECONFIG\")\n}}"
     );
     p
 }
