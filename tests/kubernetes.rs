@@ -1,7 +1,8 @@
 //! The Kustomize target: whole-tree snapshots of every example, every overlay
 //! built by `kubectl kustomize` and validated against the Kubernetes 1.32
-//! schemas (strict: unknown fields are errors), the security properties of
-//! every pod, the tag edit of the deployment job, and the diagnostics.
+//! schemas (strict: unknown fields are errors; Argo Rollouts and Prometheus
+//! operator objects against their models), the security properties of every
+//! pod, the tag edit of the deployment job, and the diagnostics.
 
 mod manifests;
 
@@ -28,7 +29,11 @@ fn build_and_validate(
     name: &str,
     tree: &pipec_emit::OutputTree,
 ) -> Vec<(String, String, Vec<Value>)> {
-    let (Some(kubectl), Some(validate)) = (tool("kubectl"), tool("kubernetes-validate")) else {
+    let (Some(kubectl), Some(validate), Some(crds)) = (
+        tool("kubectl"),
+        tool("kubernetes-validate"),
+        tool("crd-validate"),
+    ) else {
         return Vec::new();
     };
     let dir = scratch(name);
@@ -41,11 +46,32 @@ fn build_and_validate(
             &kubectl,
             &dir.join(format!("deploy/{service}/overlays/{env}")),
         );
+        let docs = documents(&rendered);
+        // Built-in kinds against the Kubernetes schemas, the custom resources
+        // against their projects' models.
+        let (custom, builtin): (Vec<&Value>, Vec<&Value>) =
+            docs.iter().partition(|d| manifests::is_custom(d));
+        let write = |file: &str, docs: &[&Value]| {
+            let body: Vec<String> = docs
+                .iter()
+                .map(|d| yaml_serde::to_string(d).expect("yaml"))
+                .collect();
+            std::fs::write(dir.join(file), body.join("---\n")).expect("write");
+        };
+        let file = format!("{service}-{env}.custom.yaml");
+        write(&file, &custom);
+        let res = run(&crds, &[&file], &dir);
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert!(
+            res.status.success()
+                && stderr.contains(&format!("checked {} document(s)", custom.len())),
+            "{name} {service}/{env}: crd-validate:\n{}{stderr}",
+            String::from_utf8_lossy(&res.stdout)
+        );
         let file = format!("{service}-{env}.rendered.yaml");
-        std::fs::write(dir.join(&file), &rendered).expect("write");
+        write(&file, &builtin);
         let res = run(&validate, &["--strict", &file], &dir);
         let stdout = String::from_utf8_lossy(&res.stdout);
-        let docs = documents(&rendered);
         assert!(
             res.status.success() && !stdout.contains("ERROR"),
             "{name} {service}/{env}: kubernetes-validate:\n{stdout}{}",
@@ -54,7 +80,7 @@ fn build_and_validate(
         // Every document was checked against a schema (none skipped as unknown).
         assert_eq!(
             stdout.matches(" passed for resource ").count(),
-            docs.len(),
+            builtin.len(),
             "{name} {service}/{env}:\n{stdout}"
         );
         out.push((service, env, docs));
@@ -69,8 +95,8 @@ fn every_overlay_of_every_example_builds_and_validates() {
         let built = build_and_validate(&format!("kustomize-{e}"), &tree);
         for (service, env, docs) in &built {
             assert!(
-                docs.iter().any(|d| d["kind"] == "Deployment"),
-                "{e} {service}/{env}: no Deployment"
+                docs.iter().any(manifests::is_workload),
+                "{e} {service}/{env}: no Deployment or Rollout"
             );
         }
     }
@@ -146,7 +172,7 @@ fn check_pods(program: &Program, env: &str, docs: &[Value]) {
     manifests::pods::expect_service_shape(service, docs);
     for d in docs
         .iter()
-        .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job")
+        .filter(|d| manifests::is_workload(d) || d["kind"] == "Job")
     {
         let pod = &d["spec"]["template"]["spec"];
         let who = format!("{env} {}", id(d));
@@ -175,8 +201,8 @@ fn check_pods(program: &Program, env: &str, docs: &[Value]) {
         if d["kind"] == "Job" {
             let deployment = docs
                 .iter()
-                .find(|d| d["kind"] == "Deployment")
-                .expect("Deployment");
+                .find(|d| manifests::is_workload(d))
+                .expect("Deployment or Rollout");
             assert_eq!(
                 pod["containers"][0]["resources"],
                 deployment["spec"]["template"]["spec"]["containers"][0]["resources"],
@@ -308,8 +334,8 @@ fn the_deployment_job_sets_the_image_kustomize_deploys() {
                 let docs = documents(&kustomize(&kubectl, &overlay));
                 let deployment = docs
                     .iter()
-                    .find(|d| d["kind"] == "Deployment")
-                    .expect("Deployment");
+                    .find(|d| manifests::is_workload(d))
+                    .expect("Deployment or Rollout");
                 // The version people read, and the digest the cluster pulls.
                 assert_eq!(
                     deployment["spec"]["template"]["spec"]["containers"][0]["image"],
@@ -438,7 +464,16 @@ fn environments_differ_only_where_the_program_says() {
                 for d in &mut docs {
                     manifests::strip_environment_values(s, d);
                 }
-                docs.retain(|d| d["kind"] != "PodDisruptionBudget");
+                // What a rollout adds to its environments is checked in
+                // tests/rollouts.rs.
+                docs.retain(|d| {
+                    d["kind"] != "PodDisruptionBudget"
+                        && d["kind"] != "AnalysisTemplate"
+                        && !d["metadata"]["name"].as_str().is_some_and(|n| {
+                            d["kind"] == "Service"
+                                && (n.ends_with("-preview") || n.ends_with("-canary"))
+                        })
+                });
                 docs.sort_by_key(id);
                 normalized.push((env.name.clone(), docs));
             }

@@ -202,6 +202,27 @@ printf '#!/bin/sh\necho $1\nfor f in $(ls *.txt); do echo "$f"; done\n' > bad.sh
 printf 'digraph p { build -> test -> deploy; }\n' > ok.dot
 printf 'digraph p { build -> ; }\n' > bad.dot
 
+cat > rollout.yaml <<'EOF'
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: { name: web }
+spec:
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: web, image: "nginx:1.27" }] }
+  strategy: { canary: { steps: [{ setWeight: 50 }, { setWeigth: 100 }] } }
+EOF
+cat > rules.yaml <<'EOF'
+groups:
+  - name: web
+    rules:
+      - alert: WebDown
+        expr: avg(up{job="web"}) < 0.5
+        for: 5m
+EOF
+printf 'groups:\n  - name: web\n    rules:\n      - alert: Broken\n        expr: sum(rate(x[5m])\n' > rules-bad.yaml
+
 # ---------------------------------------------------------------- checks
 check "zizmor: valid workflow"                 0  'No findings' -- zizmor --no-progress gh/valid.yml
 check "zizmor: invalid workflow (high)"       14  'template-injection' -- zizmor --no-progress gh/invalid.yml
@@ -226,6 +247,10 @@ check "argocd-validate: valid"                 0  'checked 2 document' -- argocd
 check "argocd-validate: invalid"               1  'app-invalid.yaml: doc1 Application/web: /spec: must have required property destination' -- argocd-validate app-invalid.yaml
 check "argocd-validate: unknown field"         1  '/spec/syncPolicy/automated/selfHeel: unknown field' -- argocd-validate app-invalid.yaml
 check "argocd-validate: wrong type"            1  '/spec/syncPolicy/automated/prune: must be boolean' -- argocd-validate app-invalid.yaml
+check "crd-validate: unknown field"            1  '/spec/strategy/canary/steps/1/setWeigth: unknown field' -- crd-validate rollout.yaml
+check "crd-validate: other kinds skipped"      0  'checked 0 document' -- crd-validate app-valid.yaml
+check "promtool: rules"                        0  'SUCCESS: 1 rules found' -- promtool check rules rules.yaml
+check "promtool: broken expression"            1  'FAILED' -- promtool check rules rules-bad.yaml
 check "kubernetes-validate: valid (1.32)"      0  'against version 1.32' -- kubernetes-validate --strict k8s/base/deployment.yaml
 check "kubernetes-validate: wrong type"        1  "'two' is not of type 'integer'" -- kubernetes-validate --strict deploy-invalid.yaml
 check "kubernetes-validate: unknown (strict)"  1  'imagePullPolic' -- kubernetes-validate --strict deploy-unknown-field.yaml

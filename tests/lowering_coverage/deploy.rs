@@ -368,6 +368,34 @@ pub const CASES: &[Case] = &[
         runtime: r#"selector { zqsel: "zq1-{{ ci.sha }}" }"#,
         rt: Refused("E0213"),
     },
+    Case {
+        block: "a service",
+        head: "rollout",
+        literal: r#"rollout canary { step 37% pause 5m; step 100% }"#,
+        lit: [
+            "-",
+            "-",
+            "has:value: Rollout && setWeight: 37",
+            "has:kind: Rollout",
+            "-",
+        ],
+        runtime: r#"rollout canary { step "{{ ci.sha }}"; step 100% }"#,
+        rt: Refused("E0201"),
+    },
+    Case {
+        block: "a service",
+        head: "alerts",
+        literal: r#"alerts { rule zq1_backlog "sum(zq1_queue) > 1" }"#,
+        lit: [
+            "-",
+            "-",
+            "has:alert: AppZq1Backlog && expr: sum(zq1_queue) > 1",
+            "has:kind: PrometheusRule",
+            "-",
+        ],
+        runtime: r#"alerts { rule backlog "sum(q{x=\"{{ ci.sha }}\"}) > 1" }"#,
+        rt: Refused("E0213"),
+    },
     // ---- gitops ----
     Case {
         block: "gitops",

@@ -128,6 +128,19 @@ pub fn documents(text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Whether a document is a custom resource of Argo Rollouts or the
+/// Prometheus operator, which the Kubernetes schemas do not know.
+pub fn is_custom(doc: &Value) -> bool {
+    let api = doc["apiVersion"].as_str().unwrap_or("");
+    api.starts_with("argoproj.io/") || api.starts_with("monitoring.coreos.com/")
+}
+
+/// Whether a document runs the service's pods: its Deployment, or the
+/// Rollout that replaces it.
+pub fn is_workload(doc: &Value) -> bool {
+    doc["kind"] == "Deployment" || doc["kind"] == "Rollout"
+}
+
 /// `kind/name` of a document.
 pub fn id(doc: &Value) -> String {
     format!(
@@ -172,7 +185,15 @@ pub fn expect_program_values(
             id(d)
         );
     }
-    let deployment = find("Deployment").expect("Deployment");
+    let deployment = docs
+        .iter()
+        .find(|d| is_workload(d))
+        .expect("Deployment or Rollout");
+    assert_eq!(
+        deployment["kind"] == "Rollout",
+        s.rollout(env.id).is_some(),
+        "{who}: a Rollout where the program has a rollout, and only there"
+    );
     let container = &deployment["spec"]["template"]["spec"]["containers"][0];
     let image = p
         .publishes_of(s.image)
@@ -195,6 +216,10 @@ pub fn expect_program_values(
     match bounds {
         Some((min, max)) => {
             let hpa = hpa.expect("HorizontalPodAutoscaler");
+            assert_eq!(
+                hpa["spec"]["scaleTargetRef"]["kind"], deployment["kind"],
+                "{who}"
+            );
             assert_eq!(hpa["spec"]["minReplicas"], min, "{who}");
             assert_eq!(hpa["spec"]["maxReplicas"], max, "{who}");
             assert!(
@@ -242,10 +267,7 @@ pub fn expect_program_values(
         .resources
         .and_then(|r| r.memory)
         .or(s.resources.and_then(|r| r.memory));
-    for pod in docs
-        .iter()
-        .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job")
-    {
+    for pod in docs.iter().filter(|d| is_workload(d) || d["kind"] == "Job") {
         let res = &pod["spec"]["template"]["spec"]["containers"][0]["resources"];
         if let Some(c) = cpu {
             assert_eq!(
@@ -364,9 +386,13 @@ pub fn strip_environment_values(s: &pipec_graph::Service, d: &mut Value) {
         }
         "HorizontalPodAutoscaler" => {
             let spec = d["spec"].as_object_mut().expect("spec");
-            for k in ["minReplicas", "maxReplicas", "metrics"] {
+            for k in ["minReplicas", "maxReplicas", "metrics", "scaleTargetRef"] {
                 spec.remove(k);
             }
+        }
+        // Its rules select the environment's namespace.
+        "PrometheusRule" => {
+            d.as_object_mut().expect("object").remove("spec");
         }
         "Ingress" => {
             for r in d["spec"]["rules"].as_array_mut().into_iter().flatten() {
@@ -376,9 +402,15 @@ pub fn strip_environment_values(s: &pipec_graph::Service, d: &mut Value) {
                 t.as_object_mut().expect("tls").remove("hosts");
             }
         }
-        "Deployment" | "Job" => {
+        "Deployment" | "Rollout" | "Job" => {
+            // A Rollout is the Deployment with another strategy.
+            if kind == "Rollout" {
+                d["kind"] = "Deployment".into();
+                d["apiVersion"] = "apps/v1".into();
+            }
             if let Some(spec) = d["spec"].as_object_mut() {
                 spec.remove("replicas");
+                spec.remove("strategy");
             }
             for c in d["spec"]["template"]["spec"]["containers"]
                 .as_array_mut()

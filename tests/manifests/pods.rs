@@ -28,7 +28,10 @@ pub fn expect_service_shape(s: &Service, docs: &[Value]) {
     let name = pipec_emit::layout::k8s_name(s);
     let find = |kind: &str| docs.iter().find(|d| d["kind"] == kind);
     let selector = expected_selector(s);
-    let deployment = find("Deployment").expect("Deployment");
+    let deployment = docs
+        .iter()
+        .find(|d| super::is_workload(d))
+        .expect("Deployment or Rollout");
     let who = format!("{} {}", s.name, id(deployment));
     assert_eq!(
         deployment["spec"]["selector"]["matchLabels"], selector,
@@ -82,7 +85,7 @@ pub fn expect_service_shape(s: &Service, docs: &[Value]) {
 
     for pod in docs
         .iter()
-        .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job")
+        .filter(|d| super::is_workload(d) || d["kind"] == "Job")
     {
         let who = format!("{} {}", s.name, id(pod));
         let hook = pod["kind"] == "Job";

@@ -147,6 +147,12 @@ codes! {
     APPLICATION_NAME_CLASH = "E0448": "two Argo CD Applications would have the same name",
     SELECTOR_SELECTS_HOOKS = "E0449": "a service's selector also selects its hook pods",
 
+    // Progressive delivery (`rollout` of a service).
+    THRESHOLD_WITHOUT_UNIT = "E0460": "analysis threshold without a unit",
+    CANARY_WEIGHTS = "E0461": "canary weights that do not rise to 100%",
+    UNKNOWN_METRIC = "E0462": "analysis on metrics the service does not expose",
+    ROLLOUT_TARGET = "E0463": "rollout strategy on a deployment that cannot follow it",
+
     // Warnings.
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",

@@ -181,6 +181,16 @@ pub struct Service {
     pub selector: Option<Vec<(String, String)>>,
     #[serde(skip)]
     pub selector_span: Option<Span>,
+    /// How it rolls out where it does not roll out as a plain Deployment.
+    pub rollouts: Vec<crate::rollout::Rollout>,
+    pub alerts: Option<crate::rollout::Alerts>,
+}
+
+impl Service {
+    /// The rollout strategy of one of its environments, if it has one.
+    pub fn rollout(&self, env: EnvId) -> Option<&crate::rollout::Rollout> {
+        self.rollouts.iter().find(|r| r.covers(env))
+    }
 }
 
 /// A volume of the service's pods.
@@ -251,6 +261,8 @@ impl Default for Expose {
 pub struct Metrics {
     pub port: u16,
     pub path: String,
+    /// The request counter and latency histogram found there.
+    pub requests: crate::rollout::RequestMetrics,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

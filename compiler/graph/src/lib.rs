@@ -3,7 +3,8 @@
 //!
 //! - [`program`]: the program and its pipelines, triggers and job graph;
 //!   [`job`]: what jobs run; [`release`]: images and publish rules;
-//!   [`deploy`]: environments, services, GitOps; [`policy`]: delivery policy;
+//!   [`deploy`]: environments, services, GitOps; [`rollout`]: canary and
+//!   blue-green with their analysis; [`policy`]: delivery policy;
 //! - [`cond`]: run-time conditions (branch, tag, event, inputs);
 //! - [`value`]: typed values with units, and [`value::Text`], strings whose parts
 //!   are known only at run time;
@@ -47,6 +48,7 @@ pub mod job;
 pub mod policy;
 pub mod program;
 pub mod release;
+pub mod rollout;
 pub mod value;
 
 pub use cond::{Cond, Event, Run};
@@ -56,4 +58,5 @@ pub use pipec_diagnostics::Span;
 pub use policy::*;
 pub use program::*;
 pub use release::*;
+pub use rollout::*;
 pub use value::*;

@@ -153,6 +153,19 @@ impl<'a> Context<'a> {
             .filter(|w| self.rule.applies_to(w.input))
     }
 
+    /// Argo Rollouts `Rollout`s (Kubernetes manifests).
+    pub fn rollouts(&self) -> impl Iterator<Item = &'a crate::facts::RolloutFact> + '_ {
+        self.facts
+            .rollouts
+            .iter()
+            .filter(|_| self.rule.applies_to(Input::Kubernetes))
+    }
+
+    /// Whether the files define an AnalysisTemplate (or a cluster one) of this name.
+    pub fn defines_analysis_template(&self, name: &str) -> bool {
+        self.facts.analysis_templates.iter().any(|t| t == name)
+    }
+
     pub fn plaintext(&self) -> impl Iterator<Item = &'a Plaintext> + '_ {
         self.facts
             .plaintext

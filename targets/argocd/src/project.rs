@@ -95,5 +95,17 @@ pub fn namespaced_kinds(program: &Program, service: &Service) -> Vec<(&'static s
     // A disruption budget only ever restricts evictions; it is allowed
     // whether or not an overlay keeps one.
     kinds.push(("policy", "PodDisruptionBudget"));
+    if !service.rollouts.is_empty() {
+        kinds.push(("argoproj.io", "Rollout"));
+    }
+    if service.rollouts.iter().any(|r| r.analysis.is_some()) {
+        kinds.push(("argoproj.io", "AnalysisTemplate"));
+    }
+    if service.is_monitored() {
+        kinds.push(("monitoring.coreos.com", "ServiceMonitor"));
+    }
+    if service.alerts.is_some() {
+        kinds.push(("monitoring.coreos.com", "PrometheusRule"));
+    }
     kinds
 }

@@ -58,6 +58,7 @@ pub fn files(plan: &ServicePlan) -> Vec<(String, Yaml)> {
             workload::hook_job(plan, &hook, hook_config),
         ));
     }
+    out.extend(crate::monitor::files(plan));
     let resources: Vec<Yaml> = out.iter().map(|(f, _)| Yaml::from(f.as_str())).collect();
     let mut k = kustomization();
     k.insert("resources", resources);

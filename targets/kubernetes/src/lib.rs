@@ -5,19 +5,24 @@
 //! - [`plan`], what each environment gets (pod count or autoscaler bounds,
 //!   resources, configuration, ingress host, disruption budget), and every
 //!   diagnostic of the target;
-//! - [`base`], `deploy/<service>/base/`;
+//! - [`base`], `deploy/<service>/base/`, with [`monitor`], what Prometheus
+//!   scrapes and alerts on;
 //! - [`workload`], the pods — the Deployment and the hook Jobs — and [`pod`],
 //!   what they share: selector labels, pull secrets, volumes;
-//! - [`overlay`], `deploy/<service>/overlays/<env>/`.
+//! - [`overlay`], `deploy/<service>/overlays/<env>/`, and in it [`rollout`],
+//!   the Argo Rollouts objects of an environment that rolls out by canary or
+//!   blue-green.
 //!
 //! Paths and Kubernetes names come from [`pipec_emit::layout`], which the CI
 //! targets (that edit the overlays' image tags) and the Argo CD target (whose
 //! Applications point at the overlays) read too.
 
 pub mod base;
+pub mod monitor;
 pub mod overlay;
 pub mod plan;
 pub mod pod;
+pub mod rollout;
 pub mod workload;
 
 use pipec_diagnostics::Diagnostic;

@@ -26,8 +26,14 @@ pub fn files(plan: &ServicePlan, e: &EnvPlan) -> Vec<(String, Yaml)> {
             base::autoscaler(plan, a.min, a.max, a.cpu, a.memory),
         ));
     }
+    let rollout = crate::rollout::overlay(plan, e);
+    let extra = rollout.iter().flat_map(|r| r.files.iter().cloned());
+    for (f, doc) in extra.chain(crate::monitor::rules(plan, e)) {
+        resources.push(Yaml::from(f.as_str()));
+        out.push((f, doc));
+    }
     k.insert("resources", resources);
-    if let Scale::Fixed(n) = e.scale {
+    if let (Scale::Fixed(n), None) = (e.scale, &rollout) {
         k.insert(
             "replicas",
             vec![Yaml::Map(map([
@@ -59,7 +65,8 @@ pub fn files(plan: &ServicePlan, e: &EnvPlan) -> Vec<(String, Yaml)> {
         }
         k.insert("configMapGenerator", generators);
     }
-    let (patches, dropped_budget) = patches(plan, e);
+    let (mut patches, dropped_budget) = patches(plan, e);
+    patches.extend(rollout.into_iter().flat_map(|r| r.patches));
     if !patches.is_empty() {
         if dropped_budget {
             let floor = e.scale.floor();

@@ -1,5 +1,6 @@
 //! Facts of cluster manifests: Argo CD Applications and AppProjects, and
-//! Kubernetes workloads (probes, limits, user, rollout strategy) and Secrets.
+//! Kubernetes workloads (probes, limits, user, rollout strategy) and Secrets;
+//! Argo Rollouts objects are read in [`super::rollouts`].
 
 use pipec_diagnostics::SourceId;
 use pipec_graph::Tier;
@@ -30,7 +31,10 @@ pub fn kind_of(doc: &Document) -> Option<Input> {
         .unwrap_or("");
     if api.starts_with("argoproj.io/") && matches!(kind, "Application" | "AppProject") {
         Some(Input::ArgoCd)
-    } else if WORKLOADS.contains(&kind) || kind == "Secret" {
+    } else if WORKLOADS.contains(&kind)
+        || kind == "Secret"
+        || (api.starts_with("argoproj.io/") && super::rollouts::KINDS.contains(&kind))
+    {
         Some(Input::Kubernetes)
     } else {
         None
@@ -43,6 +47,11 @@ pub fn extract(file: SourceId, doc: &Document, config: &Config, facts: &mut Fact
     let at = |p: YamlPath| Loc::yaml(file, doc.index, p);
     let top = YamlPath::root();
     let kind = root.get("kind").and_then(Node::text).unwrap_or("");
+    if super::rollouts::KINDS.contains(&kind) {
+        // `kind_of` took only the argoproj.io ones.
+        super::rollouts::extract(file, doc, config, facts);
+        return;
+    }
     let name = root
         .at(&["metadata", "name"])
         .and_then(Node::text)

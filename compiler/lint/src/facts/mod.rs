@@ -15,6 +15,7 @@ pub mod github;
 pub mod gitlab;
 pub mod pipe;
 pub mod roles;
+pub mod rollouts;
 pub mod script;
 pub mod tags;
 pub mod when;
@@ -34,6 +35,10 @@ pub struct Facts {
     pub apps: Vec<ArgoApp>,
     pub projects: Vec<ArgoProject>,
     pub workloads: Vec<Workload>,
+    /// Argo Rollouts `Rollout`s.
+    pub rollouts: Vec<RolloutFact>,
+    /// Names of the `AnalysisTemplate`s and `ClusterAnalysisTemplate`s defined.
+    pub analysis_templates: Vec<String>,
     /// Values that look like credentials written into a file.
     pub plaintext: Vec<Plaintext>,
     /// Places where a file cannot be what it claims to be (a GitLab script
@@ -430,6 +435,19 @@ pub struct Workload {
     /// The rolling-update strategy allows no unavailable pod.
     pub zero_downtime: bool,
     pub strategy_loc: Option<Loc>,
+}
+
+/// An Argo Rollouts `Rollout`.
+#[derive(Debug)]
+pub struct RolloutFact {
+    pub name: String,
+    /// From its namespace, else its name.
+    pub tier: Tier,
+    /// `spec.strategy.canary`, when it rolls out by canary.
+    pub canary: Option<Loc>,
+    /// The analysis templates it names (background, step, blue-green), each
+    /// where it is named.
+    pub analyses: Vec<(String, Loc)>,
 }
 
 #[derive(Debug)]

@@ -12,6 +12,7 @@ mod argocd_default_project;
 mod argocd_wildcard_project;
 mod bot_condition;
 mod cache_poisoning;
+mod canary_without_analysis;
 mod coverage_gate;
 mod critical_path_budget;
 mod dangerous_trigger;
@@ -25,6 +26,7 @@ mod invalid_yaml;
 mod latest_only_for_releases;
 mod malformed_script;
 mod malformed_suppression;
+mod missing_analysis_template;
 mod missing_probes;
 mod missing_resource_limits;
 mod persisted_credentials;
@@ -89,6 +91,8 @@ static ALL: &[&Rule] = &[
     &missing_resource_limits::RULE,
     &runs_as_root::RULE,
     &rolling_update_downtime::RULE,
+    &canary_without_analysis::RULE,
+    &missing_analysis_template::RULE,
 ];
 
 pub fn all() -> &'static [&'static Rule] {

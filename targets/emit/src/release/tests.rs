@@ -301,6 +301,8 @@ fn with_production(p: &mut Program) {
         expose: Expose::default(),
         selector: None,
         selector_span: None,
+        rollouts: Vec::new(),
+        alerts: None,
     });
     let mut pipeline = Pipeline {
         id: PipelineId(0),

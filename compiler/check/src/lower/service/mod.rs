@@ -1,9 +1,14 @@
 //! `service NAME { … }`: the application deployed to Kubernetes. Its probes
 //! and metrics are read in [`probes`], what its pods and Kubernetes Service
-//! are made of (pull secrets, volumes, exposure, selector) in [`pod`].
+//! are made of (pull secrets, volumes, exposure, selector) in [`pod`], how it
+//! rolls out (canary, blue-green, analysis) in [`rollout`], with the
+//! measurements of its metrics in [`measure`], its alerts in [`alerts`].
 
+mod alerts;
+mod measure;
 mod pod;
 mod probes;
+mod rollout;
 
 use pipec_diagnostics::{Diagnostic, code};
 use pipec_graph::{
@@ -42,6 +47,8 @@ pub(crate) const V: Vocabulary = Vocabulary {
         "volume",
         "expose",
         "selector",
+        "rollout",
+        "alerts",
     ],
 };
 
@@ -94,10 +101,14 @@ impl Checker<'_> {
             expose: Expose::default(),
             selector: None,
             selector_span: None,
+            rollouts: Vec::new(),
+            alerts: None,
         };
         let mut probes_stmt = None;
         let mut config_stmt = None;
         let mut metrics_stmt = None;
+        let mut rollout_stmts = Vec::new();
+        let mut alerts_stmt = None;
         let body = stmt.generic().map(|g| block_stmts(&g.block)).unwrap_or(&[]);
         for st in body {
             let Some(g) = st.generic() else {
@@ -107,6 +118,10 @@ impl Checker<'_> {
             let head = g.head.name.as_str();
             if !V.heads.contains(&head) {
                 self.unknown_statement(st, &V);
+                continue;
+            }
+            if head == "rollout" {
+                rollout_stmts.push(st);
                 continue;
             }
             if head != "volume" && !self.once(&mut seen, head, g.head.span) {
@@ -122,6 +137,7 @@ impl Checker<'_> {
                 }
                 "port" => port = self.port(st, &scope),
                 "metrics" => metrics_stmt = Some(st),
+                "alerts" => alerts_stmt = Some(st),
                 "probes" => probes_stmt = Some(st),
                 "resources" => s.resources = self.resources(st, &scope),
                 "replicas" => {
@@ -251,6 +267,10 @@ impl Checker<'_> {
         }
         if let Some(st) = probes_stmt {
             s.probes = self.probes(st, s.port, &scope);
+        }
+        s.rollouts = self.rollouts(&rollout_stmts, &s, &scope, decls);
+        if let Some(st) = alerts_stmt {
+            s.alerts = self.alerts(st, s.metrics.as_ref(), &scope);
         }
         s.image = image?;
         (s.port != 0).then_some(s)

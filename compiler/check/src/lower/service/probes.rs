@@ -24,7 +24,7 @@ fn default_timeout(kind: &str) -> Duration {
 }
 
 impl Checker<'_> {
-    /// `metrics "/metrics" [port N]`
+    /// `metrics "/metrics" [port N] [{ requests …, latency … }]`
     pub(super) fn metrics(
         &mut self,
         st: &Stmt,
@@ -47,7 +47,12 @@ impl Checker<'_> {
         }
         self.finish(&args);
         self.http_path(&path, st.span)?;
-        Some(Metrics { port, path })
+        let requests = self.request_metrics(&g.block, scope);
+        Some(Metrics {
+            port,
+            path,
+            requests,
+        })
     }
 
     /// `probes { live "/health", ready "/ready", startup "/health" { failures 30 } }`
