@@ -98,6 +98,7 @@ codes! {
     UNTRUSTED_CHOICE = "E0214": "a branch name chooses a runner or an image",
     NON_ASCII_HOST = "E0215": "host that receives credentials is not ASCII",
     COVERAGE_FORMAT = "E0216": "coverage report in a format pipec cannot tell",
+    TOOL_WITHOUT_RUNTIME = "E0217": "tool that needs a runtime the job does not set up",
 
     // The pipeline graph.
     DEPENDENCY_CYCLE = "E0301": "jobs depend on each other in a cycle",

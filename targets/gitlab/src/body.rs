@@ -148,6 +148,26 @@ fn cache_dirs(
                 ".cargo/git/db",
             ],
         ),
+        CacheKind::CargoTarget => (&[], &["target"]),
+        CacheKind::Pnpm => (
+            &[("npm_config_store_dir", "${CI_PROJECT_DIR}/.pnpm-store")],
+            &[".pnpm-store"],
+        ),
+        CacheKind::Yarn => (
+            &[("YARN_CACHE_FOLDER", "${CI_PROJECT_DIR}/.yarn-cache")],
+            &[".yarn-cache"],
+        ),
+        CacheKind::Gradle => (
+            &[("GRADLE_USER_HOME", "${CI_PROJECT_DIR}/.gradle")],
+            &[".gradle/caches", ".gradle/wrapper"],
+        ),
+        CacheKind::Maven => (
+            &[(
+                "MAVEN_OPTS",
+                "-Dmaven.repo.local=${CI_PROJECT_DIR}/.m2/repository",
+            )],
+            &[".m2/repository"],
+        ),
     }
 }
 
@@ -216,7 +236,7 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
     // from other refs by default, so a release is not scanned against a
     // database an unprotected branch wrote. Only where GitLab's limit leaves
     // room: the cache only saves time.
-    let trivy = r.tool.as_ref().is_some_and(|t| t.tool == Tool::Trivy);
+    let trivy = r.has_tool(Tool::Trivy);
     if trivy && r.caches.len() < MAX_CACHES {
         body.variables
             .insert("TRIVY_CACHE_DIR", "${CI_PROJECT_DIR}/.cache/trivy");
@@ -228,7 +248,10 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
 }
 
 fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
-    let image = match (&r.tool, &r.container) {
+    // The runtime's image, else the first tool's; the other tools are
+    // installed into it.
+    let imaged = r.runtime().or(r.tools.first());
+    let image = match (imaged, &r.container) {
         (Some(tc), _) => {
             let version = ctx.value(&tc.version, job.span, "the tool's version");
             images::tool_image(tc, &version)
@@ -296,9 +319,12 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
                     .help(help),
             );
         }
-        body.parallel = Some(matrix::parallel(m));
+        body.parallel = Some(matrix::parallel(m, runner_tags(job).as_ref()));
     }
     body.script.extend(exports.into_iter().map(Yaml::Str));
+    for tc in r.tools.iter().filter(|t| Some(*t) != imaged) {
+        body.script.push(Yaml::Str(install(job, tc)));
+    }
     for step in &r.steps {
         let script = script_text(&step.script);
         // A step's name, unless it is just the start of its command, becomes
@@ -324,6 +350,59 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
     }
     artifacts(ctx, r, &mut body);
     body
+}
+
+/// For a job whose instances run on the hosted runner a matrix axis names,
+/// the axis and the runner tag of each of its values.
+fn runner_tags(job: &Job) -> Option<(String, Vec<(String, String)>)> {
+    let pipec_graph::Runner::Matrix(axis) = &job.runner else {
+        return None;
+    };
+    let tags = job
+        .runners()
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.word()?.to_string(),
+                crate::job::hosted_tag(r)?.to_string(),
+            ))
+        })
+        .collect();
+    Some((axis.clone(), tags))
+}
+
+/// The script that installs a tool the job's image does not have, from its
+/// pinned release archive, into the project directory; the tool is on the
+/// path for the rest of the job's script (GitLab runs it in one shell).
+fn install(job: &Job, tc: &pipec_graph::Toolchain) -> String {
+    use pipec_graph::Runner;
+    let word = shell_word(&tc.version);
+    let version = &word[1..word.len() - 1];
+    let pinned = tc.version.as_literal();
+    let script = |arch: &str| {
+        pipec_emit::tools::install_script(
+            tc.tool,
+            version,
+            pinned.as_deref(),
+            arch,
+            "$CI_PROJECT_DIR/.pipec-tools",
+        )
+        .unwrap_or_default()
+    };
+    let runners = job.runners();
+    let arm = runners.contains(&Runner::UbuntuArm);
+    let body = if arm && runners.len() > 1 {
+        // Instances on Arm and x64 runners: each installs its own archive.
+        format!(
+            "case \"$(uname -m)\" in\naarch64|arm64)\n{}  ;;\n*)\n{}  ;;\nesac\n",
+            script("arm64"),
+            script("x64")
+        )
+    } else {
+        script(if arm { "arm64" } else { "x64" })
+    };
+    // In a subshell: `set -eu` and `cd` stay out of the job's own script.
+    format!("(\n{body})\nexport PATH=\"$CI_PROJECT_DIR/.pipec-tools/bin:$PATH\"")
 }
 
 fn artifacts(ctx: &mut Ctx, r: &RunJob, body: &mut Body) {

@@ -321,9 +321,24 @@ fn rules(ctx: &Ctx, id: JobId, run_on: RunOn, out: &mut Map) {
     }
 }
 
+/// The tag of GitLab's hosted Linux runners of the architecture; `None` for
+/// macOS and Windows, whose runners do not run the Linux images every job
+/// uses.
+pub fn hosted_tag(r: &Runner) -> Option<&'static str> {
+    match r {
+        Runner::Ubuntu => Some("saas-linux-small-amd64"),
+        Runner::UbuntuArm => Some("saas-linux-small-arm64"),
+        _ => None,
+    }
+}
+
+/// The variable holding each matrix instance's runner tag.
+pub const RUNNER_TAG: &str = "PIPEC_RUNNER_TAG";
+
 /// Runner `tags:`; `None` for GitLab's default Linux runners. macOS and
 /// Windows runners do not run the Linux images every job uses.
 fn tags(ctx: &mut Ctx, job: &Job) -> Option<Yaml> {
+    let other = job.runners().into_iter().find(|r| hosted_tag(r).is_none());
     match &job.runner {
         Runner::Ubuntu => None,
         Runner::UbuntuArm => Some(vec!["saas-linux-small-arm64"].into()),
@@ -331,16 +346,19 @@ fn tags(ctx: &mut Ctx, job: &Job) -> Option<Yaml> {
             let span = job.runner_span.unwrap_or(job.span);
             Some(vec![ctx.server_value(l, span, "the job's runner tag")?].into())
         }
-        Runner::Macos | Runner::Windows => {
-            let what = if job.runner == Runner::Macos {
-                "macOS"
-            } else {
-                "Windows"
+        Runner::Matrix(_) if other.is_none() => {
+            // Each instance's tag, from its `parallel: matrix` entry.
+            Some(vec![format!("${{{RUNNER_TAG}}}")].into())
+        }
+        Runner::Macos | Runner::Windows | Runner::Matrix(_) => {
+            let what = match other.unwrap_or(Runner::Macos) {
+                Runner::Windows => "Windows",
+                _ => "macOS",
             };
             ctx.diags.push(
                 Diagnostic::new(
                     code::GITLAB_RUNNER,
-                    job.span,
+                    job.runner_span.unwrap_or(job.span),
                     format!("`{}` runs on {what}, but its GitLab job runs in a Linux container image", job.name),
                 )
                 .label(format!("{what} runner"))
