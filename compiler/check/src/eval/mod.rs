@@ -277,6 +277,8 @@ impl Checker<'_> {
             }
             Ty::Glob => Some(Value::Text(Text::lit(name))),
             Ty::List(t) => Some(Value::List(vec![self.eval(e, t, scope)?])),
+            // One value where a matrix may stand: the job runs once.
+            Ty::Matrix(t) => self.eval_ident(e, name, t, scope),
             Ty::Job => self.reference(e.span, name, "job", scope.jobs, |n| Value::Ref(n, e.span)),
             Ty::Image => self.reference(e.span, name, "image", scope.images, |n| {
                 Value::Ref(n, e.span)
