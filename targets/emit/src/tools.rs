@@ -166,8 +166,8 @@ pub fn from_archive(tool: Tool) -> bool {
 }
 
 /// The shell that installs `tool` into `$dir/bin` on a Linux machine of
-/// `arch` (`x64` or `arm64`). `version` is the version as shell text (a
-/// literal, or `$VAR` for a value of the run); `pinned` is the version when
+/// `arch` (`x64` or `arm64`). `version` is the version as one shell word
+/// (`"1.2.3"`, or `"$VAR"` for a value of the run); `pinned` is the version when
 /// it is known before the run. The script starts with `set -eu`, sets
 /// `dir` to `dir` (shell text) and leaves the working directory there; the
 /// caller puts `$dir/bin` on the path. `None` for runtimes.
@@ -182,7 +182,7 @@ pub fn install_script(
     let known = pinned.and_then(|v| archive(tool, v, arch));
     let name = r.program;
     let mut s = String::from("set -eu\n");
-    s.push_str(&format!("version=\"{version}\"\n"));
+    s.push_str(&format!("version={version}\n"));
     s.push_str(&format!(
         "dir=\"{dir}\"\nmkdir -p \"$dir/bin\"\ncd \"$dir\"\n"
     ));
@@ -249,12 +249,12 @@ mod tests {
 
     #[test]
     fn pinned_versions_are_checked_against_the_table() {
-        let s = install_script(Tool::GolangciLint, "2.1.6", Some("2.1.6"), "x64", "/t")
+        let s = install_script(Tool::GolangciLint, "\"2.1.6\"", Some("2.1.6"), "x64", "/t")
             .expect("an archive tool");
         assert!(s.contains("e55e0eb515936c0fbd178bce504798a9bd2f0b191e5e357768b18fd5415ee541"));
         assert!(s.contains("--strip-components=1"));
-        let s = install_script(Tool::CargoLlvmCov, "$V", None, "x64", "/t").expect("archive");
+        let s = install_script(Tool::CargoLlvmCov, "\"$V\"", None, "x64", "/t").expect("archive");
         assert!(s.contains("cargo install cargo-llvm-cov --version \"$version\" --locked"));
-        assert!(install_script(Tool::Rust, "1.85", Some("1.85"), "x64", "/t").is_none());
+        assert!(install_script(Tool::Rust, "\"1.85\"", Some("1.85"), "x64", "/t").is_none());
     }
 }

@@ -241,14 +241,14 @@ impl Lower<'_> {
             // rustup is on every hosted runner: no action to trust for it.
             Tool::Rust => {
                 let mut env = Vec::new();
-                let version = expr::text_script(&t.version, &mut env);
+                let version = expr::text_script(&quoted(&t.version), &mut env);
                 out.push(steps::run(
                     &format!(
                         "Set up Rust {}",
                         expr::text_value(&t.version).unwrap_or_else(|| t.version.to_string())
                     ),
                     format!(
-                        "rustup toolchain install \"{version}\" --profile minimal --no-self-update\nrustup default \"{version}\"\n"
+                        "rustup toolchain install {version} --profile minimal --no-self-update\nrustup default {version}\n"
                     ),
                     &env,
                 ));
@@ -321,7 +321,7 @@ impl Lower<'_> {
             );
         }
         let mut env = Vec::new();
-        let version = expr::text_script(&t.version, &mut env);
+        let version = expr::text_script(&quoted(&t.version), &mut env);
         let mut out = Vec::new();
         for (arch, on) in [("x64", Runner::Ubuntu), ("arm64", Runner::UbuntuArm)] {
             let here: Vec<Runner> = runners
@@ -408,6 +408,14 @@ impl Lower<'_> {
         }
         out
     }
+}
+
+/// A text in double quotes, as one shell word.
+fn quoted(t: &Text) -> Text {
+    let mut parts = vec![pipec_graph::Part::Lit("\"".into())];
+    parts.extend(t.parts.iter().cloned());
+    parts.push(pipec_graph::Part::Lit("\"".into()));
+    Text { parts }
 }
 
 /// The id of the step that names the Trivy database's six-hour period.

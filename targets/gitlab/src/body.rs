@@ -224,7 +224,16 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
                     .collect::<Vec<_>>(),
             );
         }
-        key.insert("prefix", c.kind.name());
+        // Instances on Arm and x64 runners keep their caches apart.
+        let runners = job.runners();
+        if runners.len() > 1 && runners.contains(&pipec_graph::Runner::UbuntuArm) {
+            key.insert(
+                "prefix",
+                format!("{}-${{{}}}", c.kind.name(), crate::job::RUNNER_TAG),
+            );
+        } else {
+            key.insert("prefix", c.kind.name());
+        }
         let mut entry = Map::new();
         entry.insert("key", key);
         entry.insert("paths", paths.to_vec());
@@ -377,7 +386,7 @@ fn runner_tags(job: &Job) -> Option<(String, Vec<(String, String)>)> {
 fn install(job: &Job, tc: &pipec_graph::Toolchain) -> String {
     use pipec_graph::Runner;
     let word = shell_word(&tc.version);
-    let version = &word[1..word.len() - 1];
+    let version = word.as_str();
     let pinned = tc.version.as_literal();
     let script = |arch: &str| {
         pipec_emit::tools::install_script(

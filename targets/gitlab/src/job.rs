@@ -11,7 +11,7 @@ use pipec_graph::{
 };
 
 use crate::body::Body;
-use crate::expr::{Expr, MERGE_REQUEST, from_cond};
+use crate::expr::{Expr, from_cond_in, merge_request};
 use crate::plan::Plan;
 use crate::stages::Stages;
 use crate::text::{Unwritable, gitlab_value, server_value};
@@ -38,6 +38,9 @@ pub struct Ctx<'a> {
     pub diags: Vec<Diagnostic>,
     /// CI/CD variables by name.
     pub variables: BTreeMap<String, Variable>,
+    /// Whether the pipeline is a child pipeline of a program's
+    /// `.gitlab-ci.yml` (it has several pipelines).
+    pub child: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -279,7 +282,7 @@ fn rules(ctx: &Ctx, id: JobId, run_on: RunOn, out: &mut Map) {
             RunOn::Always => "always",
         }
     };
-    let condition = from_cond(&ctx.plan.when[id.index()]);
+    let condition = from_cond_in(&ctx.plan.when[id.index()], ctx.child);
     let exclude_mr = ctx.plan.no_merge_requests[id.index()];
     if !exclude_mr && condition == Expr::Const(true) {
         if when != "on_success" {
@@ -289,7 +292,7 @@ fn rules(ctx: &Ctx, id: JobId, run_on: RunOn, out: &mut Map) {
         let mut rules = Vec::new();
         if exclude_mr {
             let mut r = Map::new();
-            r.insert("if", MERGE_REQUEST);
+            r.insert("if", merge_request(ctx.child));
             r.insert("when", "never");
             rules.push(Yaml::Map(r));
         }
