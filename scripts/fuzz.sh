@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# fuzz.sh: coverage-guided fuzzing with libFuzzer (see fuzz/) of two targets:
+# fuzz.sh: coverage-guided fuzzing with libFuzzer (see fuzz/) of three targets:
 #   check        the compiler front end: parse, check, render diagnostics;
 #   yaml_writer  the YAML writer: any string, as a value, key or comment,
-#                reads back as itself and no comment becomes YAML.
+#                reads back as itself and no comment becomes YAML;
+#   lint         the linter: any YAML in, findings rendered in every format.
 #
 # Usage:
-#   scripts/fuzz.sh [SECONDS]      fuzz for SECONDS in all (default 60): two
-#                                  thirds on check, a third on yaml_writer;
-#                                  exit 1 on a crash, a stack overflow, a hang
-#                                  or a leak
+#   scripts/fuzz.sh [SECONDS]      fuzz for SECONDS in all (default 60): half
+#                                  on check, a quarter each on yaml_writer and
+#                                  lint; exit 1 on a crash, a stack overflow,
+#                                  a hang or a leak
 #   scripts/fuzz.sh --install      only install the pinned cargo-fuzz (used
 #                                  for the AddressSanitizer build only)
 # Environment:
@@ -33,8 +34,10 @@
 # The corpora: fuzz/corpus/check (kept between runs, not committed) grows from
 # fuzz/corpus/seeds, which this script rebuilds every run from the examples,
 # the standard library and the hand-written variations in fuzz/seeds/;
-# fuzz/corpus/yaml_writer grows from fuzz/seeds/yaml/. A crash leaves its
-# input in fuzz/artifacts/TARGET/; reproduce it with
+# fuzz/corpus/yaml_writer grows from fuzz/seeds/yaml/; fuzz/corpus/lint from
+# fuzz/corpus/seeds-lint, the lint fixtures and the real files of
+# tests/corpus, each behind the byte that tells the target what kind of file
+# it is. A crash leaves its input in fuzz/artifacts/TARGET/; reproduce it with
 #   cargo fuzz run --sanitizer none TARGET artifacts/TARGET/crash-…
 # from fuzz/, with $PIPEC_TOOLS/cargo-fuzz/bin on PATH.
 set -euo pipefail
@@ -74,6 +77,20 @@ seeds() { # rebuilds fuzz/corpus/seeds
       first=0
     done > "$dir/example-$(basename "$d").pipe"
   done
+  # Lint: the first byte is the kind (0 GitHub, 1 GitLab, 2 manifests).
+  dir="$ROOT/fuzz/corpus/seeds-lint"
+  rm -rf "$dir"
+  mkdir -p "$dir" "$ROOT/fuzz/corpus/lint"
+  local kind n=0
+  while IFS= read -r f; do
+    case "$f" in
+      */github/*|*/workflows/*) kind=0 ;;
+      *gitlab-ci*) kind=1 ;;
+      *) kind=2 ;;
+    esac
+    { printf '%b' "\\x0$kind"; cat "$f"; } > "$dir/$((n++)).yml"
+  done < <(find "$ROOT"/tests/fixtures/lint/{github,gitlab,k8s,argocd} "$ROOT/tests/corpus" \
+    -type f \( -name '*.yml' -o -name '*.yaml' \) | sort)
 }
 
 case "${1:-60}" in
@@ -81,9 +98,11 @@ case "${1:-60}" in
   *[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] | --install" >&2; exit 2 ;;
 esac
 SECONDS_TO_RUN="${1:-60}"
-# Two thirds of the time on the front end, the rest on the YAML writer.
-CHECK_SECONDS=$(( (SECONDS_TO_RUN * 2 + 2) / 3 ))
-WRITER_SECONDS=$(( SECONDS_TO_RUN - CHECK_SECONDS ))
+# Half of the time on the front end, a quarter each on the YAML writer and
+# the linter.
+CHECK_SECONDS=$(( (SECONDS_TO_RUN + 1) / 2 ))
+WRITER_SECONDS=$(( (SECONDS_TO_RUN - CHECK_SECONDS + 1) / 2 ))
+LINT_SECONDS=$(( SECONDS_TO_RUN - CHECK_SECONDS - WRITER_SECONDS ))
 
 seeds
 cd "$ROOT/fuzz"
@@ -98,8 +117,9 @@ LIBFUZZER_ARGS=(
 TARGETS=(
   "check $CHECK_SECONDS -dict=pipe.dict corpus/check corpus/seeds"
   "yaml_writer $WRITER_SECONDS corpus/yaml_writer seeds/yaml"
+  "lint $LINT_SECONDS corpus/lint corpus/seeds-lint"
 )
-log "fuzzing for ${SECONDS_TO_RUN}s: check ${CHECK_SECONDS}s, yaml_writer ${WRITER_SECONDS}s (sanitizer: $SANITIZER)"
+log "fuzzing for ${SECONDS_TO_RUN}s: check ${CHECK_SECONDS}s, yaml_writer ${WRITER_SECONDS}s, lint ${LINT_SECONDS}s (sanitizer: $SANITIZER)"
 case "$SANITIZER" in
   none)
     TRIPLE="$(rustc -vV | sed -n 's/^host: //p')"
@@ -107,7 +127,7 @@ case "$SANITIZER" in
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares -Cllvm-args=-sanitizer-coverage-stack-depth \
 --cfg fuzzing -Cdebug-assertions -Coverflow-checks" \
-      cargo build --quiet --locked --release --target "$TRIPLE" --bin check --bin yaml_writer
+      cargo build --quiet --locked --release --target "$TRIPLE" --bin check --bin yaml_writer --bin lint
     for t in "${TARGETS[@]}"; do
       read -r name seconds rest <<< "$t"
       [[ "$seconds" -gt 0 ]] || continue

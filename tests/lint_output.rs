@@ -30,7 +30,7 @@ fn seed_batch() -> Batch {
 #[test]
 fn sarif_validates_against_the_sarif_2_1_0_schema() {
     let batches = [seed_batch()];
-    let sarif = report::sarif::sarif(&batches);
+    let sarif = report::sarif::sarif(&batches, usize::MAX);
     let v: serde_json::Value = serde_json::from_str(&sarif).expect("SARIF is JSON");
     let run = &v["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
@@ -70,7 +70,7 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
 
 #[test]
 fn json_carries_codes_positions_and_yaml_paths() {
-    let json = report::json(&[seed_batch()]);
+    let json = report::json(&[seed_batch()], usize::MAX);
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(v["version"], 1);
     let findings = v["findings"].as_array().expect("findings");
@@ -89,7 +89,7 @@ fn json_carries_codes_positions_and_yaml_paths() {
 #[test]
 fn github_annotations_are_one_command_per_finding() {
     let batch = seed_batch();
-    let out = report::github(std::slice::from_ref(&batch));
+    let out = report::github(std::slice::from_ref(&batch), usize::MAX);
     assert_eq!(out.lines().count(), batch.findings.len());
     assert!(
         out.lines()
@@ -107,7 +107,7 @@ fn every_example_program_lints_clean() {
         let mut s = Session::new(checked.sources, Config::default());
         s.add_program(&program);
         let batch = s.finish();
-        let shown = report::human(std::slice::from_ref(&batch), Default::default());
+        let shown = report::human(std::slice::from_ref(&batch), Default::default(), usize::MAX);
         assert!(batch.findings.is_empty(), "{e}:\n{shown}");
     }
 }

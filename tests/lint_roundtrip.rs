@@ -24,7 +24,7 @@ fn generated_yaml_of_every_example_lints_clean() {
             "{e}: expected a workflow and manifests, linted {inputs:?}"
         );
         let batch = s.finish();
-        let shown = report::human(std::slice::from_ref(&batch), Default::default());
+        let shown = report::human(std::slice::from_ref(&batch), Default::default(), usize::MAX);
         assert!(batch.findings.is_empty(), "{e}:\n{shown}");
     }
 }

@@ -25,6 +25,11 @@ pub struct LintArgs {
     /// The configuration file (default: the nearest pipec.toml above the first path).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Only the rules of a preset: `security` (supply chain, injection,
+    /// credentials) or `policy` (delivery policy); `all` by default or as
+    /// `[lint] select` in pipec.toml says.
+    #[arg(long, value_parser = ["security", "policy", "all"])]
+    pub select: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -167,6 +172,12 @@ pub fn run(args: &LintArgs, out: &Output) -> u8 {
         },
         None => (Config::default(), Vec::new()),
     };
+    let mut config = config;
+    if let Some(name) = &args.select
+        && let Ok(group) = Config::parse_select(name)
+    {
+        config.select = group;
+    }
 
     let mut batches: Vec<Batch> = Vec::new();
     let mut yaml = Session::new(sources, config.clone());
@@ -230,17 +241,28 @@ pub fn run(args: &LintArgs, out: &Output) -> u8 {
                     color: out.color,
                     width: 100,
                 },
+                out.limit,
             );
             eprint!("{text}");
             let (e, w, n) = report::counts(&batches);
             let files = found.programs.len() + found.yaml.len();
+            let groups: Vec<String> = report::group_counts(&batches)
+                .iter()
+                .filter(|(_, c)| *c > 0)
+                .map(|(g, c)| format!("{c} {}", g.as_str()))
+                .collect();
+            let groups = if groups.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", groups.join(", "))
+            };
             out.status(&format!(
-                "{e} error(s), {w} warning(s), {n} note(s) in {files} input(s)"
+                "{e} error(s), {w} warning(s), {n} note(s){groups} in {files} input(s)"
             ));
         }
-        LintFormat::Json => print!("{}", report::json(&batches)),
-        LintFormat::Sarif => print!("{}", report::sarif::sarif(&batches)),
-        LintFormat::Github => print!("{}", report::github(&batches)),
+        LintFormat::Json => print!("{}", report::json(&batches, out.limit)),
+        LintFormat::Sarif => print!("{}", report::sarif::sarif(&batches, out.limit)),
+        LintFormat::Github => print!("{}", report::github(&batches, out.limit)),
     }
 
     let floor = match args.deny {

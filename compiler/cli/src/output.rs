@@ -16,6 +16,10 @@ pub struct GlobalArgs {
     /// Print more about what is done.
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// List at most this many diagnostics or findings, in every format (0:
+    /// all); the counts always include the rest.
+    #[arg(long, global = true, value_name = "N", default_value_t = 100)]
+    pub max_diagnostics: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -37,6 +41,8 @@ pub struct Output {
     pub color: bool,
     pub quiet: bool,
     pub verbose: bool,
+    /// How many diagnostics a listing shows (`usize::MAX` for all).
+    pub limit: usize,
 }
 
 impl Output {
@@ -51,15 +57,20 @@ impl Output {
             color,
             quiet: g.quiet,
             verbose: g.verbose,
+            limit: match g.max_diagnostics {
+                0 => usize::MAX,
+                n => n,
+            },
         }
     }
 
     /// Prints diagnostics in the chosen format: human text on stderr, JSON on
-    /// stdout.
+    /// stdout; at most `limit` of them, the rest counted.
     pub fn diagnostics(&self, diags: &[Diagnostic], sources: &SourceMap, format: Format) {
         match format {
             Format::Json => {
-                let _ = std::io::stdout().write_all(render::json(diags, sources).as_bytes());
+                let text = render::json_limited(diags, sources, self.limit);
+                let _ = std::io::stdout().write_all(text.as_bytes());
             }
             Format::Human => {
                 let shown: Vec<Diagnostic> = diags
@@ -67,14 +78,20 @@ impl Output {
                     .filter(|d| !self.quiet || d.is_error())
                     .cloned()
                     .collect();
-                let text = render::human(
-                    &shown,
+                let omitted = shown.len().saturating_sub(self.limit);
+                let mut text = render::human(
+                    &shown[..shown.len() - omitted],
                     sources,
                     render::HumanOptions {
                         color: self.color,
                         width: 100,
                     },
                 );
+                if omitted > 0 {
+                    text.push_str(&format!(
+                        "… and {omitted} more diagnostic(s) not shown (--max-diagnostics 0 shows all)\n"
+                    ));
+                }
                 let _ = std::io::stderr().write_all(text.as_bytes());
             }
         }

@@ -1,6 +1,7 @@
 //! Rendering diagnostics for people (miette) and for machines (JSON).
 
 use std::fmt;
+use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
@@ -125,17 +126,27 @@ struct JsonReport<'a> {
     errors: usize,
     warnings: usize,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Diagnostics counted in `errors` and `warnings` but not listed.
+    omitted: usize,
 }
 
 /// The machine-readable form (`--format json`); `version` changes only when a
 /// field is removed or changes meaning.
 pub fn json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    json_limited(diags, sources, usize::MAX)
+}
+
+/// [`json`] listing at most `limit` diagnostics; `omitted` counts the rest,
+/// and the counts stay exact.
+pub fn json_limited(diags: &[Diagnostic], sources: &SourceMap, limit: usize) -> String {
     let report = JsonReport {
         version: 1,
         errors: diags.iter().filter(|d| d.is_error()).count(),
         warnings: diags.iter().filter(|d| !d.is_error()).count(),
+        omitted: diags.len().saturating_sub(limit),
         diagnostics: diags
             .iter()
+            .take(limit)
             .map(|d| JsonDiagnostic {
                 code: d.code.as_str(),
                 severity: d.severity.as_str(),
@@ -159,7 +170,7 @@ struct MietteReport {
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<String>,
+    source: NamedSource<Excerpt>,
     labels: Vec<LabeledSpan>,
     related: Vec<MietteReport>,
 }
@@ -213,9 +224,67 @@ impl MietteReport {
     }
 }
 
-fn named(span: Span, sources: &SourceMap) -> NamedSource<String> {
+/// The source of a report: the shared text and line table of its file, not
+/// a copy, read through [`Excerpt`].
+fn named(span: Span, sources: &SourceMap) -> NamedSource<Excerpt> {
     let f = sources.get(span.source);
-    NamedSource::new(f.name.clone(), f.text.to_string())
+    NamedSource::new(
+        f.name.clone(),
+        Excerpt {
+            text: Arc::clone(&f.text),
+            lines: Arc::clone(&f.line_starts),
+        },
+    )
+}
+
+/// A file as miette reads it. miette finds a span's line by scanning the
+/// source from its start; handing it only the lines around the span keeps
+/// the rendering of many diagnostics of one large file linear.
+struct Excerpt {
+    text: Arc<str>,
+    lines: Arc<[u32]>,
+}
+
+impl Excerpt {
+    fn line_of(&self, offset: usize) -> usize {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        match self.lines.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    fn line_start(&self, line: usize) -> usize {
+        self.lines
+            .get(line)
+            .map_or(self.text.len(), |s| (*s as usize).min(self.text.len()))
+    }
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let offset = span.offset().min(self.text.len());
+        let end = (offset + span.len()).min(self.text.len());
+        let first = self.line_of(offset).saturating_sub(before);
+        let last = self.line_of(end) + after + 1;
+        let (start, stop) = (self.line_start(first), self.line_start(last + 1));
+        let window = self.text.get(start..stop).unwrap_or("");
+        let local = SourceSpan::new((offset - start).into(), end - offset);
+        let inner = window.read_span(&local, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new(
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + start).into(), inner.span().len()),
+            inner.line() + first,
+            inner.column(),
+            // miette counts lines from the start of the source it is given.
+            inner.line_count() + first,
+        )))
+    }
 }
 
 fn labeled(span: Span, message: &str, primary: bool) -> LabeledSpan {

@@ -67,7 +67,8 @@ pub struct SourceFile {
     /// True for embedded files (the standard library): they are never written and
     /// never named as the source of generated output.
     pub is_virtual: bool,
-    line_starts: Vec<u32>,
+    /// Byte offset of each line's start; shared with the renderer.
+    pub(crate) line_starts: Arc<[u32]>,
 }
 
 impl SourceFile {
@@ -83,7 +84,7 @@ impl SourceFile {
             name: name.into(),
             text,
             is_virtual,
-            line_starts,
+            line_starts: line_starts.into(),
         }
     }
 

@@ -4,6 +4,7 @@
 //!
 //! ```toml
 //! [lint]
+//! select = "security"          # security | policy | all (the default)
 //! min_coverage = 80            # percent; never below 70
 //! prod_approvals = 2           # never below 2
 //! max_duration = "5m"          # critical-path budget
@@ -26,7 +27,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::loc::Loc;
-use crate::rule::Finding;
+use crate::rule::{Finding, Group};
 use crate::rules;
 
 /// The coverage minimum the requirements set; a configuration may raise it.
@@ -51,6 +52,9 @@ pub struct Config {
     pub levels: BTreeMap<String, Option<Severity>>,
     /// Per environment name: declared reviewers and tier.
     pub environments: BTreeMap<String, EnvConfig>,
+    /// Only the rules of this group (and those about the files themselves),
+    /// unless a rule's level is set explicitly; `None` for all rules.
+    pub select: Option<Group>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -69,6 +73,7 @@ impl Default for Config {
             protected_branches: vec!["main".into(), "master".into(), "develop".into()],
             levels: BTreeMap::new(),
             environments: BTreeMap::new(),
+            select: None,
         }
     }
 }
@@ -76,7 +81,29 @@ impl Default for Config {
 impl Config {
     /// The severity a rule reports at, or `None` when it is off.
     pub fn level(&self, id: &str, default: Severity) -> Option<Severity> {
-        self.levels.get(id).copied().unwrap_or(Some(default))
+        if let Some(level) = self.levels.get(id) {
+            return *level;
+        }
+        if let Some(group) = self.select
+            && let Some(rule) = rules::find(id)
+            && rule.group != Group::File
+            && rule.group != group
+        {
+            return None;
+        }
+        Some(default)
+    }
+
+    /// Reads a preset name: `security`, `policy` or `all`.
+    pub fn parse_select(name: &str) -> Result<Option<Group>, String> {
+        match name {
+            "security" => Ok(Some(Group::Security)),
+            "policy" => Ok(Some(Group::Policy)),
+            "all" => Ok(None),
+            other => Err(format!(
+                "`{other}` is not a preset: use security, policy or all"
+            )),
+        }
     }
 
     /// The tier of an environment name, configured or guessed from its words.
@@ -209,6 +236,12 @@ impl Config {
                 )),
             }
         }
+        if let Some(v) = lint.select {
+            match Config::parse_select(v.get_ref()) {
+                Ok(g) => cfg.select = g,
+                Err(e) => out.push(invalid(span(v.span()), &e)),
+            }
+        }
         if let Some(v) = lint.max_deploy_duration {
             match parse_duration(v.get_ref()) {
                 Some(d) => cfg.max_deploy_duration = d,
@@ -315,6 +348,7 @@ struct TomlFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TomlLint {
+    select: Option<Spanned<String>>,
     min_coverage: Option<Spanned<f64>>,
     prod_approvals: Option<Spanned<u32>>,
     max_duration: Option<Spanned<String>>,
@@ -347,6 +381,21 @@ mod tests {
         assert_eq!(c.reviewers("live-eu"), Some(2));
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].rule.id, "PIPE004");
+    }
+
+    #[test]
+    fn presets_select_a_group_and_explicit_levels_win() {
+        let (c, problems) = Config::from_toml(
+            "[lint]\nselect = \"security\"\n[lint.rules]\nPIPE104 = \"warning\"\n",
+            SourceId(0),
+        );
+        assert!(problems.is_empty());
+        assert_eq!(c.level("PIPE201", Severity::Error), Some(Severity::Error));
+        assert_eq!(c.level("PIPE101", Severity::Error), None);
+        assert_eq!(c.level("PIPE104", Severity::Error), Some(Severity::Warning));
+        assert_eq!(c.level("PIPE001", Severity::Error), Some(Severity::Error));
+        let (_, problems) = Config::from_toml("[lint]\nselect = \"most\"\n", SourceId(0));
+        assert_eq!(problems[0].rule.id, "PIPE005");
     }
 
     #[test]

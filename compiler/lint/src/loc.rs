@@ -99,10 +99,20 @@ impl Resolver {
     }
 
     fn yaml_span(&self, y: &YamlLoc) -> Span {
-        let Some((_, text, docs)) = self.files.iter().find(|(id, _, _)| *id == y.file) else {
+        // Files are added in the order of their ids, mostly one after another.
+        let at = self
+            .files
+            .binary_search_by_key(&y.file.0, |(id, _, _)| id.0)
+            .ok()
+            .or_else(|| self.files.iter().position(|(id, _, _)| *id == y.file));
+        let Some((_, text, docs)) = at.map(|i| &self.files[i]) else {
             return Span::new(y.file, 0, 0);
         };
-        let Some(doc) = docs.iter().find(|d| d.index == y.doc) else {
+        let doc = docs
+            .get(y.doc)
+            .filter(|d| d.index == y.doc)
+            .or_else(|| docs.iter().find(|d| d.index == y.doc));
+        let Some(doc) = doc else {
             return Span::new(y.file, 0, 0);
         };
         let Some((node, key)) = y.path.find(&doc.root) else {

@@ -54,6 +54,30 @@ impl Input {
     }
 }
 
+/// What a rule protects, for presets (`--select security`) and for the
+/// order of the output: security findings come before delivery policy so
+/// that many policy findings never bury them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    /// The input files themselves (invalid YAML, suppressions, configuration).
+    File,
+    /// Supply chain, injection, credentials: applies to every repository.
+    Security,
+    /// Delivery policy (approvals, gates, tags, rollout, Argo CD): applies to
+    /// repositories that deliver with these tools.
+    Policy,
+}
+
+impl Group {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::File => "file",
+            Group::Security => "security",
+            Group::Policy => "policy",
+        }
+    }
+}
+
 /// A registered rule. The doc comment of its file is its long explanation.
 pub struct Rule {
     /// Stable: `PIPE101`.
@@ -63,6 +87,7 @@ pub struct Rule {
     /// One line, shown in lists and SARIF.
     pub summary: &'static str,
     pub severity: Severity,
+    pub group: Group,
     pub inputs: &'static [Input],
     /// `module_path!()` of the rule file, to find its doc comment.
     pub module: &'static str,

@@ -49,15 +49,20 @@ pub(super) fn action_facts(
                     r.contains("pull_request.head")
                         || r.contains("github.head_ref")
                         || r.contains("refs/pull/")
+                        // The run that triggered a `workflow_run`: a pull
+                        // request's code when that run was one.
+                        || r.contains("workflow_run.head_sha")
+                        || r.contains("workflow_run.head_branch")
+                        || r.contains("workflow_run.head_repository")
                 })
                 .then(|| cx.at(&sp.key("with").key("ref")));
             job.checkouts.push(Checkout {
                 loc: at.clone(),
-                persist: !matches!(
-                    node.at(&["with", "persist-credentials"])
-                        .and_then(Node::as_bool),
-                    Some(false)
-                ),
+                // Only the default: `persist-credentials: true` written out
+                // says the token is wanted there (a later `git push`).
+                persist: node
+                    .at(&["with", "persist-credentials"])
+                    .is_none_or(Node::is_null),
                 pr_head,
                 step,
             });

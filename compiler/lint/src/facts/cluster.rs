@@ -144,7 +144,21 @@ pub fn extract(file: SourceId, doc: &Document, config: &Config, facts: &mut Fact
         }
         "Secret" => {
             for key in ["data", "stringData"] {
-                if root.get(key).is_some_and(|d| !d.entries().is_empty()) {
+                let values: Vec<String> = root
+                    .get(key)
+                    .map(Node::entries)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|e| e.value.text())
+                    .map(|v| {
+                        if key == "data" {
+                            decode_base64(v)
+                        } else {
+                            v.to_string()
+                        }
+                    })
+                    .collect();
+                if values.iter().any(|v| !example_value(v)) {
                     facts.plaintext.push(Plaintext {
                         input: Input::Kubernetes,
                         what: format!("Secret `{name}` has its values in the manifest (`{key}`)"),
@@ -175,6 +189,9 @@ fn workload(file: SourceId, doc: &Document, kind: &str, name: String, loc: Loc, 
     let Some((pod, _)) = pod_path.find(root) else {
         return;
     };
+    if is_partial(kind, root, pod) {
+        return;
+    }
     let non_root = |sc: Option<&Node>| -> Option<bool> {
         let sc = sc?;
         if sc.get("runAsNonRoot").and_then(Node::as_bool) == Some(true) {
@@ -226,11 +243,20 @@ fn workload(file: SourceId, doc: &Document, kind: &str, name: String, loc: Loc, 
                 .and_then(|s| s.get("type"))
                 .and_then(Node::text)
                 .unwrap_or("RollingUpdate");
-            let unavailable = strategy
-                .and_then(|s| s.at(&["rollingUpdate", "maxUnavailable"]))
-                .and_then(Node::text);
-            let ok = kind == "RollingUpdate" && matches!(unavailable, Some("0" | "0%"));
-            let loc = match (strategy, unavailable) {
+            let unavailable_node =
+                strategy.and_then(|s| s.at(&["rollingUpdate", "maxUnavailable"]));
+            let surge_node = strategy.and_then(|s| s.at(&["rollingUpdate", "maxSurge"]));
+            let replicas = match root.at(&["spec", "replicas"]) {
+                None => Some(1),
+                Some(r) => r.text().and_then(|t| t.parse::<u64>().ok()),
+            };
+            let ok = kind == "RollingUpdate"
+                && rollout_keeps_serving(
+                    replicas,
+                    unavailable_node.map_or(Some("25%"), Node::text),
+                    surge_node.map_or(Some("25%"), Node::text),
+                );
+            let loc = match (strategy, unavailable_node) {
                 (Some(_), Some(_)) => at(&top
                     .key("spec")
                     .key("strategy")
@@ -255,4 +281,116 @@ fn workload(file: SourceId, doc: &Document, kind: &str, name: String, loc: Loc, 
         zero_downtime,
         strategy_loc,
     });
+}
+
+/// A workload that is only part of an object — a Kustomize patch, which
+/// names the object and the fields it changes. Rules about whole workloads
+/// (probes, limits, users, rollouts) are for what the kustomization renders,
+/// not for its patches: an apps/v1 controller without a selector, or a pod
+/// whose containers name no image, cannot be applied as it is.
+fn is_partial(kind: &str, root: &Node, pod: &Node) -> bool {
+    let needs_selector = matches!(
+        kind,
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
+    );
+    let no_selector = needs_selector && root.at(&["spec", "selector"]).is_none();
+    let containers = pod.get("containers").map(Node::items).unwrap_or_default();
+    let no_image = containers.is_empty() || containers.iter().all(|c| c.get("image").is_none());
+    no_selector || no_image
+}
+
+/// Whether a rolling update keeps every pod serving, with Kubernetes' own
+/// arithmetic: a percentage of `maxUnavailable` rounds down and one of
+/// `maxSurge` rounds up (of the replicas, 1 when unset), and when both come
+/// to 0 the controller takes one pod down anyway. So the default 25%/25%
+/// keeps every pod serving below 4 replicas. Values it cannot read (a
+/// variable, a replica count set elsewhere) are given the benefit of the
+/// doubt only when they cannot matter.
+fn rollout_keeps_serving(
+    replicas: Option<u64>,
+    unavailable: Option<&str>,
+    surge: Option<&str>,
+) -> bool {
+    let resolve = |v: Option<&str>, up: bool| -> Option<u64> {
+        let v = v?.trim();
+        match v.strip_suffix('%') {
+            Some(p) => {
+                let p: u64 = p.trim().parse().ok()?;
+                let r = replicas?;
+                Some(if up {
+                    (r * p).div_ceil(100)
+                } else {
+                    r * p / 100
+                })
+            }
+            None => v.parse().ok(),
+        }
+    };
+    let unavailable = match unavailable.map(str::trim) {
+        Some("0" | "0%") => Some(0),
+        u => resolve(u, false),
+    };
+    let surge = resolve(surge, true);
+    match (unavailable, surge) {
+        (Some(0), Some(s)) => s > 0,
+        // The surge cannot be read: it is not 0 unless written so.
+        (Some(0), None) => true,
+        _ => false,
+    }
+}
+
+/// Values that are no credential: empty or short, one character repeated,
+/// a URL without a user or password, or words of examples and tests.
+fn example_value(v: &str) -> bool {
+    let v = v.trim();
+    let lower = v.to_ascii_lowercase();
+    let mut chars = v.chars();
+    let first = chars.next();
+    v.len() < 6
+        || chars.all(|c| Some(c) == first)
+        || ((lower.starts_with("http://") || lower.starts_with("https://")) && !v.contains('@'))
+        || [
+            "example",
+            "changeme",
+            "change-me",
+            "dummy",
+            "test",
+            "sample",
+            "placeholder",
+            "password",
+            "secret",
+        ]
+        .iter()
+        .any(|w| {
+            lower == *w
+                || lower.starts_with(&format!("{w}-"))
+                || lower.starts_with(&format!("{w}_"))
+        })
+}
+
+/// The text of a base64 value (what the manifest means), or the value as it
+/// is when it is not base64.
+fn decode_base64(v: &str) -> String {
+    let mut bits: u32 = 0;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in v.trim().bytes() {
+        let d = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' | b'\n' | b'\r' | b' ' => continue,
+            _ => return v.to_string(),
+        };
+        bits = (bits << 6) | u32::from(d);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| v.to_string())
 }

@@ -257,6 +257,50 @@ fn plaintext_env(cx: &Cx, env: Option<&Node>, path: &YamlPath, facts: &mut Facts
     plaintext_env_in(cx.file, cx.doc, Input::GitHub, env, path, facts);
 }
 
+/// Words that mark a value written for tests or examples, not a credential.
+const TEST_VALUE_WORDS: &[&str] = &[
+    "dummy",
+    "test",
+    "example",
+    "fake",
+    "sample",
+    "changeme",
+    "change-me",
+    "placeholder",
+    "local",
+    "demo",
+    "mock",
+    "xxxx",
+    "insecure",
+    "notsecret",
+    "not-a-secret",
+];
+
+/// A variable that holds the name, id, path or location of a secret rather
+/// than the secret (`SECRET_NAME`, `KEY_ID`, `TOKEN_FILE`, `PASSWORD_ARN`).
+fn names_a_secret(key: &str) -> bool {
+    let k = key.to_ascii_uppercase();
+    [
+        "_NAME",
+        "_ID",
+        "_FILE",
+        "_PATH",
+        "_ARN",
+        "_REF",
+        "_URL",
+        "_URI",
+        "_HOST",
+        "_ENV",
+        "_VAR",
+        "_KEY_NAME",
+        "_SECRET_NAME",
+        "_LENGTH",
+        "_TYPE",
+    ]
+    .iter()
+    .any(|s| k.ends_with(s))
+}
+
 pub(crate) fn plaintext_env_in(
     file: SourceId,
     doc: usize,
@@ -266,11 +310,33 @@ pub(crate) fn plaintext_env_in(
     facts: &mut Facts,
 ) {
     let Some(env) = env else { return };
+    // Values of the block's user names: a password made of one is a local
+    // test account's (`MINIO_ROOT_USER: polar`, `…_PASSWORD: polarpolar`).
+    let users: Vec<String> = env
+        .entries()
+        .iter()
+        .filter(|e| {
+            e.key
+                .as_str()
+                .is_some_and(|k| k.to_ascii_uppercase().contains("USER"))
+        })
+        .filter_map(|e| e.value.text())
+        .filter(|v| v.len() >= 3)
+        .map(str::to_ascii_lowercase)
+        .collect();
     for e in env.entries() {
         let (Some(k), Some(v)) = (e.key.as_str(), e.value.text()) else {
             continue;
         };
-        if pipec_check::is_secret_name(k) && v.len() >= 6 && !v.contains('$') {
+        let lower = v.to_ascii_lowercase();
+        let test_value = TEST_VALUE_WORDS.iter().any(|w| lower.contains(w))
+            || users.iter().any(|u| lower.contains(u.as_str()));
+        if pipec_check::is_secret_name(k)
+            && !names_a_secret(k)
+            && !test_value
+            && v.len() >= 6
+            && !v.contains('$')
+        {
             facts.plaintext.push(Plaintext {
                 input,
                 what: format!("`{k}` is given a literal value"),
@@ -298,9 +364,68 @@ fn permissions(cx: &Cx, p: &Node, path: &YamlPath) -> Permissions {
     }
 }
 
+/// Whether a job creates a local Kubernetes cluster to deploy into.
+fn makes_throwaway_cluster(n: &Node) -> bool {
+    n.get("steps")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .any(|step| {
+            let uses = step
+                .get("uses")
+                .and_then(Node::text)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let run = step.get("run").and_then(Node::text).unwrap_or("");
+            [
+                "helm/kind-action",
+                "engineerd/setup-kind",
+                "container-tools/kind-action",
+                "medyagh/setup-minikube",
+                "nolar/setup-k3d-k3s",
+                "azure/setup-kind",
+            ]
+            .iter()
+            .any(|a| uses.starts_with(a))
+                || [
+                    "kind create cluster",
+                    "k3d cluster create",
+                    "minikube start",
+                    "ctlptl create",
+                ]
+                .iter()
+                .any(|c| run.contains(c))
+        })
+}
+
+/// The images of `container:` (a string or `image:`) and of each service.
+fn container_images(cx: &Cx, n: &Node, path: &YamlPath, job: &mut Job) {
+    let mut add = |node: &Node, at: YamlPath| {
+        let (image, at) = match node.text() {
+            Some(t) => (t, at),
+            None => match node.get("image").and_then(Node::text) {
+                Some(t) => (t, at.key("image")),
+                None => return,
+            },
+        };
+        job.images.push((image.to_string(), cx.at(&at)));
+    };
+    if let Some(c) = n.get("container") {
+        add(c, path.key("container"));
+    }
+    for e in n.get("services").map(Node::entries).unwrap_or_default() {
+        if let Some(k) = e.key.as_str() {
+            add(&e.value, path.key("services").key(k));
+        }
+    }
+}
+
 /// Replaces `${{ env.X }}`, `$X` and `${X}` by literal values from `env`.
 pub(crate) fn resolve(text: &str, env: &[(String, String)]) -> String {
     let mut out = text.to_string();
+    if !text.contains('$') {
+        return out;
+    }
     for _ in 0..3 {
         let before = out.clone();
         for (k, v) in env {
@@ -341,6 +466,8 @@ fn job(
 ) -> Job {
     let mut job = Job::new(id, cx.at(path).key());
     if let Some(cond) = n.get("if").and_then(Node::text) {
+        job.conditions
+            .push((cond.to_string(), cx.at(&path.key("if"))));
         job.when = expr::parse(cond).map_or(When::Unknown, |e| github_when(&e));
     }
     if n.get("continue-on-error").and_then(Node::as_bool) == Some(true) {
@@ -372,21 +499,30 @@ fn job(
             if only_prints(n) {
                 job.approval_gate = Some(name);
             } else {
+                let tier = if name.contains("${{") {
+                    pipec_graph::Tier::Other
+                } else {
+                    cx.config.tier(&name)
+                };
+                // An environment also guards publishing (`pypi`, `release`,
+                // `github-pages`' neighbours): it makes the job a deployment
+                // only when it names a tier, is chosen at run time, or the
+                // job runs a deploy command (see below).
+                let deploys = tier != pipec_graph::Tier::Other || name.contains("${{");
                 job.deploy = Some(DeployTarget {
-                    tier: if name.contains("${{") {
-                        pipec_graph::Tier::Other
-                    } else {
-                        cx.config.tier(&name)
-                    },
+                    tier,
                     approvals: None,
                     name,
                     loc: at,
                     github_environment: true,
                 });
-                job.add_role(Role::Deploy);
+                if deploys {
+                    job.add_role(Role::Deploy);
+                }
             }
         }
     }
+    container_images(cx, n, path, &mut job);
     let lower = id.to_ascii_lowercase();
     let mut metadata: Vec<(String, Vec<PushedTag>)> = Vec::new();
     for (i, step) in n
@@ -397,6 +533,10 @@ fn job(
         .enumerate()
     {
         let sp = path.key("steps").index(i);
+        if let Some(cond) = step.get("if").and_then(Node::text) {
+            job.conditions
+                .push((cond.to_string(), cx.at(&sp.key("if"))));
+        }
         let step_when = step
             .get("if")
             .and_then(Node::text)
@@ -439,6 +579,14 @@ fn job(
             );
         }
     }
+    // Deploy commands into a cluster the job makes for itself (kind, k3d,
+    // minikube) test the manifests; nothing is released.
+    if job.deploy_step.is_some() && makes_throwaway_cluster(n) {
+        job.deploy_step = None;
+        job.deployed.clear();
+        job.roles.retain(|r| *r != Role::Deploy);
+        job.add_role(Role::Integration);
+    }
     if job.deploy.is_none() && job.deploy_step.is_some() {
         let tier = cx.config.tier(id);
         job.deploy = Some(DeployTarget {
@@ -467,7 +615,16 @@ fn run_facts(
     when: &When,
     job_name: &str,
 ) {
+    // Simple assignments earlier in the script (`IMG=app:$SHA`) hold
+    // values later commands use, as `env:` does.
+    let mut env: Vec<(String, String)> = env.to_vec();
     for c in commands(run) {
+        if let Some((name, value)) = script::assignment(&c.text) {
+            let value = resolve(value, &env);
+            env.push((name.to_string(), value));
+            continue;
+        }
+        let env = env.as_slice();
         let here = at.text(&c.first_line);
         if let Some(integration) = script::test_command(&c.text) {
             if integration || job_name.contains("integration") {

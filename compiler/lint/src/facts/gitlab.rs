@@ -3,6 +3,8 @@
 //! reduced to run conditions, manual gates, environments, and what their
 //! scripts do.
 
+use std::collections::{HashMap, HashSet};
+
 use pipec_diagnostics::{SourceId, Span};
 use pipec_graph::{Role, Tier};
 
@@ -51,6 +53,11 @@ const TEMPLATES: &[(&str, Role, &str)] = &[
         "container_scanning",
     ),
 ];
+
+/// Jobs of one file that are checked. GitLab's own limit on the jobs of a
+/// pipeline is of this order; without one, a file of many small jobs in
+/// two stages would make a number of dependencies quadratic in its size.
+const MAX_JOBS: usize = 1000;
 
 struct Cx<'a> {
     file: SourceId,
@@ -102,12 +109,24 @@ pub fn extract(file: SourceId, name: &str, doc: &Document, config: &Config, fact
     let mut jobs = Vec::new();
     let mut stage_of = Vec::new();
     let mut explicit_needs: Vec<Option<Vec<String>>> = Vec::new();
+    let mut extends = Extends::new(root);
     for e in root.entries() {
         let Some(id) = e.key.as_str() else { continue };
         if RESERVED.contains(&id) || id.starts_with('.') || !e.value.is_map() {
             continue;
         }
-        let merged = extended(root, &e.value, 0);
+        if jobs.len() == MAX_JOBS {
+            facts.malformed.push(Malformed {
+                input: Input::GitLab,
+                message: format!(
+                    "more than {MAX_JOBS} jobs in one file: the jobs from here on are not checked"
+                ),
+                help: "split the pipeline (child pipelines, `include:`)".into(),
+                loc: Loc::yaml(file, doc.index, top.key(id)).key(),
+            });
+            break;
+        }
+        let merged = extends.job(&e.value);
         let path = top.key(id);
         let (job, mr) = job(&cx, id, &merged, &path, root, &vars, &workflow, facts);
         mentions_mr |= mr;
@@ -153,17 +172,25 @@ pub fn extract(file: SourceId, name: &str, doc: &Document, config: &Config, fact
             jobs.push(j);
         }
     }
-    let names: Vec<String> = jobs.iter().map(|j| j.name.clone()).collect();
-    for i in 0..jobs.len() {
-        jobs[i].needs = match &explicit_needs[i] {
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        by_name.entry(j.name.as_str()).or_insert(i);
+    }
+    let mut by_stage: HashMap<usize, Vec<usize>> = HashMap::new();
+    let needs: Vec<Vec<usize>> = (0..jobs.len())
+        .map(|i| match &explicit_needs[i] {
             Some(list) => list
                 .iter()
-                .filter_map(|n| names.iter().position(|x| x == n))
+                .filter_map(|n| by_name.get(n.as_str()).copied())
                 .collect(),
-            None => (0..jobs.len())
-                .filter(|k| stage_of[*k] < stage_of[i])
-                .collect(),
-        };
+            None => by_stage
+                .entry(stage_of[i])
+                .or_insert_with(|| stage_needs(&stage_of, &explicit_needs, stage_of[i]))
+                .clone(),
+        })
+        .collect();
+    for (j, n) in jobs.iter_mut().zip(needs) {
+        j.needs = n;
     }
     let root_loc = Loc::Span(Span::new(
         file,
@@ -187,6 +214,32 @@ pub fn extract(file: SourceId, name: &str, doc: &Document, config: &Config, fact
         estimate: None,
         deploy_estimates: Vec::new(),
     });
+}
+
+/// The jobs a job of stage `stage` without `needs:` waits for. GitLab makes
+/// it wait for every job of every earlier stage; listing the jobs of the
+/// nearest earlier stage is the same once that stage has a job that itself
+/// waits by stages (it waits for everything before), and keeps a file of
+/// many jobs from making a number of edges quadratic in them. Earlier stages
+/// are added while the nearest ones have only jobs with `needs:`.
+fn stage_needs(stage_of: &[usize], explicit: &[Option<Vec<String>>], stage: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut below = stage;
+    while let Some(prev) = stage_of.iter().copied().filter(|s| *s < below).max() {
+        let mut covers = false;
+        for (k, s) in stage_of.iter().enumerate() {
+            if *s == prev {
+                out.push(k);
+                covers |= explicit[k].is_none();
+            }
+        }
+        if covers {
+            break;
+        }
+        below = prev;
+    }
+    out.sort_unstable();
+    out
 }
 
 fn trigger(event: RunEvent, loc: &Loc) -> Trigger {
@@ -215,26 +268,70 @@ fn variables(n: Option<&Node>) -> Vec<(String, String)> {
     .unwrap_or_default()
 }
 
-/// The job with what it `extends`, deepest parent first; maps merge, other
-/// values are replaced.
-fn extended(root: &Node, job: &Node, depth: usize) -> Node {
-    let parents = job.get("extends").map(|e| e.strings()).unwrap_or_default();
-    if parents.is_empty() || depth > 10 {
-        return job.clone();
-    }
-    let mut base: Option<Node> = None;
-    for p in parents {
-        if let Some(parent) = root.get(p) {
-            let resolved = extended(root, parent, depth + 1);
-            base = Some(match base {
-                None => resolved,
-                Some(b) => merge(b, &resolved),
-            });
+/// Resolves `extends`: each template once (a template reached many times,
+/// or through many paths, is merged once), and within a budget of copied
+/// nodes and bytes like the one for aliases, so that a small file cannot
+/// expand into a large tree. Past the budget, jobs are read without what they
+/// extend.
+struct Extends<'a> {
+    root: &'a Node,
+    /// Each template resolved, with its cost (nodes, bytes).
+    memo: HashMap<&'a str, (Node, usize, usize)>,
+    nodes: usize,
+    bytes: usize,
+}
+
+impl<'a> Extends<'a> {
+    fn new(root: &'a Node) -> Self {
+        Extends {
+            root,
+            memo: HashMap::new(),
+            nodes: crate::yaml::MAX_ALIAS_NODES,
+            bytes: crate::yaml::MAX_ALIAS_BYTES,
         }
     }
-    match base {
-        Some(b) => merge(b, job),
-        None => job.clone(),
+
+    /// The job with what it `extends`, deepest parent first; maps merge,
+    /// other values are replaced.
+    fn job(&mut self, job: &'a Node) -> Node {
+        self.extended(job, 0)
+    }
+
+    fn extended(&mut self, job: &'a Node, depth: usize) -> Node {
+        let mut parents = job.get("extends").map(|e| e.strings()).unwrap_or_default();
+        let mut seen = HashSet::new();
+        parents.retain(|p| seen.insert(*p));
+        if parents.is_empty() || depth > 10 {
+            return job.clone();
+        }
+        let mut base: Option<Node> = None;
+        for p in parents {
+            if !self.memo.contains_key(p) {
+                let Some(parent) = self.root.get(p) else {
+                    continue;
+                };
+                let n = self.extended(parent, depth + 1);
+                let (nodes, bytes) = n.cost();
+                self.memo.insert(p, (n, nodes, bytes));
+            }
+            let Some((n, nodes, bytes)) = self.memo.get(p) else {
+                continue;
+            };
+            // Every copy is paid for before it is made.
+            if *nodes > self.nodes || *bytes > self.bytes {
+                return job.clone();
+            }
+            self.nodes -= nodes;
+            self.bytes -= bytes;
+            base = Some(match base {
+                None => n.clone(),
+                Some(b) => merge(b, n),
+            });
+        }
+        match base {
+            Some(b) => merge(b, job),
+            None => job.clone(),
+        }
     }
 }
 
@@ -258,6 +355,7 @@ fn merge(mut base: Node, over: &Node) -> Node {
         }
     }
     base.span = over.span;
+    base.reindex();
     base
 }
 

@@ -187,6 +187,11 @@ pub struct Job {
     pub deploy_step: Option<usize>,
     /// Images (with their tags) the deployment commands roll out.
     pub deployed: Vec<Deployed>,
+    /// Container images the job runs in or beside (GitHub `container:` and
+    /// `services:`), as written.
+    pub images: Vec<(String, Loc)>,
+    /// `if:` conditions of the job and its steps, as written.
+    pub conditions: Vec<(String, Loc)>,
 }
 
 impl Job {
@@ -217,6 +222,8 @@ impl Job {
             pushes_commits: false,
             deploy_step: None,
             deployed: Vec::new(),
+            images: Vec::new(),
+            conditions: Vec::new(),
         }
     }
 
@@ -256,8 +263,14 @@ impl Job {
     }
 
     /// Publishes or deploys: what security scans must come before.
+    /// Whether the job publishes an image or deploys. A GitHub environment
+    /// alone (`pypi`, `release`) guards publishing, not a deployment.
     pub fn releases(&self) -> bool {
-        !self.pushes.is_empty() || self.deploy.is_some()
+        !self.pushes.is_empty()
+            || self
+                .deploy
+                .as_ref()
+                .is_some_and(|d| !d.github_environment || self.has_role(Role::Deploy))
     }
 }
 

@@ -165,6 +165,17 @@ fn job(program: &Program, j: &pipec_graph::Job) -> Job {
     }
     match &j.kind {
         JobKind::Run(r) => {
+            // The images the job runs in and beside, as the targets write
+            // them (`container:` and `services:` on GitHub).
+            if let Some(c) = r.container.as_ref().and_then(|c| c.as_literal()) {
+                job.images
+                    .push((c, Loc::Span(r.container_span.unwrap_or(j.span))));
+            }
+            for svc in &r.services {
+                if let Some(image) = svc.image.as_literal() {
+                    job.images.push((image, Loc::Span(svc.span)));
+                }
+            }
             if let Some(min) = r.coverage_gate() {
                 let at = r
                     .reports

@@ -144,6 +144,9 @@ pub fn split(reference: &str) -> (String, String) {
     let slash = r.rfind('/').map_or(0, |i| i + 1);
     match r[slash..].rfind(':') {
         Some(i) => (r[..slash + i].to_string(), r[slash + i + 1..].to_string()),
+        // `$IMG` may hold a whole reference, tag included: the tag is not
+        // known, rather than `latest`.
+        None if r[slash..].contains('$') => (r.to_string(), "$".into()),
         None => (r.to_string(), "latest".into()),
     }
 }

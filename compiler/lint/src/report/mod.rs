@@ -22,14 +22,51 @@
 //!
 //! `version` changes only when a field is removed or changes meaning; `path`
 //! is the symbolic YAML location (`null` for `.pipe` files).
+//!
+//! Every format lists at most `limit` findings ([`SHOWN`] from the command
+//! line) and says how many it left out (`"omitted"` in JSON, a notification
+//! in SARIF, a last line or annotation otherwise); counts stay exact. The
+//! order is the same in every format ([`shown`]): problems of the files
+//! and security findings first, delivery policy after, so that many policy
+//! findings never bury a security one.
 
 pub mod sarif;
 
+use pipec_diagnostics::Severity;
 use pipec_diagnostics::render::{self, HumanOptions, Location};
-use pipec_diagnostics::{Diagnostic, Severity};
 use serde::Serialize;
 
+use crate::rule::Group;
 use crate::{Batch, Reported};
+
+/// How many findings a report lists unless told otherwise.
+pub const SHOWN: usize = 100;
+
+/// The findings a report lists, in order, each with its batch; and how many
+/// are left out.
+pub fn shown(batches: &[Batch], limit: usize) -> (Vec<(&Batch, &Reported)>, usize) {
+    let mut all: Vec<(Group, &Batch, &Reported)> = batches
+        .iter()
+        .flat_map(|b| b.findings.iter().map(move |f| (group_of(f.code), b, f)))
+        .collect();
+    // Stable: within a group, the order of the batches (by file and position).
+    all.sort_by_key(|(g, _, _)| *g);
+    let omitted = all.len().saturating_sub(limit);
+    all.truncate(limit);
+    (all.into_iter().map(|(_, b, f)| (b, f)).collect(), omitted)
+}
+
+/// The group of a rule id; compiler diagnostics are about the files.
+pub fn group_of(code: &str) -> Group {
+    crate::rules::find(code).map_or(Group::File, |r| r.group)
+}
+
+/// The line that ends a listing which left findings out.
+pub fn omitted_line(omitted: usize) -> String {
+    format!(
+        "… and {omitted} more finding(s) not shown (counted below; --max-diagnostics 0 shows all)\n"
+    )
+}
 
 /// Where the long explanation of a code lives.
 pub fn help_uri(code: &str) -> String {
@@ -42,14 +79,28 @@ pub fn help_uri(code: &str) -> String {
 }
 
 /// Findings for people, with source snippets.
-pub fn human(batches: &[Batch], opts: HumanOptions) -> String {
-    batches
+pub fn human(batches: &[Batch], opts: HumanOptions, limit: usize) -> String {
+    let (list, omitted) = shown(batches, limit);
+    let mut out: String = list
         .iter()
-        .map(|b| {
-            let diags: Vec<Diagnostic> = b.findings.iter().map(|f| f.diagnostic.clone()).collect();
-            render::human(&diags, &b.sources, opts)
-        })
-        .collect()
+        .map(|(b, f)| render::human(std::slice::from_ref(&f.diagnostic), &b.sources, opts))
+        .collect();
+    if omitted > 0 {
+        out.push_str(&omitted_line(omitted));
+    }
+    out
+}
+
+/// Findings by group: problems of the files, security, policy.
+pub fn group_counts(batches: &[Batch]) -> [(Group, usize); 3] {
+    let mut c = [(Group::File, 0), (Group::Security, 0), (Group::Policy, 0)];
+    for f in batches.iter().flat_map(|b| &b.findings) {
+        let g = group_of(f.code);
+        if let Some(slot) = c.iter_mut().find(|(k, _)| *k == g) {
+            slot.1 += 1;
+        }
+    }
+    c
 }
 
 /// Counts by severity: errors, warnings, notes.
@@ -74,6 +125,8 @@ struct JsonFinding<'a> {
     #[serde(flatten)]
     location: Location,
     path: Option<&'a str>,
+    /// `file`, `security` or `policy`.
+    group: &'static str,
     labels: Vec<render::JsonLabel>,
     help: Option<&'a str>,
     notes: &'a [String],
@@ -99,28 +152,30 @@ struct JsonReport<'a> {
     tool: Tool,
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
+    /// Findings counted in `summary` but not listed.
+    omitted: usize,
 }
 
 /// The versioned JSON report.
-pub fn json(batches: &[Batch]) -> String {
+pub fn json(batches: &[Batch], limit: usize) -> String {
     let (errors, warnings, notes) = counts(batches);
+    let (list, omitted) = shown(batches, limit);
     let mut findings = Vec::new();
-    for b in batches {
-        for f in &b.findings {
-            let d = &f.diagnostic;
-            findings.push(JsonFinding {
-                code: f.code,
-                name: f.name,
-                severity: d.severity.as_str(),
-                message: &d.message,
-                location: Location::of(d.primary_span(), &b.sources),
-                path: f.path.as_deref(),
-                labels: render::json_labels(d, &b.sources),
-                help: d.help.as_deref(),
-                notes: &d.notes,
-                help_uri: help_uri(f.code),
-            });
-        }
+    for (b, f) in list {
+        let d = &f.diagnostic;
+        findings.push(JsonFinding {
+            code: f.code,
+            name: f.name,
+            severity: d.severity.as_str(),
+            message: &d.message,
+            location: Location::of(d.primary_span(), &b.sources),
+            path: f.path.as_deref(),
+            group: group_of(f.code).as_str(),
+            labels: render::json_labels(d, &b.sources),
+            help: d.help.as_deref(),
+            notes: &d.notes,
+            help_uri: help_uri(f.code),
+        });
     }
     let report = JsonReport {
         version: 1,
@@ -134,18 +189,24 @@ pub fn json(batches: &[Batch]) -> String {
             notes,
         },
         findings,
+        omitted,
     };
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
 }
 
 /// GitHub workflow commands (`::error file=…,line=…::message`), one per line,
 /// so findings show up as annotations on the pull request.
-pub fn github(batches: &[Batch]) -> String {
+pub fn github(batches: &[Batch], limit: usize) -> String {
+    let (list, omitted) = shown(batches, limit);
     let mut out = String::new();
-    for b in batches {
-        for f in &b.findings {
-            out.push_str(&annotation(f, &b.sources));
-        }
+    for (b, f) in list {
+        out.push_str(&annotation(f, &b.sources));
+    }
+    if omitted > 0 {
+        out.push_str(&format!(
+            "::notice title=pipec::{}\n",
+            escape_data(omitted_line(omitted).trim_end())
+        ));
     }
     out
 }

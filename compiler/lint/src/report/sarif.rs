@@ -1,6 +1,7 @@
 //! SARIF 2.1.0 output, as GitHub code scanning reads it: one run, the rules
 //! that reported (with their explanation and a `helpUri`), one result per
-//! finding with a physical location relative to the repository root.
+//! finding with a physical location relative to the repository root. Results
+//! past the limit are counted in a notification of the run's invocation.
 
 use pipec_diagnostics::Severity;
 use pipec_diagnostics::render::Location;
@@ -31,11 +32,9 @@ fn uri(file: &str) -> String {
 }
 
 /// The SARIF log of the findings.
-pub fn sarif(batches: &[Batch]) -> String {
-    let mut codes: Vec<&'static str> = batches
-        .iter()
-        .flat_map(|b| b.findings.iter().map(|f| f.code))
-        .collect();
+pub fn sarif(batches: &[Batch], limit: usize) -> String {
+    let (list, omitted) = super::shown(batches, limit);
+    let mut codes: Vec<&'static str> = list.iter().map(|(_, f)| f.code).collect();
     codes.sort();
     codes.dedup();
     let descriptors: Vec<Value> = codes
@@ -66,8 +65,8 @@ pub fn sarif(batches: &[Batch]) -> String {
         })
         .collect();
     let mut results = Vec::new();
-    for b in batches {
-        for f in &b.findings {
+    for (b, f) in list {
+        {
             let d = &f.diagnostic;
             let loc = Location::of(d.primary_span(), &b.sources);
             let mut text = d.message.clone();
@@ -116,7 +115,7 @@ pub fn sarif(batches: &[Batch]) -> String {
             results.push(result);
         }
     }
-    let log = json!({
+    let mut log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -132,5 +131,15 @@ pub fn sarif(batches: &[Batch]) -> String {
             "results": results,
         }]
     });
+    if omitted > 0 {
+        log["runs"][0]["invocations"] = json!([{
+            "executionSuccessful": true,
+            "toolExecutionNotifications": [{
+                "level": "note",
+                "message": { "text": super::omitted_line(omitted).trim_end() },
+            }],
+        }]);
+        log["runs"][0]["properties"] = json!({ "omittedResults": omitted });
+    }
     serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
 }

@@ -20,13 +20,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE404",
     name: "argocd-allow-empty",
     summary: "automated sync never deletes everything",
     severity: Severity::Warning,
+    group: Group::Policy,
     inputs: &[Input::ArgoCd],
     module: module_path!(),
     check: Some(check),

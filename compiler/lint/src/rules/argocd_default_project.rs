@@ -20,13 +20,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE401",
     name: "argocd-default-project",
     summary: "Applications belong to a real AppProject",
     severity: Severity::Warning,
+    group: Group::Policy,
     inputs: &[Input::ArgoCd],
     module: module_path!(),
     check: Some(check),

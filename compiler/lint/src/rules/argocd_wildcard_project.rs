@@ -21,13 +21,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE402",
     name: "argocd-wildcard-project",
     summary: "AppProjects name their repositories and destinations",
     severity: Severity::Warning,
+    group: Group::Policy,
     inputs: &[Input::ArgoCd],
     module: module_path!(),
     check: Some(check),

@@ -1,6 +1,7 @@
 //! ## What it does
 //! Reports caches (`actions/cache`, `cache:` of the `setup-*` actions, which
-//! `setup-go` enables by default) restored in jobs that publish images in a
+//! `setup-go` enables by default) restored in jobs that publish images or
+//! releases (goreleaser, ko, publishing actions and commands) in a
 //! workflow triggered by tags or releases.
 //!
 //! ## Why is this bad
@@ -25,13 +26,14 @@
 use pipec_diagnostics::Severity;
 
 use crate::facts::RunEvent;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE207",
     name: "cache-poisoning",
     summary: "release jobs do not restore dependency caches",
     severity: Severity::Warning,
+    group: Group::Security,
     inputs: &[Input::GitHub],
     module: module_path!(),
     check: Some(check),
@@ -47,7 +49,9 @@ fn check(cx: &Context, out: &mut Findings) {
             continue;
         }
         for j in &p.jobs {
-            if j.pushes.is_empty() {
+            // Images pushed, or releases built by goreleaser, ko and other
+            // publishing tools.
+            if !super::excessive_permissions::publishes_packages(j) {
                 continue;
             }
             for c in &j.caches {

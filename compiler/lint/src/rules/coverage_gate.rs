@@ -25,13 +25,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE102",
     name: "coverage-gate",
     summary: "tests must fail the pipeline when coverage is under the minimum",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Pipe, Input::GitHub, Input::GitLab],
     module: module_path!(),
     check: Some(check),

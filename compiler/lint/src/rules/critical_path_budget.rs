@@ -31,13 +31,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE108",
     name: "critical-path-budget",
     summary: "the pipeline's estimated CI time and time to deploy fit their budgets",
     severity: Severity::Warning,
+    group: Group::Policy,
     inputs: &[Input::Pipe],
     module: module_path!(),
     check: Some(check),

@@ -1,8 +1,9 @@
 //! ## What it does
 //! Reports workflows triggered by `pull_request_target`, `workflow_run`,
 //! `issue_comment` and similar events that check out the pull request's head
-//! (`ref: ${{ github.event.pull_request.head.sha }}`, `refs/pull/…`) in a job
-//! that then runs anything.
+//! (`ref: ${{ github.event.pull_request.head.sha }}`, `refs/pull/…`, or the
+//! `workflow_run`'s `head_sha` / `head_branch`, which are a pull request's
+//! when that run was one) in a job that then runs anything.
 //!
 //! ## Why is this bad
 //! These triggers run with the base repository's secrets and a token that can
@@ -28,13 +29,14 @@
 use pipec_diagnostics::Severity;
 
 use crate::facts::RunEvent;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE204",
     name: "dangerous-trigger",
     summary: "privileged triggers never build a pull request's code",
     severity: Severity::Error,
+    group: Group::Security,
     inputs: &[Input::GitHub],
     module: module_path!(),
     check: Some(check),

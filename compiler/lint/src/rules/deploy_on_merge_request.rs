@@ -26,13 +26,14 @@
 use pipec_diagnostics::Severity;
 
 use crate::flow;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE301",
     name: "deploy-on-merge-request",
     summary: "deployments never run in merge-request pipelines",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::GitLab],
     module: module_path!(),
     check: Some(check),

@@ -32,13 +32,14 @@ use pipec_diagnostics::Severity;
 use crate::facts::tags::{compact, concrete, shown};
 use crate::facts::{Pipeline, Run};
 use crate::flow;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE110",
     name: "deployed-tag-never-pushed",
     summary: "deployments roll out an image tag the pipeline pushed",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::GitHub, Input::GitLab],
     module: module_path!(),
     check: Some(check),

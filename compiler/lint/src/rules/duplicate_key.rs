@@ -23,13 +23,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Input, Rule};
+use crate::rule::{Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE002",
     name: "duplicate-key",
     summary: "a mapping gives the same key twice",
     severity: Severity::Error,
+    group: Group::File,
     inputs: &[
         Input::GitHub,
         Input::GitLab,

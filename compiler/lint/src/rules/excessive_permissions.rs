@@ -31,13 +31,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE202",
     name: "excessive-permissions",
     summary: "the workflow token gets only the permissions each job uses",
     severity: Severity::Warning,
+    group: Group::Security,
     inputs: &[Input::GitHub],
     module: module_path!(),
     check: Some(check),
@@ -45,8 +46,11 @@ pub static RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Findings) {
     for p in cx.pipelines() {
+        // In a workflow of one job, the workflow's permissions are that
+        // job's: nothing else gets them.
         if let Some(w) = &p.permissions
             && w.grants_write()
+            && p.jobs.len() > 1
         {
             out.report(
                 w.loc.clone(),
@@ -76,7 +80,7 @@ fn check(cx: &Context, out: &mut Findings) {
                     for (scope, value, at) in &perm.scopes {
                         if scope == "packages"
                             && value == "write"
-                            && j.pushes.is_empty()
+                            && !publishes_packages(j)
                             && !j.writes_registry_cache
                         {
                             out.report(
@@ -92,4 +96,92 @@ fn check(cx: &Context, out: &mut Findings) {
             }
         }
     }
+}
+
+/// Actions that write to a package registry (images, signatures,
+/// attestations, charts, packages), by the start of their `uses:`.
+const PUBLISHING_ACTIONS: &[&str] = &[
+    "docker/build-push-action",
+    "docker/bake-action",
+    "goreleaser/goreleaser-action",
+    "ko-build/setup-ko",
+    "imjasonh/setup-ko",
+    "actions/attest-build-provenance",
+    "actions/attest-sbom",
+    "actions/attest",
+    "actions/publish-immutable-action",
+    "actions/publish-action",
+    "sigstore/cosign-installer",
+    "helm/chart-releaser-action",
+    "redhat-actions/push-to-registry",
+    "slsa-framework/slsa-github-generator",
+    "anchore/sbom-action",
+    "oras-project/setup-oras",
+    "jsr-io/",
+    "pypa/gh-action-pypi-publish",
+];
+
+/// Commands that write to a package registry.
+const PUBLISHING_COMMANDS: &[&str] = &[
+    "goreleaser release",
+    "ko build",
+    "ko publish",
+    "ko resolve",
+    "ko apply",
+    "ctr push",
+    "ctr images push",
+    "nerdctl push",
+    "podman push",
+    "buildah push",
+    "helm push",
+    "oras push",
+    "oras attach",
+    "crane push",
+    "crane copy",
+    "crane cp",
+    "crane append",
+    "crane mutate",
+    "skopeo copy",
+    "cosign sign",
+    "cosign attest",
+    "cosign copy",
+    "imagetools create",
+    "manifest push",
+    "docker push",
+    "buildx build",
+    "docker buildx bake",
+    "npm publish",
+    "yarn publish",
+    "pnpm publish",
+    "mvn deploy",
+    "gradle publish",
+    "gradlew publish",
+    "dotnet nuget push",
+    "gem push",
+    "make push",
+    "make release",
+    "make publish",
+    "gh attestation",
+];
+
+/// Whether a job with `packages: write` shows a use for it: an image it
+/// pushes, a publishing action or command, or a reusable workflow (whose
+/// steps are elsewhere).
+pub(crate) fn publishes_packages(j: &crate::facts::Job) -> bool {
+    !j.pushes.is_empty()
+        || j.actions.iter().any(|a| {
+            let uses = a.uses.to_ascii_lowercase();
+            uses.contains(".github/workflows/")
+                || uses.starts_with("docker://")
+                || PUBLISHING_ACTIONS.iter().any(|p| uses.starts_with(p))
+                // An action that says it publishes (`promci/publish_main`).
+                || uses
+                    .split('@')
+                    .next()
+                    .and_then(|name| name.rsplit('/').next())
+                    .is_some_and(|last| ["publish", "push", "release"].iter().any(|w| last.contains(w)))
+        })
+        || j.scripts
+            .iter()
+            .any(|s| PUBLISHING_COMMANDS.iter().any(|c| s.text.contains(c)))
 }

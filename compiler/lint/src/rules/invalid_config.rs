@@ -27,13 +27,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Input, Rule};
+use crate::rule::{Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE005",
     name: "invalid-config",
     summary: "the lint configuration is invalid",
     severity: Severity::Error,
+    group: Group::File,
     inputs: &[
         Input::Pipe,
         Input::GitHub,

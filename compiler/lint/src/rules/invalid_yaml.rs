@@ -21,13 +21,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Input, Rule};
+use crate::rule::{Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE001",
     name: "invalid-yaml",
     summary: "the file is not YAML the linter can read",
     severity: Severity::Error,
+    group: Group::File,
     inputs: &[
         Input::GitHub,
         Input::GitLab,

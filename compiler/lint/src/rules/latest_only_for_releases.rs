@@ -31,13 +31,14 @@ use pipec_diagnostics::Severity;
 
 use crate::facts::Tag;
 use crate::flow;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE104",
     name: "latest-only-for-releases",
     summary: "`latest` moves only with a release",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Pipe, Input::GitHub, Input::GitLab],
     module: module_path!(),
     check: Some(check),

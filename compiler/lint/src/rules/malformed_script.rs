@@ -21,13 +21,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE007",
     name: "malformed-script",
     summary: "a script line is not a command",
     severity: Severity::Error,
+    group: Group::File,
     inputs: &[Input::GitLab],
     module: module_path!(),
     check: Some(check),

@@ -17,13 +17,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Input, Rule};
+use crate::rule::{Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE006",
     name: "malformed-suppression",
     summary: "a suppression comment lacks its rule or reason",
     severity: Severity::Error,
+    group: Group::File,
     inputs: &[
         Input::GitHub,
         Input::GitLab,

@@ -19,13 +19,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE501",
     name: "missing-probes",
     summary: "services have liveness and readiness probes",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Pipe, Input::Kubernetes],
     module: module_path!(),
     check: Some(check),

@@ -22,13 +22,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE502",
     name: "missing-resource-limits",
     summary: "containers have CPU and memory limits",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Pipe, Input::Kubernetes],
     module: module_path!(),
     check: Some(check),

@@ -6,9 +6,11 @@
 //! a listed module has no file, and extracts each file's doc comment into
 //! [`DOCS`]. `ALL` is in id order (a test checks it).
 
+mod archived_action;
 mod argocd_allow_empty;
 mod argocd_default_project;
 mod argocd_wildcard_project;
+mod bot_condition;
 mod cache_poisoning;
 mod coverage_gate;
 mod critical_path_budget;
@@ -17,6 +19,7 @@ mod deploy_on_merge_request;
 mod deployed_tag_never_pushed;
 mod duplicate_key;
 mod excessive_permissions;
+mod github_env;
 mod invalid_config;
 mod invalid_yaml;
 mod latest_only_for_releases;
@@ -38,10 +41,11 @@ mod sync_policy;
 mod template_injection;
 mod unknown_rule;
 mod unpinned_action;
+mod unpinned_image;
 mod untrusted_variable_in_shell;
 mod unused_suppression;
 
-use crate::rule::Rule;
+use crate::rule::{Group, Rule};
 
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
@@ -71,6 +75,10 @@ static ALL: &[&Rule] = &[
     &persisted_credentials::RULE,
     &secrets_inherit::RULE,
     &cache_poisoning::RULE,
+    &unpinned_image::RULE,
+    &github_env::RULE,
+    &bot_condition::RULE,
+    &archived_action::RULE,
     &deploy_on_merge_request::RULE,
     &untrusted_variable_in_shell::RULE,
     &argocd_default_project::RULE,
@@ -108,11 +116,16 @@ pub fn doc(rule: &Rule) -> &'static str {
 pub fn explanation(rule: &Rule) -> String {
     let inputs: Vec<&str> = rule.inputs.iter().map(|i| i.title()).collect();
     format!(
-        "# {} {}\n\n{}\n\nDefault severity: {}. Applies to: {}.\n\n{}\n",
+        "# {} {}\n\n{}\n\nDefault severity: {}. Group: {}. Applies to: {}.\n\n{}\n",
         rule.id,
         rule.name,
         rule.summary,
         rule.severity.as_str(),
+        match rule.group {
+            Group::File => "file (reported under every `--select`)",
+            Group::Security => "security (`--select security`)",
+            Group::Policy => "policy (`--select policy`)",
+        },
         inputs.join(", "),
         doc(rule)
     )

@@ -25,13 +25,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE109",
     name: "plaintext-secret",
     summary: "no credentials written into pipeline or manifest files",
     severity: Severity::Error,
+    group: Group::Security,
     inputs: &[
         Input::GitHub,
         Input::GitLab,

@@ -25,13 +25,14 @@
 use pipec_diagnostics::Severity;
 use pipec_graph::Tier;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE403",
     name: "prod-revision-head",
     summary: "production follows a tag or commit, not HEAD",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Pipe, Input::ArgoCd],
     module: module_path!(),
     check: Some(check),

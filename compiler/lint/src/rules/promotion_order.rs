@@ -24,13 +24,14 @@ use pipec_diagnostics::Severity;
 use pipec_graph::Tier;
 
 use crate::flow;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE107",
     name: "promotion-order",
     summary: "changes reach production through every earlier environment",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Pipe, Input::GitHub, Input::GitLab],
     module: module_path!(),
     check: Some(check),

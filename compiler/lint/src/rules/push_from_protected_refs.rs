@@ -33,13 +33,14 @@
 use pipec_diagnostics::Severity;
 
 use crate::flow;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE103",
     name: "push-from-protected-refs",
     summary: "images are pushed only from main, develop and release tags",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Pipe, Input::GitHub, Input::GitLab],
     module: module_path!(),
     check: Some(check),

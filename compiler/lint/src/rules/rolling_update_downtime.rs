@@ -25,13 +25,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE504",
     name: "rolling-update-downtime",
     summary: "rolling updates keep every pod serving",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Kubernetes],
     module: module_path!(),
     check: Some(check),

@@ -29,13 +29,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE503",
     name: "runs-as-root",
     summary: "containers run as a non-root user",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Kubernetes],
     module: module_path!(),
     check: Some(check),

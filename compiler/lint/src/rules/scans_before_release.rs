@@ -38,13 +38,14 @@ use pipec_graph::Role;
 
 use crate::facts::Scan;
 use crate::flow;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE105",
     name: "scans-before-release",
     summary: "image scan, dependency audit, SAST and secret scan pass before anything is published or deployed",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Pipe, Input::GitHub, Input::GitLab],
     module: module_path!(),
     check: Some(check),

@@ -30,13 +30,14 @@
 use pipec_diagnostics::Severity;
 use pipec_graph::Tier;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE106",
     name: "sync-policy",
     summary: "dev syncs automatically; staging and production do not",
     severity: Severity::Error,
+    group: Group::Policy,
     inputs: &[Input::Pipe, Input::ArgoCd],
     module: module_path!(),
     check: Some(check),

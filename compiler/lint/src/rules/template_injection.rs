@@ -1,10 +1,12 @@
 //! ## What it does
 //! Reports `${{ … }}` inside `run:` scripts and `actions/github-script` scripts
-//! when the value can be chosen by someone else — pull request, issue and
-//! comment text, branch names (`github.head_ref`), commit messages,
-//! `workflow_dispatch` inputs, step and job outputs, `client_payload`, and
-//! `env` variables holding any of these — or is a secret (`secrets.*`,
-//! `github.token`). Values the workflow fixes itself (`github.sha`, literal
+//! when the value can be chosen by someone outside the repository — pull
+//! request, issue, review and comment titles and bodies, fork branch names
+//! (`github.head_ref`, `pull_request.head.ref`, `workflow_run.head_branch`),
+//! commit messages and author names, and `env` variables holding any of these
+//! — or is a secret (`secrets.*`, `github.token`). Values the workflow fixes
+//! itself or that only people with write access set (`github.sha`, numbers
+//! and URLs of the event, `workflow_dispatch` inputs, step outputs, literal
 //! `env` values, matrix values) are not reported.
 //!
 //! ## Why is this bad
@@ -33,13 +35,14 @@ use pipec_diagnostics::Severity;
 
 use crate::facts::expr;
 use crate::loc::{Loc, Part, YamlLoc};
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE203",
     name: "template-injection",
     summary: "no `${{ }}` expansion of untrusted values or secrets inside scripts",
     severity: Severity::Error,
+    group: Group::Security,
     inputs: &[Input::GitHub],
     module: module_path!(),
     check: Some(check),
@@ -78,12 +81,22 @@ fn check(cx: &Context, out: &mut Findings) {
                         Danger::AllSecrets => out.report(at, format!("every secret is pasted into the {lang} script's text")),
                         Danger::Untrusted => out.report(at, format!("`{ctx}` is expanded into the {lang} script: whoever controls it can run code in this job")),
                     };
-                    f.label("expanded before the script runs")
-                        .help("pass it through `env:` and use the variable (\"$NAME\" in shell, process.env.NAME in JavaScript)");
+                    f.label("expanded before the script runs");
+                    match ctx.strip_prefix("env.") {
+                        // Already in `env:`: the script can read it as is.
+                        Some(name) => f.help(format!("use the variable instead of the expansion: \"${name}\" in shell, process.env.{name} in JavaScript")),
+                        None => f.help("pass it through `env:` and use the variable (\"$NAME\" in shell, process.env.NAME in JavaScript)"),
+                    };
                 }
             }
         }
     }
+}
+
+/// Whether an expression context is attacker-controlled (directly, or
+/// through an `env` value holding one).
+pub(crate) fn attacker_controlled(ctx: &str, env: &[(String, String)]) -> bool {
+    matches!(danger(ctx, env, 0), Some(Danger::Untrusted))
 }
 
 enum Danger {
@@ -92,32 +105,40 @@ enum Danger {
     Untrusted,
 }
 
-/// Event fields that hold numbers, ids, hashes or flags.
-const SAFE_LEAVES: &[&str] = &[
-    "number",
-    "id",
-    "node_id",
-    "sha",
-    "before",
-    "after",
-    "merged",
-    "draft",
-    "created_at",
-    "updated_at",
-    "closed_at",
-    "run_id",
-    "run_number",
-    "run_attempt",
-    "action",
-    "private",
-    "fork",
-    "size",
-    "additions",
-    "deletions",
-    "changed_files",
-    "commits",
-    "comments",
+/// Parts of event payloads that whoever opens an issue, comments, names a
+/// branch or writes a commit controls: titles, bodies, messages, branch
+/// names of forks, author names and e-mails. Everything else in an event
+/// (numbers, hashes, URLs, the repository's own names, labels that only
+/// triagers set) is not attacker-controlled.
+const UNTRUSTED_LEAVES: &[&str] = &[
+    "title",
+    "body",
+    "message",
+    "head_ref",
+    "head_branch",
+    "display_title",
+    "page_name",
+    "email",
+    "label",
 ];
+
+/// Whether an event field (`github.event.…`) is attacker-controlled.
+fn untrusted_event(rest: &str) -> bool {
+    let parts: Vec<&str> = rest.split('.').collect();
+    let leaf = parts.last().copied().unwrap_or(rest);
+    if UNTRUSTED_LEAVES.contains(&leaf) {
+        return true;
+    }
+    // `pull_request.head.ref`: the fork's branch name.
+    if rest.ends_with("head.ref") {
+        return true;
+    }
+    // The name of a commit's author or committer, or of a pusher.
+    leaf == "name"
+        && parts
+            .iter()
+            .any(|p| matches!(*p, "author" | "committer" | "pusher"))
+}
 
 fn danger(ctx: &str, env: &[(String, String)], depth: usize) -> Option<Danger> {
     if ctx == "secrets" {
@@ -129,18 +150,15 @@ fn danger(ctx: &str, env: &[(String, String)], depth: usize) -> Option<Danger> {
     if ctx == "github.token" {
         return Some(Danger::Secret("GITHUB_TOKEN".into()));
     }
-    if ctx == "github.head_ref"
-        || ctx.starts_with("inputs.")
-        || ctx.starts_with("github.event.inputs.")
-    {
+    if ctx == "github.head_ref" {
         return Some(Danger::Untrusted);
     }
+    // Inputs of a manual run or of a calling workflow come from people with
+    // write access; step and job outputs are whatever the workflow computed.
+    // Neither is reported: what is known to be attacker-controlled is.
     if let Some(rest) = ctx.strip_prefix("github.event.") {
-        let leaf = rest.rsplit('.').next().unwrap_or(rest);
-        return (!SAFE_LEAVES.contains(&leaf)).then_some(Danger::Untrusted);
-    }
-    if (ctx.starts_with("steps.") || ctx.starts_with("needs.")) && ctx.contains(".outputs.") {
-        return Some(Danger::Untrusted);
+        return (!rest.starts_with("inputs.") && untrusted_event(rest))
+            .then_some(Danger::Untrusted);
     }
     if let Some(name) = ctx.strip_prefix("env.")
         && depth < 3

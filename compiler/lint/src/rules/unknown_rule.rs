@@ -20,13 +20,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Input, Rule};
+use crate::rule::{Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE004",
     name: "unknown-rule",
     summary: "a configuration or suppression names a rule that does not exist",
     severity: Severity::Error,
+    group: Group::File,
     inputs: &[
         Input::Pipe,
         Input::GitHub,

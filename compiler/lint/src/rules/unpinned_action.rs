@@ -2,7 +2,9 @@
 //! Reports `uses:` references to actions and reusable workflows that are not
 //! pinned to a full 40-character commit SHA (tags such as `@v4` and branches
 //! such as `@master` can be moved), and `docker://` images without a digest.
-//! Local actions (`./…`) are not reported. GitHub's own actions are included:
+//! Actions of the same repository (`./…`, `$/…`) are not reported, nor the
+//! SLSA generator's reusable workflows called by a full release tag (they
+//! refuse to run from a commit SHA). GitHub's own actions are included:
 //! their tags are as movable as anyone's.
 //!
 //! ## Why is this bad
@@ -22,13 +24,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE201",
     name: "unpinned-action",
     summary: "actions are pinned to a full commit SHA",
     severity: Severity::Error,
+    group: Group::Security,
     inputs: &[Input::GitHub],
     module: module_path!(),
     check: Some(check),
@@ -38,7 +41,18 @@ fn check(cx: &Context, out: &mut Findings) {
     for p in cx.pipelines() {
         for j in &p.jobs {
             for a in &j.actions {
-                if a.uses.starts_with("./") {
+                // The same repository (`./…`, `$/…`): pinned with the workflow.
+                if a.uses.starts_with("./") || a.uses.starts_with("$/") {
+                    continue;
+                }
+                // The SLSA generator's reusable workflows verify that they are
+                // called by a release tag and refuse a commit SHA.
+                if a.uses
+                    .starts_with("slsa-framework/slsa-github-generator/.github/workflows/")
+                    && a.uses
+                        .rsplit_once("@v")
+                        .is_some_and(|(_, v)| v.split('.').count() == 3)
+                {
                     continue;
                 }
                 let pinned = match a.uses.strip_prefix("docker://") {
@@ -47,7 +61,14 @@ fn check(cx: &Context, out: &mut Findings) {
                         r.len() == 40 && r.chars().all(|c| c.is_ascii_hexdigit())
                     }),
                 };
-                if !pinned {
+                if pinned {
+                    continue;
+                }
+                if a.uses.starts_with("docker://") {
+                    out.report(a.loc.clone(), format!("`{}` is not pinned to a digest: its tag can be moved to another image", a.uses))
+                        .label("no @sha256: digest")
+                        .help("pin the image digest and keep the tag for readers: docker://image:1.2@sha256:<digest>");
+                } else {
                     out.report(a.loc.clone(), format!("`{}` is not pinned to a commit: its tag can be moved to other code", a.uses))
                         .label("not a commit SHA")
                         .help("pin the full commit SHA and keep the version in a comment: uses: owner/action@<40-hex sha> # v1.2.3");

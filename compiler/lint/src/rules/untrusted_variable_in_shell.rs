@@ -23,13 +23,14 @@
 use pipec_diagnostics::Severity;
 
 use crate::facts::script;
-use crate::rule::{Context, Findings, Input, Rule};
+use crate::rule::{Context, Findings, Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE302",
     name: "untrusted-variable-in-shell",
     summary: "merge-request text never becomes shell code",
     severity: Severity::Error,
+    group: Group::Security,
     inputs: &[Input::GitLab],
     module: module_path!(),
     check: Some(check),

@@ -18,13 +18,14 @@
 
 use pipec_diagnostics::Severity;
 
-use crate::rule::{Input, Rule};
+use crate::rule::{Group, Input, Rule};
 
 pub static RULE: Rule = Rule {
     id: "PIPE003",
     name: "unused-suppression",
     summary: "a suppression matches no finding",
     severity: Severity::Warning,
+    group: Group::File,
     inputs: &[
         Input::Pipe,
         Input::GitHub,

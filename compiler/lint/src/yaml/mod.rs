@@ -11,10 +11,11 @@
 mod node;
 mod path;
 
+use node::INDEX_FROM;
 pub use node::{Entry, Kind, Node, Style};
 pub use path::{Seg, YamlPath};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use pipec_diagnostics::{SourceId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
@@ -23,6 +24,12 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 pub const MAX_DEPTH: usize = 128;
 /// How many nodes alias expansion may add to one file.
 pub const MAX_ALIAS_NODES: usize = 100_000;
+/// How many bytes of scalar text alias expansion may add to one file: real
+/// files reuse a few script blocks, hostile ones one large scalar many times.
+pub const MAX_ALIAS_BYTES: usize = 1 << 20;
+/// How many keys given twice one file reports one by one; the rest are
+/// counted in one more problem.
+pub const MAX_DUPLICATE_KEYS: usize = 20;
 
 /// One document of a (possibly multi-document) YAML file.
 #[derive(Debug, Clone)]
@@ -53,14 +60,64 @@ pub struct Problem {
 /// Reads every document of `text` (already stripped of a byte order mark).
 /// Documents read before an error are kept.
 pub fn read(text: &str, source: SourceId) -> (Vec<Document>, Vec<Problem>) {
+    let (docs, problems, failed) = parse(text, Offsets::new(text), source);
+    if failed && let Some((patched, inserted)) = closers_indented(text) {
+        let mut offsets = Offsets::new(text);
+        offsets.inserted = inserted;
+        let again = parse(&patched, offsets, source);
+        if !again.2 {
+            return (again.0, again.1);
+        }
+    }
+    (docs, problems)
+}
+
+/// `text` with one more space before each line that starts with the `]` or
+/// `}` closing a flow collection, and where the spaces went (as character
+/// positions in the new text, in order); `None` when there is no such line.
+///
+/// GitHub, PyYAML, libyaml and go-yaml accept a multi-line flow sequence
+/// whose closing bracket sits at its key's column; `saphyr-parser` refuses
+/// it as "invalid indentation". A file that failed is read again with those
+/// brackets moved right by one column, which changes nothing else of
+/// meaning (inside a block scalar the line gains a leading space), and spans
+/// are mapped back to the original text.
+fn closers_indented(text: &str) -> Option<(String, Vec<usize>)> {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut inserted = Vec::new();
+    let mut chars = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start_matches(' ');
+        if body.starts_with(']') || body.starts_with('}') {
+            let indent = line.len() - body.len();
+            out.push_str(&line[..indent]);
+            inserted.push(chars + indent);
+            out.push(' ');
+            out.push_str(body);
+            chars += line.chars().count() + 1;
+        } else {
+            out.push_str(line);
+            chars += line.chars().count();
+        }
+    }
+    (!inserted.is_empty()).then_some((out, inserted))
+}
+
+/// Reads the events of `text`; the flag says whether the parser stopped on
+/// an error.
+fn parse(text: &str, offsets: Offsets, source: SourceId) -> (Vec<Document>, Vec<Problem>, bool) {
+    let mut failed = false;
     let mut r = Reader {
-        offsets: Offsets::new(text),
+        offsets,
         source,
         stack: Vec::new(),
         anchors: HashMap::new(),
-        alias_budget: MAX_ALIAS_NODES,
+        alias_nodes: MAX_ALIAS_NODES,
+        alias_bytes: MAX_ALIAS_BYTES,
         docs: Vec::new(),
         problems: Vec::new(),
+        duplicates: 0,
+        more_duplicates: None,
     };
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
@@ -79,11 +136,22 @@ pub fn read(text: &str, source: SourceId) -> (Vec<Document>, Vec<Problem>) {
                     message: format!("not valid YAML: {}", e.info()),
                     first: None,
                 });
+                failed = true;
                 break;
             }
         }
     }
-    (r.docs, r.problems)
+    if let Some((span, extra)) = r.more_duplicates {
+        r.problems.push(Problem {
+            kind: ProblemKind::DuplicateKey,
+            span,
+            message: format!(
+                "{extra} more key(s) are given twice in this file (only the first {MAX_DUPLICATE_KEYS} are listed)"
+            ),
+            first: None,
+        });
+    }
+    (r.docs, r.problems, failed)
 }
 
 /// Maps the parser's character positions to byte offsets.
@@ -91,6 +159,9 @@ struct Offsets {
     /// Byte offset of each character, plus the end; empty for ASCII text.
     table: Vec<u32>,
     len: usize,
+    /// Positions (in the parsed text) of characters that the original text
+    /// does not have, in order (see [`closers_indented`]).
+    inserted: Vec<usize>,
 }
 
 impl Offsets {
@@ -106,10 +177,12 @@ impl Offsets {
         Offsets {
             table,
             len: text.len(),
+            inserted: Vec::new(),
         }
     }
 
     fn byte(&self, char_index: usize) -> usize {
+        let char_index = char_index - self.inserted.partition_point(|i| *i < char_index);
         if self.table.is_empty() {
             char_index.min(self.len)
         } else {
@@ -127,6 +200,8 @@ enum Frame {
     },
     Map {
         entries: Vec<Entry>,
+        /// Position of each scalar key in `entries`, once there are many.
+        index: Option<HashMap<String, usize>>,
         key: Option<Node>,
         start: usize,
         anchor: usize,
@@ -138,10 +213,15 @@ struct Reader {
     offsets: Offsets,
     source: SourceId,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
-    alias_budget: usize,
+    /// Anchored nodes with their cost (nodes, bytes), computed once.
+    anchors: HashMap<usize, (Node, usize, usize)>,
+    alias_nodes: usize,
+    alias_bytes: usize,
     docs: Vec<Document>,
     problems: Vec<Problem>,
+    /// Keys given twice reported so far, and the place and count of the rest.
+    duplicates: usize,
+    more_duplicates: Option<(Span, usize)>,
 }
 
 impl Reader {
@@ -166,11 +246,11 @@ impl Reader {
         let span = self.span(s);
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                let node = Node {
-                    kind: Kind::Scalar(text.into_owned(), style_of(style)),
+                let node = Node::new(
+                    Kind::Scalar(text.into_owned(), style_of(style)),
                     span,
-                    tag: tag.map(|t| tag_text(t.as_ref())),
-                };
+                    tag.map(|t| tag_text(t.as_ref())),
+                );
                 self.complete(node, anchor)
             }
             Event::SequenceStart(anchor, tag) => self.push(
@@ -185,6 +265,7 @@ impl Reader {
             Event::MappingStart(anchor, tag) => self.push(
                 Frame::Map {
                     entries: Vec::new(),
+                    index: None,
                     key: None,
                     start: span.start as usize,
                     anchor,
@@ -203,11 +284,7 @@ impl Reader {
                         .last()
                         .map_or(span.end as usize, |n| n.span.end as usize)
                         .max(span.end as usize);
-                    let node = Node {
-                        kind: Kind::Seq(items),
-                        span: Span::new(self.source, start, end),
-                        tag,
-                    };
+                    let node = Node::new(Kind::Seq(items), Span::new(self.source, start, end), tag);
                     self.complete(node, anchor)
                 }
                 _ => Err(self.invalid(span, "not valid YAML: unbalanced sequence")),
@@ -225,29 +302,27 @@ impl Reader {
                         .map_or(span.end as usize, |e| e.value.span.end as usize)
                         .max(start);
                     let entries = merge_keys(entries);
-                    let node = Node {
-                        kind: Kind::Map(entries),
-                        span: Span::new(self.source, start, end),
-                        tag,
-                    };
+                    let node =
+                        Node::new(Kind::Map(entries), Span::new(self.source, start, end), tag);
                     self.complete(node, anchor)
                 }
                 _ => Err(self.invalid(span, "not valid YAML: unbalanced mapping")),
             },
             Event::Alias(id) => {
-                let Some(node) = self.anchors.get(&id) else {
+                let Some((node, nodes, bytes)) = self.anchors.get(&id) else {
                     return Err(self.invalid(span, "not valid YAML: alias of an unknown anchor"));
                 };
-                let size = node.size();
-                if size > self.alias_budget {
+                if *nodes > self.alias_nodes || *bytes > self.alias_bytes {
                     return Err(self.invalid(
                         span,
                         format!(
-                            "aliases expand to more than {MAX_ALIAS_NODES} nodes; the file is refused (an alias bomb?)"
+                            "aliases expand to more than {MAX_ALIAS_NODES} nodes or {} MiB; the file is refused (an alias bomb?)",
+                            MAX_ALIAS_BYTES >> 20
                         ),
                     ));
                 }
-                self.alias_budget -= size;
+                self.alias_nodes -= nodes;
+                self.alias_bytes -= bytes;
                 let mut copy = node.clone();
                 // The alias is where this copy is used; its inner nodes keep
                 // pointing at the anchored original.
@@ -275,7 +350,8 @@ impl Reader {
 
     fn complete(&mut self, node: Node, anchor: usize) -> Result<(), Problem> {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            let (nodes, bytes) = node.cost();
+            self.anchors.insert(anchor, (node.clone(), nodes, bytes));
         }
         match self.stack.last_mut() {
             None => {
@@ -283,20 +359,34 @@ impl Reader {
                 self.docs.push(Document { root: node, index });
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                index,
+                key,
+                ..
+            }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
                     if let Some(text) = k.as_str()
                         && text != "<<"
-                        && let Some(first) = entries.iter().find(|e| e.key.as_str() == Some(text))
+                        && let Some(at) = position(entries, index.as_ref(), text)
                     {
-                        self.problems.push(Problem {
-                            kind: ProblemKind::DuplicateKey,
-                            span: k.span,
-                            message: format!("key `{text}` is given twice in one mapping"),
-                            first: Some(first.key.span),
-                        });
+                        let first = entries[at].key.span;
+                        self.duplicate(k.span, text, first);
                         return Ok(());
+                    }
+                    if let Some(text) = k.as_str() {
+                        if let Some(ix) = index {
+                            ix.insert(text.to_string(), entries.len());
+                        } else if entries.len() >= INDEX_FROM {
+                            let mut ix: HashMap<String, usize> = entries
+                                .iter()
+                                .enumerate()
+                                .filter_map(|(i, e)| Some((e.key.as_str()?.to_string(), i)))
+                                .collect();
+                            ix.insert(text.to_string(), entries.len());
+                            *index = Some(ix);
+                        }
                     }
                     entries.push(Entry {
                         key: k,
@@ -307,6 +397,33 @@ impl Reader {
         }
         Ok(())
     }
+
+    fn duplicate(&mut self, span: Span, key: &str, first: Span) {
+        if self.duplicates < MAX_DUPLICATE_KEYS {
+            self.duplicates += 1;
+            self.problems.push(Problem {
+                kind: ProblemKind::DuplicateKey,
+                span,
+                message: format!("key `{key}` is given twice in one mapping"),
+                first: Some(first),
+            });
+        } else {
+            self.more_duplicates.get_or_insert((span, 0)).1 += 1;
+        }
+    }
+}
+
+/// Where the scalar key `text` is among `entries`: by the index when the
+/// mapping has one, else by a scan of its few entries.
+fn position(
+    entries: &[Entry],
+    index: Option<&HashMap<String, usize>>,
+    text: &str,
+) -> Option<usize> {
+    match index {
+        Some(ix) => ix.get(text).copied(),
+        None => entries.iter().position(|e| e.key.as_str() == Some(text)),
+    }
 }
 
 /// Applies `<<: *base` (and `<<: [*a, *b]`): merged entries come after the
@@ -316,6 +433,10 @@ fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
         return entries;
     }
     let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(is_merge);
+    let mut seen: HashSet<String> = own
+        .iter()
+        .filter_map(|e| e.key.as_str().map(str::to_string))
+        .collect();
     for m in merges {
         let sources: Vec<&Node> = match &m.value.kind {
             Kind::Seq(items) => items.iter().collect(),
@@ -323,7 +444,11 @@ fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
         };
         for src in sources {
             for e in src.entries() {
-                if !own.iter().any(|o| o.key.as_str() == e.key.as_str()) {
+                let fresh = match e.key.as_str() {
+                    Some(k) => seen.insert(k.to_string()),
+                    None => true,
+                };
+                if fresh {
                     own.push(e.clone());
                 }
             }

@@ -1,5 +1,8 @@
 //! The YAML tree: scalars, sequences and mappings, each with its span.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use pipec_diagnostics::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +26,15 @@ pub struct Node {
     pub span: Span,
     /// An explicit tag such as `!reference`.
     pub tag: Option<String>,
+    /// For a mapping of many entries: the position of each scalar key, so
+    /// that [`Node::entry`] does not scan (lookups by key stay constant time
+    /// on a mapping of 40,000 keys). Shared by copies; [`Node::reindex`]
+    /// after changing the entries.
+    pub index: Option<Arc<HashMap<String, usize>>>,
 }
+
+/// Below this many entries a mapping is scanned rather than indexed.
+pub(crate) const INDEX_FROM: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -32,6 +43,33 @@ pub struct Entry {
 }
 
 impl Node {
+    pub fn new(kind: Kind, span: Span, tag: Option<String>) -> Node {
+        let mut n = Node {
+            kind,
+            span,
+            tag,
+            index: None,
+        };
+        n.reindex();
+        n
+    }
+
+    /// Rebuilds the key index of a mapping after its entries changed.
+    pub fn reindex(&mut self) {
+        self.index = match &self.kind {
+            Kind::Map(entries) if entries.len() >= INDEX_FROM => {
+                let mut ix = HashMap::with_capacity(entries.len());
+                for (i, e) in entries.iter().enumerate() {
+                    if let Some(k) = e.key.as_str() {
+                        ix.entry(k.to_string()).or_insert(i);
+                    }
+                }
+                Some(Arc::new(ix))
+            }
+            _ => None,
+        };
+    }
+
     /// The text of a scalar (plain, quoted or block).
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
@@ -78,7 +116,10 @@ impl Node {
     }
 
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.entries().iter().find(|e| e.key.as_str() == Some(key))
+        match &self.index {
+            Some(ix) => ix.get(key).and_then(|i| self.entries().get(*i)),
+            None => self.entries().iter().find(|e| e.key.as_str() == Some(key)),
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
@@ -99,12 +140,22 @@ impl Node {
         }
     }
 
-    /// How many nodes the tree holds (for the alias budget).
-    pub fn size(&self) -> usize {
-        1 + match &self.kind {
-            Kind::Scalar(..) => 0,
-            Kind::Seq(items) => items.iter().map(Node::size).sum(),
-            Kind::Map(entries) => entries.iter().map(|e| e.key.size() + e.value.size()).sum(),
-        }
+    /// How many nodes the tree holds and how many bytes of text (scalars and
+    /// tags) it carries: what a copy of it costs, for the alias budget.
+    pub fn cost(&self) -> (usize, usize) {
+        let own = self.tag.as_ref().map_or(0, String::len);
+        let (nodes, bytes) = match &self.kind {
+            Kind::Scalar(s, _) => (0, s.len()),
+            Kind::Seq(items) => items.iter().map(Node::cost).fold((0, 0), add),
+            Kind::Map(entries) => entries
+                .iter()
+                .map(|e| add(e.key.cost(), e.value.cost()))
+                .fold((0, 0), add),
+        };
+        (1 + nodes, own + bytes)
     }
+}
+
+fn add(a: (usize, usize), b: (usize, usize)) -> (usize, usize) {
+    (a.0 + b.0, a.1 + b.1)
 }

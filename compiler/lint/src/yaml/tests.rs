@@ -96,3 +96,80 @@ fn a_colon_in_a_sequence_item_is_a_mapping() {
     let (root, _) = one("script:\n  - echo \"✅ passed: 43/43\"\n");
     assert!(root.get("script").expect("script").items()[0].is_map());
 }
+
+/// One large scalar reached through many aliases: few nodes, many bytes.
+/// The byte budget refuses it (the node budget alone let 318 KB of YAML grow
+/// to 895 MB).
+#[test]
+fn aliases_are_budgeted_in_bytes() {
+    let big = "x".repeat(300_000);
+    let aliases = vec!["*a"; 3000].join(", ");
+    let text = format!("a: &a \"{big}\"\nb: [{aliases}]\n");
+    let (docs, problems) = read(&text, SourceId(0));
+    assert!(docs.is_empty(), "the document is refused");
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].kind, ProblemKind::Invalid);
+    assert!(problems[0].message.contains("alias bomb"), "{problems:?}");
+    // A few copies of a large scalar stay within the budget.
+    let text = format!("a: &a \"{big}\"\nb: [*a, *a]\n");
+    let (root, problems) = one(&text);
+    assert!(problems.is_empty());
+    assert_eq!(root.get("b").map(|b| b.items().len()), Some(2));
+}
+
+/// A mapping of 40,000 keys is read with every key found through the
+/// index, and a key given again at its end is still reported.
+#[test]
+fn large_mappings_are_indexed() {
+    let mut text: String = (0..40_000).map(|i| format!("k{i}: v{i}\n")).collect();
+    text.push_str("k17: again\n");
+    let (root, problems) = one(&text);
+    assert_eq!(root.entries().len(), 40_000);
+    assert_eq!(root.get("k39999").and_then(Node::as_str), Some("v39999"));
+    assert_eq!(root.get("k17").and_then(Node::as_str), Some("v17"));
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].message.contains("`k17`"));
+    // Merge keys into a large mapping keep its own values first.
+    let mut text = String::from("base: &b\n  k1: base\n  extra: yes\nm:\n  <<: *b\n");
+    text.extend((0..100).map(|i| format!("  k{i}: own\n")));
+    let (root, problems) = one(&text);
+    assert!(problems.is_empty(), "{problems:?}");
+    let m = root.get("m").expect("m");
+    assert_eq!(m.get("k1").and_then(Node::as_str), Some("own"));
+    assert_eq!(m.get("extra").and_then(Node::as_str), Some("yes"));
+}
+
+/// 10,000 keys given twice are the first `MAX_DUPLICATE_KEYS`, one by one,
+/// and one count of the rest.
+#[test]
+fn duplicate_keys_are_capped_per_file() {
+    let text = "k: v\n".repeat(10_001);
+    let (_, problems) = one(&text);
+    assert_eq!(problems.len(), MAX_DUPLICATE_KEYS + 1);
+    assert!(problems.iter().all(|p| p.kind == ProblemKind::DuplicateKey));
+    let last = problems.last().expect("count");
+    assert!(
+        last.message
+            .starts_with(&format!("{} more key(s)", 10_000 - MAX_DUPLICATE_KEYS)),
+        "{}",
+        last.message
+    );
+}
+
+/// A flow sequence whose closing bracket sits at its key's column, as in
+/// pytest's main workflow: GitHub and PyYAML read it, and so does lint, with
+/// spans in the original text.
+#[test]
+fn flow_sequence_closed_at_the_key_column() {
+    let text = "jobs:\n  test:\n    strategy:\n      matrix:\n        name: [\n          \"a\",\n          \"b\",\n        ]\n        os: [x]\n    runs-on: ✅ ubuntu\n";
+    let (root, problems) = one(text);
+    assert!(problems.is_empty(), "{problems:?}");
+    let matrix = root
+        .at(&["jobs", "test", "strategy", "matrix"])
+        .expect("matrix");
+    assert_eq!(matrix.get("name").map(Node::strings), Some(vec!["a", "b"]));
+    let os = matrix.get("os").expect("os");
+    assert_eq!(&text[os.span.range()], "[x]");
+    let runs_on = root.at(&["jobs", "test", "runs-on"]).expect("runs-on");
+    assert_eq!(&text[runs_on.span.range()], "✅ ubuntu");
+}
