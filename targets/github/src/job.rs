@@ -142,17 +142,22 @@ impl Lower<'_> {
             Runner::Label(l) => {
                 self.value_of(l, job.runner_span.unwrap_or(job.span), "the job's runner")
             }
-            // Each instance's hosted runner, looked up by the axis value.
+            // Each instance's hosted runner, chosen by the axis value. A
+            // chain of comparisons rather than an index into a table:
+            // zizmor's pedantic audit calls a computed index obfuscation.
             Runner::Matrix(axis) => {
-                let table: Vec<String> = job
+                let chain: Vec<String> = job
                     .runners()
                     .iter()
-                    .filter_map(|r| Some(format!("\"{}\":\"{}\"", r.word()?, runner(r))))
+                    .filter_map(|r| {
+                        Some(format!(
+                            "matrix.{axis} == '{}' && '{}'",
+                            r.word()?,
+                            runner(r)
+                        ))
+                    })
                     .collect();
-                crate::expr::fenced(&format!(
-                    "fromJSON('{{{}}}')[matrix.{axis}]",
-                    table.join(",")
-                ))
+                crate::expr::fenced(&chain.join(" || "))
             }
             r => runner(r),
         }
