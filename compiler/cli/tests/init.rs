@@ -1,7 +1,7 @@
 //! `pipec init` per ecosystem: in a fresh repository holding only one
 //! ecosystem's marker file, it writes that ecosystem's starter, which checks
-//! clean, builds, and passes every validator; `--lang` overrides what the
-//! files say.
+//! clean, lints clean, builds, and passes every validator; `--lang`
+//! overrides what the files say.
 
 mod support;
 
@@ -25,6 +25,9 @@ fn init_and_build(name: &str, marker: &str, extra: &[&str]) -> (Repo, String) {
     assert_eq!(repo.pipec(&["fmt", "--check", "pipeline.pipe"]).code, 0);
     let built = repo.pipec(&["build", "pipeline.pipe"]);
     assert_eq!(built.code, 0, "{built:?}\n{program}");
+    // The default policy holds: every scan before a publish, the budgets.
+    let lint = repo.pipec(&["lint", "pipeline.pipe"]);
+    assert_eq!(lint.code, 0, "{lint:?}\n{program}");
     (repo, program)
 }
 
@@ -137,6 +140,7 @@ fn python_service_from_pyproject_and_dockerfile() {
     assert!(program.contains("security.bandit"), "{program}");
     let built = repo.pipec(&["build", "pipeline.pipe"]);
     assert_eq!(built.code, 0, "{built:?}");
+    assert_eq!(repo.pipec(&["lint", "pipeline.pipe"]).code, 0);
     assert_service_starter(&repo, &program, "python", 8000);
 }
 

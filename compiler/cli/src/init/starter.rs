@@ -1,8 +1,9 @@
 //! The starter programs `pipec init` writes, one per ecosystem: the standard
-//! library's lint, test (with a 70% coverage gate) and dependency audit jobs
-//! of that ecosystem, a secret scan, and — for services — an image per
-//! service, its scan, a guarded publish to GHCR and dev → staging → prod
-//! through Argo CD. A Python library gets no image and no deployment: its
+//! library's lint, test (with a 70% coverage gate), dependency audit and
+//! static analysis jobs of that ecosystem, a secret scan, and — for services
+//! — an image per service, its scan, a publish to GHCR after every check and
+//! dev → staging → prod through Argo CD: what `pipec lint`'s default policy
+//! asks for. A Python library gets no image and no deployment: its
 //! starter builds the distribution.
 //!
 //! Argo CD reads the manifests from this repository (`gitops` names it), the
@@ -99,8 +100,9 @@ fn checks(s: &Settings) -> (Vec<&'static str>, String, Vec<&'static str>) {
                 format!("job lint = node.lint(manager: {manager})"),
                 format!("job test = node.test(manager: {manager}, coverage: 70%)"),
                 format!("job audit = node.audit(manager: {manager})"),
+                "job sast = security.semgrep(config: \"p/javascript\")".into(),
             ],
-            vec!["lint", "test", "audit"],
+            vec!["lint", "test", "audit", "sast"],
         ),
         Lang::Go => (
             vec!["go"],
@@ -108,29 +110,38 @@ fn checks(s: &Settings) -> (Vec<&'static str>, String, Vec<&'static str>) {
                 "job lint = go.lint()".into(),
                 "job test = go.test(coverage: 70%)".into(),
                 "job audit = go.vulncheck()".into(),
+                "job sast = security.semgrep(config: \"p/golang\")".into(),
             ],
-            vec!["lint", "test", "audit"],
+            vec!["lint", "test", "audit", "sast"],
         ),
         Lang::Gradle => (
             vec!["jvm"],
             vec![
                 "job lint = jvm.gradle_lint()".into(),
                 "job test = jvm.gradle_test(coverage: 70%)".into(),
+                "job audit = security.dependencies()".into(),
+                "job sast = security.semgrep(config: \"p/java\")".into(),
             ],
-            vec!["lint", "test"],
+            vec!["lint", "test", "audit", "sast"],
         ),
         Lang::Maven => (
             vec!["jvm"],
-            vec!["job test = jvm.maven_test(coverage: 70%)".into()],
-            vec!["test"],
+            vec![
+                "job test = jvm.maven_test(coverage: 70%)".into(),
+                "job audit = security.dependencies()".into(),
+                "job sast = security.semgrep(config: \"p/java\")".into(),
+            ],
+            vec!["test", "audit", "sast"],
         ),
         Lang::Rust => (
             vec!["rust"],
             vec![
                 "job lint = rust.lint()".into(),
                 "job test = rust.test(coverage: 70%)".into(),
+                "job audit = security.dependencies()".into(),
+                "job sast = security.semgrep(config: \"p/rust\")".into(),
             ],
-            vec!["lint", "test"],
+            vec!["lint", "test", "audit", "sast"],
         ),
         Lang::Python => (
             vec!["python"],
@@ -150,8 +161,9 @@ fn checks(s: &Settings) -> (Vec<&'static str>, String, Vec<&'static str>) {
                     "job test = python.pytest(python: matrix(\"{py}\"), coverage: 70%, source: \"src\", project: true)"
                 ),
                 format!("job audit = security.pip_audit(python: \"{py}\", project: true)"),
+                format!("job sast = security.bandit(path: \"src\", python: \"{py}\")"),
             ],
-            vec!["lint", "test", "audit"],
+            vec!["lint", "test", "audit", "sast"],
         ),
     };
     let mut text = lines.join("\n");
@@ -199,11 +211,8 @@ fn draft(s: &Settings) -> String {
         return p;
     }
     let several = s.services.len() > 1;
-    let tests: Vec<&str> = gates
-        .iter()
-        .copied()
-        .filter(|g| matches!(*g, "lint" | "test"))
-        .collect();
+    // Images build while the checks run; each publish waits for all of them
+    // and the image's scan.
     for svc in s.services {
         let dir = if several {
             svc.replace('_', "-")
@@ -217,19 +226,13 @@ fn draft(s: &Settings) -> String {
         };
         let _ = writeln!(
             p,
-            "\n  image {svc} = docker.build(context: \"{dir}\", dockerfile: \"{dockerfile}\", after: [{}])\n  \
-             job scan_{svc} = security.trivy({svc})",
-            tests.join(", ")
+            "\n  image {svc} = docker.build(context: \"{dir}\", dockerfile: \"{dockerfile}\")\n  \
+             job scan_{svc} = security.trivy({svc})"
         );
     }
     for svc in s.services {
-        let mut after = vec![format!("scan_{svc}")];
-        after.extend(
-            gates
-                .iter()
-                .filter(|g| !tests.contains(g))
-                .map(|g| g.to_string()),
-        );
+        let mut after: Vec<String> = gates.iter().map(|g| g.to_string()).collect();
+        after.push(format!("scan_{svc}"));
         let _ = writeln!(
             p,
             "\n  publish {svc} to ghcr(\"{}/{}\") {{\n    after [{}]\n    \
