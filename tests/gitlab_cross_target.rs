@@ -237,7 +237,9 @@ fn gitlab_files_have_the_programs_jobs_edges_and_gates() {
             assert_eq!(read.gates, expected.gates, "{e}: manual gates");
             gates += read.gates.len();
         }
-        assert!(gates > 0, "{e} has approvals");
+        if !program.environments.is_empty() {
+            assert!(gates > 0, "{e} has approvals");
+        }
     }
 }
 
@@ -260,6 +262,9 @@ fn github_and_gitlab_run_the_same_pipeline() {
             edges += gitlab.edges.len();
             gates += gitlab.gates.len();
         }
-        assert!(edges > 0 && gates > 0, "{e}");
+        assert!(edges > 0, "{e}");
+        if !program.environments.is_empty() {
+            assert!(gates > 0, "{e} has approvals");
+        }
     }
 }

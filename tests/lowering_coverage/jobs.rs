@@ -429,6 +429,20 @@ pub const CASES: &[Case] = &[
         runtime: r#"history "{{ inputs.who }}""#,
         rt: Refused("E0208"),
     },
+    Case {
+        block: "a job",
+        head: "upload",
+        literal: r#"tool python "3.12"; upload pypi "zq1-dist""#,
+        lit: [
+            "has:packages-dir: zq1-dist/ && id-token: write",
+            "has:'zq1-dist'/* && aud: pypi",
+            "-",
+            "-",
+            "-",
+        ],
+        runtime: r#"tool python "3.12"; upload pypi "zq1-{{ ci.short_sha }}""#,
+        rt: Refused("E0213"),
+    },
     // ---- a job service ----
     Case {
         block: "a job service",

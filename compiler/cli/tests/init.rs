@@ -153,6 +153,7 @@ fn python_library_from_pyproject_alone() {
     assert!(!repo.path("deploy").exists());
     let ci = repo.read(".github/workflows/ci.yml");
     assert!(ci.contains("python -m build"), "{ci}");
+    assert!(ci.contains("pypa/gh-action-pypi-publish@"), "{ci}");
     assert!(ci.contains("pip install --editable '.[test]'"), "{ci}");
     validate_all(&repo.dir);
 }

@@ -228,6 +228,41 @@ pub struct RunJob {
     pub archive_only: Vec<ImageId>,
     /// Whether the job needs the whole git history (gitleaks, versioning).
     pub full_history: bool,
+    /// Packages the job publishes after its steps, from a folder the jobs
+    /// before it filled (`upload pypi "dist"`).
+    pub upload: Option<Box<Upload>>,
+}
+
+/// `upload TO "DIR"`: the packages in `dir` published with the registry's
+/// trusted publishing — the registry trusts the CI system's OIDC token for
+/// this repository and workflow, so no long-lived token is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Upload {
+    pub to: UploadTo,
+    pub dir: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+named! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum UploadTo {
+        /// The sdist and wheels to PyPI.
+        Pypi = "pypi",
+        /// The package tarballs to npm, with a provenance statement.
+        Npm = "npm",
+    }
+}
+
+impl UploadTo {
+    /// The runtime the upload runs on, which its job must set up.
+    pub fn requires(self) -> Tool {
+        match self {
+            UploadTo::Pypi => Tool::Python,
+            UploadTo::Npm => Tool::Node,
+        }
+    }
 }
 
 impl RunJob {

@@ -10,6 +10,7 @@
 //! - [`coverage`]: the coverage gate both CI targets run;
 //! - [`tools`]: the tools both CI targets install from pinned release
 //!   archives;
+//! - [`upload`]: the shell both CI targets publish packages with;
 //! - [`Target`]: the interface each target implements.
 
 pub mod coverage;
@@ -18,6 +19,7 @@ pub mod layout;
 pub mod release;
 pub mod tools;
 pub mod tree;
+pub mod upload;
 pub mod yaml;
 
 use pipec_diagnostics::Diagnostic;

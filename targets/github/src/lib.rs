@@ -23,6 +23,7 @@ pub mod permissions;
 pub mod pins;
 pub mod run;
 pub mod steps;
+pub mod upload;
 pub mod workflow;
 
 use pipec_diagnostics::Diagnostic;

@@ -80,6 +80,11 @@ pub const LOGIN: Pin = Pin {
     sha: "184bdaa0721073962dff0199f1fb9940f07167d1",
     version: "v3.5.0",
 };
+pub const PYPI_PUBLISH: Pin = Pin {
+    action: "pypa/gh-action-pypi-publish",
+    sha: "76f52bc884231f62b9a034ebfe128415bbaabdfc",
+    version: "v1.12.4",
+};
 
 /// Every pinned action.
 pub const ACTIONS: &[Pin] = &[
@@ -94,6 +99,7 @@ pub const ACTIONS: &[Pin] = &[
     SETUP_BUILDX,
     BUILD_PUSH,
     LOGIN,
+    PYPI_PUBLISH,
 ];
 
 /// The checksums of the tools installed from release archives live beside

@@ -67,6 +67,9 @@ impl Lower<'_> {
             body.steps
                 .push(self.script_step(&step.name, &step.script, step.span));
         }
+        if let Some(u) = &r.upload {
+            crate::upload::upload(&mut body, u);
+        }
         let reports: Vec<String> = r
             .reports
             .iter()

@@ -27,6 +27,8 @@ pub struct Body {
     pub resource_group: Option<String>,
     pub parallel: Option<Yaml>,
     pub cache: Vec<Yaml>,
+    /// OIDC tokens the job asks GitLab for (trusted publishing).
+    pub id_tokens: Option<Map>,
     pub script: Vec<Yaml>,
     pub coverage: Option<String>,
     pub artifacts: Option<Map>,
@@ -45,6 +47,7 @@ impl Body {
             resource_group: None,
             parallel: None,
             cache: Vec::new(),
+            id_tokens: None,
             script: Vec::new(),
             coverage: None,
             artifacts: None,
@@ -349,6 +352,9 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
         } else {
             format!("# {}\n{script}", pipec_emit::yaml::comment_text(&name))
         }));
+    }
+    if let Some(u) = &r.upload {
+        crate::upload::upload(u, &mut body);
     }
     if let Some(gate) = coverage::gate_script(r) {
         for (var, rep) in &gate.env {

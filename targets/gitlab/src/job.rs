@@ -395,6 +395,7 @@ pub fn job(ctx: &mut Ctx, id: JobId, run_on: RunOn) -> (Map, Option<String>) {
         resource_group,
         parallel,
         cache,
+        id_tokens,
         script,
         coverage,
         artifacts,
@@ -415,7 +416,8 @@ pub fn job(ctx: &mut Ctx, id: JobId, run_on: RunOn) -> (Map, Option<String>) {
     if let Some(t) = job.timeout {
         out.insert("timeout", minutes(t));
     }
-    if !matches!(job.kind, JobKind::PublishImage(_) | JobKind::Deploy(_)) {
+    let uploads = job.run().is_some_and(|r| r.upload.is_some());
+    if !matches!(job.kind, JobKind::PublishImage(_) | JobKind::Deploy(_)) && !uploads {
         out.insert("interruptible", true);
     }
     out.insert_opt("resource_group", resource_group);
@@ -427,6 +429,7 @@ pub fn job(ctx: &mut Ctx, id: JobId, run_on: RunOn) -> (Map, Option<String>) {
     if !cache.is_empty() {
         out.insert("cache", Yaml::Seq(cache));
     }
+    out.insert_opt("id_tokens", id_tokens);
     out.insert("script", Yaml::Seq(script));
     out.insert_opt("coverage", coverage);
     out.insert_opt("artifacts", artifacts);

@@ -28,6 +28,7 @@ pub mod parent;
 pub mod plan;
 pub mod stages;
 pub mod text;
+pub mod upload;
 pub mod workflow;
 
 use std::collections::BTreeMap;

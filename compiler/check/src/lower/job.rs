@@ -53,6 +53,7 @@ pub(crate) const JOB_HEADS: &[&str] = &[
     "run_if",
     "load",
     "history",
+    "upload",
 ];
 pub(crate) const IMAGE_HEADS: &[&str] = &[
     "after",

@@ -340,6 +340,7 @@ impl Checker<'_> {
                 self.in_damaged(d.job.span) || d.job.origin.is_some_and(|o| self.in_damaged(o));
             if let JobKind::Run(r) = &d.job.kind
                 && r.steps.is_empty()
+                && r.upload.is_none()
                 && !broken.contains(&d.job.id)
                 && !damaged
             {

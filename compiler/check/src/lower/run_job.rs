@@ -430,6 +430,7 @@ impl Checker<'_> {
                     draft.loads.push((name, span));
                 }
             }
+            "upload" => self.upload_stmt(stmt, g, draft, scope),
             "history" => {
                 let Some(e) = self.single(stmt, "history full|shallow") else {
                     return;
@@ -528,6 +529,27 @@ impl Checker<'_> {
                     )),
                 );
             }
+        }
+        if let Some(u) = &r.upload
+            && !r.has_tool(u.to.requires())
+        {
+            let needed = u.to.requires();
+            self.diags.push(
+                Diagnostic::new(
+                    code::TOOL_WITHOUT_RUNTIME,
+                    u.span,
+                    format!(
+                        "`upload {}` runs on {}, which the job does not set up",
+                        u.to.name(),
+                        needed.title()
+                    ),
+                )
+                .label(format!("no `tool {}` in this job", needed.name()))
+                .help(format!(
+                    "add `tool {} \"VERSION\"` to the job",
+                    needed.name()
+                )),
+            );
         }
     }
 

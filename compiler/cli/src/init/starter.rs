@@ -4,7 +4,8 @@
 //! — an image per service, its scan, a publish to GHCR after every check and
 //! dev → staging → prod through Argo CD: what `pipec lint`'s default policy
 //! asks for. A Python library gets no image and no deployment: its
-//! starter builds the distribution.
+//! starter builds the distribution and publishes it to PyPI from release
+//! tags, by trusted publishing.
 //!
 //! Argo CD reads the manifests from this repository (`gitops` names it), the
 //! same place `pipec build` writes them and the deployments commit the new
@@ -201,12 +202,14 @@ fn draft(s: &Settings) -> String {
     if s.lang == Lang::PythonLibrary {
         let _ = writeln!(
             p,
-            "\n  // The sdist and wheel, kept for the jobs after this one.\n  \
-             job dist {{\n    role build\n    tool python \"{}\"\n    after [{}]\n    \
-             step \"Build\" run \"python -m pip install build\\npython -m build\"\n    \
-             artifact \"dist\" expire 7d\n  }}\n}}",
+            "\n  // The sdist and wheel, and on a release tag their upload to PyPI by\n  \
+             // trusted publishing: tell PyPI once that this repository's workflow\n  \
+             // publishes the project (no token is stored).\n  \
+             job dist = python.dist(python: \"{}\") {{\n    after [{}]\n  }}\n\n  \
+             job publish = python.pypi(python: \"{}\") {{\n    after dist\n    when release\n  }}\n}}",
             s.python,
-            gates.join(", ")
+            gates.join(", "),
+            s.python,
         );
         return p;
     }
