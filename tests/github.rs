@@ -6,8 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use pipec_check::{RealFs, check};
+use pipec_check::check;
 use pipec_emit::OutputTree;
+use pipec_tests::fs;
 use pipec_tests::{CwdGuard, examples, render, root, run, scratch, text, tool, write_tree};
 use yaml_serde::Value;
 
@@ -23,8 +24,11 @@ fn github(case: &str) -> OutputTree {
         return render(case, &["github"]);
     }
     let _cwd = CwdGuard::enter(&root());
-    let checked =
-        check(Path::new("tests/github/features.pipe"), &RealFs).expect("fixture readable");
+    let checked = check(
+        Path::new("tests/github/features.pipe"),
+        &fs(Path::new("tests/github/features.pipe")),
+    )
+    .expect("fixture readable");
     let program = checked
         .program
         .unwrap_or_else(|| panic!("fixture has errors: {:#?}", checked.diagnostics));

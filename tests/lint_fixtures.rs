@@ -10,9 +10,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use pipec_check::{RealFs, check};
+use pipec_check::check;
 use pipec_diagnostics::{SourceFile, SourceMap};
 use pipec_lint::{Config, Input, Session};
+use pipec_tests::fs;
 
 fn fixtures() -> PathBuf {
     pipec_tests::root().join("tests/fixtures/lint")
@@ -114,7 +115,7 @@ fn lint(dir: &str, path: &Path) -> Result<BTreeSet<(String, usize, String)>, Str
     };
     let batch = if dir == "pipe" {
         let _cwd = pipec_tests::CwdGuard::enter(&fixtures().join("pipe"));
-        let checked = check(Path::new(&name), &RealFs).map_err(|e| e.to_string())?;
+        let checked = check(Path::new(&name), &fs(Path::new(&name))).map_err(|e| e.to_string())?;
         let Some(program) = &checked.program else {
             return Err(pipec_diagnostics::render::human(
                 &checked.diagnostics,

@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pipec_check::{RealFs, check};
+use pipec_check::check;
 use pipec_lint::{Batch, Config, Session, report};
+use pipec_tests::fs;
 
 fn seeds() -> PathBuf {
     pipec_tests::root().join("tests/fixtures/lint/seeds")
@@ -102,7 +103,11 @@ fn github_annotations_are_one_command_per_finding() {
 fn every_example_program_lints_clean() {
     let _cwd = pipec_tests::CwdGuard::enter(&pipec_tests::root());
     for e in pipec_tests::examples() {
-        let checked = check(Path::new(&format!("examples/{e}")), &RealFs).expect("example");
+        let checked = check(
+            Path::new(&format!("examples/{e}")),
+            &fs(Path::new(&format!("examples/{e}"))),
+        )
+        .expect("example");
         let program = checked.program.expect("example checks");
         let mut s = Session::new(checked.sources, Config::default());
         s.add_program(&program);

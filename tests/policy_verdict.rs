@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use pipec_check::{FileSystem, MemoryFs, RealFs, check};
+use pipec_check::{FileSystem, MemoryFs, check};
 use pipec_lint::{Batch, Config, Input, Session};
 
 /// Findings only a program can have: those of rules that read what no YAML
@@ -135,7 +135,7 @@ fn examples_and_ui_programs_get_the_same_verdict_as_their_yaml() {
         .into_iter()
         .map(|e| pipec_tests::root().join("examples").join(e));
     for path in examples.chain(ui_cases()) {
-        let Some((pipe, yaml, files)) = verdicts(&path, &RealFs, &[]) else {
+        let Some((pipe, yaml, files)) = verdicts(&path, &pipec_tests::fs(&path), &[]) else {
             continue;
         };
         assert!(files > 0, "{}: no YAML generated", path.display());

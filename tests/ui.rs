@@ -16,7 +16,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use pipec_check::{Checked, FileSystem, RealFs, check};
+use pipec::ProjectFs;
+use pipec_check::{Checked, check};
 use pipec_diagnostics::render::{self, HumanOptions, Location};
 use pipec_diagnostics::{Diagnostic, SourceMap, code};
 
@@ -68,27 +69,17 @@ fn cases(root: &Path) -> Vec<Case> {
     out
 }
 
-/// The real file system, seen from the repository root, so that file names
-/// in diagnostics and snapshots are `tests/ui/…` wherever the test runs.
-struct FromRoot(PathBuf);
-
-impl FileSystem for FromRoot {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        RealFs.read(&self.0.join(path))
-    }
-    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        RealFs.read_bytes(&self.0.join(path))
-    }
-    fn is_dir(&self, path: &Path) -> bool {
-        RealFs.is_dir(&self.0.join(path))
-    }
-    fn pipe_files(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-        Ok(RealFs
-            .pipe_files(&self.0.join(dir))?
-            .into_iter()
-            .map(|p| p.strip_prefix(&self.0).map(Path::to_path_buf).unwrap_or(p))
-            .collect())
-    }
+/// The file system as `pipec check` reads the case, seen from the repository
+/// root, so that file names in diagnostics and snapshots are `tests/ui/…`
+/// wherever the test runs. The project is the case's directory (a directory
+/// case) or `tests/ui` (a file case).
+fn case_fs(root: &Path, case: &Case) -> Result<ProjectFs, Failed> {
+    let project = if case.path.extension().is_some_and(|x| x == "pipe") {
+        Path::new(CASES)
+    } else {
+        case.path.as_path()
+    };
+    ProjectFs::at(project, root).map_err(|e| format!("{}: {e}", case.path.display()).into())
 }
 
 /// An expected or reported diagnostic: code and primary span.
@@ -126,7 +117,7 @@ fn run(root: &Path, case: &Case) -> Result<(), Failed> {
     expected.sort();
 
     let targets = targets(&files).map_err(|e| format!("{}: {e}", case.path.display()))?;
-    let checked = check(&case.path, &FromRoot(root.to_path_buf()))
+    let checked = check(&case.path, &case_fs(root, case)?)
         .map_err(|e| format!("cannot check {}: {e}", case.path.display()))?;
     let diagnostics = with_targets(&checked, &targets, &mut problems);
 

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 #[path = "tool.rs"]
 mod tool_lookup;
 
-use pipec_check::{RealFs, check};
+use pipec_check::check;
 use pipec_emit::OutputTree;
 use pipec_graph::Program;
 
@@ -31,12 +31,21 @@ pub fn examples() -> Vec<String> {
     out
 }
 
+/// The file system as `pipec check PATH` reads the program at `path`
+/// (relative to the working directory): inside the program's directory.
+pub fn fs(path: &Path) -> pipec::ProjectFs {
+    pipec::ProjectFs::for_program(path, None).expect("the program's directory exists")
+}
+
 /// Checks an example; panics with the rendered diagnostics on errors.
 pub fn program(example: &str) -> Program {
     // Paths as a user would type them from the repository root.
     let _cwd = CwdGuard::enter(&root());
-    let checked =
-        check(Path::new(&format!("examples/{example}")), &RealFs).expect("example readable");
+    let checked = check(
+        Path::new(&format!("examples/{example}")),
+        &fs(Path::new(&format!("examples/{example}"))),
+    )
+    .expect("example readable");
     if let Some(p) = checked.program {
         return p;
     }

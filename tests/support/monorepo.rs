@@ -126,13 +126,8 @@ impl Monorepo {
     }
 }
 
-/// A monorepo of `services` services (at most 1,000: names come from a fixed
-/// vocabulary), in teams of twenty.
+/// A monorepo of `services` services, in teams of twenty.
 pub fn generate(services: usize) -> Monorepo {
-    assert!(
-        services <= NOUNS.len() * KINDS.len(),
-        "at most 1000 services"
-    );
     let mut files = vec![
         (PathBuf::from("platform.pipe"), platform()),
         (PathBuf::from("lib/ci.pipe"), library()),
@@ -296,7 +291,16 @@ fn team(t: usize, members: &[usize]) -> String {
 
 /// Names of service `i`: the identifier and its dashed form.
 fn names(i: usize) -> (String, String) {
-    let name = format!("{}_{}", NOUNS[i % NOUNS.len()], KINDS[i / NOUNS.len()]);
+    let per_round = NOUNS.len() * KINDS.len();
+    let mut name = format!(
+        "{}_{}",
+        NOUNS[i % NOUNS.len()],
+        KINDS[(i % per_round) / NOUNS.len()]
+    );
+    // Past the vocabulary's 1,000 pairs, a round number keeps names unique.
+    if i >= per_round {
+        name = format!("{name}_{}", i / per_round);
+    }
     let dashed = name.replace('_', "-");
     (name, dashed)
 }

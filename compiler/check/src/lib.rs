@@ -31,7 +31,7 @@ use std::path::Path;
 use pipec_diagnostics::{Diagnostic, Diagnostics, SourceMap};
 use pipec_graph::Program;
 
-pub use load::{FileSystem, MemoryFs, RealFs};
+pub use load::{FileSystem, MemoryFs, ReadError};
 
 /// The statement heads each kind of block accepts, by block (`"a file"`,
 /// `"a pipeline"`, `"a job"`, `"an image"`, `"a publish rule"`, `"a job
@@ -88,6 +88,8 @@ pub(crate) struct Checker<'a> {
     pub(crate) diags: Vec<Diagnostic>,
     pub(crate) files: Vec<load::ProgramFile>,
     pub(crate) modules: Vec<load::Module>,
+    /// Module name (`std.python`, or the file's path) → index in `modules`.
+    pub(crate) module_index: std::collections::HashMap<String, usize>,
     pub(crate) renderer: render::Renderer,
     /// Templates expanded at least once, by (module, name).
     pub(crate) used_templates: std::collections::BTreeSet<(Option<usize>, String)>,
@@ -115,6 +117,7 @@ impl<'a> Checker<'a> {
             diags: Vec::new(),
             files: Vec::new(),
             modules: Vec::new(),
+            module_index: Default::default(),
             renderer: render::Renderer::default(),
             used_templates: Default::default(),
             used_imports: Default::default(),

@@ -3,7 +3,7 @@
 //! The checker never touches the file system itself: the driver passes a
 //! [`FileSystem`], and tests pass an in-memory one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -13,63 +13,74 @@ use pipec_syntax::ast::{ExprKind, File, Generic, Stmt, StmtKind};
 use crate::Checker;
 
 /// File access for the checker.
+///
+/// The driver's implementation (`pipec::ProjectFs`) reads only inside the
+/// program's project directory, only regular files, and at most
+/// [`pipec_syntax::MAX_FILE_SIZE`] bytes of each.
 pub trait FileSystem {
-    fn read(&self, path: &Path) -> std::io::Result<String>;
     /// The raw contents; the checker decodes them itself so that a file that is
     /// not UTF-8 gets a diagnostic (E0007) at the first bad byte.
-    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        self.read(path).map(String::into_bytes)
-    }
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, ReadError>;
     fn is_dir(&self, path: &Path) -> bool;
     /// The `.pipe` files directly in `dir`, sorted.
     fn pipe_files(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>>;
 }
 
-/// The real file system.
-pub struct RealFs;
+/// Why a file of the program could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The path leads outside the project (`..` past its root, or a symbolic
+    /// link out of it); nothing was read. `root` is the project directory as
+    /// the user would name it.
+    OutsideProject {
+        root: String,
+    },
+    Io(std::io::Error),
+}
 
-impl FileSystem for RealFs {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        let bytes = std::fs::read(path)?;
-        String::from_utf8(bytes).map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("not valid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
-            )
-        })
-    }
-
-    fn read_bytes(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::read(path)
-    }
-
-    fn is_dir(&self, path: &Path) -> bool {
-        path.is_dir()
-    }
-
-    fn pipe_files(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-        let mut out = Vec::new();
-        for e in std::fs::read_dir(dir)? {
-            let p = e?.path();
-            if p.extension().is_some_and(|x| x == "pipe") && p.is_file() {
-                out.push(p);
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::OutsideProject { root } => {
+                write!(f, "it is outside the project directory `{root}`")
             }
+            ReadError::Io(e) => e.fmt(f),
         }
-        out.sort();
-        Ok(out)
     }
 }
 
-/// An in-memory file system: path → contents.
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> Self {
+        ReadError::Io(e)
+    }
+}
+
+impl From<ReadError> for std::io::Error {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Io(e) => e,
+            outside => {
+                std::io::Error::new(std::io::ErrorKind::PermissionDenied, outside.to_string())
+            }
+        }
+    }
+}
+
+/// An in-memory file system: path → contents. Its project is the whole
+/// tree: a path that leads above it (`..` past the top) is outside.
 #[derive(Default, Clone)]
 pub struct MemoryFs(pub BTreeMap<PathBuf, String>);
 
 impl FileSystem for MemoryFs {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, ReadError> {
+        let path = normalize(path);
+        if path.starts_with("..") {
+            return Err(ReadError::OutsideProject { root: ".".into() });
+        }
         self.0
-            .get(&normalize(path))
-            .cloned()
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
+            .get(&path)
+            .map(|t| t.clone().into_bytes())
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file").into())
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -88,22 +99,7 @@ impl FileSystem for MemoryFs {
     }
 }
 
-/// Removes `.` and resolves `..` lexically.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use pipec_fs::path::normalize;
 
 /// A module: a standard-library file or a user file loaded with `use "…"`.
 pub struct Module {
@@ -158,8 +154,7 @@ impl Checker<'_> {
         let parsed = parse_all(&texts);
         for ((f, source, _), (file, diags)) in texts.into_iter().zip(parsed) {
             self.diags.extend(diags);
-            let mut stack = vec![normalize(&f)];
-            let imports = self.imports(&file, &f, &mut stack);
+            let (file, imports) = self.imports(file, &f);
             self.files.push(ProgramFile {
                 source,
                 path: f,
@@ -216,44 +211,104 @@ impl Checker<'_> {
         }
     }
 
-    /// Resolves the `use` statements of a file, loading modules as needed.
-    fn imports(&mut self, file: &File, path: &Path, stack: &mut Vec<PathBuf>) -> Imports {
-        let mut imports = Imports::default();
-        for stmt in &file.stmts {
+    /// Resolves the `use` statements of a program file, loading the modules
+    /// they import, and the modules those import, depth first.
+    ///
+    /// The walk keeps its own stack of files whose imports are being resolved
+    /// rather than recursing, so a chain of thousands of modules needs no
+    /// more native stack than one. Modules are numbered in the order they are
+    /// completed (a module after everything it imports).
+    fn imports(&mut self, file: File, path: &Path) -> (File, Imports) {
+        let root = display(&normalize(path));
+        let mut open = Open {
+            names: vec![root.clone()],
+            at: HashMap::from([(root, 0)]),
+        };
+        let mut pending = vec![Pending {
+            file,
+            path: path.to_path_buf(),
+            next: 0,
+            imports: Imports::default(),
+            module: None,
+        }];
+        loop {
+            let top = pending.last_mut().expect("the program file is pending");
+            let Some(stmt) = top.file.stmts.get(top.next) else {
+                let done = pending.pop().expect("a file is pending");
+                let Some(m) = done.module else {
+                    return (done.file, done.imports);
+                };
+                open.pop();
+                self.modules.push(Module {
+                    name: m.name.clone(),
+                    source: m.source,
+                    file: done.file,
+                    imports: done.imports,
+                });
+                let idx = self.modules.len() - 1;
+                self.module_index.insert(m.name, idx);
+                let parent = pending.last_mut().expect("the importer is pending");
+                self.bind(&mut parent.imports, m.alias, idx, m.span);
+                continue;
+            };
+            top.next += 1;
             let Some(g) = stmt.generic().filter(|g| g.head.name == "use") else {
                 continue;
             };
-            let Some((alias, module)) = self.import(stmt, g, path, stack) else {
-                if let Some(alias) = intended_alias(g) {
-                    imports.failed.insert(alias);
+            match self.import(stmt, g, &top.path, &open) {
+                Import::Bound(alias, idx) => self.bind(&mut top.imports, alias, idx, stmt.span),
+                Import::Failed => {
+                    if let Some(alias) = intended_alias(g) {
+                        top.imports.failed.insert(alias);
+                    }
                 }
-                continue;
-            };
-            if let Some((_, first)) = imports.aliases.get(&alias) {
-                self.diags.push(
-                    Diagnostic::new(
-                        code::DUPLICATE_DEFINITION,
-                        stmt.span,
-                        format!("`{alias}` is imported twice"),
-                    )
-                    .label("second import")
-                    .secondary(*first, "first imported here")
-                    .help("remove one, or give one a different name with `as`"),
-                );
-                continue;
+                Import::Load {
+                    name,
+                    source,
+                    alias,
+                    file,
+                    path,
+                } => {
+                    let m = PendingModule {
+                        name,
+                        source,
+                        alias,
+                        span: stmt.span,
+                    };
+                    self.check_module_content(&file);
+                    open.push(m.name.clone());
+                    pending.push(Pending {
+                        file,
+                        path,
+                        next: 0,
+                        imports: Imports::default(),
+                        module: Some(m),
+                    });
+                }
             }
-            imports.aliases.insert(alias, (module, stmt.span));
         }
-        imports
     }
 
-    fn import(
-        &mut self,
-        stmt: &Stmt,
-        g: &Generic,
-        path: &Path,
-        stack: &mut Vec<PathBuf>,
-    ) -> Option<(String, usize)> {
+    /// Binds `alias` to module `idx` in one file's imports, unless the file
+    /// already uses the name.
+    fn bind(&mut self, imports: &mut Imports, alias: String, idx: usize, span: Span) {
+        if let Some((_, first)) = imports.aliases.get(&alias) {
+            self.diags.push(
+                Diagnostic::new(
+                    code::DUPLICATE_DEFINITION,
+                    span,
+                    format!("`{alias}` is imported twice"),
+                )
+                .label("second import")
+                .secondary(*first, "first imported here")
+                .help("remove one, or give one a different name with `as`"),
+            );
+            return;
+        }
+        imports.aliases.insert(alias, (idx, span));
+    }
+
+    fn import(&mut self, stmt: &Stmt, g: &Generic, path: &Path, open: &Open) -> Import {
         let shape = "use std.MODULE [as NAME]` or `use \"FILE.pipe\" [as NAME]";
         let alias = match g.args.as_slice() {
             [_] => None,
@@ -263,66 +318,44 @@ impl Checker<'_> {
             _ => {
                 self.diags
                     .push(crate::stmt::malformed(stmt.signature_span(), shape));
-                return None;
+                return Import::Failed;
             }
         };
         let target = &g.args[0];
         if let Some(p) = target.as_path() {
-            if p.len() != 2 || p[0] != "std" {
-                self.diags.push(
-                    Diagnostic::new(
-                        code::UNKNOWN_MODULE,
-                        target.span,
-                        format!("`{}` is not a module", p.join(".")),
-                    )
-                    .label("expected `std.NAME` or a file path in quotes")
-                    .help(format!("standard modules: {}", std_names().join(", "))),
-                );
-                return None;
-            }
-            let name = p[1];
-            let Some(m) = pipec_stdlib::module(name) else {
-                let mut d = Diagnostic::new(
-                    code::UNKNOWN_MODULE,
-                    target.span,
-                    format!("no standard module `std.{name}`"),
-                )
-                .label("unknown module");
-                d = match did_you_mean(name, pipec_stdlib::MODULES.iter().map(|m| m.name)) {
-                    Some(s) => d.help(format!("did you mean `std.{s}`?")),
-                    None => d.help(format!("standard modules: {}", std_names().join(", "))),
-                };
-                self.diags.push(d);
-                return None;
-            };
-            let key = format!("std.{name}");
-            let idx = match self.modules.iter().position(|x| x.name == key) {
-                Some(i) => i,
-                None => {
-                    let source = self.sources.add(SourceFile::new(m.path(), m.source, true));
-                    let (file, diags) = pipec_syntax::parse(source, m.source);
-                    self.diags.extend(diags);
-                    self.add_module(key, source, file, Path::new(""), stack)
-                }
-            };
-            return Some((alias.unwrap_or_else(|| name.to_string()), idx));
+            return self.import_std(target, &p, alias, open);
         }
         let ExprKind::Str(s) = &target.kind else {
             self.diags
                 .push(crate::stmt::malformed(stmt.signature_span(), shape));
-            return None;
+            return Import::Failed;
         };
         let rel = PathBuf::from(&s.value);
+        if rel.has_root() {
+            self.diags.push(
+                Diagnostic::new(
+                    code::IMPORT_OUTSIDE,
+                    target.span,
+                    format!("`{}` is an absolute path", s.value),
+                )
+                .label("not read")
+                .help("write the path relative to the file that contains the `use`, inside the program's directory"),
+            );
+            return Import::Failed;
+        }
         let full = normalize(&path.parent().unwrap_or(Path::new("")).join(&rel));
-        let alias = alias.or_else(|| {
+        let Some(alias) = alias.or_else(|| {
             full.file_stem()
                 .map(|s| s.to_string_lossy().replace('-', "_"))
-        })?;
-        if let Some(at) = stack.iter().position(|p| *p == full) {
-            let chain: Vec<String> = stack[at..]
+        }) else {
+            return Import::Failed;
+        };
+        let name = display(&full);
+        if let Some(&at) = open.at.get(&name) {
+            let chain: Vec<&str> = open.names[at..]
                 .iter()
-                .chain(std::iter::once(&full))
-                .map(|p| display(p))
+                .map(String::as_str)
+                .chain(std::iter::once(name.as_str()))
                 .collect();
             self.diags.push(
                 Diagnostic::new(code::IMPORT_CYCLE, target.span, "modules import each other")
@@ -330,42 +363,114 @@ impl Checker<'_> {
                     .note(format!("cycle: {}", chain.join(" → ")))
                     .help("move the shared templates into a module that imports neither"),
             );
-            return None;
+            return Import::Failed;
         }
-        if let Some(i) = self.modules.iter().position(|m| m.name == display(&full)) {
-            return Some((alias, i));
+        if let Some(&i) = self.module_index.get(&name) {
+            return Import::Bound(alias, i);
         }
         let bytes = match self.fs.read_bytes(&full) {
             Ok(b) => b,
-            Err(e) => {
+            Err(ReadError::OutsideProject { root }) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::IMPORT_OUTSIDE,
+                        target.span,
+                        format!("`{name}` is outside the project directory `{root}`"),
+                    )
+                    .label("not read")
+                    .help(format!(
+                        "move the module into `{root}`, or name a directory that contains both with `--root`"
+                    )),
+                );
+                return Import::Failed;
+            }
+            Err(ReadError::Io(e)) => {
                 self.diags.push(
                     Diagnostic::new(
                         code::IMPORT_FAILED,
                         target.span,
-                        format!("cannot read `{}`: {e}", display(&full)),
+                        format!("cannot read `{name}`: {e}"),
                     )
                     .label("imported here")
                     .help("paths in `use` are relative to the file that contains the `use`"),
                 );
-                return None;
+                return Import::Failed;
             }
         };
         let (source, text) = self.add_source(&full, bytes);
-        let text = text?;
+        let Some(text) = text else {
+            return Import::Failed;
+        };
         let (file, diags) = pipec_syntax::parse(source, &text);
         self.diags.extend(diags);
-        let idx = self.add_module(display(&full), source, file, &full, stack);
-        Some((alias, idx))
+        Import::Load {
+            name,
+            source,
+            alias,
+            file,
+            path: full,
+        }
     }
 
-    fn add_module(
+    /// `use std.NAME`: the standard library, embedded in pipec.
+    fn import_std(
         &mut self,
-        name: String,
-        source: SourceId,
-        file: File,
-        path: &Path,
-        stack: &mut Vec<PathBuf>,
-    ) -> usize {
+        target: &pipec_syntax::ast::Expr,
+        p: &[&str],
+        alias: Option<String>,
+        open: &Open,
+    ) -> Import {
+        if p.len() != 2 || p[0] != "std" {
+            self.diags.push(
+                Diagnostic::new(
+                    code::UNKNOWN_MODULE,
+                    target.span,
+                    format!("`{}` is not a module", p.join(".")),
+                )
+                .label("expected `std.NAME` or a file path in quotes")
+                .help(format!("standard modules: {}", std_names().join(", "))),
+            );
+            return Import::Failed;
+        }
+        let name = p[1];
+        let Some(m) = pipec_stdlib::module(name) else {
+            let mut d = Diagnostic::new(
+                code::UNKNOWN_MODULE,
+                target.span,
+                format!("no standard module `std.{name}`"),
+            )
+            .label("unknown module");
+            d = match did_you_mean(name, pipec_stdlib::MODULES.iter().map(|m| m.name)) {
+                Some(s) => d.help(format!("did you mean `std.{s}`?")),
+                None => d.help(format!("standard modules: {}", std_names().join(", "))),
+            };
+            self.diags.push(d);
+            return Import::Failed;
+        };
+        let alias = alias.unwrap_or_else(|| name.to_string());
+        let key = format!("std.{name}");
+        if let Some(&i) = self.module_index.get(&key) {
+            return Import::Bound(alias, i);
+        }
+        if open.at.contains_key(&key) {
+            // Standard modules do not import each other in a cycle; were one
+            // to, the import is left out rather than loaded forever.
+            return Import::Failed;
+        }
+        let source = self.sources.add(SourceFile::new(m.path(), m.source, true));
+        let (file, diags) = pipec_syntax::parse(source, m.source);
+        self.diags.extend(diags);
+        Import::Load {
+            name: key,
+            source,
+            alias,
+            file,
+            path: PathBuf::new(),
+        }
+    }
+
+    /// A module may only define templates (and import other modules).
+    fn check_module_content(&mut self, file: &File) {
         for stmt in &file.stmts {
             let ok = match &stmt.kind {
                 StmtKind::Template(_) => true,
@@ -384,16 +489,64 @@ impl Checker<'_> {
                 );
             }
         }
-        stack.push(normalize(path));
-        let imports = self.imports(&file, path, stack);
-        stack.pop();
-        self.modules.push(Module {
-            name,
-            source,
-            file,
-            imports,
-        });
-        self.modules.len() - 1
+    }
+}
+
+/// What one `use` statement comes to.
+enum Import {
+    /// A module already loaded.
+    Bound(String, usize),
+    /// Reported, or nothing to bind.
+    Failed,
+    /// A module read and parsed, whose own imports are resolved next.
+    Load {
+        name: String,
+        source: SourceId,
+        alias: String,
+        file: File,
+        path: PathBuf,
+    },
+}
+
+/// A module being loaded: what it will be called, and where its importer
+/// binds it.
+struct PendingModule {
+    name: String,
+    source: SourceId,
+    alias: String,
+    /// The `use` statement that imports it.
+    span: Span,
+}
+
+/// A file whose `use` statements are being resolved.
+struct Pending {
+    file: File,
+    path: PathBuf,
+    /// The next statement to look at.
+    next: usize,
+    imports: Imports,
+    /// `None` for the program file the walk started from.
+    module: Option<PendingModule>,
+}
+
+/// The chain of files being loaded, outermost first: a module that imports
+/// one of them closes a cycle.
+struct Open {
+    names: Vec<String>,
+    /// Position of each name in `names`.
+    at: HashMap<String, usize>,
+}
+
+impl Open {
+    fn push(&mut self, name: String) {
+        self.at.insert(name.clone(), self.names.len());
+        self.names.push(name);
+    }
+
+    fn pop(&mut self) {
+        if let Some(name) = self.names.pop() {
+            self.at.remove(&name);
+        }
     }
 }
 

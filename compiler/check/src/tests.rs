@@ -434,3 +434,35 @@ fn files_parsed_in_parallel_keep_their_order() {
     let expected: Vec<String> = (0..9).map(|i| format!("app/f{i}.pipe")).collect();
     assert_eq!(names, expected);
 }
+
+/// Each module imports the next: loading the chain takes no native stack in
+/// proportion to its length (the test thread has 2 MiB), and the template at
+/// its far end is still found through it.
+#[test]
+fn a_chain_of_ten_thousand_modules_loads_without_deep_recursion() {
+    const N: usize = 10_000;
+    let mut files = vec![(
+        PathBuf::from("app/main.pipe"),
+        "use \"lib/m0.pipe\"\npipeline app {\n  on push\n  job test = m0.unit()\n}\n".to_string(),
+    )];
+    for i in 0..N {
+        let next = if i + 1 < N {
+            format!("use \"m{}.pipe\"\n", i + 1)
+        } else {
+            String::new()
+        };
+        files.push((
+            PathBuf::from(format!("app/lib/m{i}.pipe")),
+            format!("{next}template unit() -> job {{\n  run \"test {i}\"\n}}\n"),
+        ));
+    }
+    let fs = MemoryFs(files.into_iter().collect());
+    let checked = check(std::path::Path::new("app"), &fs).expect("readable");
+    assert!(
+        checked.diagnostics.is_empty(),
+        "{:#?}",
+        &checked.diagnostics[..3.min(checked.diagnostics.len())]
+    );
+    let program = checked.program.expect("program");
+    assert_eq!(program.pipelines[0].jobs.len(), 1);
+}

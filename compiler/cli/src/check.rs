@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use pipec::persist::{self, RealDisk, disk};
-use pipec_check::{RealFs, check};
+use pipec::ProjectFs;
+use pipec::persist::{self, RealDisk};
+use pipec_check::check;
 
 use crate::build::{program_key, targets_of, unknown_target};
 use crate::output::{Format, Output};
@@ -29,6 +30,10 @@ pub struct CheckArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// The project directory the program may import from (default: the
+    /// program's directory). `use` outside it is refused (E0114).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
     /// Print the pipeline graph as JSON (for debugging pipec itself).
     #[arg(long, hide = true)]
     pub dump_graph: bool,
@@ -39,19 +44,24 @@ pub fn run(args: &CheckArgs, out: &Output) -> u8 {
         return 2;
     }
     let targets = if args.target.is_empty() {
-        let manifest = match persist::read_manifest(&RealDisk::new(&args.out)) {
+        let manifest = RealDisk::open(&args.out)
+            .map_err(|e| format!("cannot open {}: {e}", args.out.display()))
+            .and_then(|disk| persist::read_manifest(&disk).map_err(|e| e.to_string()));
+        let manifest = match manifest {
             Ok(m) => m,
             Err(e) => {
-                out.error(&e.to_string());
+                out.error(&e);
                 return 2;
             }
         };
-        let key = program_key(&disk::absolute(&args.out), &args.path);
+        // A program outside the output directory has no recorded targets.
+        let key = program_key(&pipec_fs::path::absolute(&args.out), &args.path).unwrap_or_default();
         targets_of(&[], &manifest, &key)
     } else {
         args.target.clone()
     };
-    let checked = match check(&args.path, &RealFs) {
+    let fs = ProjectFs::for_program(&args.path, args.root.as_deref());
+    let checked = match fs.and_then(|fs| check(&args.path, &fs)) {
         Ok(c) => c,
         Err(e) => {
             out.error(&format!("cannot read {}: {e}", args.path.display()));

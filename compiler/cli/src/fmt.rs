@@ -1,11 +1,16 @@
 //! `pipec fmt`: rewrite `.pipe` files in their canonical layout
 //! (`pipec_syntax::fmt`), or with `--check` list the files that are not.
+//!
+//! Directories are walked without following symbolic links (a link to a
+//! `.pipe` file would be replaced by a formatted copy); files are read with
+//! `pipec_fs::read` and replaced with `pipec_fs::write::replace`.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use pipec_diagnostics::{SourceFile, SourceMap};
+use pipec_fs::walk::{self, Entry, Links};
 use pipec_syntax::fmt::{FormatError, format};
 
 use crate::output::{Format, Output};
@@ -35,7 +40,7 @@ pub fn run(args: &FmtArgs, out: &Output) -> u8 {
     let mut code = 0;
     let (mut changed, mut unchanged) = (0, 0);
     for f in &files {
-        let text = match std::fs::read_to_string(f) {
+        let text = match pipec_fs::read::read_text(f, pipec_fs::MAX_FILE_SIZE) {
             Ok(t) => t,
             Err(e) => {
                 out.error(&format!("cannot read {}: {e}", f.display()));
@@ -58,7 +63,7 @@ pub fn run(args: &FmtArgs, out: &Output) -> u8 {
         if args.check {
             eprintln!("not formatted: {}", f.display());
             code = code.max(1);
-        } else if let Err(e) = write_atomic(f, &formatted) {
+        } else if let Err(e) = pipec_fs::write::replace(f, formatted.as_bytes()) {
             out.error(&format!("cannot write {}: {e}", f.display()));
             code = 2;
         } else if out.verbose {
@@ -106,49 +111,24 @@ fn formatted(path: &Path, text: &str, out: &Output) -> Result<String, u8> {
 }
 
 /// `.pipe` files at `path`: the file itself, or those under a directory
-/// (hidden directories and `target` skipped), sorted.
+/// (hidden directories, `target` and symbolic links skipped), sorted.
 fn collect(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if !path.is_dir() {
         std::fs::metadata(path)?;
         files.push(path.to_path_buf());
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        if p.is_dir() {
-            if !name.starts_with('.') && name != "target" {
-                collect(&p, files)?;
+    for entry in walk::entries(path, path, Links::Never)? {
+        match entry {
+            Entry::Dir(p) => {
+                let name = p.file_name().map(|n| n.to_string_lossy().to_string());
+                if name.is_some_and(|n| !n.starts_with('.') && n != "target") {
+                    collect(&p, files)?;
+                }
             }
-        } else if name.ends_with(".pipe") {
-            files.push(p);
+            Entry::File(p) if p.extension().is_some_and(|x| x == "pipe") => files.push(p),
+            Entry::File(_) | Entry::Skipped(..) => {}
         }
     }
     Ok(())
-}
-
-/// Writes through a temporary file in the same directory, then renames.
-fn write_atomic(dest: &Path, contents: &str) -> std::io::Result<()> {
-    let dir = dest
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.pipec-tmp"));
-    std::fs::write(&tmp, contents)?;
-    if let Ok(meta) = std::fs::metadata(dest) {
-        let _ = std::fs::set_permissions(&tmp, meta.permissions());
-    }
-    std::fs::rename(&tmp, dest).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

@@ -127,14 +127,21 @@ pub fn run(args: &InitArgs, out: &Output) -> u8 {
         print!("{program}");
         return 0;
     }
-    if args.out.exists() && !args.force {
-        out.error(&format!(
-            "{} exists; pass --force to overwrite it, or --out to write elsewhere",
-            args.out.display()
-        ));
-        return 2;
-    }
-    if let Err(e) = std::fs::write(&args.out, program) {
+    // Never through a symbolic link: without --force nothing may be there,
+    // with it the file is replaced whole.
+    let written = if args.force {
+        pipec_fs::write::replace(&args.out, program.as_bytes())
+    } else {
+        pipec_fs::write::create_new(&args.out, program.as_bytes())
+    };
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            out.error(&format!(
+                "{} exists; pass --force to overwrite it, or --out to write elsewhere",
+                args.out.display()
+            ));
+            return 2;
+        }
         out.error(&format!("cannot write {}: {e}", args.out.display()));
         return 2;
     }

@@ -6,7 +6,10 @@
 //! check`.
 
 pub mod persist;
+mod project;
 pub mod targets;
+
+pub use project::ProjectFs;
 
 use pipec_diagnostics::Diagnostic;
 use pipec_emit::tree::PathClash;

@@ -1,13 +1,20 @@
 //! `pipec lint`: find the inputs under the given paths, read them, run the
 //! policy rules, print the findings, and exit with 1 when one is at or above
 //! `--deny`.
+//!
+//! Directories are walked with `pipec_fs::walk`: a symbolic link is followed
+//! only to a regular file inside the directory given, never to a directory,
+//! a FIFO or a device. Every file is read whole only up to
+//! `pipec_fs::MAX_FILE_SIZE`.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use pipec_check::{RealFs, check};
+use pipec::ProjectFs;
+use pipec_check::check;
 use pipec_diagnostics::render::HumanOptions;
 use pipec_diagnostics::{Severity, SourceFile, SourceMap};
+use pipec_fs::walk::{self, Entry, Links};
 use pipec_lint::{Batch, Config, Session, report};
 
 use crate::output::Output;
@@ -30,6 +37,10 @@ pub struct LintArgs {
     /// `[lint] select` in pipec.toml says.
     #[arg(long, value_parser = ["security", "policy", "all"])]
     pub select: Option<String>,
+    /// The project directory `.pipe` programs may import from (default: each
+    /// program's directory). `use` outside it is refused (E0114).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -57,6 +68,8 @@ struct Inputs {
     programs: Vec<PathBuf>,
     yaml: Vec<PathBuf>,
     coverage: Vec<PathBuf>,
+    /// Entries a walk left out, and why.
+    skipped: Vec<(PathBuf, &'static str)>,
 }
 
 const COVERAGE_CONFIGS: [&str; 4] = ["pyproject.toml", ".coveragerc", "setup.cfg", "tox.ini"];
@@ -65,25 +78,32 @@ fn is_yaml(p: &Path) -> bool {
     matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml"))
 }
 
-fn walk(dir: &Path, top: bool, found: &mut Inputs) -> std::io::Result<()> {
-    // Paths as a user would type them: `examples/x`, not `./examples/x`.
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| {
-            let p = e.path();
-            p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p)
-        })
-        .collect();
-    entries.sort();
+/// Finds the inputs under `dir`, a directory inside `root` (canonical),
+/// the directory the user named.
+fn walk(dir: &Path, root: &Path, top: bool, found: &mut Inputs) -> std::io::Result<()> {
     let mut has_pipe = false;
-    for p in &entries {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if p.is_dir() {
-            let hidden = name.starts_with('.') && name != ".github" && name != "workflows";
-            if !hidden && !matches!(name, "target" | "node_modules") {
-                walk(p, false, found)?;
+    for entry in walk::entries(dir, root, Links::ToFilesInside)? {
+        // Paths as a user would type them: `examples/x`, not `./examples/x`.
+        let tidy = |p: PathBuf| p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p);
+        let p = match entry {
+            Entry::Dir(p) => {
+                let p = tidy(p);
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let hidden = name.starts_with('.') && name != ".github" && name != "workflows";
+                if !hidden && !matches!(name, "target" | "node_modules") {
+                    walk(&p, root, false, found)?;
+                }
+                continue;
             }
-        } else if name.ends_with(".pipe") {
+            Entry::File(p) => tidy(p),
+            Entry::Skipped(p, why) => {
+                found.skipped.push((tidy(p), why));
+                continue;
+            }
+        };
+        let p = &p;
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with(".pipe") {
             has_pipe = true;
         } else if is_yaml(p) {
             found.yaml.push(p.clone());
@@ -131,12 +151,19 @@ pub fn run(args: &LintArgs, out: &Output) -> u8 {
     };
     let mut found = Inputs::default();
     for p in &paths {
-        if p.is_dir() {
-            if let Err(e) = walk(p, true, &mut found) {
+        let Ok(meta) = std::fs::metadata(p) else {
+            out.error(&format!("{} does not exist", p.display()));
+            return 2;
+        };
+        if meta.is_dir() {
+            let walked = p
+                .canonicalize()
+                .and_then(|root| walk(p, &root, true, &mut found));
+            if let Err(e) = walked {
                 out.error(&format!("cannot read {}: {e}", p.display()));
                 return 2;
             }
-        } else if p.is_file() {
+        } else if meta.is_file() {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if name.ends_with(".pipe") {
                 found.programs.push(p.clone());
@@ -152,15 +179,23 @@ pub fn run(args: &LintArgs, out: &Output) -> u8 {
                 return 2;
             }
         } else {
-            out.error(&format!("{} does not exist", p.display()));
+            out.error(&format!(
+                "{} is not a regular file or a directory",
+                p.display()
+            ));
             return 2;
+        }
+    }
+    if out.verbose {
+        for (p, why) in &found.skipped {
+            eprintln!("skipped {}: {why}", p.display());
         }
     }
 
     let mut sources = SourceMap::new();
     let config_path = args.config.clone().or_else(|| find_config(&paths[0]));
     let (config, config_problems) = match &config_path {
-        Some(path) => match std::fs::read_to_string(path) {
+        Some(path) => match pipec_fs::read::read_text(path, pipec_fs::MAX_FILE_SIZE) {
             Ok(text) => {
                 let id = sources.add(SourceFile::new(display(path), text.as_str(), false));
                 Config::from_toml(&text, id)
@@ -183,7 +218,7 @@ pub fn run(args: &LintArgs, out: &Output) -> u8 {
     let mut yaml = Session::new(sources, config.clone());
     yaml.add_findings(config_problems);
     for path in &found.yaml {
-        match std::fs::read(path) {
+        match pipec_fs::read(path, pipec_fs::MAX_FILE_SIZE) {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes);
                 let kinds = yaml.add_yaml(&display(path), &text);
@@ -201,14 +236,15 @@ pub fn run(args: &LintArgs, out: &Output) -> u8 {
         }
     }
     for path in &found.coverage {
-        if let Ok(text) = std::fs::read_to_string(path) {
+        if let Ok(text) = pipec_fs::read::read_text(path, pipec_fs::MAX_FILE_SIZE) {
             yaml.add_coverage_config(&display(path), &text);
         }
     }
     batches.push(yaml.finish());
 
     for path in &found.programs {
-        let checked = match check(path, &RealFs) {
+        let fs = ProjectFs::for_program(path, args.root.as_deref());
+        let checked = match fs.and_then(|fs| check(path, &fs)) {
             Ok(c) => c,
             Err(e) => {
                 out.error(&format!("cannot read {}: {e}", path.display()));

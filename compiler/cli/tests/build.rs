@@ -222,7 +222,7 @@ fn an_interrupted_build_leaves_no_partial_or_temporary_file() {
         targets: &targets,
         tree: &tree,
     };
-    let plan = persist::plan(&RealDisk::new(&repo.dir), &req).unwrap();
+    let plan = persist::plan(&RealDisk::open(&repo.dir).unwrap(), &req).unwrap();
     assert_eq!(plan.changes().count(), 4, "{plan:#?}");
 
     let mut n = 0;
@@ -230,7 +230,7 @@ fn an_interrupted_build_leaves_no_partial_or_temporary_file() {
     loop {
         repo.git(&["reset", "-q", "--hard"]);
         repo.git(&["clean", "-q", "-fdx"]);
-        let mut disk = Faulty::new(RealDisk::new(&repo.dir), n);
+        let mut disk = Faulty::new(RealDisk::open(&repo.dir).unwrap(), n);
         let result = persist::commit(&mut disk, &plan, false);
         match result {
             Err(persist::CommitError::Failed { undo_failures, .. }) => {
@@ -245,7 +245,7 @@ fn an_interrupted_build_leaves_no_partial_or_temporary_file() {
                 let leftovers = repo
                     .status()
                     .lines()
-                    .filter(|l| l.contains(".pipec-old"))
+                    .filter(|l| l.contains(".pipec-old") || l.contains(".pipec/in-progress"))
                     .count();
                 assert_eq!(leftovers, outcome.warnings.len(), "{n}: {outcome:?}");
             }
@@ -346,25 +346,65 @@ fn renaming_a_service_replaces_its_files() {
 }
 
 #[test]
-fn out_may_name_a_directory_that_does_not_exist_yet() {
-    let repo = Repo::with_example("new-out", "flask-api");
+fn a_program_outside_the_output_directory_is_recorded_by_name() {
+    let repo = Repo::with_example("outside-out", "flask-api");
+    let args = |program: String, out: &str| {
+        vec![
+            "build".to_string(),
+            program,
+            "--out".into(),
+            out.into(),
+            "--target".into(),
+            "pre-commit".into(),
+        ]
+    };
+    let run = |a: Vec<String>| repo.pipec(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let relative = run(args("ci".into(), "generated/a"));
+    assert_eq!(relative.code, 0, "{relative:?}");
+    let absolute = run(args(
+        format!("{}/", repo.path("ci").display()),
+        "generated/b",
+    ));
+    assert_eq!(absolute.code, 0, "{absolute:?}");
+    // Byte-identical however the program is spelled, manifest included.
+    for file in [CONFIG, MANIFEST] {
+        assert_eq!(
+            repo.read(&format!("generated/a/{file}")),
+            repo.read(&format!("generated/b/{file}")),
+            "{file}"
+        );
+    }
+    assert!(
+        repo.read("generated/a/.pre-commit-config.yaml")
+            .contains("from ci/pipeline.pipe.")
+    );
+    let manifest = repo.read("generated/a/.pipec/manifest.json");
+    assert!(manifest.contains("\"@ci\""), "{manifest}");
+
+    // Named, it is checked; unnamed, the manifest does not say where it is.
+    let mut check = args("./ci".into(), "generated/a");
+    check.push("--check".into());
+    assert_eq!(run(check).code, 0);
+    let unnamed = repo.pipec(&["build", "--out", "generated/a", "--check"]);
+    assert_eq!(unnamed.code, 2, "{unnamed:?}");
+    assert!(unnamed.stderr.contains("name its path"), "{unnamed:?}");
+
+    // An output directory below the repository's root, with the program in it.
+    std::fs::create_dir_all(repo.path("site")).unwrap();
+    std::fs::rename(repo.path("ci"), repo.path("site/ci")).unwrap();
     let run = repo.pipec(&[
         "build",
-        "ci",
+        "site/ci",
         "--out",
-        "generated/site",
+        "site",
         "--target",
         "pre-commit",
     ]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
-        repo.read("generated/site/.pre-commit-config.yaml")
-            .contains("from ../../ci/pipeline.pipe.")
+        repo.read("site/.pre-commit-config.yaml")
+            .contains("from ci/pipeline.pipe.")
     );
-    let check = repo.pipec(&["build", "--out", "generated/site", "--check"]);
+    let check = repo.pipec(&["build", "--out", "site", "--check"]);
     assert_eq!(check.code, 0, "{check:?}");
-    // --check never creates anything.
-    let run = repo.pipec(&["build", "ci", "--out", "elsewhere", "--check"]);
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(!repo.path("elsewhere").exists());
 }

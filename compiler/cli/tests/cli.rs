@@ -252,8 +252,8 @@ const TARGET_ERROR: &str = r#"pipeline app {
 fn check_refuses_what_build_refuses_for_the_targets_the_program_builds_to() {
     let s = Scratch::new("target-errors");
     let app = s.file("app.pipe", TARGET_ERROR);
-    let out_dir = s.0.join("out");
-    let out_dir = out_dir.to_string_lossy();
+    // The program lives in the directory it generates files for.
+    let out_dir = s.0.to_string_lossy();
 
     let check = pipec(&["check", &app]);
     assert_eq!(status(&check), 1, "{check:?}");
@@ -327,8 +327,12 @@ fn check_and_build_agree_on_every_target_case() {
             continue;
         };
         let targets = targets.split_whitespace().collect::<Vec<_>>().join(",");
-        let path = case.to_string_lossy().to_string();
+        // A copy in an output directory of its own, which holds the program.
         let out = s.0.join(case.file_stem().expect("name"));
+        std::fs::create_dir_all(&out).expect("case directory");
+        let copy = out.join(case.file_name().expect("name"));
+        std::fs::write(&copy, &text).expect("copy the case");
+        let path = copy.to_string_lossy().to_string();
         let check = pipec(&["check", &path, "--target", &targets, "--format", "json"]);
         let build = pipec(&[
             "build",

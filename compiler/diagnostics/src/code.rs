@@ -80,6 +80,7 @@ codes! {
     MISSING_STATEMENT = "E0111": "required statement missing",
     MALFORMED_STATEMENT = "E0112": "statement has the wrong shape",
     UNKNOWN_STEP = "E0113": "step placed next to a step the job does not have",
+    IMPORT_OUTSIDE = "E0114": "imported file outside the project",
 
     // Types and values.
     TYPE_MISMATCH = "E0201": "value has the wrong type",

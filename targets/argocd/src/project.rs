@@ -55,10 +55,9 @@ pub fn project(program: &Program, gitops: &GitOps, service: &Service) -> Yaml {
             map([
                 (
                     "description",
-                    Yaml::from(format!(
-                        "Deployments of {} (from {})",
-                        service.name, service.file
-                    )),
+                    // Not the source file: its path depends on how pipec
+                    // was called, and the file's header names it anyway.
+                    Yaml::from(format!("Deployments of {}", service.name)),
                 ),
                 ("sourceRepos", vec![gitops.repo.as_str()].into()),
                 ("destinations", Yaml::Seq(destinations)),

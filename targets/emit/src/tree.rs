@@ -71,6 +71,11 @@ impl OutputTree {
         self.files.values()
     }
 
+    /// The files, by value, in path order.
+    pub fn into_files(self) -> impl Iterator<Item = GeneratedFile> {
+        self.files.into_values()
+    }
+
     pub fn len(&self) -> usize {
         self.files.len()
     }

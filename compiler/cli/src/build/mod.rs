@@ -1,15 +1,25 @@
 //! `pipec build`: check the program, run the targets into an in-memory output
 //! tree, compare it with the output directory, then either report the
 //! differences (`--check`) or write them all at once (`pipec::persist`).
+//!
+//! A build holds the output directory's lock from before it reads the
+//! directory until it has written it, so two builds into one directory run
+//! one after the other (a second waits up to `--wait` seconds, then gives up
+//! with a message); `--check` shares the lock with other checks. A build first
+//! removes what an interrupted build left behind (`persist::recover`).
 
 mod report;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Args;
-use pipec::persist::{self, Disk, Manifest, RealDisk, Request, disk};
-use pipec_check::{RealFs, check};
+use pipec::ProjectFs;
+use pipec::persist::{self, Manifest, RealDisk, Request};
+use pipec_check::check;
 use pipec_emit::OutputTree;
+use pipec_fs::LockMode;
+use pipec_fs::path::{absolute, is_plain_relative, relative};
 
 use crate::output::{Format, Output};
 use pipec::targets;
@@ -41,6 +51,14 @@ pub struct BuildArgs {
     /// Output format for diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// The project directory the program may import from (default: the
+    /// program's directory). `use` outside it is refused (E0114).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Seconds to wait for another build of the same output directory to
+    /// finish before giving up.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub wait: u64,
 }
 
 /// Reports the first name in `selected` that is not a target.
@@ -75,15 +93,40 @@ pub fn targets_of(named: &[String], manifest: &Manifest, key: &str) -> Vec<Strin
     }
 }
 
-/// The key of a program in the manifest of the output directory `root`.
-pub fn program_key(root: &Path, program: &Path) -> String {
-    disk::relative(root, &disk::absolute(program))
+/// The manifest key of the program at `path`: its path relative to the
+/// output directory `root` (`.` for the directory itself); `None` when it is
+/// not inside.
+pub fn program_key(root: &Path, path: &Path) -> Option<String> {
+    let key = relative(root, &absolute(path));
+    (key == "." || is_plain_relative(&key)).then_some(key)
+}
+
+/// The manifest key of a program outside the output directory: its name
+/// (`@NAME`, see [`persist::manifest`]), never a path, so that nothing the
+/// manifest says leads out of the directory.
+fn outside_key(path: &Path) -> Option<String> {
+    let name = absolute(path).file_name()?.to_str()?.to_string();
+    let key = format!("{}{name}", persist::manifest::OUTSIDE);
+    persist::manifest::is_outside_key(&key).then_some(key)
+}
+
+/// The directory sources are named from in headers: the output directory
+/// for a program inside it, the program's parent directory for one outside
+/// (so that its files name `NAME/FILE.pipe` wherever it lives).
+fn sources_root(root: &Path, program: &Program) -> PathBuf {
+    if persist::manifest::is_outside_key(&program.key) {
+        let abs = absolute(&program.path);
+        abs.parent().map_or(abs.clone(), Path::to_path_buf)
+    } else {
+        root.to_path_buf()
+    }
 }
 
 /// Checks the program and renders the selected targets. `Err` carries the exit
 /// code after diagnostics were printed.
 pub fn render(
     path: &Path,
+    root: Option<&Path>,
     selected: &[String],
     format: Format,
     out: &Output,
@@ -91,7 +134,7 @@ pub fn render(
     if unknown_target(selected, out) {
         return Err(2);
     }
-    let checked = match check(path, &RealFs) {
+    let checked = match ProjectFs::for_program(path, root).and_then(|fs| check(path, &fs)) {
         Ok(c) => c,
         Err(e) => {
             out.error(&format!("cannot read {}: {e}", path.display()));
@@ -131,8 +174,74 @@ struct Program {
 }
 
 pub fn run(args: &BuildArgs, out: &Output) -> u8 {
-    let root = disk::absolute(&args.out);
-    let mut disk = RealDisk::new(&args.out);
+    // The directory is created first, so that the lock covers the whole
+    // build; it is removed again if nothing was written into it.
+    let created = if args.check {
+        Vec::new()
+    } else {
+        match pipec_fs::write::create_dirs(&args.out) {
+            Ok(c) => c,
+            Err(e) => {
+                out.error(&format!("cannot create {}: {e}", args.out.display()));
+                return 2;
+            }
+        }
+    };
+    let code = run_locked(args, out);
+    pipec_fs::write::remove_empty_dirs(&created);
+    code
+}
+
+fn run_locked(args: &BuildArgs, out: &Output) -> u8 {
+    let root = absolute(&args.out);
+    let mut disk = match RealDisk::open(&args.out) {
+        Ok(d) => d,
+        Err(e) => {
+            out.error(&format!("cannot open {}: {e}", args.out.display()));
+            return 2;
+        }
+    };
+    let _lock = if disk.out_dir().exists() {
+        let mode = if args.check {
+            LockMode::Shared
+        } else {
+            LockMode::Exclusive
+        };
+        let waiting = || {
+            out.status(&format!(
+                "waiting for another pipec build of {} to finish",
+                args.out.display()
+            ))
+        };
+        match disk
+            .out_dir()
+            .lock(mode, Duration::from_secs(args.wait), waiting)
+        {
+            Ok(l) => Some(l),
+            Err(e) => {
+                out.error(&format!(
+                    "cannot lock {}: {e}; nothing was read or written",
+                    args.out.display()
+                ));
+                return 2;
+            }
+        }
+    } else {
+        None
+    };
+    if !args.check {
+        match persist::recover(&mut disk) {
+            Ok(found) if found.len() > 1 => out.status(&format!(
+                "removed {} temporary file(s) left by an interrupted build",
+                found.len() - 1
+            )),
+            Ok(_) => {}
+            Err(e) => {
+                out.error(&e.to_string());
+                return 2;
+            }
+        }
+    }
     let manifest = match persist::read_manifest(&disk) {
         Ok(m) => m,
         Err(e) => {
@@ -141,13 +250,35 @@ pub fn run(args: &BuildArgs, out: &Output) -> u8 {
         }
     };
     let programs = match &args.path {
-        Some(p) => vec![Program {
-            path: p.clone(),
-            key: program_key(&root, p),
-        }],
+        Some(p) => match program_key(&root, p).or_else(|| outside_key(p)) {
+            Some(key) => vec![Program {
+                path: p.clone(),
+                key,
+            }],
+            None => {
+                out.error(&format!(
+                    "{} has no name pipec can record it by in {}",
+                    p.display(),
+                    args.out.join(persist::manifest::PATH).display()
+                ));
+                return 2;
+            }
+        },
         None => manifest
             .programs
             .keys()
+            .filter(|key| {
+                // A program outside the directory is recorded by name only:
+                // the manifest never says where to read it from.
+                let outside = persist::manifest::is_outside_key(key);
+                if outside {
+                    out.status(&format!(
+                        "`{key}` was built from outside {}; name its path to build it",
+                        args.out.display()
+                    ));
+                }
+                !outside
+            })
             .map(|key| Program {
                 path: if args.out == Path::new(".") {
                     PathBuf::from(key)
@@ -160,7 +291,7 @@ pub fn run(args: &BuildArgs, out: &Output) -> u8 {
     };
     if programs.is_empty() {
         out.error(&format!(
-            "no program given, and {} records none; run `pipec build PATH` once",
+            "no program given, and {} records none inside the directory; run `pipec build PATH` once",
             args.out.join(persist::manifest::PATH).display()
         ));
         return 2;
@@ -183,7 +314,7 @@ fn build_one(
     let targets = targets_of(&args.target, manifest, &program.key);
     // A program recorded in the manifest that no longer exists produces
     // nothing: its files are orphans.
-    let vanished = args.path.is_none() && !disk.exists(&program.key);
+    let vanished = args.path.is_none() && !persist::program_exists(disk, &program.key);
     let tree = if vanished {
         out.status(&format!(
             "{} no longer exists; the files generated from it are orphans",
@@ -191,8 +322,25 @@ fn build_one(
         ));
         OutputTree::new()
     } else {
-        match render(&program.path, &targets, args.format, out) {
-            Ok(t) => sources_relative_to(root, t),
+        // A manifest names programs by their place in the output directory;
+        // one that a symbolic link takes elsewhere is not read.
+        if args.path.is_none() && program_key(root, &program.path).as_ref() != Some(&program.key) {
+            out.error(&format!(
+                "{} records the program `{}`, which leads out of {} (through a symbolic link); it is not read",
+                persist::manifest::PATH,
+                program.key,
+                args.out.display()
+            ));
+            return 2;
+        }
+        match render(
+            &program.path,
+            args.root.as_deref(),
+            &targets,
+            args.format,
+            out,
+        ) {
+            Ok(t) => sources_relative_to(&sources_root(root, program), t),
             Err(code) => return code,
         }
     };
@@ -216,42 +364,13 @@ fn build_one(
         report::written(&plan, &persist::Outcome::default(), &args.out, out);
         return 0;
     }
-    let created = match create_missing_dirs(&args.out) {
-        Ok(c) => c,
-        Err(e) => {
-            out.error(&format!("cannot create {}: {e}", args.out.display()));
-            return 2;
-        }
-    };
     match persist::commit(disk, &plan, args.force) {
         Ok(outcome) => {
             report::written(&plan, &outcome, &args.out, out);
             0
         }
-        Err(e) => {
-            // Leave no trace: not even the output directory.
-            for dir in created.iter().rev() {
-                let _ = std::fs::remove_dir(dir);
-            }
-            report::failed(&e, &args.out, out)
-        }
+        Err(e) => report::failed(&e, &args.out, out),
     }
-}
-
-/// Creates `dir` and its missing ancestors; returns those it created, the
-/// outermost first.
-fn create_missing_dirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut missing = Vec::new();
-    let mut at = Some(dir);
-    while let Some(d) = at.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
-        missing.push(d.to_path_buf());
-        at = d.parent();
-    }
-    missing.reverse();
-    for d in &missing {
-        std::fs::create_dir(d)?;
-    }
-    Ok(missing)
 }
 
 /// The command that brings the files up to date, for messages.
@@ -267,18 +386,24 @@ fn rebuild_command(args: &BuildArgs, program: &Program) -> String {
     cmd
 }
 
-/// Names each file's source relative to the output directory, so that the
-/// header is the same wherever pipec is run from.
+/// Names each file's source relative to `root` (see [`sources_root`]), so
+/// that the header is the same wherever pipec is run from.
 fn sources_relative_to(root: &Path, tree: OutputTree) -> OutputTree {
+    // A program has a few sources and many files: each source is resolved
+    // once.
+    let mut named: std::collections::HashMap<String, String> = Default::default();
     let mut out = OutputTree::new();
-    for f in tree.files() {
+    for f in tree.into_files() {
         let source = if f.source.starts_with('<') {
-            f.source.clone()
+            f.source
         } else {
-            disk::relative(root, &disk::absolute(Path::new(&f.source)))
+            named
+                .entry(f.source)
+                .or_insert_with_key(|s| relative(root, &absolute(Path::new(s))))
+                .clone()
         };
         // Paths were unique in `tree`, so they are here.
-        let _ = out.add(f.target, f.path.clone(), source, f.body.clone());
+        let _ = out.add(f.target, f.path, source, f.body);
     }
     out
 }

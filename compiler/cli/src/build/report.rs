@@ -22,13 +22,18 @@ pub fn check(plan: &Plan, diff: bool, rebuild: &str, out: &Output) -> u8 {
         out.status(&format!("{} generated file(s) up to date", plan.produced()));
         return 0;
     }
+    const LEFTOVER: &str = "left by an interrupted build";
     let width = plan
         .changes()
         .map(|f| f.status.describe().len())
+        .chain(plan.leftovers.iter().map(|_| LEFTOVER.len()))
         .max()
         .unwrap_or(0);
     for f in plan.changes() {
         eprintln!("{:width$}  {}", f.status.describe(), f.path);
+    }
+    for path in &plan.leftovers {
+        eprintln!("{LEFTOVER:width$}  {path}");
     }
     if diff {
         for f in plan.changes() {
@@ -43,10 +48,13 @@ pub fn check(plan: &Plan, diff: bool, rebuild: &str, out: &Output) -> u8 {
         }
     }
     counts.sort();
-    let summary: Vec<String> = counts
+    let mut summary: Vec<String> = counts
         .iter()
         .map(|(s, n)| format!("{n} {}", s.describe()))
         .collect();
+    if !plan.leftovers.is_empty() {
+        summary.push(format!("{} {LEFTOVER}", plan.leftovers.len()));
+    }
     let mut hint = format!("run `{rebuild}` to update them");
     if plan.conflicts().next().is_some() {
         hint.push_str(

@@ -10,7 +10,8 @@ mod render;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use pipec_check::{RealFs, check};
+use pipec::ProjectFs;
+use pipec_check::check;
 use pipec_graph::estimate::estimates;
 use pipec_graph::{JobKind, Program};
 
@@ -20,6 +21,10 @@ use crate::output::{Format, Output};
 pub struct GraphArgs {
     /// A .pipe file, or a directory whose .pipe files form one program.
     pub path: PathBuf,
+    /// The project directory the program may import from (default: the
+    /// program's directory). `use` outside it is refused (E0114).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
     /// The picture's language.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
@@ -34,7 +39,8 @@ pub enum GraphFormat {
 }
 
 pub fn run(args: &GraphArgs, out: &Output) -> u8 {
-    let checked = match check(&args.path, &RealFs) {
+    let fs = ProjectFs::for_program(&args.path, args.root.as_deref());
+    let checked = match fs.and_then(|fs| check(&args.path, &fs)) {
         Ok(c) => c,
         Err(e) => {
             out.error(&format!("cannot read {}: {e}", args.path.display()));

@@ -2,22 +2,36 @@
 //!
 //! A file system renames one file atomically, not a set of files, so a build
 //! runs as a small transaction:
-//! 1. **prepare**: every new content goes to a temporary file next to its
-//!    destination (`.NAME.pipec-tmp`), and every file about to be replaced
-//!    gets a second name (`.NAME.pipec-old`, a hard link) to restore it from;
+//! 1. **prepare**: the record [`manifest::IN_PROGRESS`] names the
+//!    directories the build works in; every new content goes to a
+//!    temporary file next to its destination (`.NAME.pipec-tmp`, created
+//!    exclusively: whatever was at that name, a link included, is removed
+//!    first, never written through), and every file about to be replaced gets
+//!    a second name (`.NAME.pipec-old`, a hard link) to restore it from; then
+//!    one flush of the file system makes all of it durable;
 //! 2. **switch**: temporary files are renamed over their destinations and
 //!    removed files are renamed to their backup names, the manifest last; if
-//!    one step fails, the steps done are undone in reverse;
-//! 3. **clean up**: backups go, and directories emptied by removals.
+//!    one step fails, the steps done are undone in reverse; a second flush
+//!    makes the renames durable;
+//! 3. **clean up**: backups go, then the record, then directories emptied by
+//!    removals.
 //!
 //! A failure in 1 or 2 leaves every file as it was and no temporary file
 //! behind. A failure in 3 loses nothing: the build is complete, and the
-//! backups left behind are named in the outcome's warnings; the next build of
-//! the same file removes them.
+//! backups left behind are named in the outcome's warnings; the next build
+//! removes them. A build that is killed leaves each file old or new, whole,
+//! and the record, from which the next build finds and removes what it left
+//! ([`super::recovery`]).
+//!
+//! Two flushes per build, whatever its size, instead of one per file: the
+//! guarantee does not need more. Files that do not change are not touched.
 
+use std::collections::{BTreeSet, HashSet};
 use std::io;
 
-use super::{Disk, FilePlan, Plan, Status, manifest};
+use pipec_fs::path::{parent, sibling};
+
+use super::{Disk, FilePlan, Plan, Status, manifest, recovery};
 
 /// What a successful commit did.
 #[derive(Debug, Default)]
@@ -43,85 +57,88 @@ pub enum CommitError {
     },
 }
 
-fn parent(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(p, _)| p)
-}
-
-/// `dir/.name.SUFFIX`: a sibling, so that renames stay in one file system.
-fn sibling(path: &str, suffix: &str) -> String {
-    match path.rsplit_once('/') {
-        Some((dir, name)) => format!("{dir}/.{name}.{suffix}"),
-        None => format!(".{path}.{suffix}"),
-    }
-}
-
-enum Step {
-    Write {
-        dest: String,
-        temp: String,
-        backup: Option<String>,
-    },
-    Remove {
-        dest: String,
-        backup: String,
-    },
+/// One destination's change.
+struct Step<'p> {
+    dest: &'p str,
+    /// The new contents, `None` to remove the file.
+    contents: Option<&'p str>,
+    /// Its temporary name, when written.
+    temp: Option<String>,
+    /// Its backup name, when a file is there now.
+    backup: Option<String>,
 }
 
 struct Txn<'d> {
     disk: &'d mut dyn Disk,
     created_dirs: Vec<String>,
-    temps: Vec<String>,
-    backups: Vec<String>,
+    /// Directories known to exist, so each is looked up once.
+    dirs: HashSet<String>,
+    /// Files prepare created (temporary files and backups), to remove on
+    /// failure.
+    made: Vec<String>,
+    /// Whether the in-progress record exists.
+    recorded: bool,
 }
 
 impl Txn<'_> {
     fn ensure_dir(&mut self, dir: &str) -> io::Result<()> {
-        if dir.is_empty() || self.disk.is_dir(dir) {
+        if dir.is_empty() || self.dirs.contains(dir) {
             return Ok(());
         }
-        self.ensure_dir(parent(dir))?;
-        self.disk.create_dir(dir)?;
-        self.created_dirs.push(dir.to_string());
+        if !self.disk.is_dir(dir) {
+            self.ensure_dir(parent(dir))?;
+            self.disk.create_dir(dir)?;
+            self.created_dirs.push(dir.to_string());
+        }
+        self.dirs.insert(dir.to_string());
         Ok(())
     }
 
-    /// Puts back what the switch did, then removes what prepare made.
-    fn undo(&mut self, done: &[&Step]) -> Vec<String> {
+    /// Runs `make` for a new name; when something is there already (a
+    /// leftover of a killed build, or anything else at a reserved name), it is
+    /// removed — the entry itself, a link included — and `make` runs again.
+    fn fresh(
+        &mut self,
+        name: &str,
+        make: impl Fn(&mut dyn Disk) -> io::Result<()>,
+    ) -> io::Result<()> {
+        // Named before it is made: a write that fails half-way leaves a file.
+        self.made.push(name.to_string());
+        match make(&mut *self.disk) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                self.disk.remove_file(name)?;
+                make(&mut *self.disk)
+            }
+            r => r,
+        }
+    }
+
+    /// Puts back what the first `switched` steps did, then removes what
+    /// prepare made.
+    fn undo(&mut self, steps: &[Step], switched: usize) -> Vec<String> {
         let mut failures = Vec::new();
-        for step in done.iter().rev() {
-            let r = match step {
-                Step::Write {
-                    dest,
-                    backup: Some(b),
-                    ..
-                } => self.disk.rename(b, dest).map(|()| {
-                    self.backups.retain(|x| x != b);
-                }),
-                Step::Write {
-                    dest, backup: None, ..
-                } => self.disk.remove_file(dest),
-                Step::Remove { dest, backup } => self.disk.rename(backup, dest).map(|()| {
-                    self.backups.retain(|x| x != backup);
-                }),
+        for step in steps[..switched].iter().rev() {
+            let r = match (&step.contents, &step.backup) {
+                (_, Some(b)) => self.disk.rename(b, step.dest),
+                (Some(_), None) => self.disk.remove_file(step.dest),
+                (None, None) => Ok(()),
             };
             if let Err(e) = r {
-                let dest = match step {
-                    Step::Write { dest, .. } | Step::Remove { dest, .. } => dest,
-                };
-                failures.push(format!("{dest}: {e}"));
+                failures.push(format!("{}: {e}", step.dest));
             }
         }
-        for t in std::mem::take(&mut self.temps) {
-            match self.disk.remove_file(&t) {
-                // The write that failed never created it.
+        for m in std::mem::take(&mut self.made) {
+            match self.disk.remove_file(&m) {
+                // Renamed into place and back, or never created.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => failures.push(format!("{t}: {e}")),
+                Err(e) => failures.push(format!("{m}: {e}")),
                 Ok(()) => {}
             }
         }
-        for b in std::mem::take(&mut self.backups) {
-            if let Err(e) = self.disk.remove_file(&b) {
-                failures.push(format!("{b}: {e}"));
+        if self.recorded {
+            match self.disk.remove_file(manifest::IN_PROGRESS) {
+                Ok(()) => self.recorded = false,
+                Err(e) => failures.push(format!("{}: {e}", manifest::IN_PROGRESS)),
             }
         }
         for d in std::mem::take(&mut self.created_dirs).iter().rev() {
@@ -130,6 +147,21 @@ impl Txn<'_> {
             }
         }
         failures
+    }
+
+    fn fail(
+        &mut self,
+        path: &str,
+        error: io::Error,
+        steps: &[Step],
+        switched: usize,
+    ) -> CommitError {
+        let undo_failures = self.undo(steps, switched);
+        CommitError::Failed {
+            path: path.to_string(),
+            error,
+            undo_failures,
+        }
     }
 }
 
@@ -141,120 +173,142 @@ pub fn commit(disk: &mut dyn Disk, plan: &Plan, force: bool) -> Result<Outcome, 
         return Err(CommitError::Refused(conflicts));
     }
     let mut outcome = Outcome::default();
+    // What an interrupted build left goes first (`pipec build` has removed
+    // it before planning; a caller of the library may not have).
+    for path in &plan.leftovers {
+        match disk.remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(CommitError::Failed {
+                    path: path.clone(),
+                    error: e,
+                    undo_failures: Vec::new(),
+                });
+            }
+            _ => {}
+        }
+    }
     // The manifest is the last step: until it changes, a later build still
     // knows every file this one may have touched.
-    let mut ordered: Vec<&FilePlan> = plan
+    let ordered = plan
         .changes()
         .filter(|f| f.path != manifest::PATH)
-        .collect();
-    ordered.extend(plan.changes().filter(|f| f.path == manifest::PATH));
-
-    let mut txn = Txn {
-        disk,
-        created_dirs: Vec::new(),
-        temps: Vec::new(),
-        backups: Vec::new(),
-    };
-    let mut steps = Vec::new();
-    let fail = |txn: &mut Txn, path: &str, error: io::Error, done: &[&Step]| {
-        let undo_failures = txn.undo(done);
-        CommitError::Failed {
-            path: path.to_string(),
-            error,
-            undo_failures,
-        }
-    };
-
-    // Prepare.
-    for f in &ordered {
+        .chain(plan.changes().filter(|f| f.path == manifest::PATH));
+    let mut steps: Vec<Step> = Vec::new();
+    for f in ordered {
         if f.status == Status::Disowned {
             outcome.disowned.push(f.path.clone());
             continue;
         }
-        let exists = txn.disk.read(&f.path).ok().flatten().is_some();
-        let backup = exists.then(|| sibling(&f.path, "pipec-old"));
-        if let Some(b) = &backup {
-            let r = (|| {
-                if txn.disk.read(b)?.is_some() {
-                    // Left by a build that was killed half-way.
-                    txn.disk.remove_file(b)?;
-                }
-                if f.desired.is_some() {
-                    txn.backups.push(b.clone());
-                    txn.disk.link(&f.path, b)?;
-                }
-                Ok(())
-            })();
-            if let Err(e) = r {
-                txn.backups.retain(|x| x != b);
-                return Err(fail(&mut txn, b, e, &[]));
-            }
+        let exists = f.status != Status::Missing;
+        steps.push(Step {
+            dest: &f.path,
+            contents: f.desired.as_deref(),
+            temp: f.desired.is_some().then(|| sibling(&f.path, "pipec-tmp")),
+            backup: exists.then(|| sibling(&f.path, "pipec-old")),
+        });
+    }
+    if steps.is_empty() {
+        return Ok(outcome);
+    }
+
+    let mut txn = Txn {
+        disk,
+        created_dirs: Vec::new(),
+        dirs: HashSet::new(),
+        made: Vec::new(),
+        recorded: false,
+    };
+
+    // Prepare.
+    let dirs: BTreeSet<&str> = steps.iter().map(|s| parent(s.dest)).collect();
+    let created = steps
+        .iter()
+        .filter(|s| s.backup.is_none() && s.contents.is_some())
+        .map(|s| s.dest);
+    let record = recovery::record(dirs.iter().copied(), created);
+    let r = txn
+        .ensure_dir(parent(manifest::IN_PROGRESS))
+        .and_then(|()| {
+            txn.fresh(manifest::IN_PROGRESS, |d| {
+                d.create(manifest::IN_PROGRESS, record.as_bytes())
+            })
+        });
+    if let Err(e) = r {
+        return Err(txn.fail(manifest::IN_PROGRESS, e, &steps, 0));
+    }
+    // The record is removed on its own, not with what prepare made.
+    txn.made.clear();
+    txn.recorded = true;
+    for step in &steps {
+        let (Some(contents), Some(temp)) = (step.contents, &step.temp) else {
+            continue;
+        };
+        if let Err(e) = txn.ensure_dir(parent(step.dest)) {
+            return Err(txn.fail(parent(step.dest), e, &steps, 0));
         }
-        match (&f.desired, backup) {
-            (Some(contents), backup) => {
-                let temp = sibling(&f.path, "pipec-tmp");
-                if let Err(e) = txn.ensure_dir(parent(&f.path)) {
-                    return Err(fail(&mut txn, parent(&f.path), e, &[]));
-                }
-                txn.temps.push(temp.clone());
-                if let Err(e) = txn.disk.write(&temp, contents.as_bytes()) {
-                    return Err(fail(&mut txn, &f.path, e, &[]));
-                }
-                steps.push(Step::Write {
-                    dest: f.path.clone(),
-                    temp,
-                    backup,
-                });
-            }
-            (None, Some(backup)) => steps.push(Step::Remove {
-                dest: f.path.clone(),
-                backup,
-            }),
-            (None, None) => {}
+        if let Some(b) = &step.backup
+            && let Err(e) = txn.fresh(b, |d| d.link(step.dest, b))
+        {
+            return Err(txn.fail(b, e, &steps, 0));
         }
+        if let Err(e) = txn.fresh(temp, |d| d.create(temp, contents.as_bytes())) {
+            return Err(txn.fail(step.dest, e, &steps, 0));
+        }
+    }
+    if let Err(e) = txn.disk.sync() {
+        return Err(txn.fail(".", e, &steps, 0));
     }
 
     // Switch.
-    let mut done: Vec<&Step> = Vec::new();
-    for step in &steps {
-        let r = match step {
-            Step::Write { dest, temp, .. } => txn.disk.rename(temp, dest).map(|()| {
-                txn.temps.retain(|t| t != temp);
-            }),
-            Step::Remove { dest, backup } => txn.disk.rename(dest, backup).map(|()| {
-                txn.backups.push(backup.clone());
-            }),
+    for (i, step) in steps.iter().enumerate() {
+        let r = match (&step.temp, &step.backup) {
+            (Some(temp), _) => txn.disk.rename(temp, step.dest),
+            (None, Some(backup)) => txn.disk.rename(step.dest, backup),
+            (None, None) => Ok(()),
         };
-        match r {
-            Ok(()) => done.push(step),
-            Err(e) => {
-                let path = match step {
-                    Step::Write { dest, .. } | Step::Remove { dest, .. } => dest.clone(),
-                };
-                return Err(fail(&mut txn, &path, e, &done));
-            }
+        if let Err(e) = r {
+            return Err(txn.fail(step.dest, e, &steps, i));
         }
+    }
+    if let Err(e) = txn.disk.sync() {
+        return Err(txn.fail(".", e, &steps, steps.len()));
     }
 
     // Clean up.
-    for b in std::mem::take(&mut txn.backups) {
-        if let Err(e) = txn.disk.remove_file(&b) {
+    for b in steps.iter().filter_map(|s| s.backup.as_deref()) {
+        if let Err(e) = txn.disk.remove_file(b) {
             outcome
                 .warnings
                 .push(format!("could not remove the backup {b}: {e}"));
         }
     }
+    if !outcome.warnings.is_empty() {
+        // It tells `--check` and the next build that backups remain.
+        outcome.warnings.push(format!(
+            "kept {}: the next build removes the backups left",
+            manifest::IN_PROGRESS
+        ));
+    } else if let Err(e) = txn.disk.remove_file(manifest::IN_PROGRESS) {
+        outcome.warnings.push(format!(
+            "could not remove {}: {e}; the next build removes it",
+            manifest::IN_PROGRESS
+        ));
+    }
     for step in &steps {
-        match step {
-            Step::Write { dest, .. } => outcome.written.push(dest.clone()),
-            Step::Remove { dest, .. } => {
-                outcome.removed.push(dest.clone());
-                let mut dir = parent(dest);
-                while !dir.is_empty() && txn.disk.is_dir(dir) && txn.disk.remove_dir(dir).is_ok() {
-                    dir = parent(dir);
-                }
-            }
+        if step.contents.is_some() {
+            outcome.written.push(step.dest.to_string());
+            continue;
         }
+        outcome.removed.push(step.dest.to_string());
+        let mut dir = parent(step.dest);
+        while !dir.is_empty() && txn.disk.is_dir(dir) && txn.disk.remove_dir(dir).is_ok() {
+            dir = parent(dir);
+        }
+    }
+    // `.pipec/` goes with its last file.
+    let pipec_dir = parent(manifest::PATH);
+    if txn.disk.files_in(pipec_dir).is_ok_and(|f| f.is_empty()) {
+        let _ = txn.disk.remove_dir(pipec_dir);
     }
     Ok(outcome)
 }

@@ -1,32 +1,46 @@
 //! The file operations persistence needs, behind a trait: [`RealDisk`] on the
-//! file system, [`MemoryDisk`] in memory for tests, and [`Faulty`], which fails
-//! the n-th change to prove that a failed build leaves nothing behind.
+//! file system (through `pipec_fs::OutDir`: confined to the output directory,
+//! never following a symbolic link), [`MemoryDisk`] in memory for tests, and
+//! [`Faulty`], which fails the n-th change to prove that a failed build leaves
+//! nothing behind.
 //!
-//! Paths are relative to the output directory and use `/` separators.
+//! Paths are plain relative paths under the output directory, with `/`
+//! separators.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use pipec_fs::{Kind, OutDir};
 
 /// File access for one output directory.
 pub trait Disk {
-    /// The file's bytes, or `None` when there is no such file.
+    /// The file's bytes, or `None` when there is nothing at `path`. A
+    /// symbolic link, a special file or a file too large to be pipec's there
+    /// is an error that carries a `pipec_fs::Refusal`; so is a symbolic link
+    /// among the directories on the way.
     fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>>;
     fn is_dir(&self, path: &str) -> bool;
-    /// Whether anything (a file or a directory) exists at `path`, which may
-    /// lead out of the output directory (`../src/ci.pipe`).
+    /// Whether anything is at `path` (a link counts; it is not followed).
     fn exists(&self, path: &str) -> bool;
+    /// The names of the entries in directory `dir` (`""` for the output
+    /// directory) that are not directories; none when it does not exist.
+    fn files_in(&self, dir: &str) -> io::Result<Vec<String>>;
     /// Creates one directory whose parent exists.
     fn create_dir(&mut self, path: &str) -> io::Result<()>;
     /// Removes an empty directory.
     fn remove_dir(&mut self, path: &str) -> io::Result<()>;
-    /// Creates or truncates a file and writes `contents`.
-    fn write(&mut self, path: &str, contents: &[u8]) -> io::Result<()>;
+    /// Creates a new file and writes `contents`; fails when anything is at
+    /// `path` already (`ErrorKind::AlreadyExists`).
+    fn create(&mut self, path: &str, contents: &[u8]) -> io::Result<()>;
     /// Gives the file at `from` a second name `to` (which must not exist).
     fn link(&mut self, from: &str, to: &str) -> io::Result<()>;
     /// Renames atomically, replacing `to` if it exists.
     fn rename(&mut self, from: &str, to: &str) -> io::Result<()>;
     fn remove_file(&mut self, path: &str) -> io::Result<()>;
+    /// Makes every change so far durable (on the real file system, one flush
+    /// of the whole file system rather than one per file).
+    fn sync(&mut self) -> io::Result<()>;
 }
 
 /// A borrowed disk is a disk, so a caller can wrap its own in [`Faulty`].
@@ -40,14 +54,17 @@ impl<D: Disk + ?Sized> Disk for &mut D {
     fn exists(&self, path: &str) -> bool {
         (**self).exists(path)
     }
+    fn files_in(&self, dir: &str) -> io::Result<Vec<String>> {
+        (**self).files_in(dir)
+    }
     fn create_dir(&mut self, path: &str) -> io::Result<()> {
         (**self).create_dir(path)
     }
     fn remove_dir(&mut self, path: &str) -> io::Result<()> {
         (**self).remove_dir(path)
     }
-    fn write(&mut self, path: &str, contents: &[u8]) -> io::Result<()> {
-        (**self).write(path, contents)
+    fn create(&mut self, path: &str, contents: &[u8]) -> io::Result<()> {
+        (**self).create(path, contents)
     }
     fn link(&mut self, from: &str, to: &str) -> io::Result<()> {
         (**self).link(from, to)
@@ -58,73 +75,83 @@ impl<D: Disk + ?Sized> Disk for &mut D {
     fn remove_file(&mut self, path: &str) -> io::Result<()> {
         (**self).remove_file(path)
     }
+    fn sync(&mut self) -> io::Result<()> {
+        (**self).sync()
+    }
 }
 
 /// The output directory on the real file system.
 pub struct RealDisk {
-    root: PathBuf,
+    dir: OutDir,
 }
 
 impl RealDisk {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        RealDisk { root: root.into() }
+    /// The output directory at `root`; one that does not exist yet is empty.
+    pub fn open(root: &Path) -> io::Result<Self> {
+        Ok(RealDisk {
+            dir: OutDir::open(root)?,
+        })
     }
 
-    fn at(&self, path: &str) -> PathBuf {
-        if path.is_empty() {
-            self.root.clone()
-        } else {
-            self.root.join(path)
-        }
+    pub fn out_dir(&self) -> &OutDir {
+        &self.dir
     }
 }
 
+/// The most of a file in the output directory that is read. Generated files
+/// are far smaller (the manifest of a 5,000-service monorepo is 5 MB); a
+/// larger file is not pipec's, and is not read whole.
+const MAX_OUTPUT_FILE: u64 = 64 << 20;
+
 impl Disk for RealDisk {
     fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
-        match std::fs::read(self.at(path)) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.dir.read(path, MAX_OUTPUT_FILE)
     }
 
     fn is_dir(&self, path: &str) -> bool {
-        self.at(path).is_dir()
+        path.is_empty() && self.dir.exists() || matches!(self.dir.kind(path), Ok(Some(Kind::Dir)))
     }
 
     fn exists(&self, path: &str) -> bool {
-        self.at(path).exists()
+        matches!(self.dir.kind(path), Ok(Some(_)))
+    }
+
+    fn files_in(&self, dir: &str) -> io::Result<Vec<String>> {
+        Ok(self
+            .dir
+            .list(dir)?
+            .into_iter()
+            .filter(|(_, k)| *k != Kind::Dir)
+            .map(|(name, _)| name)
+            .collect())
     }
 
     fn create_dir(&mut self, path: &str) -> io::Result<()> {
-        std::fs::create_dir(self.at(path))
+        self.dir.create_dir(path)
     }
 
     fn remove_dir(&mut self, path: &str) -> io::Result<()> {
-        std::fs::remove_dir(self.at(path))
+        self.dir.remove_dir(path)
     }
 
-    fn write(&mut self, path: &str, contents: &[u8]) -> io::Result<()> {
-        use io::Write;
-        let mut f = std::fs::File::create(self.at(path))?;
-        f.write_all(contents)?;
-        // The rename that follows must not publish a file whose data is not
-        // on disk yet.
-        f.sync_all()
+    fn create(&mut self, path: &str, contents: &[u8]) -> io::Result<()> {
+        self.dir.create_file(path, contents)
     }
 
     fn link(&mut self, from: &str, to: &str) -> io::Result<()> {
-        let (from, to) = (self.at(from), self.at(to));
-        // Some file systems have no hard links; a copy serves the same purpose.
-        std::fs::hard_link(&from, &to).or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
+        self.dir.link(from, to)
     }
 
     fn rename(&mut self, from: &str, to: &str) -> io::Result<()> {
-        std::fs::rename(self.at(from), self.at(to))
+        self.dir.rename(from, to)
     }
 
     fn remove_file(&mut self, path: &str) -> io::Result<()> {
-        std::fs::remove_file(self.at(path))
+        self.dir.remove_file(path)
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        self.dir.sync()
     }
 }
 
@@ -135,8 +162,6 @@ impl Disk for RealDisk {
 pub struct MemoryDisk {
     pub files: BTreeMap<String, Vec<u8>>,
     pub dirs: BTreeSet<String>,
-    /// Paths outside the tree that exist (program sources).
-    pub outside: BTreeSet<String>,
 }
 
 fn parent(path: &str) -> &str {
@@ -193,7 +218,7 @@ impl Disk for MemoryDisk {
     }
 
     fn exists(&self, path: &str) -> bool {
-        self.files.contains_key(path) || self.dir_exists(path) || self.outside.contains(path)
+        self.files.contains_key(path) || self.dir_exists(path)
     }
 
     fn create_dir(&mut self, path: &str) -> io::Result<()> {
@@ -224,10 +249,22 @@ impl Disk for MemoryDisk {
         Ok(())
     }
 
-    fn write(&mut self, path: &str, contents: &[u8]) -> io::Result<()> {
+    fn files_in(&self, dir: &str) -> io::Result<Vec<String>> {
+        Ok(self
+            .files
+            .keys()
+            .filter(|p| parent(p) == dir)
+            .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
+            .collect())
+    }
+
+    fn create(&mut self, path: &str, contents: &[u8]) -> io::Result<()> {
         self.need_parent(path)?;
-        if self.dirs.contains(path) {
-            return Err(io::Error::other(format!("{path}: is a directory")));
+        if self.exists(path) {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                path.to_string(),
+            ));
         }
         self.files.insert(path.to_string(), contents.to_vec());
         Ok(())
@@ -260,6 +297,10 @@ impl Disk for MemoryDisk {
             .map(|_| ())
             .ok_or_else(|| not_found(path))
     }
+
+    fn sync(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Wraps a disk and makes its `fail_at`-th change (counting from 0) fail. A
@@ -270,6 +311,9 @@ pub struct Faulty<D> {
     pub fail_at: usize,
     /// Changes attempted so far.
     pub changes: usize,
+    /// Every change from `fail_at` on fails, as if the process had been
+    /// killed there (nothing can be undone).
+    pub killed: bool,
 }
 
 impl<D: Disk> Faulty<D> {
@@ -278,13 +322,22 @@ impl<D: Disk> Faulty<D> {
             inner,
             fail_at,
             changes: 0,
+            killed: false,
+        }
+    }
+
+    /// A disk on which the process stops at change `at`.
+    pub fn killed(inner: D, at: usize) -> Self {
+        Faulty {
+            killed: true,
+            ..Faulty::new(inner, at)
         }
     }
 
     fn tick(&mut self, what: &str, path: &str) -> io::Result<()> {
         let n = self.changes;
         self.changes += 1;
-        if n == self.fail_at {
+        if n == self.fail_at || (self.killed && n > self.fail_at) {
             Err(io::Error::other(format!(
                 "injected failure at change {n} ({what} {path})"
             )))
@@ -304,6 +357,9 @@ impl<D: Disk> Disk for Faulty<D> {
     fn exists(&self, path: &str) -> bool {
         self.inner.exists(path)
     }
+    fn files_in(&self, dir: &str) -> io::Result<Vec<String>> {
+        self.inner.files_in(dir)
+    }
     fn create_dir(&mut self, path: &str) -> io::Result<()> {
         self.tick("create directory", path)?;
         self.inner.create_dir(path)
@@ -312,12 +368,12 @@ impl<D: Disk> Disk for Faulty<D> {
         self.tick("remove directory", path)?;
         self.inner.remove_dir(path)
     }
-    fn write(&mut self, path: &str, contents: &[u8]) -> io::Result<()> {
+    fn create(&mut self, path: &str, contents: &[u8]) -> io::Result<()> {
         if let Err(e) = self.tick("write", path) {
-            self.inner.write(path, &contents[..contents.len() / 2])?;
+            self.inner.create(path, &contents[..contents.len() / 2])?;
             return Err(e);
         }
-        self.inner.write(path, contents)
+        self.inner.create(path, contents)
     }
     fn link(&mut self, from: &str, to: &str) -> io::Result<()> {
         self.tick("link", to)?;
@@ -331,53 +387,8 @@ impl<D: Disk> Disk for Faulty<D> {
         self.tick("remove", path)?;
         self.inner.remove_file(path)
     }
-}
-
-/// `to` as a path relative to the directory `from`, both absolute and
-/// normalized; `/` separators.
-pub fn relative(from: &Path, to: &Path) -> String {
-    let from: Vec<_> = from.components().collect();
-    let to: Vec<_> = to.components().collect();
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = Vec::new();
-    for _ in common..from.len() {
-        parts.push("..".into());
+    fn sync(&mut self) -> io::Result<()> {
+        self.tick("sync", "")?;
+        self.inner.sync()
     }
-    for c in &to[common..] {
-        parts.push(c.as_os_str().to_string_lossy().into_owned());
-    }
-    if parts.is_empty() {
-        ".".into()
-    } else {
-        parts.join("/")
-    }
-}
-
-/// An absolute, normalized form of `path` (following symbolic links when the
-/// path exists).
-pub fn absolute(path: &Path) -> PathBuf {
-    if let Ok(p) = path.canonicalize() {
-        return p;
-    }
-    let abs = pipec_check::load::normalize(
-        &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
-    );
-    // Canonicalize the longest existing ancestor, so that a directory that does
-    // not exist yet is still comparable with ones that do.
-    let mut existing = abs.as_path();
-    let mut rest = Vec::new();
-    while let Some(parent) = existing.parent() {
-        if let Some(name) = existing.file_name() {
-            rest.push(name.to_os_string());
-        }
-        existing = parent;
-        if let Ok(p) = existing.canonicalize() {
-            let mut out = p;
-            for r in rest.iter().rev() {
-                out.push(r);
-            }
-            return pipec_check::load::normalize(&out);
-        }
-    }
-    abs
 }

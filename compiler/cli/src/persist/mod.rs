@@ -12,19 +12,33 @@
 //!   overlay) keep the value found in the existing file;
 //! - only files whose bytes change are written;
 //! - files the [`manifest`] lists for this program (or for a program that no
-//!   longer exists) that the build no longer produces are removed.
+//!   longer exists) that the build no longer produces are removed;
+//! - a symbolic link, a FIFO or a device where a file goes is not pipec's
+//!   file either, and is never read or written through; a symbolic link among
+//!   the directories on the way stops the build ([`disk::RealDisk`]);
+//! - what an interrupted build left behind is reported, and removed by the
+//!   next build ([`recovery`]).
+//!
+//! Comparing is cheap where nothing changed: each file is read (a hand edit
+//! leaves no other trace a checkout keeps — sizes and times are not
+//! committed), but only compared byte for byte with the rendering the build
+//! would write; only a file that differs is decoded, its header checked and
+//! its hash computed. Files already up to date keep no contents in the plan.
 
 mod commit;
 pub mod disk;
 pub mod manifest;
+pub mod recovery;
 #[cfg(test)]
 mod tests;
 
 use pipec_emit::{OutputTree, header};
+use pipec_fs::Refusal;
 
 pub use commit::{CommitError, Outcome, commit};
 pub use disk::{Disk, Faulty, MemoryDisk, RealDisk};
 pub use manifest::Manifest;
+pub use recovery::{leftovers, recover};
 
 /// What a build is about to persist.
 pub struct Request<'a> {
@@ -81,6 +95,14 @@ impl Status {
             Status::HandEdited | Status::NotGenerated | Status::OrphanEdited
         )
     }
+
+    /// Whether the build produces the path (rather than removes it).
+    pub fn is_produced(self) -> bool {
+        !matches!(
+            self,
+            Status::Orphaned | Status::OrphanEdited | Status::Disowned
+        )
+    }
 }
 
 /// One path and what the build would do with it.
@@ -90,9 +112,10 @@ pub struct FilePlan {
     pub status: Status,
     /// The `.pipe` file it is generated from (for messages).
     pub source: Option<String>,
-    /// The contents now on disk, when they are text.
+    /// The contents now on disk, when they differ and are text.
     pub current: Option<String>,
-    /// The contents the build writes; `None` when it removes the file.
+    /// The contents the build writes; `None` when it removes the file or
+    /// the file is up to date.
     pub desired: Option<String>,
 }
 
@@ -101,6 +124,8 @@ pub struct FilePlan {
 pub struct Plan {
     /// Every path concerned, in path order; the manifest comes last.
     pub files: Vec<FilePlan>,
+    /// What an interrupted build left behind ([`recovery::leftovers`]).
+    pub leftovers: Vec<String>,
 }
 
 impl Plan {
@@ -114,14 +139,14 @@ impl Plan {
     }
 
     pub fn is_up_to_date(&self) -> bool {
-        self.changes().next().is_none()
+        self.changes().next().is_none() && self.leftovers.is_empty()
     }
 
     /// Number of generated files (the manifest aside) the build produces.
     pub fn produced(&self) -> usize {
         self.files
             .iter()
-            .filter(|f| f.desired.is_some() && f.path != manifest::PATH)
+            .filter(|f| f.status.is_produced() && f.path != manifest::PATH)
             .count()
     }
 }
@@ -154,14 +179,31 @@ impl std::fmt::Display for PlanError {
     }
 }
 
-/// Whether `path` is a plain relative path inside the output directory.
-fn is_safe_path(path: &str) -> bool {
-    !path.is_empty()
-        && !path.contains('\\')
+/// Whether `path` is a plain relative path inside the output directory that
+/// pipec may write: not under `.pipec/`, not a reserved name.
+pub(crate) fn is_safe_path(path: &str) -> bool {
+    pipec_fs::path::is_plain_relative(path)
         && !path.starts_with(".pipec/")
-        && path
-            .split('/')
-            .all(|c| !c.is_empty() && c != "." && c != "..")
+        && !recovery::is_reserved(path.rsplit('/').next().unwrap_or(path))
+}
+
+/// What is at a path of the output directory.
+enum Found {
+    Nothing,
+    Bytes(Vec<u8>),
+    /// A link, a special file, or a file too large to be pipec's: not read.
+    NotAFile,
+}
+
+fn find(disk: &dyn Disk, path: &str) -> Result<Found, PlanError> {
+    match disk.read(path) {
+        Ok(None) => Ok(Found::Nothing),
+        Ok(Some(bytes)) => Ok(Found::Bytes(bytes)),
+        Err(e) => match pipec_fs::refusal(&e) {
+            Some(Refusal::NotRegular { .. } | Refusal::TooLarge { .. }) => Ok(Found::NotAFile),
+            _ => Err(PlanError::Io(path.to_string(), e)),
+        },
+    }
 }
 
 fn read_text(disk: &dyn Disk, path: &str) -> Result<Option<Result<String, ()>>, PlanError> {
@@ -180,6 +222,19 @@ fn normalized(text: &str) -> std::borrow::Cow<'_, str> {
         text.replace("\r\n", "\n").into()
     } else {
         text.into()
+    }
+}
+
+/// Whether the program the manifest records as `key` still exists (`.` is
+/// the output directory itself).
+pub fn program_exists(disk: &dyn Disk, key: &str) -> bool {
+    // A program outside the directory is never looked for.
+    if manifest::is_outside_key(key) {
+        true
+    } else if key == "." {
+        disk.is_dir("")
+    } else {
+        disk.exists(key)
     }
 }
 
@@ -204,7 +259,7 @@ pub fn plan(disk: &dyn Disk, req: &Request) -> Result<Plan, PlanError> {
     // and those of programs that no longer exist.
     let mut candidates: Vec<String> = Vec::new();
     new.programs.retain(|program, entry| {
-        let gone = program != req.program && !disk.exists(program);
+        let gone = program != req.program && !program_exists(disk, program);
         if program == req.program || gone {
             candidates.extend(entry.files.keys().cloned());
         }
@@ -230,32 +285,22 @@ pub fn plan(disk: &dyn Disk, req: &Request) -> Result<Plan, PlanError> {
     let mut files = Vec::new();
     for f in req.tree.files() {
         let fresh = header::wrap(&f.body, &f.source);
-        let (status, current, desired) = match read_text(disk, &f.path)? {
-            None => (Status::Missing, None, fresh),
-            Some(Err(())) => (Status::NotGenerated, None, fresh),
-            Some(Ok(text)) => match header::inspect(&text) {
-                header::Provenance::Intact { body, .. } => {
-                    let desired = header::wrap(&header::carry_ci_values(&body, &f.body), &f.source);
-                    let status = if normalized(&text) == desired {
-                        Status::Unchanged
-                    } else {
-                        Status::Stale
-                    };
-                    (status, Some(text), desired)
-                }
-                header::Provenance::Edited { body, .. } => {
-                    let desired = header::wrap(&header::carry_ci_values(&body, &f.body), &f.source);
-                    (Status::HandEdited, Some(text), desired)
-                }
-                header::Provenance::Foreign => (Status::NotGenerated, Some(text), fresh),
+        let (status, current, desired) = match find(disk, &f.path)? {
+            Found::Nothing => (Status::Missing, None, Some(fresh)),
+            // Up to date: nothing to decode, hash or keep.
+            Found::Bytes(bytes) if bytes == fresh.as_bytes() => (Status::Unchanged, None, None),
+            Found::Bytes(bytes) => match String::from_utf8(bytes) {
+                Err(_) => (Status::NotGenerated, None, Some(fresh)),
+                Ok(text) => compare(text, &f.body, &f.source, fresh),
             },
+            Found::NotAFile => (Status::NotGenerated, None, Some(fresh)),
         };
         files.push(FilePlan {
             path: f.path.clone(),
             status,
             source: Some(f.source.clone()),
             current,
-            desired: Some(desired),
+            desired,
         });
     }
 
@@ -265,10 +310,14 @@ pub fn plan(disk: &dyn Disk, req: &Request) -> Result<Plan, PlanError> {
         if req.tree.get(&path).is_some() {
             continue;
         }
-        let (status, current, source) = match read_text(disk, &path)? {
-            None => continue,
-            Some(Err(())) => (Status::Disowned, None, None),
-            Some(Ok(text)) => match header::inspect(&text) {
+        let text = match find(disk, &path)? {
+            Found::Nothing => continue,
+            Found::Bytes(bytes) => String::from_utf8(bytes).ok(),
+            Found::NotAFile => None,
+        };
+        let (status, current, source) = match text {
+            None => (Status::Disowned, None, None),
+            Some(text) => match header::inspect(&text) {
                 header::Provenance::Intact { source, .. } => {
                     (Status::Orphaned, Some(text), Some(source))
                 }
@@ -309,5 +358,34 @@ pub fn plan(disk: &dyn Disk, req: &Request) -> Result<Plan, PlanError> {
             desired,
         });
     }
-    Ok(Plan { files })
+    Ok(Plan {
+        files,
+        leftovers: recovery::leftovers(disk)?,
+    })
+}
+
+/// The status of a generated file whose text differs from the fresh
+/// rendering, what is on disk and what the build writes (CI-owned values
+/// carried over).
+fn compare(
+    text: String,
+    body: &str,
+    source: &str,
+    fresh: String,
+) -> (Status, Option<String>, Option<String>) {
+    match header::inspect(&text) {
+        header::Provenance::Intact { body: old, .. } => {
+            let desired = header::wrap(&header::carry_ci_values(&old, body), source);
+            if normalized(&text) == desired {
+                (Status::Unchanged, None, None)
+            } else {
+                (Status::Stale, Some(text), Some(desired))
+            }
+        }
+        header::Provenance::Edited { body: old, .. } => {
+            let desired = header::wrap(&header::carry_ci_values(&old, body), source);
+            (Status::HandEdited, Some(text), Some(desired))
+        }
+        header::Provenance::Foreign => (Status::NotGenerated, Some(text), Some(fresh)),
+    }
 }

@@ -335,7 +335,7 @@ fn a_failure_at_any_step_leaves_everything_as_it_was() {
                 let leftovers: Vec<&String> = disk
                     .files
                     .keys()
-                    .filter(|p| p.contains(".pipec-"))
+                    .filter(|p| p.contains(".pipec-") || *p == manifest::IN_PROGRESS)
                     .collect();
                 assert_eq!(leftovers.len(), outcome.warnings.len(), "{n}");
             }
@@ -343,6 +343,40 @@ fn a_failure_at_any_step_leaves_everything_as_it_was() {
         }
     }
     assert!(failed_before_complete > 5);
+}
+
+/// A build killed at each of its changes in turn, then the old program built
+/// again: the directory is exactly what the old program produces — files the
+/// killed build created and never recorded in the manifest go too.
+#[test]
+fn a_killed_build_leaves_nothing_the_next_build_does_not_clean() {
+    let mut base = disk_with_source().with_file("deploy/README.md", "notes\n");
+    build(&mut base, &first(), false).unwrap();
+    let next = tree(&[
+        (".github/workflows/ci.yml", "on: [push, pull_request]\n"),
+        ("deploy/web/base/deployment.yaml", "kind: Deployment\n"),
+        ("deploy/api/base/service.yaml", "kind: Service\n"),
+    ]);
+    let targets = targets();
+    let req = Request {
+        program: "ci.pipe",
+        targets: &targets,
+        tree: &next,
+    };
+    let plan = plan(&base, &req).unwrap();
+    let total = {
+        let mut clean = base.clone();
+        let mut counting = Faulty::new(&mut clean, usize::MAX);
+        commit(&mut counting, &plan, false).unwrap();
+        counting.changes
+    };
+    for n in 0..=total {
+        let mut disk = base.clone();
+        let _ = commit(&mut Faulty::killed(&mut disk, n), &plan, false);
+        recover(&mut disk).unwrap();
+        build(&mut disk, &first(), false).unwrap();
+        assert_eq!(disk, base, "killed at change {n}");
+    }
 }
 
 mod properties {
@@ -377,11 +411,11 @@ mod properties {
     }
 
     /// Files that are not intact pipec files (foreign or edited by hand),
-    /// the manifest and backups a failed clean-up left aside.
+    /// the manifest and what a failed clean-up left behind.
     fn not_pipecs(disk: &MemoryDisk) -> Vec<(String, Vec<u8>)> {
         disk.files
             .iter()
-            .filter(|(p, _)| p.as_str() != manifest::PATH && !p.ends_with(".pipec-old"))
+            .filter(|(p, _)| p.as_str() != manifest::PATH && !is_leftover(p))
             .filter(|(_, b)| {
                 std::str::from_utf8(b).map_or(true, |t| {
                     !matches!(header::inspect(t), header::Provenance::Intact { .. })
@@ -391,9 +425,15 @@ mod properties {
             .collect()
     }
 
+    /// A backup or the in-progress record, which a clean-up that failed
+    /// leaves behind (and names).
+    fn is_leftover(path: &str) -> bool {
+        path.ends_with(".pipec-old") || path == manifest::IN_PROGRESS
+    }
+
     fn without_leftovers(disk: &MemoryDisk) -> MemoryDisk {
         let mut d = disk.clone();
-        d.files.retain(|p, _| !p.ends_with(".pipec-old"));
+        d.files.retain(|p, _| !is_leftover(p));
         d
     }
 

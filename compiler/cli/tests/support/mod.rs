@@ -121,6 +121,43 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// Runs `pipec ARGS` in `dir` (relative to the repository).
+    pub fn pipec_in(&self, dir: &str, args: &[&str]) -> Run {
+        let out = Command::new(pipec_bin())
+            .args(args)
+            .current_dir(self.path(dir))
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run pipec");
+        Run::from(out)
+    }
+
+    /// Runs `pipec ARGS` in the repository and fails the test if it has not
+    /// finished within `seconds` (it is killed then): for inputs that could
+    /// make a read block or never end.
+    pub fn pipec_within(&self, seconds: u64, args: &[&str]) -> Run {
+        let mut child = Command::new(pipec_bin())
+            .args(args)
+            .current_dir(&self.dir)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run pipec");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        while child.try_wait().expect("wait for pipec").is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("pipec {args:?} did not finish within {seconds} s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Run::from(child.wait_with_output().expect("pipec output"))
+    }
+}
+
 /// The result of running a command.
 pub struct Run {
     pub code: i32,

@@ -420,40 +420,71 @@ fn container_images(cx: &Cx, n: &Node, path: &YamlPath, job: &mut Job) {
     }
 }
 
-/// Replaces `${{ env.X }}`, `$X` and `${X}` by literal values from `env`.
+/// Replaces `${{ env.X }}`, `$X` and `${X}` by literal values from `env`
+/// (the first value of a name counts; values that name others are resolved
+/// up to three levels deep, within a bound on the text's growth).
 pub(crate) fn resolve(text: &str, env: &[(String, String)]) -> String {
     let mut out = text.to_string();
-    if !text.contains('$') {
+    if env.is_empty() {
         return out;
     }
+    // Values that name each other grow the text with every round: a round
+    // that would pass the bound is not taken (hostile files, not real ones).
+    let bound = (text.len() * 4).max(1 << 14);
     for _ in 0..3 {
-        let before = out.clone();
-        for (k, v) in env {
-            out = out
-                .replace(&format!("${{{{ env.{k} }}}}"), v)
-                .replace(&format!("${{{k}}}"), v);
-            let bare = format!("${k}");
-            let mut from = 0;
-            while let Some(i) = out[from..].find(&bare) {
-                let at = from + i;
-                let end = at + bare.len();
-                if out[end..]
-                    .chars()
-                    .next()
-                    .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
-                {
-                    out.replace_range(at..end, v);
-                    from = at + v.len();
-                } else {
-                    from = end;
-                }
-            }
-        }
-        if out == before {
-            break;
+        match resolve_once(&out, env) {
+            Some(next) if next.len() <= bound => out = next,
+            _ => break,
         }
     }
     out
+}
+
+/// One pass of [`resolve`] over `text`, in one scan; `None` when nothing
+/// was replaced.
+fn resolve_once(text: &str, env: &[(String, String)]) -> Option<String> {
+    let lookup = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let mut out = String::new();
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(i) = rest.find('$') {
+        let tail = &rest[i..];
+        let found = if let Some(inner) = tail.strip_prefix("${{ env.") {
+            inner
+                .find(" }}")
+                .and_then(|end| Some((lookup(&inner[..end])?, &inner[end + 3..])))
+        } else if let Some(inner) = tail.strip_prefix("${") {
+            inner
+                .find('}')
+                .and_then(|end| Some((lookup(&inner[..end])?, &inner[end + 1..])))
+        } else {
+            let name = &tail[1..];
+            let len = name
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(name.len());
+            (len > 0)
+                .then(|| lookup(&name[..len]))
+                .flatten()
+                .map(|v| (v, &name[len..]))
+        };
+        if !changed {
+            out.reserve(text.len());
+        }
+        out.push_str(&rest[..i]);
+        match found {
+            Some((value, after)) => {
+                out.push_str(value);
+                rest = after;
+                changed = true;
+            }
+            None => {
+                out.push('$');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
 }
 
 fn job(
@@ -626,7 +657,10 @@ fn run_facts(
         }
         let env = env.as_slice();
         let here = at.text(&c.first_line);
-        if let Some(integration) = script::test_command(&c.text) {
+        // Values the job's `env:` and earlier assignments give
+        // (`tox -e ${{ env.TOXENV }}`, `docker push $IMG`).
+        let resolved = resolve(&c.text, env);
+        if let Some(integration) = script::test_command(&resolved) {
             if integration || job_name.contains("integration") {
                 job.add_role(Role::Integration);
             } else {
@@ -640,7 +674,7 @@ fn run_facts(
         {
             job.measures_coverage = true;
         }
-        if let Some(min) = script::coverage_threshold(&resolve(&c.text, env)) {
+        if let Some(min) = script::coverage_threshold(&resolved) {
             job.coverage.push(Coverage {
                 min,
                 loc: here.clone(),
@@ -656,7 +690,7 @@ fn run_facts(
                 step,
             });
         }
-        let images: Vec<String> = script::pushed_images(&tags::compact(&resolve(&c.text, env)))
+        let images: Vec<String> = script::pushed_images(&tags::compact(&resolved))
             .iter()
             .map(|r| tags::expand(r))
             .collect();
@@ -707,4 +741,40 @@ pub(super) fn deployed(cmd: &str, env: &[(String, String)], loc: &Loc) -> Vec<De
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+
+    #[test]
+    fn values_of_env_are_resolved_in_every_spelling() {
+        let env: Vec<(String, String)> = [
+            ("IMG", "ghcr.io/a/b:$TAG"),
+            ("TAG", "1.0"),
+            ("A", "x"),
+            ("TOXENV", "docs"),
+            ("A", "shadowed"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            resolve("docker push $IMG", &env),
+            "docker push ghcr.io/a/b:1.0"
+        );
+        assert_eq!(resolve("tox -e ${{ env.TOXENV }}", &env), "tox -e docs");
+        assert_eq!(resolve("${A}-$A-$AB-${B}-$", &env), "x-x-$AB-${B}-$");
+        assert_eq!(
+            resolve("${{ github.sha }} ${{ env.NOPE }}", &env),
+            "${{ github.sha }} ${{ env.NOPE }}"
+        );
+        assert_eq!(resolve("é$TAG", &env), "é1.0");
+        // A value that names itself stops after three rounds, and growth
+        // stops at the bound.
+        let looping = vec![("X".to_string(), "$X$X".to_string())];
+        assert_eq!(resolve("$X", &looping), "$X".repeat(8));
+        let bomb = vec![("X".to_string(), "$X".repeat(500))];
+        assert!(resolve("$X", &bomb).len() <= 1 << 14);
+    }
 }

@@ -208,10 +208,9 @@ pub fn test_command(cmd: &str) -> Option<bool> {
             "npm" | "yarn" | "pnpm" => {
                 sub == "test" || (sub == "run" && w.get(2).is_some_and(|t| t.starts_with("test")))
             }
-            "go" | "cargo" | "dotnet" => sub == "test",
-            "mvn" | "mvnw" | "gradle" | "gradlew" => w[1..]
-                .iter()
-                .any(|x| matches!(*x, "test" | "verify" | "check")),
+            "go" => sub == "test" && !go_test_runs_none(&w[2..]),
+            "cargo" | "dotnet" => sub == "test",
+            "mvn" | "mvnw" | "gradle" | "gradlew" => jvm_runs_tests(&w[1..]),
             p if p.starts_with("python") => sub
                 .rsplit('/')
                 .next()
@@ -222,6 +221,24 @@ pub fn test_command(cmd: &str) -> Option<bool> {
     runs_tests.then(|| {
         let l = cmd.to_ascii_lowercase();
         l.contains("integration") || l.contains("e2e")
+    })
+}
+
+/// Whether a Maven or Gradle command runs a task or phase that tests
+/// (`test`, `verify`, `check`), not excluded (`gradle build -x test`) or
+/// skipped (`-DskipTests`, `-Dmaven.test.skip=true`).
+fn jvm_runs_tests(args: &[&str]) -> bool {
+    if args.iter().any(|a| {
+        a.starts_with("-DskipTests") && !a.ends_with("=false")
+            || a.starts_with("-Dmaven.test.skip") && !a.ends_with("=false")
+    }) {
+        return false;
+    }
+    let mut excluded = false;
+    args.iter().any(|a| {
+        let task = !excluded && matches!(*a, "test" | "verify" | "check");
+        excluded = matches!(*a, "-x" | "--exclude-task");
+        task
     })
 }
 
@@ -290,11 +307,71 @@ fn runs_test_envs(args: &[&str]) -> bool {
             );
         }
     }
-    envs.is_empty()
-        || envs.iter().any(|e| {
-            !e.split(['-', '_', '.'])
-                .any(|word| NON_TEST_ENVS.contains(&word.to_ascii_lowercase().as_str()))
-        })
+    envs.is_empty() || envs.iter().any(|e| is_test_env(e))
+}
+
+/// Whether a tox environment or nox session runs tests: none of its words
+/// is one of [`NON_TEST_ENVS`], and one says tests — a Python version
+/// (`py312`, `pypy3`, `3.12`), a word such as `test`, `unit` or `coverage`
+/// — or it is only known when the job runs (`${{ matrix.env }}`, `$TOXENV`;
+/// most such lists are Python versions). Environments named for anything
+/// else (`fuzz`, `benchmark`, `vendoring`, `update-plugin-list`) are tools
+/// the project runs, not its tests.
+fn is_test_env(env: &str) -> bool {
+    let env = env.to_ascii_lowercase();
+    if env.contains('$') || env.contains('{') {
+        return true;
+    }
+    let words: Vec<&str> = env
+        .split(['-', '_', '.'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    !words.iter().any(|w| NON_TEST_ENVS.contains(w)) && words.iter().any(|w| says_tests(w))
+}
+
+fn says_tests(word: &str) -> bool {
+    let version = |rest: &str| rest.chars().all(|c| c.is_ascii_digit());
+    word.strip_prefix("pypy").is_some_and(version)
+        || word.strip_prefix("py").is_some_and(version)
+        || word.chars().all(|c| c.is_ascii_digit())
+        || word.starts_with("test")
+        || matches!(
+            word,
+            "unit"
+                | "unittest"
+                | "unittests"
+                | "integration"
+                | "functional"
+                | "cov"
+                | "coverage"
+                | "e2e"
+                | "smoke"
+                | "acceptance"
+                | "regression"
+                | "all"
+        )
+}
+
+/// Whether a `go test` command runs no test: `-run` with a pattern that
+/// matches no name (`^$`: compile only, or benchmarks alone), or `-fuzz`
+/// (a fuzzing campaign, whose coverage is not the project's).
+fn go_test_runs_none<'a>(args: &[&'a str]) -> bool {
+    let unquote = |a: &'a str| a.trim_matches(|c| c == '"' || c == '\'');
+    let mut it = args.iter().map(|a| unquote(a));
+    while let Some(a) = it.next() {
+        let flag = a.trim_start_matches('-');
+        let pattern = match flag {
+            "run" => it.next(),
+            _ => flag.strip_prefix("run=").map(unquote),
+        };
+        if pattern.is_some_and(|p| matches!(p, "^$" | "XXX" | "NONE"))
+            || flag == "fuzz"
+            || flag.starts_with("fuzz=")
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// A scanner the command runs: its role, tool name, and whether a finding
@@ -712,6 +789,46 @@ mod tests {
         assert_eq!(deploy_command(&c[0].text), Some(Some("prod".into())));
         assert_eq!(test_command("python test_basic.py"), Some(false));
         assert_eq!(test_command("pytest tests/integration"), Some(true));
+    }
+
+    /// Commands from real workflows (tests/corpus): which run the project's
+    /// tests.
+    #[test]
+    fn which_commands_run_tests() {
+        for runs in [
+            "tox",
+            "tox -e py312",
+            "tox run -e ${{ matrix.tox_env }} --installpkg dist/x.tar.gz",
+            "tox -e 3.12-unit",
+            "nox -s tests-3.12",
+            "tox -e pypy3-coverage",
+            "go test -race ./...",
+            "go test -run TestFoo ./pkg",
+            "gradle test",
+            "./gradlew check -x spotlessCheck",
+            "mvn -B verify -DskipTests=false",
+        ] {
+            assert!(test_command(runs).is_some(), "{runs}");
+        }
+        for none in [
+            "tox -e fuzz --result-json out.json",
+            "tox -e run_self",
+            "tox -e update-plugin-list",
+            "tox -n -e benchmark",
+            "python -m nox -s vendoring",
+            "tox -e docs-checklinks",
+            "tox -e py312-lint",
+            "tox --notest -e py312",
+            "go test -run=^$ ./...",
+            "go test -run '^$' -bench . ./...",
+            "go test -fuzz=\"${fuzz_test}$\" -fuzztime=4m ./util/fuzzing",
+            "gradle clean assemble -x test",
+            "./gradlew build --exclude-task test",
+            "mvn -B package -DskipTests",
+            "mvn verify -Dmaven.test.skip=true",
+        ] {
+            assert_eq!(test_command(none), None, "{none}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! ## What it does
 //! Reports jobs that run with the repository's default `GITHUB_TOKEN`
 //! permissions (no `permissions:` on the job or the workflow), workflow-level
-//! permissions that grant write access to every job, `write-all`, and
+//! permissions that grant write access to more than one job (jobs with their
+//! own `permissions:` do not inherit them), `write-all`, and
 //! `packages: write` on a job that pushes no image and no registry layer
 //! cache.
 //!
@@ -46,17 +47,21 @@ pub static RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Findings) {
     for p in cx.pipelines() {
-        // In a workflow of one job, the workflow's permissions are that
-        // job's: nothing else gets them.
+        // Jobs with their own `permissions:` do not get the workflow's: when
+        // one job inherits them (a workflow of one job, or every other job
+        // sets its own), they are that job's and nothing else gets them.
+        let inheriting = p.jobs.iter().filter(|j| j.permissions.is_none()).count();
         if let Some(w) = &p.permissions
             && w.grants_write()
-            && p.jobs.len() > 1
+            && inheriting > 1
         {
             out.report(
                 w.loc.clone(),
-                "workflow-level permissions grant write access to every job",
+                format!(
+                    "workflow-level permissions grant write access to every job without its own ({inheriting} jobs)"
+                ),
             )
-            .label("write for all jobs")
+            .label("write for those jobs")
             .help(
                 "set `permissions: {}` here and grant write scopes only on the jobs that need them",
             );
