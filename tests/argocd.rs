@@ -7,7 +7,7 @@
 mod manifests;
 
 use pipec_graph::{DeployMethod, Program};
-use pipec_tests::{examples, program, render, run, scratch, tool, write_tree};
+use pipec_tests::{emitted, examples, program, render, root, run, scratch, tool, write_tree};
 use serde_json::Value;
 
 use manifests::{app_with, documents, kustomize, target_errors};
@@ -161,12 +161,20 @@ fn applications_say_what_the_program_says() {
                 env.revision.as_deref().unwrap_or(&gitops.branch),
                 "{name}"
             );
+            // The environment's tree, which deployments copy from the overlay
+            // of the commit they ship (and which nothing else writes).
             let path = spec["source"]["path"].as_str().expect("path");
+            assert_eq!(
+                path,
+                pipec_emit::layout::environment_overlay(p, s, env),
+                "{name}"
+            );
+            let overlay = pipec_emit::layout::overlay_dir(p, s, env);
             assert!(
                 kustomize
-                    .get(&format!("{path}/kustomization.yaml"))
+                    .get(&format!("{overlay}/kustomization.yaml"))
                     .is_some(),
-                "{name}: {path} is not an overlay"
+                "{name}: {overlay} is not an overlay"
             );
             assert_eq!(
                 spec["destination"]["namespace"],
@@ -222,18 +230,57 @@ fn dev_syncs_itself_staging_and_prod_wait_for_a_person() {
             .unwrap_or_else(|| panic!("no {name}"));
         d["spec"]["syncPolicy"].clone()
     };
+    // Automated sync prunes: else the ConfigMap of every earlier
+    // configuration stays, and dev is OutOfSync after each config change.
     assert_eq!(
         sync("flask-api-dev")["automated"],
-        serde_json::json!({"prune": false, "selfHeal": true})
+        serde_json::json!({"prune": true, "selfHeal": true})
+    );
+    assert!(
+        sync("flask-api-dev")["syncOptions"]
+            .as_array()
+            .expect("options")
+            .contains(&"PruneLast=true".into())
     );
     assert!(sync("flask-api-staging").get("automated").is_none());
     assert!(sync("flask-api-prod").get("automated").is_none());
+    // … unless the program says otherwise.
+    let dir = root().join("examples/flask-api");
+    let fs = pipec_check::MemoryFs(
+        ["pipeline.pipe", "deploy.pipe"]
+            .iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(dir.join(f)).expect("example");
+                let text = text.replacen(
+                    "  replicas  1\n",
+                    "  replicas  1\n  sync      automatic { prune false }\n",
+                    1,
+                );
+                (std::path::Path::new("app").join(f), text)
+            })
+            .collect(),
+    );
+    let checked = pipec_check::check(std::path::Path::new("app"), &fs).expect("in memory");
+    let p = checked.program.expect("the program checks");
+    let dev = emitted(&p, &["argocd"], "deploy/argocd/flask-api-dev.yaml");
+    let dev: Value = yaml_serde::from_str(&dev).expect("yaml");
+    assert_eq!(
+        dev["spec"]["syncPolicy"]["automated"],
+        serde_json::json!({"prune": false, "selfHeal": true})
+    );
+    let options = dev["spec"]["syncPolicy"]["syncOptions"].as_array();
+    assert!(
+        !options.is_some_and(|o| o.contains(&"PruneLast=true".into())),
+        "{options:?}"
+    );
     let archon = argo_documents("archon-agent");
     let prod = archon
         .iter()
         .find(|(_, d)| d["metadata"]["name"] == "archon-agent-production")
         .expect("production");
-    assert_eq!(prod.1["spec"]["source"]["targetRevision"], "v1.0.0");
+    // Production follows the branch its deployments commit to; the release
+    // it runs is pinned by the digest in its tree.
+    assert_eq!(prod.1["spec"]["source"]["targetRevision"], "deploy");
 }
 
 #[test]

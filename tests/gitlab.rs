@@ -165,13 +165,16 @@ fn deploy_jobs_carry_their_environment_and_gate() {
             "{job} must not be cancelled"
         );
         let rules = j["rules"].as_sequence().expect("rules");
-        // Never in merge request pipelines, whatever else the rules say.
+        // Never in a deployment started by hand (its own jobs deploy), never
+        // in merge request pipelines, whatever else the rules say.
+        assert_eq!(rules[0]["if"].as_str(), Some("$PIPEC_DEPLOY_ENVIRONMENT"));
+        assert_eq!(rules[0]["when"].as_str(), Some("never"));
         assert_eq!(
-            rules[0]["if"].as_str(),
+            rules[1]["if"].as_str(),
             Some("$CI_PIPELINE_SOURCE == \"merge_request_event\"")
         );
-        assert_eq!(rules[0]["when"].as_str(), Some("never"));
-        let gate = &rules[1];
+        assert_eq!(rules[1]["when"].as_str(), Some("never"));
+        let gate = &rules[2];
         if env == "dev" {
             assert!(gate.get("when").is_none(), "{job}: {gate:?}");
         } else {
@@ -180,9 +183,18 @@ fn deploy_jobs_carry_their_environment_and_gate() {
         }
     }
     assert_eq!(
-        doc["deploy_prod"]["rules"][1]["if"].as_str(),
+        doc["deploy_prod"]["rules"][2]["if"].as_str(),
         Some("$CI_COMMIT_TAG =~ /^v[^\\/]*$/")
     );
+    // Deployments started by hand: the ref's image, then the environment.
+    let redeploy = &doc["redeploy_prod"];
+    assert_eq!(
+        redeploy["rules"][0]["if"].as_str(),
+        Some("$PIPEC_DEPLOY_ENVIRONMENT == \"prod\"")
+    );
+    assert_eq!(redeploy["rules"][0]["when"].as_str(), Some("manual"));
+    assert_eq!(redeploy["resource_group"].as_str(), Some("deploy-prod"));
+    assert_eq!(redeploy["needs"][0].as_str(), Some("resolve_app"));
 }
 
 #[test]
@@ -429,6 +441,38 @@ fn each_kind_of_pipeline_gets_the_jobs_and_gates_it_should() {
         &d(none, none, manual, auto, failure),
     );
     expect(&check, &dir, tag("nightly"), e, false, &[]);
+    // Run pipeline on a release tag with PIPEC_DEPLOY_ENVIRONMENT=prod (a
+    // promotion, or a rollback): the tag's published image is resolved and
+    // deployed to that environment only; nothing is built, tested or pushed.
+    expect(
+        &check,
+        &dir,
+        scenario(
+            "deployment by hand",
+            vec![
+                "CI_PIPELINE_SOURCE=web".into(),
+                "CI_COMMIT_TAG=v1.0.0".into(),
+                "CI_COMMIT_REF_NAME=v1.0.0".into(),
+                "PIPEC_DEPLOY_ENVIRONMENT=prod".into(),
+            ],
+            &["CI_COMMIT_BRANCH"],
+        ),
+        e,
+        true,
+        &[
+            ("resolve_app", auto),
+            ("redeploy_prod", manual),
+            ("redeploy_latest_app", auto),
+            ("redeploy_staging", none),
+            ("redeploy_dev", none),
+            ("deploy_prod", none),
+            ("build_app", none),
+            ("publish_app", none),
+            ("latest_app", none),
+            ("lint", none),
+            ("test", none),
+        ],
+    );
     expect(
         &check,
         &dir,

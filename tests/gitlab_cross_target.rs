@@ -51,11 +51,30 @@ pub fn gitlab_graph(text: &str) -> JobGraph {
             .expect("a declared stage")
     };
     let mut graph = JobGraph::default();
+    // The jobs of a CI pipeline: not those of a deployment started by hand
+    // (their first rule admits `PIPEC_DEPLOY_ENVIRONMENT`), and not the job
+    // that moves `latest` after production, which GitHub's deployment job
+    // does itself.
+    let by_hand = |v: &Value| {
+        v.get("rules")
+            .and_then(Value::as_sequence)
+            .and_then(|r| r.first())
+            .is_some_and(|r| {
+                r.get("if")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| c.starts_with("$PIPEC_DEPLOY_ENVIRONMENT"))
+                    && r.get("when").and_then(Value::as_str) != Some("never")
+            })
+    };
     let jobs: Vec<(String, &Value)> = map
         .iter()
         .filter_map(|(k, v)| {
             let k = k.as_str()?;
-            (!GITLAB_KEYWORDS.contains(&k) && !k.starts_with('.')).then(|| (k.to_string(), v))
+            (!GITLAB_KEYWORDS.contains(&k)
+                && !k.starts_with('.')
+                && !k.starts_with("latest_")
+                && !by_hand(v))
+            .then(|| (k.to_string(), v))
         })
         .collect();
     // A notification that runs in any case is two GitLab jobs, `NAME` and

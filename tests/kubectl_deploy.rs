@@ -1,8 +1,9 @@
 //! `via kubectl` deployments apply the environment's overlay, with the image
-//! tag of the run set in it: the deployment job's own shell, from the GitHub
-//! workflow and from `.gitlab-ci.yml`, runs in a checkout of the generated
-//! files against a `kubectl` that records its calls and renders each overlay
-//! it is asked to apply with the real `kubectl kustomize`.
+//! tag and digest the publish job handed over set in it: the deployment job's
+//! own shell, from the GitHub workflow and from `.gitlab-ci.yml`, runs in a
+//! checkout of the generated files against a `kubectl` that records its calls
+//! and renders each overlay it is asked to apply with the real `kubectl
+//! kustomize`.
 
 use std::path::Path;
 
@@ -67,6 +68,19 @@ fi
     );
 }
 
+const USERS: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+const ORDERS: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+/// The release a publish job hands over for a run of `ref_type`.
+fn release(ref_type: &str, digest: &str) -> String {
+    let tag = if ref_type == "tag" {
+        "1.2.3"
+    } else {
+        "sha-0123456"
+    };
+    format!("{tag}@{digest}")
+}
+
 struct Deployed {
     ok: bool,
     output: String,
@@ -102,6 +116,9 @@ fn deploy(
             "apiVersion: v1\nclusters:\n- cluster:\n    server: https://cluster.example\n",
         ),
         ("REFUSE", refuse),
+        // What the publish jobs of the run hand over: `<tag>@<digest>`.
+        ("PIPEC_RELEASE_0", &release(ref_type, USERS)),
+        ("PIPEC_RELEASE_1", &release(ref_type, ORDERS)),
     ];
     let out = run_sh(script, &env, &bin, &checkout);
     let calls = std::fs::read_to_string(dir.join("calls.log")).unwrap_or_default();
@@ -179,7 +196,10 @@ fn kubectl_deployments_apply_the_overlay_after_a_server_side_dry_run() {
         );
         assert_eq!(
             run.images,
-            ["ghcr.io/acme/orders:1.2.3", "ghcr.io/acme/users:1.2.3"],
+            [
+                format!("ghcr.io/acme/orders:1.2.3@{ORDERS}"),
+                format!("ghcr.io/acme/users:1.2.3@{USERS}")
+            ],
             "{target}"
         );
 
@@ -188,8 +208,8 @@ fn kubectl_deployments_apply_the_overlay_after_a_server_side_dry_run() {
         assert_eq!(
             run.images,
             [
-                "ghcr.io/acme/orders:sha-0123456",
-                "ghcr.io/acme/users:sha-0123456"
+                format!("ghcr.io/acme/orders:sha-0123456@{ORDERS}"),
+                format!("ghcr.io/acme/users:sha-0123456@{USERS}")
             ],
             "{target}"
         );

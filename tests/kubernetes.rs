@@ -7,7 +7,7 @@ mod manifests;
 
 use std::path::Path;
 
-use pipec_emit::header::{self, CI_OWNED, Provenance};
+use pipec_emit::header::CI_OWNED;
 use pipec_graph::{DeployMethod, JobKind, Program};
 use pipec_tests::{examples, program, render, run, scratch, tool, write_tree};
 use serde_json::Value;
@@ -245,9 +245,15 @@ fn the_image_tag_line_is_the_one_the_deployment_job_edits() {
     }
 }
 
-/// Runs the deployment job's own `sed` lines (from `deploy_script`) on the
-/// written tree, as CI would.
-fn run_deploy_edits(program: &Program, dir: &Path, tag: impl Fn(&str) -> String) -> usize {
+/// Runs the deployment job's own image edit (`pipec_set_image`, from
+/// `deploy_script`) on each overlay of the written tree, as CI does on the
+/// environment's copy of it. Returns the overlays edited.
+fn run_deploy_edits(
+    program: &Program,
+    dir: &Path,
+    tag: impl Fn(&str) -> String,
+    digest: &str,
+) -> usize {
     let mut edits = 0;
     for job in program.pipelines.iter().flat_map(|p| &p.jobs) {
         let JobKind::Deploy(d) = &job.kind else {
@@ -257,18 +263,23 @@ fn run_deploy_edits(program: &Program, dir: &Path, tag: impl Fn(&str) -> String)
             continue;
         }
         let env = program.environment(d.env);
-        let script = pipec_emit::release::deploy_script(program, d);
-        let vars: String = d
-            .services
-            .iter()
-            .map(|(s, _)| format!("tag_{}='{}'\n", s.0, tag(&env.name)))
-            .collect();
-        for line in script.lines().filter(|l| l.starts_with("sed -i -E ")) {
-            let sh = format!("set -eu\n{vars}{line}\n");
+        let script = pipec_emit::release::deploy_script(program, job, d, true);
+        let start = script.find("pipec_set_image() {").expect("the edit");
+        let function = &script[start..start + script[start..].find("\n}\n").expect("end") + 3];
+        for (s, _) in &d.services {
+            let svc = program.service(*s);
+            let file = format!(
+                "{}/kustomization.yaml",
+                pipec_emit::layout::overlay_dir(program, svc, env)
+            );
+            let sh = format!(
+                "set -eu\n{function}pipec_set_image '{file}' '{}' '{digest}'\n",
+                tag(&env.name)
+            );
             let out = run(Path::new("/bin/sh"), &["-c", &sh], dir);
             assert!(
                 out.status.success(),
-                "{line}: {}",
+                "{file}: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
             edits += 1;
@@ -278,17 +289,18 @@ fn run_deploy_edits(program: &Program, dir: &Path, tag: impl Fn(&str) -> String)
 }
 
 #[test]
-fn the_deployment_job_sets_the_tag_kustomize_deploys() {
+fn the_deployment_job_sets_the_image_kustomize_deploys() {
     let Some(kubectl) = tool("kubectl") else {
         return;
     };
+    let digest = format!("sha256:{}", "ab".repeat(32));
     for e in examples() {
         let p = program(&e);
         let tree = render(&e, &["kustomize"]);
         let dir = scratch(&format!("kustomize-tags-{e}"));
         write_tree(&tree, &dir);
         let tag = |env: &str| format!("sha-{env}12");
-        if run_deploy_edits(&p, &dir, tag) == 0 {
+        if run_deploy_edits(&p, &dir, tag, &digest) == 0 {
             continue;
         }
         for s in p
@@ -304,28 +316,15 @@ fn the_deployment_job_sets_the_tag_kustomize_deploys() {
             for env_id in &s.deploy {
                 let env = p.environment(*env_id);
                 let overlay = dir.join(pipec_emit::layout::overlay_dir(&p, s, env));
-                let text =
-                    std::fs::read_to_string(overlay.join("kustomization.yaml")).expect("overlay");
-                // The edit is not a hand edit, and a rebuild keeps it.
-                let Provenance::Intact { body, .. } = header::inspect(&text) else {
-                    panic!("{e}/{}: the tag edit broke the header hash", env.name)
-                };
-                let fresh = &tree
-                    .get(&format!(
-                        "{}/kustomization.yaml",
-                        pipec_emit::layout::overlay_dir(&p, s, env)
-                    ))
-                    .expect("overlay")
-                    .body;
-                assert_eq!(header::carry_ci_values(&body, fresh), body);
                 let docs = documents(&kustomize(&kubectl, &overlay));
                 let deployment = docs
                     .iter()
                     .find(|d| d["kind"] == "Deployment")
                     .expect("Deployment");
+                // The version people read, and the digest the cluster pulls.
                 assert_eq!(
                     deployment["spec"]["template"]["spec"]["containers"][0]["image"],
-                    format!("{image}:{}", tag(&env.name)),
+                    format!("{image}:{}@{digest}", tag(&env.name)),
                     "{e}/{}",
                     env.name
                 );

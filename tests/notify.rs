@@ -89,9 +89,10 @@ struct Written {
 
 fn github_jobs(example: &str, names: &[String]) -> Vec<Written> {
     let tree = render(example, &["github"]);
+    // The CI workflow, not the deploy workflow beside it.
     let file = tree
         .files()
-        .find(|f| f.path.starts_with(".github/workflows/"))
+        .find(|f| f.path.starts_with(".github/workflows/") && !f.path.ends_with("-deploy.yml"))
         .expect("a workflow");
     let doc: Value = yaml_serde::from_str(&file.body).expect("workflow YAML");
     names

@@ -144,11 +144,18 @@ pub const CASES: &[Case] = &[
         runtime: r#"sync "{{ ci.sha }}""#,
         rt: Refused("E0112"),
     },
+    // The branch the Application reads, where deployments commit.
     Case {
         block: "an environment",
         head: "revision",
         literal: r#"revision "zq1-rev""#,
-        lit: ["-", "-", "-", "has:targetRevision: zq1-rev", "-"],
+        lit: [
+            "has:zq1-rev",
+            "has:zq1-rev",
+            "-",
+            "has:targetRevision: zq1-rev",
+            "-",
+        ],
         runtime: r#"revision "zq1-{{ ci.sha }}""#,
         rt: Refused("E0213"),
     },
@@ -398,7 +405,7 @@ pub const CASES: &[Case] = &[
             "has:zq1-path/app/overlays",
             "has:zq1-path/app/overlays",
             "has:=== zq1-path/app/base",
-            "has:path: zq1-path/app/overlays",
+            "has:path: zq1-path/environments/dev/app/overlays/dev",
             "-",
         ],
         runtime: r#"path "zq1-{{ ci.sha }}""#,
@@ -410,6 +417,24 @@ pub const CASES: &[Case] = &[
         literal: r#"token secret("ZQ1_TOKEN")"#,
         lit: ["has:secrets.ZQ1_TOKEN", "has:${ZQ1_TOKEN}", "-", "-", "-"],
         runtime: r#"token "{{ ci.sha }}""#,
+        rt: Refused("E0201"),
+    },
+    Case {
+        block: "gitops",
+        head: "argocd",
+        literal: r#"argocd secret("ZQ1_ARGOCD")"#,
+        lit: ["has:secrets.ZQ1_ARGOCD", "has:${ZQ1_ARGOCD}", "-", "-", "-"],
+        runtime: r#"argocd "{{ ci.sha }}""#,
+        rt: Refused("E0201"),
+    },
+    // How long a deployment waits for Argo CD: only with `argocd`, which the
+    // row's block does not declare.
+    Case {
+        block: "gitops",
+        head: "wait",
+        literal: r#"wait 17m"#,
+        lit: NONE,
+        runtime: r#"wait "{{ ci.sha }}""#,
         rt: Refused("E0201"),
     },
     // ---- policy: settings of the policy rules, which no target reads ----

@@ -413,7 +413,7 @@ pub const CASES: &[Case] = &[
         literal: "load loadme",
         lit: [
             "has:docker load --input loadme.tar",
-            "has:loadme.tar",
+            "has:pipec-ci/loadme:",
             "-",
             "-",
             "-",
@@ -560,7 +560,13 @@ pub const CASES: &[Case] = &[
         block: "a publish rule",
         head: "tags",
         literal: r#"tags [sha, "zq1-tag"]"#,
-        lit: ["has:echo 'zq1-tag'", "has:echo 'zq1-tag'", "-", "-", "-"],
+        lit: [
+            "has:echo 'zq1-tag moving'",
+            "has:echo 'zq1-tag moving'",
+            "-",
+            "-",
+            "-",
+        ],
         runtime: r#"tags [sha, "zq1-{{ ci.run_id }}"]"#,
         rt: Targets([
             "has:zq1-$(pipec_tag_value \"${PIPEC_RUN_ID:-}\") && PIPEC_RUN_ID: ${{ github.run_id }}",

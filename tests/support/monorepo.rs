@@ -182,7 +182,7 @@ environment prod {
   url "https://shop.example.com"
   autoscale { replicas 3..20, cpu 65%, memory 80% }
   sync manual
-  revision "v2024.1.0"
+  revision "production"
   notify slack "#shop-releases"
 }
 
@@ -199,6 +199,7 @@ gitops {
   branch "main"
   path   "clusters/shop"
   token  secret("GITOPS_TOKEN")
+  argocd secret("ARGOCD_KUBECONFIG")
 }
 
 policy {

@@ -5,8 +5,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use pipec_diagnostics::{Diagnostic, code};
 use pipec_graph::analysis::{find_cycle, inputs_sampled_exhaustively, runnable_in, sample_runs};
 use pipec_graph::{
-    Cond, Deploy, DeployMethod, Edge, EnvId, Job, JobId, JobKind, PipelineId, Program, PublishId,
-    Role, Run, RunOn, Runner, Service, ServiceId, Text,
+    Cond, Deploy, DeployMethod, Edge, EnvId, Glob, Job, JobId, JobKind, PipelineId, Program,
+    PublishId, Role, Run, RunOn, Runner, Service, ServiceId, Text,
 };
 
 use crate::Checker;
@@ -215,6 +215,47 @@ impl Checker<'_> {
                         .label("via argocd")
                         .help("declare where the manifests live: gitops { repo \"https://github.com/acme/app.git\" }"),
                     );
+                }
+                if method == DeployMethod::ArgoCd
+                    && let Some(gitops) = &program.gitops
+                {
+                    let release = program.pipelines[pi].release_tags();
+                    if let (Some(r), Some(at)) = (&env.revision, env.revision_span)
+                        && let Some(what) = not_a_branch(r, &release)
+                        && !reported_envs.contains(&env_id)
+                    {
+                        reported_envs.push(env_id);
+                        self.diags.push(
+                            Diagnostic::new(
+                                code::REVISION_NOT_A_BRANCH,
+                                at,
+                                if what == "HEAD" {
+                                    format!("`{}` follows `HEAD`, but its deployments commit to a branch", env.name)
+                                } else {
+                                    format!("`{}` follows {what} `{r}`, but its deployments commit to a branch", env.name)
+                                },
+                            )
+                            .label(format!("{what}: nothing is ever committed to it"))
+                            .secondary(first.deploy_span, "deployed by a commit here")
+                            .help(format!(
+                                "remove `revision`: the Application follows `{}` and the commit pins the image digest; or name the branch deployments commit to",
+                                gitops.branch
+                            )),
+                        );
+                    }
+                    if gitops.argocd.is_none() && !reported_gitops {
+                        reported_gitops = true;
+                        self.diags.push(
+                            Diagnostic::new(
+                                code::UNVERIFIED_DEPLOYMENT,
+                                first.deploy_span,
+                                "deployments via Argo CD end when the commit is pushed: nothing waits until the new version is healthy",
+                            )
+                            .label("via argocd")
+                            .secondary(gitops.span, "no `argocd` access here")
+                            .help("give deploy jobs a kubeconfig for the cluster Argo CD runs in: gitops { …, argocd secret(\"ARGOCD_KUBECONFIG\") }"),
+                        );
+                    }
                 }
                 let Some(when) = deploy_condition(&program.environments, env_id) else {
                     // A promotion chain that loops was reported as E0302.
@@ -486,4 +527,27 @@ fn publishes_by_pipeline(program: &Program) -> Vec<Vec<PublishId>> {
         out[program.image(p.image).pipeline.index()].push(p.id);
     }
     out
+}
+
+/// What a revision names when it is not a branch a deployment could commit
+/// to: `HEAD`, a commit, or a tag (a release tag of the pipeline, or a
+/// version number).
+fn not_a_branch(revision: &str, release: &[Glob]) -> Option<&'static str> {
+    let r = revision.strip_prefix("refs/heads/").unwrap_or(revision);
+    if r.eq_ignore_ascii_case("HEAD") {
+        return Some("HEAD");
+    }
+    if (7..=40).contains(&r.len()) && r.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Some("the commit");
+    }
+    let version = r.strip_prefix('v').unwrap_or(r);
+    let looks_like_version = version.split('.').count() >= 2
+        && version
+            .split(['.', '-', '+'])
+            .next()
+            .is_some_and(|major| !major.is_empty() && major.chars().all(|c| c.is_ascii_digit()));
+    if r.starts_with("refs/tags/") || looks_like_version || release.iter().any(|g| g.matches(r)) {
+        return Some("the tag");
+    }
+    None
 }

@@ -317,7 +317,9 @@ impl Checker<'_> {
                 let mut m = BTreeMap::new();
                 m.insert("name".to_string(), J::from(name.clone()));
                 m.insert("archive".to_string(), J::from(format!("{name}.tar")));
-                m.insert("ref".to_string(), J::from(format!("{name}:ci")));
+                // Where later jobs reach the image depends on the target.
+                m.insert("ref".to_string(), J::from(marker('g', name)));
+                m.insert("source".to_string(), J::from(marker('s', name)));
                 J::from_object(ImageObject(name.clone(), m))
             }
             Value::Secret(_) | Value::Cond(_) | Value::Range(..) => {
@@ -356,6 +358,8 @@ fn encode(t: &Text) -> String {
         Part::Matrix(a) => marker('m', a),
         Part::Input(i) => marker('i', i),
         Part::Ci(v) => marker('c', v.name()),
+        Part::Image(i) => marker('g', i),
+        Part::ImageSource(i) => marker('s', i),
     })
 }
 
@@ -374,6 +378,8 @@ fn split_markers(s: &str) -> Option<Text> {
             "m" => Part::Matrix(name.to_string()),
             "i" => Part::Input(name.to_string()),
             "c" => Part::Ci(CiVar::ALL.iter().find(|(n, _)| *n == name)?.1),
+            "g" => Part::Image(name.to_string()),
+            "s" => Part::ImageSource(name.to_string()),
             _ => return None,
         });
         rest = &after[end + CLOSE.len_utf8()..];

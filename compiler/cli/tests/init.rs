@@ -53,12 +53,20 @@ fn assert_service_starter(repo: &Repo, program: &str, uses: &str, port: u16) {
     assert!(program.contains(&format!("repo   \"{url}\"")), "{program}");
     let app = repo.read("deploy/argocd/app-dev.yaml");
     assert!(app.contains(&format!("repoURL: {url}")), "{app}");
-    assert!(app.contains("path: deploy/app/overlays/dev"), "{app}");
+    assert!(app.contains("targetRevision: deploy\n"), "{app}");
+    assert!(
+        app.contains("path: deploy/environments/dev/app/overlays/dev"),
+        "{app}"
+    );
     let ci = repo.read(".github/workflows/ci.yml");
     // No token of another repository: the deployment pushes to this one's
-    // main branch, the one Argo CD reads.
+    // `deploy` branch, the one Argo CD reads, and its commits start no run.
     assert!(!ci.contains("PIPEC_GITOPS_TOKEN"), "{ci}");
-    assert!(ci.contains("git push --quiet origin HEAD:'main'"), "{ci}");
+    assert!(ci.contains("git push --quiet origin HEAD:'deploy'"), "{ci}");
+    assert!(
+        ci.contains("paths-ignore:\n      - deploy/environments/**"),
+        "{ci}"
+    );
     assert!(
         repo.path("deploy/app/overlays/dev/kustomization.yaml")
             .is_file()

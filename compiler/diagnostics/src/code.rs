@@ -112,6 +112,7 @@ codes! {
     UNKNOWN_MATRIX_AXIS = "E0308": "matrix include or exclude names an unknown axis",
     NO_TRIGGERS = "E0309": "pipeline has no triggers",
     CONFLICTING_STATEMENTS = "E0310": "statements that cannot be combined",
+    REVISION_NOT_A_BRANCH = "E0311": "environment follows a revision its deployments cannot commit to",
 
     // The GitHub Actions target.
     GITHUB_PATTERN = "E0401": "branch or tag pattern GitHub Actions cannot express",
@@ -153,6 +154,7 @@ codes! {
     NEVER_RUNS = "W0002": "job can never run",
     UNUSED_IMPORT = "W0003": "imported module never used",
     ENVIRONMENT_VALUE_EVERYWHERE = "W0004": "a service's configuration names one of the environments it runs in",
+    UNVERIFIED_DEPLOYMENT = "W0005": "Argo CD deployment that nothing waits for",
 }
 
 /// The registered code with this text, if any.

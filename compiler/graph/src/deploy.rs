@@ -47,8 +47,10 @@ pub struct Environment {
     #[serde(skip)]
     pub trigger_span: Option<Span>,
     pub sync: SyncPolicy,
-    /// The Git revision Argo CD follows for this environment; `None` means the
-    /// GitOps branch.
+    /// The branch of the GitOps repository this environment's Applications
+    /// follow and its deployment jobs commit to; `None` means the GitOps
+    /// branch. The checker refuses tags and commits here: nothing could be
+    /// committed to them, so no release would ever reach the environment.
     pub revision: Option<String>,
     #[serde(skip)]
     pub revision_span: Option<Span>,
@@ -308,6 +310,24 @@ pub struct GitOps {
     /// A token that can push to `repo`; without one, CI pushes to the repository
     /// it runs in with its own token.
     pub token: Option<SecretRef>,
+    /// A kubeconfig for the cluster Argo CD runs in: deployment jobs sync the
+    /// environment's Applications through it and wait until they are Synced
+    /// and Healthy. Without one, a deployment ends with its commit.
+    pub argocd: Option<SecretRef>,
+    /// How long a deployment job waits for Argo CD.
+    pub wait: Duration,
     #[serde(skip)]
     pub span: Span,
+}
+
+impl GitOps {
+    /// Whether the manifests live in the repository the pipeline runs in.
+    pub fn same_repository(&self) -> bool {
+        self.token.is_none()
+    }
+
+    /// The branch deployments to `env` commit to and its Applications follow.
+    pub fn branch_of<'a>(&'a self, env: &'a Environment) -> &'a str {
+        env.revision.as_deref().unwrap_or(&self.branch)
+    }
 }

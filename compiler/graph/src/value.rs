@@ -261,6 +261,14 @@ pub enum Part {
     /// A manual-dispatch input.
     Input(String),
     Ci(CiVar),
+    /// An image built earlier in the pipeline, by name, as the job reaches
+    /// it: each target hands images over its own way (an archive loaded into
+    /// Docker, a tag in the CI registry).
+    Image(String),
+    /// Trivy's argument for an image the job reads as a file or from a
+    /// registry, by name: `--input app.tar` where the job has the build's
+    /// archive (GitHub), the registry reference where it does not (GitLab).
+    ImageSource(String),
 }
 
 /// A string whose value may depend on the run: literal text mixed with matrix
@@ -325,6 +333,8 @@ impl fmt::Display for Text {
                 Part::Matrix(a) => write!(f, "{{{{ matrix.{a} }}}}")?,
                 Part::Input(i) => write!(f, "{{{{ inputs.{i} }}}}")?,
                 Part::Ci(v) => write!(f, "{{{{ ci.{} }}}}", v.name())?,
+                Part::Image(i) => write!(f, "{{{{ {i}.ref }}}}")?,
+                Part::ImageSource(i) => write!(f, "{{{{ {i}.source }}}}")?,
             }
         }
         Ok(())

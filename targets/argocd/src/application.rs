@@ -1,6 +1,7 @@
-//! The Application of one environment of a service: its overlay at the
-//! environment's revision, synced into its namespace — automatically only when
-//! the environment says so — with the notifications it subscribes to.
+//! The Application of one environment of a service: the environment tree its
+//! deployments commit (`layout::environment_overlay`) on the branch they
+//! commit to, synced into its namespace — automatically only when the
+//! environment says so — with the notifications it subscribes to.
 
 use pipec_emit::layout;
 use pipec_emit::yaml::{Map, Yaml, map};
@@ -10,7 +11,7 @@ use crate::{IN_CLUSTER, metadata, project};
 
 /// `flask-api-dev`: also the file name, under `deploy/argocd/`.
 pub fn name(service: &Service, env: &Environment) -> String {
-    format!("{}-{}", layout::k8s_name(service), layout::env_name(env))
+    layout::application_name(service, env)
 }
 
 pub fn application(
@@ -23,7 +24,7 @@ pub fn application(
     if let Some(a) = notifications(env) {
         meta.insert("annotations", a);
     }
-    let revision = env.revision.as_deref().unwrap_or(&gitops.branch);
+    let revision = gitops.branch_of(env);
     let mut spec = map([
         ("project", Yaml::from(project::name(service))),
         (
@@ -33,7 +34,7 @@ pub fn application(
                 ("targetRevision", Yaml::from(revision)),
                 (
                     "path",
-                    Yaml::from(layout::overlay_dir(program, service, env)),
+                    Yaml::from(layout::environment_overlay(program, service, env)),
                 ),
             ])
             .into(),
@@ -67,7 +68,7 @@ pub fn application(
 }
 
 /// Automated sync only when the environment asks for it (by default: no
-/// approvals and not production); `prune` only when it says so; never
+/// approvals and not production), pruning unless it says otherwise; never
 /// `allowEmpty`. The namespace is created by Argo CD, before anything else,
 /// with the `restricted` Pod Security Standard enforced, which the pods
 /// pipec writes meet.

@@ -20,7 +20,7 @@ use pipec_emit::{OutputTree, Target, layout};
 use pipec_graph::{DeployMethod, Program, Service};
 
 /// The namespace Argo CD runs in, where its Applications and AppProjects live.
-pub const ARGOCD_NAMESPACE: &str = "argocd";
+pub use pipec_emit::layout::ARGOCD_NAMESPACE;
 
 /// The cluster Argo CD runs in, as Argo CD names it.
 pub const IN_CLUSTER: &str = "https://kubernetes.default.svc";

@@ -1,6 +1,6 @@
 //! Names and paths that several targets must agree on: the Kubernetes names of
-//! services, where overlays live (the GitOps job edits them, Argo CD reads
-//! them), and where each target's files go.
+//! services, where overlays live, where the environment trees deployments
+//! write (and Argo CD reads) live, and where each target's files go.
 
 use pipec_graph::{Environment, Job, JobKind, Program, Role, Service};
 
@@ -69,6 +69,51 @@ pub fn overlay_dir(program: &Program, service: &Service, env: &Environment) -> S
     )
 }
 
+/// The tree a deployment writes for one service in one environment, and the
+/// only place the environment's Application reads:
+/// `deploy/environments/dev/flask-api`. It holds a copy of the service's
+/// `base/` and of `overlays/dev/` from the commit being deployed, with the
+/// image tag and digest set, so that `../../base` resolves inside it and a
+/// change reaches an environment only when a deployment (or promotion) of a
+/// commit that has it does.
+pub fn environment_dir(program: &Program, service: &Service, env: &Environment) -> String {
+    format!(
+        "{}/{}/{}",
+        environments_root(program),
+        env_name(env),
+        k8s_name(service)
+    )
+}
+
+/// `deploy/environments`: everything deployments commit, and nothing else.
+pub fn environments_root(program: &Program) -> String {
+    format!("{}/environments", manifests_root(program))
+}
+
+/// What a deployment records next to the environment tree: the commit, tag
+/// and digest the environment runs (`commit=…` lines), read back by
+/// promotions and by the guard against deploying an older commit.
+pub const DEPLOYED_FILE: &str = "deployed.env";
+
+/// The folder of an environment tree Argo CD renders:
+/// `deploy/environments/dev/flask-api/overlays/dev`.
+pub fn environment_overlay(program: &Program, service: &Service, env: &Environment) -> String {
+    format!(
+        "{}/overlays/{}",
+        environment_dir(program, service, env),
+        env_name(env)
+    )
+}
+
+/// The Argo CD Application of a service in an environment: `flask-api-dev`
+/// (also its file name under `deploy/argocd/`).
+pub fn application_name(service: &Service, env: &Environment) -> String {
+    format!("{}-{}", k8s_name(service), env_name(env))
+}
+
+/// The namespace Argo CD runs in and its Applications live in.
+pub const ARGOCD_NAMESPACE: &str = "argocd";
+
 /// `deploy/argocd`
 pub fn argocd_dir(program: &Program) -> String {
     format!("{}/argocd", manifests_root(program))
@@ -77,6 +122,14 @@ pub fn argocd_dir(program: &Program) -> String {
 /// `.github/workflows/flask-api.yml`
 pub fn github_workflow(pipeline: &pipec_graph::Pipeline) -> String {
     format!(".github/workflows/{}.yml", pipeline.name.replace('_', "-"))
+}
+
+/// `.github/workflows/flask-api-deploy.yml`: promotions and rollbacks by hand.
+pub fn github_deploy_workflow(pipeline: &pipec_graph::Pipeline) -> String {
+    format!(
+        ".github/workflows/{}-deploy.yml",
+        pipeline.name.replace('_', "-")
+    )
 }
 
 pub const GITLAB_CI: &str = ".gitlab-ci.yml";

@@ -11,11 +11,12 @@
 //! `environment:` says what to set and gives the `gh api` calls.
 
 use pipec_emit::{Map, Yaml, release};
-use pipec_graph::{Cond, Deploy, DeployMethod, Environment, Glob, Job};
+use pipec_graph::{Cond, Deploy, DeployMethod, Environment, Glob, Job, RegistryKind, Tier};
 
 use crate::expr::Expr;
 use crate::job::Body;
 use crate::permissions::{Level, Permissions};
+use crate::pins;
 use crate::steps;
 use crate::workflow::{Lower, secret};
 
@@ -26,35 +27,47 @@ impl Lower<'_> {
         let mut vars = self.release_env();
         let gitops = self.program.gitops.as_ref();
         let mut secrets = Vec::new();
+        let same_repository =
+            d.method == DeployMethod::ArgoCd && gitops.is_some_and(|g| g.same_repository());
+        if same_repository {
+            // The manifests live in this repository: push with the job's own
+            // token, kept in the checkout for that.
+            let branch = gitops.map_or("main", |g| g.branch_of(env));
+            body.permissions.grant(
+                "contents",
+                Level::Write,
+                format!("commit the environment's manifests to {branch}"),
+            );
+        } else {
+            let what = match d.method {
+                DeployMethod::Kubectl { .. } => "check out the overlays to apply",
+                DeployMethod::ArgoCd => "check out the manifests to deploy",
+            };
+            body.permissions.grant("contents", Level::Read, what);
+        }
+        // The whole history: a push run never deploys an older commit than
+        // the one the environment runs.
+        body.steps.push(steps::checkout(true, same_repository));
         match &d.method {
-            DeployMethod::ArgoCd => match gitops.and_then(|g| g.token.as_ref()) {
-                Some(token) => {
+            DeployMethod::ArgoCd => {
+                if let Some(token) = gitops.and_then(|g| g.token.as_ref()) {
                     vars.push(("PIPEC_GITOPS_TOKEN".into(), secret(&token.name)));
                     secrets.push(token.name.clone());
                 }
-                None => {
-                    // The manifests live in this repository: push with the
-                    // job's own token, kept in the checkout for that.
-                    let branch = gitops.map_or("main", |g| g.branch.as_str());
-                    body.permissions.grant(
-                        "contents",
-                        Level::Write,
-                        format!("commit the new image tag to {branch}"),
-                    );
-                    body.steps.push(steps::checkout(false, true));
+                if let Some(k) = gitops.and_then(|g| g.argocd.as_ref()) {
+                    vars.push(("PIPEC_ARGOCD_KUBECONFIG".into(), secret(&k.name)));
+                    secrets.push(k.name.clone());
                 }
-            },
+            }
             DeployMethod::Kubectl { kubeconfig } => {
                 vars.push(("PIPEC_KUBECONFIG".into(), secret(&kubeconfig.name)));
                 secrets.push(kubeconfig.name.clone());
-                body.permissions
-                    .grant("contents", Level::Read, "check out the overlays to apply");
-                body.steps.push(steps::checkout(false, false));
             }
         }
+        self.release_access(d, env, &mut body, &mut vars);
         body.steps.push(steps::run(
             &format!("Deploy to {}", env.name),
-            release::deploy_script(self.program, d),
+            release::deploy_script(self.program, job, d, true),
             &vars,
         ));
 
@@ -62,9 +75,14 @@ impl Lower<'_> {
         environment.insert("name", env.name.as_str());
         environment.insert_opt("url", env.url.as_deref().map(crate::expr::escape_literal));
         let gates = env.approvals.saturating_sub(1);
-        let comment = protection_comment(env, &job.name, gates, &policy(&job.when), &secrets);
+        let refs = policy(&release::dispatchable(self.program, job));
+        let comment = protection_comment(env, &job.name, gates, &refs, &secrets);
         body.environment = Some((environment, comment));
         let mut concurrency = Map::new();
+        // One group per environment, shared with the deploy workflow: a
+        // deployment waiting for its reviewers holds it (GitHub counts a job
+        // waiting on its environment as running), which delays only later
+        // deployments to the same environment, never CI.
         concurrency.insert("group", format!("deploy-{}", env.name));
         // A deployment that has started finishes; the next one waits.
         concurrency.insert("cancel-in-progress", false);
@@ -75,7 +93,7 @@ impl Lower<'_> {
             let key = format!("{}_approval_{k}", job.name);
             let gate = self.gate(job, env, k, cond, previous.as_deref());
             let comment = format!(
-                "Approval {k} of {n} for `{name}`: a reviewer of environment `{name}-approval-{k}`\napproves this job (reviewers disjoint from the other {n} environments'):\necho '{{\"prevent_self_review\":true,\"reviewers\":[{{\"type\":\"Team\",\"id\":TEAM_ID}}],\"can_admins_bypass\":false}}' |\n  gh api -X PUT repos/{{owner}}/{{repo}}/environments/{name}-approval-{k} --input -",
+                "Approval {k} of {n} for `{name}`: a reviewer of environment `{name}-approval-{k}`\napproves this job (reviewers disjoint from the other {n} environments'; on a\nprivate or internal repository only with GitHub Enterprise, see the deployment\njob's comment):\necho '{{\"prevent_self_review\":true,\"reviewers\":[{{\"type\":\"Team\",\"id\":TEAM_ID}}],\"can_admins_bypass\":false}}' |\n  gh api -X PUT repos/{{owner}}/{{repo}}/environments/{name}-approval-{k} --input -",
                 n = env.approvals,
                 name = env.name
             );
@@ -84,6 +102,56 @@ impl Lower<'_> {
         }
         body.extra_needs.extend(previous);
         body
+    }
+
+    /// How the deployment learns the digest it ships, and the registry access
+    /// it needs: in CI the publish job of the run hands it over; started by
+    /// hand it looks the ref up in the registry. A production deployment
+    /// that moves `latest` writes to the registry.
+    fn release_access(
+        &mut self,
+        d: &Deploy,
+        env: &Environment,
+        body: &mut Body,
+        vars: &mut Vec<(String, String)>,
+    ) {
+        let mut seen = Vec::new();
+        for (_, pid) in &d.services {
+            if seen.contains(pid) {
+                continue;
+            }
+            seen.push(*pid);
+            let publish = self.program.publish(*pid);
+            let moves_latest = env.tier == Tier::Production
+                && release::latest_moves_on_deploy(self.program, publish);
+            if !self.dispatch {
+                let job = &self.pipeline.job(publish.job).name;
+                let output = format!("release_{}", pid.0);
+                vars.push((
+                    format!("PIPEC_RELEASE_{}", pid.0),
+                    crate::expr::fenced(&format!("needs.{job}.outputs.{output}")),
+                ));
+            }
+            if !(self.dispatch || moves_latest) {
+                continue;
+            }
+            let Some(login) = self.login(publish) else {
+                continue;
+            };
+            if publish.registry.kind == RegistryKind::Ghcr {
+                let (level, why) = if moves_latest {
+                    (Level::Write, "move `latest` to the release production runs")
+                } else {
+                    (Level::Read, "look up the digest of the version to deploy")
+                };
+                body.permissions.grant("packages", level, why);
+            }
+            body.steps.push(steps::uses(
+                &format!("Log in to {}", crate::image::registry_host(publish)),
+                &pins::LOGIN,
+                login,
+            ));
+        }
     }
 
     /// An approval job: it waits in its own environment for a reviewer, and
@@ -96,12 +164,16 @@ impl Lower<'_> {
         cond: &Option<Expr>,
         previous: Option<&str>,
     ) -> Map {
-        let mut needs: Vec<String> = self
-            .pipeline
-            .needs(job.id)
-            .into_iter()
-            .map(|d| self.pipeline.job(d).name.clone())
-            .collect();
+        // In the deploy workflow the deployment and its gates are all there is.
+        let mut needs: Vec<String> = if self.dispatch {
+            Vec::new()
+        } else {
+            self.pipeline
+                .needs(job.id)
+                .into_iter()
+                .map(|d| self.pipeline.job(d).name.clone())
+                .collect()
+        };
         needs.extend(previous.map(String::from));
         let mut m = Map::new();
         m.insert(
@@ -155,7 +227,7 @@ pub fn policy(when: &Cond) -> Option<Vec<(String, &'static str)>> {
         }
         true
     };
-    let ok = match when {
+    let mut ok = match when {
         Cond::Branch(g) => add(g, "branch"),
         Cond::Tag(g) if !g.is_empty() => add(g, "tag"),
         Cond::Any(cs) => cs.iter().all(|c| match c {
@@ -165,7 +237,16 @@ pub fn policy(when: &Cond) -> Option<Vec<(String, &'static str)>> {
         }),
         _ => false,
     };
-    (ok && !out.is_empty()).then_some(out)
+    if ok {
+        let mut seen = Vec::new();
+        out.retain(|p| {
+            let new = !seen.contains(p);
+            seen.push(p.clone());
+            new
+        });
+        ok = !out.is_empty();
+    }
+    ok.then_some(out)
 }
 
 /// The comment above a deployment's `environment:`: the protection the
@@ -194,10 +275,18 @@ pub fn protection_comment(
             ));
         }
     }
+    if env.approvals > 0 {
+        c.push_str(
+            "- required reviewers protect public repositories on every plan, private and\n  internal ones only on GitHub Enterprise: elsewhere GitHub accepts this\n  environment without them and the job runs unapproved. Without Enterprise,\n  promote through a pull request instead (docs/targets/github.md, \"Approvals\n  without GitHub Enterprise\").\n",
+        );
+    }
     match policy {
         Some(p) => {
             let refs: Vec<String> = p.iter().map(|(n, k)| format!("{k} `{n}`")).collect();
-            c.push_str(&format!("- deployments only from {}.\n", refs.join(", ")));
+            c.push_str(&format!(
+                "- deployments only from {} (the deploy workflow is started on the ref to deploy).\n",
+                refs.join(", ")
+            ));
         }
         None => c.push_str("- deployments only from the refs this job's condition allows.\n"),
     }

@@ -299,6 +299,9 @@ pub fn part_expr(part: &Part) -> Option<String> {
         Part::Lit(_) => return None,
         Part::Matrix(axis) => format!("matrix.{axis}"),
         Part::Input(name) => format!("inputs.{name}"),
+        // The archive a job downloads is loaded into Docker under this name.
+        Part::Image(name) => lit(&format!("{name}:ci")),
+        Part::ImageSource(name) => lit(&image_source(name)),
         Part::Ci(v) => match v {
             CiVar::Sha => "github.sha".into(),
             // Expressions have no substring function.
@@ -316,10 +319,17 @@ pub fn part_expr(part: &Part) -> Option<String> {
     })
 }
 
+/// Trivy's argument for an image a job has as the build's archive.
+fn image_source(name: &str) -> String {
+    format!("--input {name}.tar")
+}
+
 /// A run-time part as the text of a field value: `${{ … }}`. The run URL is
 /// three expressions joined by literal text, which needs no quotes inside.
 fn part_value(part: &Part) -> Option<String> {
     match part {
+        Part::Image(name) => Some(format!("{name}:ci")),
+        Part::ImageSource(name) => Some(image_source(name)),
         Part::Ci(CiVar::RunUrl) => Some(
             "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
                 .into(),
@@ -400,6 +410,8 @@ pub fn text_script(text: &Text, env: &mut Vec<(String, String)>) -> String {
                 out.push_str(s);
                 quoting = quoting_after(quoting, s);
             }
+            // Two words, fixed by pipec: written as they are.
+            Part::ImageSource(name) => out.push_str(&image_source(name)),
             p => {
                 let Some((name, value)) = part_env(p) else {
                     continue;

@@ -1,6 +1,12 @@
 //! Images: the build job builds once with Buildx and hands the archive to the
-//! jobs after it (scans, publishes); a publish job pushes that same archive,
-//! so what was scanned is what ships.
+//! jobs after it (scans, publishes); a publish job pushes that image under
+//! the commit's immutable tag and points every other tag of the run at the
+//! same digest (`pipec_emit::release`), so what was scanned is what ships.
+//!
+//! A release run (a pushed tag) does not build again: its build job fetches
+//! the image the commit's branch run published and hands that on, so the
+//! release scans and promotes the digest dev and staging ran. Only a commit
+//! that was never published from a branch is built in its release run.
 //!
 //! The registry layer cache (`Publish.layer_cache`) is read and written only
 //! where it is safe. Branch and pull-request builds read it; tag builds
@@ -27,6 +33,11 @@ use crate::workflow::{Lower, secret};
 
 /// The tag the layer cache is kept under in each registry.
 const CACHE_TAG: &str = "buildcache";
+
+/// The step that fetches the commit's published image in release runs.
+const COMMIT_STEP: &str = "commit";
+/// The step that publishes, whose output is the release.
+const PUSH_STEP: &str = "push";
 
 impl Lower<'_> {
     pub fn build_job(&mut self, id: ImageId) -> Body {
@@ -75,6 +86,46 @@ impl Lower<'_> {
             login.insert("continue-on-error", true);
             body.steps.push(login);
         }
+        // A release run ships the image its commit was published as.
+        let mut build_if = None;
+        if self.releases
+            && let Some(p) = self
+                .program
+                .publishes_of(id)
+                .find(|p| p.registry.kind != RegistryKind::GitLab)
+            && let Some(login) = self.login(p)
+        {
+            let tag_run = Expr::atom(TAG_RUN).text;
+            if p.registry.kind == RegistryKind::Ghcr {
+                body.permissions.grant(
+                    "packages",
+                    Level::Read,
+                    "fetch the published image of the commit in release runs",
+                );
+            }
+            body.steps.push(steps::uses_when(
+                &format!("Log in to {}", registry_host(p)),
+                Some(&tag_run),
+                &pins::LOGIN,
+                login,
+            ));
+            let fetch = steps::run_with_id(
+                &format!("Fetch the published image {}", image.name),
+                Some(COMMIT_STEP),
+                Some(&tag_run),
+                release::commit_image_script(
+                    self.program,
+                    p,
+                    &image.local_ref(),
+                    &format!("\"$RUNNER_TEMP\"/{}", image.archive()),
+                ),
+                &self.release_env(),
+            );
+            body.steps.push(fetch);
+            build_if = Some(format!(
+                "!{tag_run} || steps.{COMMIT_STEP}.outputs.found != 'true'"
+            ));
+        }
         let mut with = self.build_inputs(image);
         with.insert("tags", image.local_ref());
         with.insert(
@@ -110,8 +161,9 @@ impl Lower<'_> {
                 );
             }
         }
-        body.steps.push(steps::uses(
+        body.steps.push(steps::uses_when(
             &format!("Build image {}", image.name),
+            build_if.as_deref(),
             &pins::BUILD_PUSH,
             with,
         ));
@@ -219,10 +271,10 @@ impl Lower<'_> {
             &pins::LOGIN,
             login.clone(),
         ));
-        let script = release::push_script(
+        let script = release::publish_script(
+            self.program,
             publish,
-            &image.local_ref(),
-            &release::release_patterns(self.program, publish),
+            &release::sh_quote(&image.local_ref()),
         );
         let mut env = self.release_env();
         // Values of the run that tags written in the program show.
@@ -237,11 +289,18 @@ impl Lower<'_> {
                 }
             }
         }
-        body.steps.push(steps::run(
+        body.steps.push(steps::run_with_id(
             &format!("Push {}", publish.image_name()),
+            Some(PUSH_STEP),
+            None,
             script,
             &env,
         ));
+        let output = format!("release_{}", publish.id.0);
+        body.outputs = Some(pipec_emit::yaml::map([(
+            output.as_str(),
+            pipec_emit::Yaml::from(expr::fenced(&format!("steps.{PUSH_STEP}.outputs.{output}"))),
+        )]));
         if publish.layer_cache
             && let Some(job) = self.cache_job(id, login)
         {
@@ -315,7 +374,7 @@ impl Lower<'_> {
 
     /// Inputs of `docker/login-action` for a publish's registry. GHCR takes
     /// the job's own token; other registries the secrets the program names.
-    fn login(&mut self, p: &Publish) -> Option<Map> {
+    pub fn login(&mut self, p: &Publish) -> Option<Map> {
         let cred = |c: &Option<Credential>| match c {
             Some(Credential::Secret(s)) => Some(secret(&s.name)),
             Some(Credential::Literal(l)) => Some(expr::escape_literal(l)),
@@ -391,7 +450,7 @@ fn ghcr_login() -> Map {
     with
 }
 
-fn registry_host(p: &Publish) -> &str {
+pub fn registry_host(p: &Publish) -> &str {
     match p.registry.kind {
         RegistryKind::DockerHub => "Docker Hub",
         _ => p.registry.host.as_str(),

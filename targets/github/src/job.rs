@@ -20,6 +20,8 @@ pub struct Body {
     pub environment: Option<(Map, String)>,
     /// A job-level `concurrency:` group (deployments).
     pub concurrency: Option<Map>,
+    /// `outputs:` for the jobs after it (the release a publish job pushed).
+    pub outputs: Option<Map>,
     pub container: Option<Yaml>,
     pub services: Option<Map>,
     /// A shell other than the workflow's `bash` (jobs in a container).
@@ -75,6 +77,9 @@ impl Lower<'_> {
             m.insert("concurrency", c);
         }
         m.insert("permissions", body.permissions.to_yaml());
+        if let Some(o) = body.outputs {
+            m.insert("outputs", o);
+        }
         if let Some(t) = job.timeout {
             m.insert("timeout-minutes", t.minutes_ceil().max(1));
         }

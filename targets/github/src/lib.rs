@@ -7,6 +7,7 @@
 //! - [`run`]: script jobs — tool set-up, caches, services, reports;
 //! - [`image`]: building an image once and publishing that same archive;
 //! - [`deploy`]: deployments inside GitHub environments, approval gates;
+//! - [`dispatch`]: the deploy workflow, to promote or roll back by hand;
 //! - [`expr`]: conditions and run-time values as GitHub expressions;
 //! - [`permissions`]: the least `GITHUB_TOKEN` scopes per job;
 //! - [`steps`]: step builders; [`pins`]: every action and tool, pinned.
@@ -16,6 +17,7 @@
 //! action pinned to a full commit SHA, `permissions: {}` at the top.
 
 pub mod deploy;
+pub mod dispatch;
 pub mod expr;
 pub mod image;
 pub mod job;
@@ -51,6 +53,34 @@ impl Target for GitHub {
             ) {
                 // Pipeline names are unique and map to distinct file names.
                 unreachable!("two pipelines write {}", clash.path);
+            }
+            if let Some((body, d)) = dispatch::render(program, pipeline) {
+                // Its deployment jobs are the CI workflow's, whose findings
+                // are reported already.
+                for diag in d {
+                    if !diags.contains(&diag) {
+                        diags.push(diag);
+                    }
+                }
+                if let Err(clash) = out.add(
+                    self.name(),
+                    layout::github_deploy_workflow(pipeline),
+                    pipeline.file.clone(),
+                    body,
+                ) {
+                    diags.push(
+                        pipec_diagnostics::Diagnostic::new(
+                            pipec_diagnostics::code::INVALID_NAME,
+                            pipeline.span,
+                            format!(
+                                "the deploy workflow of `{}` would overwrite {}",
+                                pipeline.name, clash.path
+                            ),
+                        )
+                        .label("its deploy workflow")
+                        .help("rename the pipeline whose name ends in `_deploy`"),
+                    );
+                }
             }
         }
         if diags.is_empty() { Ok(()) } else { Err(diags) }

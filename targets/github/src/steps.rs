@@ -34,8 +34,20 @@ pub fn run_when(
     script: impl Into<String>,
     env: &[(String, String)],
 ) -> Map {
+    run_with_id(name, None, cond, script, env)
+}
+
+/// A shell step with an `id:`, whose outputs later steps and jobs read.
+pub fn run_with_id(
+    name: &str,
+    id: Option<&str>,
+    cond: Option<&str>,
+    script: impl Into<String>,
+    env: &[(String, String)],
+) -> Map {
     let mut s = Map::new();
     s.insert("name", name);
+    s.insert_opt("id", id);
     s.insert_opt("if", cond.map(crate::expr::if_value));
     if !env.is_empty() {
         s.insert("env", env_map(env));

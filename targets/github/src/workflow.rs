@@ -19,6 +19,8 @@ pub struct Lower<'a> {
     /// Whether pushed tags start the workflow: then dependency caches are not
     /// restored in tag runs (they are releases).
     pub releases: bool,
+    /// Lowering the deploy workflow (started by hand) rather than CI.
+    pub dispatch: bool,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -38,6 +40,7 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
         pipeline,
         inputs,
         releases: pipeline.has_trigger(|k| matches!(k, TriggerKind::Tag { .. })),
+        dispatch: false,
         diags: Vec::new(),
     };
     let doc = cx.workflow();
@@ -54,16 +57,36 @@ impl Lower<'_> {
             Map::new(),
             "Nothing by default: each job asks for the scopes it needs.",
         );
+        // GitHub keeps one running and one pending run per group, and a newer
+        // pending run replaces the older: a group per ref would make every
+        // push wait behind a deployment waiting for approval, and drop the CI
+        // of all but the last of several pushes. Only a pull request's runs
+        // share a group, so that a newer commit cancels the older run.
+        let prs = self
+            .pipeline
+            .has_trigger(|k| matches!(k, TriggerKind::PullRequest { .. }));
         let mut concurrency = Map::new();
-        concurrency.insert("group", "${{ github.workflow }}-${{ github.ref }}");
-        concurrency.insert(
-            "cancel-in-progress",
-            "${{ github.event_name == 'pull_request' }}",
-        );
+        if prs {
+            concurrency.insert(
+                "group",
+                "${{ github.workflow }}-${{ github.event_name == 'pull_request' && github.ref || github.run_id }}",
+            );
+            concurrency.insert(
+                "cancel-in-progress",
+                "${{ github.event_name == 'pull_request' }}",
+            );
+        } else {
+            concurrency.insert("group", "${{ github.workflow }}-${{ github.run_id }}");
+            concurrency.insert("cancel-in-progress", false);
+        }
         w.insert_commented(
             "concurrency",
             concurrency,
-            "One run per ref at a time, so pushes of the same tags stay in order;\na newer commit of a pull request cancels the run of the older one.",
+            if prs {
+                "A newer commit of a pull request cancels the run of the older one. Other\nruns never wait for each other: deployments queue per environment instead."
+            } else {
+                "Runs never wait for each other: deployments queue per environment instead."
+            },
         );
         let mut run = Map::new();
         run.insert("shell", "bash");
@@ -120,12 +143,36 @@ impl Lower<'_> {
         let mut on = Map::new();
         if push_branches.is_some() || !tags.is_empty() {
             let mut push = Map::new();
+            let ignore = push_branches
+                .as_ref()
+                .and_then(|b| self.deploy_tree_ignored(b, push_any));
             if let Some(b) = push_branches {
                 push.insert("branches", filter_list(b, push_any));
             }
-            // Not read for pushed tags: a release runs whatever changed.
-            if let Some((p, _)) = push_paths.filter(|(p, _)| !p.is_empty()) {
-                push.insert("paths", p);
+            // Not read for pushed tags: a release runs whatever changed. GitHub
+            // takes `paths` or `paths-ignore`, not both: with a path filter, the
+            // environment trees are left out by a `!` pattern.
+            let paths = push_paths.map(|(p, _)| p).filter(|p| !p.is_empty());
+            match (paths, ignore) {
+                (Some(mut p), Some(tree)) => {
+                    p.push(format!("!{tree}"));
+                    push.insert_commented(
+                        "paths",
+                        p,
+                        "Deployment commits change only the environment trees (`!`): they start no run\n(their message also says [skip ci]). Tag pushes are not filtered by path.",
+                    );
+                }
+                (Some(p), None) => {
+                    push.insert("paths", p);
+                }
+                (None, Some(tree)) => {
+                    push.insert_commented(
+                        "paths-ignore",
+                        vec![tree],
+                        "Deployment commits change only the environment trees: they start no run\n(their message also says [skip ci]). Tag pushes are not filtered by path.",
+                    );
+                }
+                (None, None) => {}
             }
             if !tags.is_empty() {
                 push.insert("tags", filter_list(tags, false));
@@ -184,6 +231,25 @@ impl Lower<'_> {
             ),
             Some(_) => {}
         }
+    }
+
+    /// The environment trees, when deployments commit them to a branch of this
+    /// repository that starts this workflow on push.
+    fn deploy_tree_ignored(&self, push: &[String], any: bool) -> Option<String> {
+        let g = self
+            .program
+            .gitops
+            .as_ref()
+            .filter(|g| g.same_repository())?;
+        let deploys_here = self.pipeline.jobs.iter().any(|j| {
+            matches!(&j.kind, pipec_graph::JobKind::Deploy(d)
+            if d.method == pipec_graph::DeployMethod::ArgoCd
+                && {
+                    let branch = g.branch_of(self.program.environment(d.env));
+                    any || push.iter().any(|p| Glob(p.replace("\\", "")).matches(branch))
+                })
+        });
+        deploys_here.then(|| format!("{}/**", pipec_emit::layout::environments_root(self.program)))
     }
 
     fn dispatch_input(&self, i: &Input) -> Map {

@@ -1,21 +1,17 @@
 //! What each kind of job runs: the image, services, variables, caches,
-//! script and artifacts of a script job, an image build, an image publish
-//! and a deployment.
+//! script and artifacts of a script job; image builds, publishes and
+//! deployments are in [`crate::release`].
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::release::{
-    deploy_script, image_ref, push_script, release_patterns, sh_quote, tag_functions,
-};
 use pipec_emit::{Map, Yaml, coverage};
 use pipec_graph::{
-    CacheKind, CoverageFormat, Credential, Deploy, DeployMethod, EnvValue, EnvVar, Image, Job,
-    JobKind, Publish, RegistryKind, ReportKind, RunJob, TagKind, Text, Tool,
+    CacheKind, CoverageFormat, EnvValue, EnvVar, Job, JobKind, ReportKind, RunJob, Tool,
 };
 
 use crate::images;
 use crate::job::{Ctx, minutes};
 use crate::matrix;
-use crate::text::{display, gitlab_value, script as script_text, shell_arg, shell_word};
+use crate::text::{display, gitlab_value, script as script_text, shell_word};
 
 /// The kind-specific part of a job.
 pub struct Body {
@@ -37,7 +33,7 @@ pub struct Body {
 }
 
 impl Body {
-    fn new(image: Yaml) -> Body {
+    pub fn new(image: Yaml) -> Body {
         Body {
             image,
             services: Vec::new(),
@@ -61,15 +57,12 @@ impl Body {
 /// ECMAScript-based schema validators accept it too).
 pub const PYTEST_COV_TOTAL: &str = r"/TOTAL.*? (100(?:\.0+)?%|[1-9]?\d(?:\.\d+)?%)$/";
 
-/// How long the image archive is kept: long enough for the publish job.
-const ARCHIVE_EXPIRY: &str = "1 day";
-
 pub fn body(ctx: &mut Ctx, job: &Job) -> Body {
     match &job.kind {
         JobKind::Run(r) => run(ctx, job, r),
-        JobKind::BuildImage(i) => build(ctx, job, ctx.program.image(*i)),
-        JobKind::PublishImage(p) => publish(ctx, job, ctx.program.publish(*p)),
-        JobKind::Deploy(d) => deploy(ctx, job, d),
+        JobKind::BuildImage(i) => crate::release::build(ctx, ctx.program.image(*i)),
+        JobKind::PublishImage(p) => crate::release::publish(ctx, job, ctx.program.publish(*p)),
+        JobKind::Deploy(d) => crate::release::deploy(ctx, job, d),
     }
 }
 
@@ -302,6 +295,14 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
         // The whole history, not GitLab's default shallow clone.
         body.variables.insert("GIT_DEPTH", "0");
     }
+    if !r.images.is_empty() && r.has_tool(Tool::Trivy) {
+        // Images come through the project's registry (`{{ image.ref }}`),
+        // which Trivy reads with the job's own credentials.
+        body.variables
+            .insert("TRIVY_USERNAME", "${CI_REGISTRY_USER}");
+        body.variables
+            .insert("TRIVY_PASSWORD", "${CI_REGISTRY_PASSWORD}");
+    }
     caches(ctx, job, r, &mut body);
     if let Some(m) = &job.matrix {
         let count = matrix::combinations(m).len();
@@ -478,253 +479,4 @@ fn artifacts(ctx: &mut Ctx, r: &RunJob, body: &mut Body) {
         a.insert("expire_in", minutes(longest));
     }
     body.artifacts = Some(a);
-}
-
-/// The Docker daemon the build and publish jobs talk to.
-fn docker(body: &mut Body) {
-    let mut dind = Map::new();
-    dind.insert("name", images::DOCKER_DAEMON);
-    dind.insert("alias", "docker");
-    body.services.push(Yaml::Map(dind));
-    // TLS between the CLI and the daemon, with certificates the daemon writes.
-    body.variables.insert("DOCKER_TLS_CERTDIR", "/certs");
-}
-
-/// `docker login` for a registry, reading credentials from CI/CD variables.
-fn login(ctx: &mut Ctx, job: &Job, p: &Publish) -> String {
-    let r = &p.registry;
-    if r.kind == RegistryKind::GitLab {
-        return "printf '%s' \"$CI_REGISTRY_PASSWORD\" | docker login --username \"$CI_REGISTRY_USER\" --password-stdin \"$CI_REGISTRY\"".to_string();
-    }
-    let user = match &r.username {
-        Some(Credential::Literal(u)) => Some(sh_quote(u)),
-        Some(Credential::Secret(s)) => ctx.secret(Some(job), s).map(|n| format!("\"${n}\"")),
-        // Only GHCR may be declared without credentials (GitHub Actions has a
-        // token for it); on GitLab they come from these variables.
-        None => {
-            ctx.uses_variable(Some(job), "GHCR_USERNAME", false);
-            Some("\"$GHCR_USERNAME\"".to_string())
-        }
-    };
-    let password = match &r.password {
-        Some(Credential::Secret(s)) => ctx.secret(Some(job), s),
-        Some(Credential::Literal(_)) | None => {
-            ctx.uses_variable(Some(job), "GHCR_TOKEN", true);
-            Some("GHCR_TOKEN".to_string())
-        }
-    };
-    let host = if r.kind == RegistryKind::DockerHub {
-        "docker.io"
-    } else {
-        r.host.as_str()
-    };
-    format!(
-        "printf '%s' \"${}\" | docker login --username {} --password-stdin {}",
-        password.unwrap_or_default(),
-        user.unwrap_or_default(),
-        sh_quote(host)
-    )
-}
-
-fn build(ctx: &mut Ctx, job: &Job, image: &Image) -> Body {
-    let mut body = Body::new(images::image(images::DOCKER.to_string(), false));
-    docker(&mut body);
-    if image.platforms.len() > 1 {
-        ctx.diags.push(
-            Diagnostic::new(
-                code::GITLAB_PLATFORMS,
-                image.span,
-                format!(
-                    "image `{}` is built for {} platforms; the GitLab pipeline hands images between jobs as a one-platform archive",
-                    image.name,
-                    image.platforms.len()
-                ),
-            )
-            .label("an image archive holds one platform")
-            .help("build one platform per image, each with its own `publish`"),
-        );
-    }
-    let mut args = vec![
-        "docker build".to_string(),
-        format!("--file {}", shell_arg(&image.dockerfile)),
-    ];
-    if let Some(t) = &image.target {
-        args.push(format!("--target {}", shell_arg(t)));
-    }
-    if let [platform] = image.platforms.as_slice() {
-        args.push(format!("--platform {}", sh_quote(platform)));
-    }
-    for (name, value) in &image.build_args {
-        let mut t = Text::lit(format!("{name}="));
-        t.parts.extend(value.parts.iter().cloned());
-        args.push(format!("--build-arg {}", shell_word(&t)));
-    }
-    let mut script = String::new();
-    // A registry layer cache: each pushed image carries its build cache
-    // (inline), and the next build reuses the layers of its branch's image and
-    // of the default branch's.
-    let cached: Vec<&Publish> = ctx
-        .program
-        .publishes_of(image.id)
-        .filter(|p| p.layer_cache && p.tags.iter().any(|t| t.kind == TagKind::Branch))
-        .collect();
-    if !cached.is_empty() {
-        script.push_str("set -eu\n");
-        script.push_str(&tag_functions(ctx.program));
-        if cached
-            .iter()
-            .any(|p| p.registry.kind == RegistryKind::GitLab)
-        {
-            script.push_str(&login(ctx, job, cached[0]));
-            script.push('\n');
-        }
-        args.push("--build-arg BUILDKIT_INLINE_CACHE=1".to_string());
-        for p in &cached {
-            let name = image_ref(p);
-            args.push(format!("--cache-from {name}:\"$(pipec_branch_tag)\""));
-            args.push(format!(
-                "--cache-from {name}:\"$(PIPEC_REF_NAME=\"$CI_DEFAULT_BRANCH\"; pipec_branch_tag)\""
-            ));
-        }
-    }
-    args.push(format!("--tag {}", sh_quote(&image.local_ref())));
-    args.push(shell_arg(&image.context));
-    script.push_str(&args.join(" \\\n  "));
-    script.push('\n');
-    script.push_str(&format!(
-        "docker image save {} --output {}\n",
-        sh_quote(&image.local_ref()),
-        sh_quote(&image.archive())
-    ));
-    body.script.push(Yaml::Str(script));
-    let mut a = Map::new();
-    a.insert("paths", vec![image.archive()]);
-    a.insert("expire_in", ARCHIVE_EXPIRY);
-    body.artifacts = Some(a);
-    body
-}
-
-fn publish(ctx: &mut Ctx, job: &Job, p: &Publish) -> Body {
-    let image = ctx.program.image(p.image);
-    let mut body = Body::new(images::image(images::DOCKER.to_string(), false));
-    docker(&mut body);
-    body.script.push(Yaml::Str(format!(
-        "docker image load --input {}",
-        sh_quote(&image.archive())
-    )));
-    body.script.push(Yaml::Str(login(ctx, job, p)));
-    body.script.push(Yaml::Str(push_script(
-        p,
-        &image.local_ref(),
-        &release_patterns(ctx.program, p),
-    )));
-    // Values of the run that tags written in the program show, in the
-    // variables the push script reads; the SHA, the ref name and the inputs
-    // are pipeline variables already.
-    for rule in &p.tags {
-        if let TagKind::Literal(t) = &rule.kind {
-            for part in t.variables() {
-                let Some(var) = pipec_emit::release::run_var(part) else {
-                    continue;
-                };
-                if var == "PIPEC_SHA" || var == "PIPEC_REF_NAME" || var.starts_with("PIPEC_INPUT_")
-                {
-                    continue;
-                }
-                let value = ctx.value(
-                    &Text {
-                        parts: vec![part.clone()],
-                    },
-                    p.span,
-                    "an image tag",
-                );
-                body.variables.insert(var, value);
-            }
-        }
-    }
-    body.note = Some(match (p.registry.kind, &p.registry.password) {
-        (RegistryKind::GitLab, _) => {
-            "Pushes to the project's container registry with the job's own credentials.".to_string()
-        }
-        (_, None) => "Logs in to ghcr.io with the protected CI/CD variables GHCR_USERNAME and\nGHCR_TOKEN (a token with the write:packages scope).".to_string(),
-        _ => "Registry credentials are protected, masked CI/CD variables.".to_string(),
-    });
-    body
-}
-
-fn deploy(ctx: &mut Ctx, job: &Job, d: &Deploy) -> Body {
-    let env = ctx.program.environment(d.env);
-    let (image, variable, prologue) = match &d.method {
-        DeployMethod::ArgoCd => {
-            let token = ctx.program.gitops.as_ref().and_then(|g| g.token.as_ref());
-            let mut prologue = Vec::new();
-            let variable = match token {
-                Some(t) => ctx.secret(Some(job), t),
-                None => {
-                    // The job token cannot push: the project's own repository is
-                    // written with a project access token, and the push starts
-                    // no pipeline of its own.
-                    ctx.uses_variable(Some(job), "PIPEC_GITOPS_TOKEN", true);
-                    prologue.push(concat!(
-                        "git remote set-url origin \"$CI_SERVER_URL/$CI_PROJECT_PATH.git\"\n",
-                        "git config http.extraHeader \"Authorization: Basic $(printf 'pipec:%s' \"$PIPEC_GITOPS_TOKEN\" | base64 | tr -d '\\n')\"\n",
-                        "git config push.pushOption ci.skip"
-                    ).to_string());
-                    None
-                }
-            };
-            (
-                images::image(images::GIT.to_string(), true),
-                variable.map(|v| ("PIPEC_GITOPS_TOKEN", v)),
-                prologue,
-            )
-        }
-        DeployMethod::Kubectl { kubeconfig } => (
-            images::image(images::KUBECTL.to_string(), false),
-            ctx.secret(Some(job), kubeconfig)
-                .map(|v| ("PIPEC_KUBECONFIG", v)),
-            Vec::new(),
-        ),
-    };
-    let mut body = Body::new(image);
-    let variable_source = variable.as_ref().map(|(_, secret)| secret.clone());
-    if let Some((name, secret)) = variable {
-        body.variables.insert(name, format!("${{{secret}}}"));
-    }
-    body.script.extend(prologue.into_iter().map(Yaml::Str));
-    body.script.push(Yaml::Str(deploy_script(ctx.program, d)));
-    let mut e = Map::new();
-    e.insert("name", env.name.clone());
-    if let Some(url) = &env.url {
-        let span = env.span;
-        e.insert_opt(
-            "url",
-            ctx.server_value(&Text::lit(url.as_str()), span, "the environment's URL"),
-        );
-    }
-    e.insert("deployment_tier", env.tier.name());
-    body.environment = Some(Yaml::Map(e));
-    body.resource_group = Some(format!("deploy-{}", pipec_emit::layout::env_name(env)));
-    let gate = if env.is_manual() {
-        format!(
-            "Deploys to `{}` when someone runs it, after {} approval{}: protect the\nenvironment with that many required approvals (Settings > CI/CD > Protected environments).",
-            env.name,
-            env.approvals,
-            if env.approvals == 1 { "" } else { "s" }
-        )
-    } else {
-        format!("Deploys to `{}` automatically.", env.name)
-    };
-    let secret = match (&d.method, variable_source) {
-        (DeployMethod::ArgoCd, Some(s)) => {
-            format!("PIPEC_GITOPS_TOKEN comes from {s}, a protected, masked CI/CD variable.")
-        }
-        (DeployMethod::ArgoCd, None) => "PIPEC_GITOPS_TOKEN is a protected, masked CI/CD variable: a project access\ntoken with the write_repository scope.".to_string(),
-        (DeployMethod::Kubectl { .. }, s) => format!(
-            "PIPEC_KUBECONFIG comes from {}, a protected CI/CD variable of type\nVariable (not File) holding the kubeconfig.",
-            s.unwrap_or_default()
-        ),
-    };
-    body.note = Some(format!("{gate}\n{secret}"));
-    body
 }

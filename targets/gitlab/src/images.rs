@@ -14,14 +14,53 @@ pub const DEFAULT: &str = "debian:12.9-slim";
 pub const DOCKER: &str = "docker:27.5.1";
 /// … talking to a Docker daemon in a service container.
 pub const DOCKER_DAEMON: &str = "docker:27.5.1-dind";
-/// GitOps deployments: git and a POSIX shell (busybox `sed`, `base64`).
-pub const GIT: &str = "alpine/git:2.45.2";
-/// `via kubectl` deployments: kubectl with a shell (`registry.k8s.io/kubectl`
-/// has none).
+/// Deployments: kubectl, git and a shell (`registry.k8s.io/kubectl` has no
+/// shell): GitOps commits and Argo CD's Application status, or rollouts.
 pub const KUBECTL: &str = "alpine/k8s:1.32.3";
 
-/// `image:` for a name, with an empty entrypoint when asked.
+/// Digests of the images jobs run in, pinned like GitHub actions are pinned
+/// to a commit: `name:tag@sha256:…` runs exactly that image, whatever the tag
+/// is moved to later (the tag stays for the reader). Each is the multi-platform
+/// index the tag named when it was pinned; refresh with
+/// `docker buildx imagetools inspect NAME:TAG` (docs/targets/gitlab.md,
+/// "Pinned images"). An image without a digest here keeps its tag.
+const DIGESTS: &[(&str, &str)] = &[
+    (
+        "docker:27.5.1",
+        "sha256:aa3df78ecf320f5fafdce71c659f1629e96e9de0968305fe1de670e0ca9176ce",
+    ),
+    // The daemon image: the same index as `docker:27.5.1`, which is an alias
+    // of the dind variant.
+    (
+        "docker:27.5.1-dind",
+        "sha256:aa3df78ecf320f5fafdce71c659f1629e96e9de0968305fe1de670e0ca9176ce",
+    ),
+    (
+        "debian:12.9-slim",
+        "sha256:40b107342c492725bc7aacbe93a49945445191ae364184a6d24fedb28172f6f7",
+    ),
+    (
+        "aquasec/trivy:0.69.2",
+        "sha256:3d1f862cb6c4fe13c1506f96f816096030d8d5ccdb2380a3069f7bf07daa86aa",
+    ),
+    (
+        "ghcr.io/gitleaks/gitleaks:v8.21.2",
+        "sha256:0e99e8821643ea5b235718642b93bb32486af9c8162c8b8731f7cbdc951a7f46",
+    ),
+];
+
+/// An image, pinned to its digest when pipec knows it.
+pub fn pinned(name: &str) -> String {
+    match DIGESTS.iter().find(|(n, _)| *n == name) {
+        Some((_, digest)) => format!("{name}@{digest}"),
+        None => name.to_string(),
+    }
+}
+
+/// `image:` for a name (pinned when pipec knows its digest), with an empty
+/// entrypoint when asked.
 pub fn image(name: String, clear_entrypoint: bool) -> Yaml {
+    let name = pinned(&name);
     if !clear_entrypoint {
         return Yaml::Str(name);
     }

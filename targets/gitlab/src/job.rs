@@ -156,22 +156,23 @@ pub fn minutes(d: Duration) -> String {
     }
 }
 
-/// Whether the job leaves artifacts for later jobs.
+/// Whether the job leaves artifacts for later jobs. Images travel through
+/// the registry; a publish job leaves the release it pushed (a dotenv
+/// report).
 fn produces_artifacts(job: &Job) -> bool {
     match &job.kind {
-        JobKind::BuildImage(_) => true,
+        JobKind::PublishImage(_) => true,
         JobKind::Run(r) => !r.artifacts.is_empty() || !r.reports.is_empty(),
         _ => false,
     }
 }
 
-/// Whether `job` uses the artifacts of `need`: the image archive it loads or
-/// publishes, or files `need` declared as artifacts.
-fn wants_artifacts(program: &Program, job: &Job, need: &Job) -> bool {
+/// Whether `job` uses the artifacts of `need`: the release a deployment
+/// ships, or files `need` declared as artifacts.
+fn wants_artifacts(_program: &Program, job: &Job, need: &Job) -> bool {
     match &need.kind {
-        JobKind::BuildImage(image) => match &job.kind {
-            JobKind::Run(r) => r.images.contains(image),
-            JobKind::PublishImage(p) => program.publish(*p).image == *image,
+        JobKind::PublishImage(p) => match &job.kind {
+            JobKind::Deploy(d) => d.services.iter().any(|(_, s)| s == p),
             _ => false,
         },
         JobKind::Run(r) => !r.artifacts.is_empty(),
@@ -271,8 +272,18 @@ pub fn variants(job: &Job) -> Vec<(String, RunOn)> {
 
 /// `rules:` (or a plain `when:`) and `allow_failure:`.
 fn rules(ctx: &Ctx, id: JobId, run_on: RunOn, out: &mut Map) {
+    let manual = is_manual(ctx.program, ctx.job(id));
+    rules_as(ctx, id, run_on, manual, out);
+}
+
+/// The `rules:` of job `id` for a job that runs when it does, after it,
+/// without waiting for a person.
+pub fn rules_after(ctx: &Ctx, id: JobId, out: &mut Map) {
+    rules_as(ctx, id, RunOn::Success, false, out);
+}
+
+fn rules_as(ctx: &Ctx, id: JobId, run_on: RunOn, manual: bool, out: &mut Map) {
     let job = ctx.job(id);
-    let manual = is_manual(ctx.program, job);
     let when = if manual {
         "manual"
     } else {
@@ -284,12 +295,24 @@ fn rules(ctx: &Ctx, id: JobId, run_on: RunOn, out: &mut Map) {
     };
     let condition = from_cond_in(&ctx.plan.when[id.index()], ctx.child);
     let exclude_mr = ctx.plan.no_merge_requests[id.index()];
-    if !exclude_mr && condition == Expr::Const(true) {
+    // A deployment started by hand runs its own jobs only.
+    let exclude_deploys = ctx
+        .pipeline
+        .jobs
+        .iter()
+        .any(|j| matches!(j.kind, JobKind::Deploy(_)));
+    if !exclude_mr && !exclude_deploys && condition == Expr::Const(true) {
         if when != "on_success" {
             out.insert("when", when);
         }
     } else {
         let mut rules = Vec::new();
+        if exclude_deploys {
+            let mut r = Map::new();
+            r.insert("if", format!("${}", crate::release::DEPLOY_VARIABLE));
+            r.insert("when", "never");
+            rules.push(Yaml::Map(r));
+        }
         if exclude_mr {
             let mut r = Map::new();
             r.insert("if", merge_request(ctx.child));

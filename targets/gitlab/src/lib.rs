@@ -8,7 +8,8 @@
 //!   `needs:` agree with the dependency graph;
 //! - [`expr`]: run conditions as `rules:if` expressions;
 //! - [`job`] and [`body`]: each job, from what every job has to what its kind
-//!   of work runs;
+//!   of work runs; [`release`]: image builds, publishes and deployments, and
+//!   the deployments started by hand;
 //! - [`matrix`], [`images`], [`text`]: matrices as `parallel: matrix`, the
 //!   pinned images, and text with run-time parts.
 //!
@@ -26,6 +27,7 @@ pub mod job;
 pub mod matrix;
 pub mod parent;
 pub mod plan;
+pub mod release;
 pub mod stages;
 pub mod text;
 pub mod upload;
@@ -214,6 +216,15 @@ pub fn render(program: &Program, pipeline: &Pipeline, child: bool) -> (String, V
         }
     }
 
+    let mut extra = release::latest_jobs(&mut ctx);
+    extra.extend(release::dispatch_jobs(&mut ctx));
+    for (name, job, note) in extra {
+        match note {
+            Some(n) => root.insert_commented(name, job, n),
+            None => root.insert(name, job),
+        };
+    }
+
     let setup = setup_notes(program, pipeline, &plan, &ctx.variables);
     let mut doc = yaml::to_string(&Yaml::Map(root));
     if !setup.is_empty() {
@@ -283,7 +294,7 @@ fn setup_notes(
         .filter(|e| e.is_manual())
         .collect();
     if !gated.is_empty() {
-        out.push_str("- Protected environments with deployment approvals (Settings > CI/CD >\n  Protected environments; by default whoever starts a pipeline cannot approve it):\n");
+        out.push_str("- Protected environments with deployment approvals (Settings > CI/CD >\n  Protected environments; GitLab Premium or Ultimate, on Free see\n  docs/targets/gitlab.md, \"Approvals without GitLab Premium\"; by default\n  whoever starts a pipeline cannot approve it):\n");
         let width = gated.iter().map(|e| e.name.len()).max().unwrap_or(0);
         for e in gated {
             out.push_str(&format!(

@@ -51,6 +51,9 @@ pub fn gitlab_value(text: &Text) -> Option<String> {
             Part::Lit(s) => out.push_str(&s.replace('$', "$$")),
             Part::Matrix(a) => out.push_str(&format!("${{{}}}", matrix_var(a))),
             Part::Input(i) => out.push_str(&format!("${{{}}}", input_var(i))),
+            Part::Image(i) | Part::ImageSource(i) => out.push_str(&format!(
+                "${{CI_REGISTRY_IMAGE}}/pipec-ci/{i}:${{CI_COMMIT_SHA}}"
+            )),
             Part::Ci(v) => {
                 for var in ci_vars(*v)? {
                     out.push_str(&format!("${{{var}}}"));
@@ -145,6 +148,10 @@ fn shell_expansion(p: &Part) -> String {
         Part::Lit(s) => s.clone(),
         Part::Matrix(a) => format!("${{{}:-}}", matrix_var(a)),
         Part::Input(i) => format!("${{{}:-}}", input_var(i)),
+        // The image this commit's build job pushed to the CI registry.
+        Part::Image(i) | Part::ImageSource(i) => {
+            format!("${{CI_REGISTRY_IMAGE}}/pipec-ci/{i}:${{CI_COMMIT_SHA}}")
+        }
         Part::Ci(CiVar::ShortSha) => "$(printf '%.7s' \"$CI_COMMIT_SHA\")".to_string(),
         Part::Ci(CiVar::Branch) => {
             "${CI_COMMIT_BRANCH:-${CI_MERGE_REQUEST_SOURCE_BRANCH_NAME:-}}".to_string()

@@ -112,6 +112,23 @@ pub fn workflow(pipeline: &Pipeline) -> Map {
     }
     let named = named_branches(pipeline);
     let mut rules = Vec::new();
+    // A deployment started by hand: Run pipeline on the ref to deploy, with
+    // the environment named (`crate::release`).
+    if pipeline
+        .jobs
+        .iter()
+        .any(|j| matches!(j.kind, pipec_graph::JobKind::Deploy(_)))
+    {
+        let var = crate::release::DEPLOY_VARIABLE;
+        // By hand: whatever changed.
+        rules.push(rule(
+            format!("${var} && $CI_COMMIT_TAG"),
+            "dispatch",
+            "tag",
+            &[],
+        ));
+        rules.push(rule(format!("${var}"), "dispatch", "branch", &[]));
+    }
 
     if !merge_requests.is_empty() {
         if !named.is_empty() && !pushes.is_empty() {

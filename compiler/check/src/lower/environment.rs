@@ -232,7 +232,10 @@ impl Checker<'_> {
             let automated = env.approvals == 0 && env.tier != Tier::Production;
             env.sync = SyncPolicy {
                 automated,
-                prune: false,
+                // An automated sync that never prunes leaves the ConfigMap of
+                // every earlier configuration behind: the Application stays
+                // OutOfSync after each config change.
+                prune: automated,
                 self_heal: automated,
                 span: None,
             };
@@ -269,7 +272,7 @@ impl Checker<'_> {
         })
     }
 
-    /// `sync automatic [{ prune, self_heal false }]` or `sync manual`.
+    /// `sync automatic [{ prune false, self_heal false }]` or `sync manual`.
     fn sync(&mut self, s: &Stmt, sync: &mut SyncPolicy, scope: &Scope) {
         const SV: Vocabulary = Vocabulary {
             context: "sync",
@@ -297,7 +300,7 @@ impl Checker<'_> {
         };
         *sync = SyncPolicy {
             automated,
-            prune: false,
+            prune: automated,
             self_heal: automated,
             span: Some(s.span),
         };

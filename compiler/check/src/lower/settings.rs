@@ -1,7 +1,7 @@
 //! `gitops { … }` and `policy { … }`.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_graph::{GitOps, Policy, RuleLevel, RuleSetting, Setting};
+use pipec_graph::{Duration, GitOps, Policy, RuleLevel, RuleSetting, Setting};
 use pipec_syntax::ast::Stmt;
 
 use crate::Checker;
@@ -10,9 +10,14 @@ use crate::stmt::{Args, Vocabulary, block_stmts};
 use crate::types::Ty;
 use crate::value::Value;
 
+/// How long deployment jobs wait for Argo CD by default, and at most (a GitHub
+/// job runs for six hours at most).
+const DEFAULT_WAIT_SECONDS: u64 = 10 * 60;
+const MAX_WAIT_SECONDS: u64 = 6 * 60 * 60;
+
 pub(crate) const GITOPS: Vocabulary = Vocabulary {
     context: "gitops",
-    heads: &["repo", "branch", "path", "token"],
+    heads: &["repo", "branch", "path", "token", "argocd", "wait"],
 };
 
 pub(crate) const POLICY: Vocabulary = Vocabulary {
@@ -27,7 +32,8 @@ pub(crate) const POLICY: Vocabulary = Vocabulary {
 };
 
 impl Checker<'_> {
-    /// `gitops { repo "https://…", branch "main", path "deploy", token secret("…") }`
+    /// `gitops { repo "https://…", branch "main", path "deploy", token secret("…"),
+    /// argocd secret("…"), wait 10m }`
     pub(crate) fn gitops(&mut self, stmt: &Stmt) -> Option<GitOps> {
         const V: Vocabulary = GITOPS;
         let g = stmt.generic()?;
@@ -43,6 +49,8 @@ impl Checker<'_> {
             branch: "main".into(),
             path: "deploy".into(),
             token: None,
+            argocd: None,
+            wait: Duration::from_secs(DEFAULT_WAIT_SECONDS),
             span: g.head.span,
         };
         let mut seen = Vec::new();
@@ -116,9 +124,29 @@ impl Checker<'_> {
                         }
                     }
                 }
-                _ => {
+                "wait" => {
+                    if let Some(Value::Duration(d)) = self.eval(e, &Ty::Duration, &scope) {
+                        if (60..=MAX_WAIT_SECONDS).contains(&d.seconds) {
+                            out.wait = d;
+                        } else {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    code::OUT_OF_RANGE,
+                                    e.span,
+                                    format!("a deployment cannot wait {d} for Argo CD"),
+                                )
+                                .label("between 1m and 6h")
+                                .help("wait 10m"),
+                            );
+                        }
+                    }
+                }
+                head => {
                     if let Some(Value::Secret(s)) = self.eval(e, &Ty::Secret, &scope) {
-                        out.token = Some(s);
+                        match head {
+                            "argocd" => out.argocd = Some(s),
+                            _ => out.token = Some(s),
+                        }
                     }
                 }
             }

@@ -7,9 +7,9 @@
 //! starter builds the distribution and publishes it to PyPI from release
 //! tags, by trusted publishing.
 //!
-//! Argo CD reads the manifests from this repository (`gitops` names it), the
-//! same place `pipec build` writes them and the deployments commit the new
-//! image tags to, so the three agree without a second repository or token.
+//! Argo CD reads the manifests from this repository (`gitops` names it, with
+//! no token of another repository), the repository the deployments commit
+//! the environment trees to, so the two agree without a second repository.
 
 use std::fmt::Write;
 
@@ -262,9 +262,11 @@ fn draft(s: &Settings) -> String {
     }
     let _ = writeln!(
         p,
-        "\n// Argo CD reads the manifests `pipec build` writes under deploy/ from this\n\
-         // repository, and each deployment commits the new image tag to its main branch.\n\
-         gitops {{\n  repo   \"{}\"\n  branch \"main\"\n  path   \"deploy\"\n}}",
+        "\n// Argo CD reads the manifests from this repository, on a branch of their own\n\
+         // (`main` stays protected): each deployment commits the environment's tree\n\
+         // there, then waits until Argo CD, reached with the ARGOCD_KUBECONFIG secret,\n\
+         // reports it Synced and Healthy.\n\
+         gitops {{\n  repo   \"{}\"\n  branch \"deploy\"\n  path   \"deploy\"\n  argocd secret(\"ARGOCD_KUBECONFIG\")\n}}",
         s.repo
     );
     p

@@ -171,6 +171,9 @@ pub(super) fn action_facts(
                         None => tags.push(pushed_tag(&resolve(t, env), tag_at.text(t))),
                     }
                 }
+                // It builds the image it pushes: a release, not a promotion of
+                // an image built and scanned elsewhere.
+                job.add_role(Role::Build);
                 job.add_role(Role::Publish);
                 job.pushes.push(Push {
                     image: None,

@@ -462,7 +462,7 @@ fn gitlab_set(var: &str) -> When {
         "CI_COMMIT_TAG" => When::Tag(Vec::new()),
         "CI_COMMIT_BRANCH" => When::Branch(vec![glob("**")]),
         "CI_MERGE_REQUEST_ID" | "CI_MERGE_REQUEST_IID" => When::Event(RunEvent::PullRequest),
-        _ => When::Unknown,
+        _ => When::Var(var.to_string()),
     }
 }
 
@@ -497,6 +497,10 @@ fn gitlab_match(var: &str, p: Pattern) -> When {
             Some("dispatch") => When::Event(RunEvent::Dispatch),
             _ => When::Unknown,
         },
+        // Equal to something: at least set.
+        _ if literal.is_some_and(|l| !l.is_empty()) => {
+            When::Var(var.to_string()).and(When::Unknown)
+        }
         _ => When::Unknown,
     }
 }

@@ -673,7 +673,22 @@ fn analyse(
             step,
         });
     }
-    let images: Vec<String> = script::pushed_images(&resolve(text, vars));
+    // An image pushed to a repository below the project's own image
+    // (`$CI_REGISTRY_IMAGE/ci/app`) under the commit's SHA is how GitLab jobs
+    // hand an image to the jobs after them (the scans, the publish job): a
+    // hand-over, not a release. `$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA` itself is
+    // the project's image, and a release.
+    let handoff = |r: &String| {
+        let r = r.trim_matches('"');
+        (r.starts_with("$CI_REGISTRY_IMAGE/") || r.starts_with("${CI_REGISTRY_IMAGE}/"))
+            && (r.ends_with(":$CI_COMMIT_SHA") || r.ends_with(":${CI_COMMIT_SHA}"))
+    };
+    let (handed, images): (Vec<String>, Vec<String>) = script::pushed_images(&resolve(text, vars))
+        .into_iter()
+        .partition(handoff);
+    if !handed.is_empty() {
+        job.add_role(Role::Build);
+    }
     if !images.is_empty() {
         job.add_role(Role::Publish);
         let tags = images.iter().map(|r| pushed_tag(r, here.clone())).collect();

@@ -152,6 +152,8 @@ fn render(t: &Text) -> String {
         Part::Matrix(a) => format!("${{MATRIX_{}}}", a.to_ascii_uppercase()),
         Part::Input(i) => format!("${{INPUT_{}}}", i.to_ascii_uppercase()),
         Part::Ci(v) => format!("${{CI_{}}}", v.name().to_ascii_uppercase()),
+        Part::Image(i) => format!("{i}:ci"),
+        Part::ImageSource(i) => format!("--input {i}.tar"),
     })
 }
 

@@ -513,10 +513,15 @@ pub fn pushed_images(cmd: &str) -> Vec<String> {
                     if let Some(r) = refs.last() {
                         out.push(r.trim_start_matches("docker://").to_string());
                     }
-                } else if (cmdname == "buildx" || cmdname == "build")
+                } else if ((cmdname == "buildx" || cmdname == "build")
                     && rest
                         .iter()
-                        .any(|a| **a == "--push" || a.starts_with("--output=type=registry"))
+                        .any(|a| **a == "--push" || a.starts_with("--output=type=registry")))
+                    // `buildx imagetools create --tag NEW SOURCE` writes a
+                    // tag in the registry: a push without a local image.
+                    || (cmdname == "buildx"
+                        && rest.get(s + 1).is_some_and(|a| **a == "imagetools")
+                        && rest.get(s + 2).is_some_and(|a| **a == "create"))
                 {
                     let mut it = rest.iter();
                     while let Some(a) = it.next() {
@@ -779,6 +784,12 @@ mod tests {
         assert_eq!(
             pushed_images("docker buildx build --push -t a/b:1 ."),
             vec!["a/b:1"]
+        );
+        assert_eq!(
+            pushed_images(
+                "docker buildx imagetools create --prefer-index=false --tag a/b:latest a/b@sha256:1"
+            ),
+            vec!["a/b:latest"]
         );
     }
 

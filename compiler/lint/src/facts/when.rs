@@ -79,6 +79,10 @@ pub enum When {
     /// A pull request targeting a matching branch (any when empty).
     PullRequestTo(Vec<Pattern>),
     Event(RunEvent),
+    /// A CI/CD variable is set (GitLab `$NAME`), whose value the linter does
+    /// not know: unknown in any run, but a rule that needs it and one that
+    /// excludes it never hold together.
+    Var(String),
     Not(Box<When>),
     All(Vec<When>),
     Any(Vec<When>),
@@ -130,7 +134,7 @@ impl When {
         match self {
             When::Always => Some(true),
             When::Never => Some(false),
-            When::Unknown => None,
+            When::Unknown | When::Var(_) => None,
             When::Branch(p) => match run.own_branch() {
                 None => Some(false),
                 Some(b) => any_match(p, b, false),
@@ -168,6 +172,26 @@ impl When {
                 (!unknown).then_some(false)
             }
         }
+    }
+
+    /// Whether the two conditions can never hold in the same run: one needs a
+    /// variable the other excludes.
+    pub fn excludes(&self, other: &When) -> bool {
+        fn conjuncts<'a>(w: &'a When, out: &mut Vec<&'a When>) {
+            match w {
+                When::All(cs) => cs.iter().for_each(|c| conjuncts(c, out)),
+                c => out.push(c),
+            }
+        }
+        let mut all = Vec::new();
+        conjuncts(self, &mut all);
+        conjuncts(other, &mut all);
+        all.iter().any(|c| {
+            matches!(c, When::Var(_))
+                && all
+                    .iter()
+                    .any(|d| matches!(d, When::Not(n) if n.as_ref() == *c))
+        })
     }
 
     /// Whether the condition definitely holds in `run`.
@@ -353,5 +377,21 @@ mod tests {
         );
         assert!(runs.iter().all(|r| r.is_release()), "{runs:?}");
         assert!(runs.iter().all(|r| r.tag.as_deref() != Some("other-tag")));
+    }
+
+    #[test]
+    fn a_variable_needed_and_excluded_never_meets() {
+        let set = When::Var("DEPLOY".into());
+        let by_hand = set.clone().and(When::Unknown);
+        let ci = When::branch("main").and(set.clone().negate());
+        assert!(by_hand.excludes(&ci));
+        assert!(!by_hand.excludes(&When::branch("main")));
+        // Set or not, its value is unknown in every run.
+        let main = Run {
+            event: RunEvent::Push,
+            branch: Some("main".into()),
+            tag: None,
+        };
+        assert_eq!(set.eval(&main), None);
     }
 }

@@ -1,12 +1,18 @@
 //! ## What it does
 //! Reports production Argo CD Applications whose `targetRevision` is `HEAD` or
-//! missing (which means `HEAD`), and `.pipe` production environments with
-//! `revision "HEAD"`.
+//! missing (which means `HEAD`).
 //!
 //! ## Why is this bad
 //! `HEAD` is whatever the repository's default branch points at, so production
 //! changes with every merge there — without the promotion and approval the
 //! pipeline enforces — and "what is deployed" has no stable answer.
+//!
+//! Follow the branch your deployments commit to instead: each approved
+//! deployment commits production's tree there, with the image pinned by
+//! digest, and nothing else writes it. A tag or a commit is right only when the
+//! release itself moves the Application to it; pinned while CI commits the
+//! release to a branch, production never receives it (pipec refuses that
+//! combination in programs: E0311).
 //!
 //! ## Example
 //! ```yaml
@@ -19,7 +25,8 @@
 //! ```yaml
 //! spec:
 //!   source:
-//!     targetRevision: v1.4.2
+//!     targetRevision: deploy
+//!     path: deploy/environments/prod/shop/overlays/prod
 //! ```
 
 use pipec_diagnostics::Severity;
@@ -30,13 +37,15 @@ use crate::rule::{Context, Findings, Group, Input, Rule};
 pub static RULE: Rule = Rule {
     id: "PIPE403",
     name: "prod-revision-head",
-    summary: "production follows a tag or commit, not HEAD",
+    summary: "production follows the branch its deployments commit to, not HEAD",
     severity: Severity::Error,
     group: Group::Policy,
-    inputs: &[Input::Pipe, Input::ArgoCd],
+    inputs: &[Input::ArgoCd],
     module: module_path!(),
     check: Some(check),
 };
+
+const HELP: &str = "follow the branch your deployments commit to (the commit pins the image digest), or a tag only if each release moves targetRevision to it";
 
 fn check(cx: &Context, out: &mut Findings) {
     for a in cx.apps() {
@@ -47,9 +56,9 @@ fn check(cx: &Context, out: &mut Findings) {
             Some((r, at)) if r.eq_ignore_ascii_case("HEAD") => {
                 out.report(at.clone(), format!("production `{}` follows HEAD", a.name))
                     .label("HEAD")
-                    .help("pin a release tag or a commit");
+                    .help(HELP);
             }
-            None if a.input == Input::ArgoCd => {
+            None => {
                 out.report(
                     a.loc.clone(),
                     format!(
@@ -58,7 +67,7 @@ fn check(cx: &Context, out: &mut Findings) {
                     ),
                 )
                 .label("no targetRevision")
-                .help("pin a release tag or a commit: targetRevision: v1.2.3");
+                .help(HELP);
             }
             _ => {}
         }

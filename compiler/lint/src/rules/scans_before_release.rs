@@ -7,6 +7,12 @@
 //! Trivy without `--exit-code 1`, `trivy-action` without `exit-code: 1`,
 //! `bandit --exit-zero`, CodeQL (which reports but never fails the job).
 //!
+//! A workflow that is only started by hand and builds and tests nothing, or a
+//! deployment that never runs together with a build (a GitLab job for
+//! pipelines started with a variable the build jobs exclude) — a promotion or
+//! a rollback of something an earlier pipeline published — is not checked:
+//! the scans ran where the image was built.
+//!
 //! ## Why is this bad
 //! A vulnerable image or a leaked key that is already in the registry or running
 //! in a cluster has done its harm; a scan that runs afterwards, or in parallel,
@@ -37,6 +43,7 @@ use pipec_diagnostics::Severity;
 use pipec_graph::Role;
 
 use crate::facts::Scan;
+use crate::facts::when::RunEvent;
 use crate::flow;
 use crate::rule::{Context, Findings, Group, Input, Rule};
 
@@ -57,12 +64,32 @@ fn check(cx: &Context, out: &mut Findings) {
             .jobs
             .iter()
             .any(|j| !j.pushes.is_empty() || j.has_role(Role::Build));
+        // A workflow only started by hand that builds and publishes nothing
+        // deploys what an earlier pipeline published: it promotes or rolls
+        // back a release that passed its scans where it was built.
+        // One that builds or tests is CI started by hand, and is checked.
+        let by_hand =
+            !p.triggers.is_empty() && p.triggers.iter().all(|t| t.event == RunEvent::Dispatch);
+        let builds_or_tests = p.jobs.iter().any(|j| {
+            j.has_role(Role::Build) || j.has_role(Role::Test) || j.has_role(Role::Integration)
+        });
+        if by_hand && !builds_or_tests {
+            continue;
+        }
         let mut required = vec![Role::DependencyAudit, Role::Sast, Role::SecretScan];
         if builds_images {
             required.insert(0, Role::ImageScan);
         }
         for (i, j) in p.jobs.iter().enumerate() {
             if !j.releases() {
+                continue;
+            }
+            // A deployment (or a tag moved) that never runs with a build — a
+            // pipeline started by hand to promote or roll back — ships what an
+            // earlier pipeline built.
+            let builds: Vec<&crate::facts::Job> =
+                p.jobs.iter().filter(|b| b.has_role(Role::Build)).collect();
+            if !builds.is_empty() && builds.iter().all(|b| j.when.excludes(&b.when)) {
                 continue;
             }
             let before = flow::ancestors(p, i);

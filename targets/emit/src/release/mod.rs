@@ -1,8 +1,20 @@
-//! Shell shared by the CI targets, so that GitHub Actions and GitLab CI push
-//! the same tags and update the same manifests in the same way.
+//! Shell shared by the CI targets, so that GitHub Actions and GitLab CI
+//! publish, promote and deploy in the same way. The release model it
+//! implements is described in `docs/targets/github.md` ("Release model"):
 //!
-//! Every script reads the run from a few environment variables the target
-//! sets on the step — never from an inline expression:
+//! - an image is built once per commit and published under the commit's
+//!   immutable tag (`sha-…` or `<branch>-…`); every other tag of a run —
+//!   branch, version, `latest` — is made to name that same digest
+//!   (`docker buildx imagetools create`), and an immutable tag that exists is
+//!   never moved ([`publish`]);
+//! - a deployment resolves the version it ships to a tag *and* digest,
+//!   copies the service's Kustomize tree from the commit being deployed into
+//!   the environment's tree of the GitOps repository with both set, commits
+//!   (`[skip ci]`), waits for Argo CD, and, in production, moves `latest`
+//!   ([`deploy`]).
+//!
+//! Every script reads the run from environment variables the target sets on
+//! the step — never from an inline expression:
 //!
 //! | variable | value |
 //! | --- | --- |
@@ -11,20 +23,22 @@
 //! | `PIPEC_SHA` | the full commit SHA |
 //! | `PIPEC_EVENT` | `push`, `pull_request`, `tag`, `schedule` or `dispatch` |
 //! | `PIPEC_INPUT_<NAME>` | a dispatch input (upper-case name) |
+//! | `PIPEC_RELEASE_<N>` | `<tag>@<digest>` publish rule `N` pushed in this run, when the target hands it over |
 //! | `PIPEC_GITOPS_TOKEN` | a token that can push to the GitOps repository, when one is declared |
+//! | `PIPEC_ARGOCD_KUBECONFIG` | a kubeconfig for the cluster Argo CD runs in, when one is declared |
 //! | `PIPEC_KUBECONFIG` | kubeconfig contents, for `via kubectl` deployments |
 //!
 //! A tag written with values of the run (`"nightly-{{ ci.run_id }}"`) reads
 //! each from the variable [`run_var`] names, which the target sets on the
 //! publish step.
 
-use pipec_graph::{
-    CiVar, Cond, Deploy, DeployMethod, Glob, Part, Program, Publish, RegistryKind, ServiceId,
-    TagKind, Text,
-};
+mod deploy;
+mod publish;
 
-use crate::header::CI_OWNED;
-use crate::layout;
+use pipec_graph::{CiVar, Cond, Glob, Part, Program, Publish, RegistryKind, TagKind, Text, Tier};
+
+pub use deploy::{deploy_script, dispatchable, latest_script};
+pub use publish::{commit_image_script, publish_script, resolve_script};
 
 /// The environment variable a script reads a run-time part of a text from:
 /// `PIPEC_MATRIX_<AXIS>`, `PIPEC_INPUT_<NAME>`, `PIPEC_<CI VALUE>` (the
@@ -36,12 +50,15 @@ pub fn run_var(part: &Part) -> Option<String> {
         Part::Input(name) => format!("PIPEC_INPUT_{}", name.to_ascii_uppercase()),
         Part::Ci(CiVar::ShortSha) => "PIPEC_SHA".to_string(),
         Part::Ci(v) => format!("PIPEC_{}", v.name().to_ascii_uppercase()),
+        Part::Image(i) => format!("PIPEC_IMAGE_{}", i.to_ascii_uppercase()),
+        Part::ImageSource(_) => return None,
     })
 }
 
-/// A tag written with values of the run, as a command printing it: each
-/// value has the characters a tag cannot hold replaced by `-`, and the tag is
-/// cut to the 128 characters registries take.
+/// A tag the program names, as a command printing it with its kind (a named
+/// tag is moved to each new image): each value of the run has the characters
+/// a tag cannot hold replaced by `-`, and the tag is cut to the 128
+/// characters registries take.
 fn literal_tag(t: &Text) -> String {
     let mut word = String::from("\"");
     for p in &t.parts {
@@ -63,9 +80,12 @@ fn literal_tag(t: &Text) -> String {
     }
     word.push('"');
     if t.is_literal() {
-        format!("echo {}", sh_quote(&t.as_literal().unwrap_or_default()))
+        format!(
+            "echo {}",
+            sh_quote(&format!("{} moving", t.as_literal().unwrap_or_default()))
+        )
     } else {
-        format!("printf '%s\\n' {word} | cut -c1-128")
+        format!("echo \"$(printf '%s' {word} | cut -c1-128) moving\"")
     }
 }
 
@@ -112,7 +132,7 @@ pub fn cond_to_shell(cond: &Cond) -> String {
     }
 }
 
-fn name_matches(globs: &[pipec_graph::Glob]) -> String {
+fn name_matches(globs: &[Glob]) -> String {
     let re: Vec<String> = globs.iter().map(|g| g.to_regex()).collect();
     format!(
         "printf '%s' \"$PIPEC_REF_NAME\" | grep -Eq {}",
@@ -120,9 +140,10 @@ fn name_matches(globs: &[pipec_graph::Glob]) -> String {
     )
 }
 
-/// Helper functions of the tag functions, each defined only where it is
-/// used (shellcheck reports functions nothing calls, SC2317).
-const HELPERS: [(&str, &str); 4] = [
+/// Helper functions of the release shell, each defined only where it is used
+/// (shellcheck reports functions nothing calls, SC2317), in an order where
+/// every helper comes after the helpers it calls.
+const HELPERS: [(&str, &str); 9] = [
     (
         "pipec_short_sha",
         r#"pipec_short_sha() { printf '%s' "$PIPEC_SHA" | cut -c1-7; }"#,
@@ -136,35 +157,171 @@ const HELPERS: [(&str, &str); 4] = [
         r#"pipec_branch_tag() { printf '%s' "$PIPEC_REF_NAME" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-100; }"#,
     ),
     (
+        "pipec_stable",
+        // A version without a pre-release part: `1.2.3`, not `1.2.3-rc.1`.
+        r#"pipec_stable() { case "$1" in *-*) return 1 ;; esac; }"#,
+    ),
+    (
         "pipec_tags_git_tag",
         r#"pipec_tags_git_tag() { printf '%s\n' "$PIPEC_REF_NAME" | tr -c 'A-Za-z0-9_.\n-' '-'; }"#,
     ),
+    (
+        "pipec_digest",
+        // The digest a reference names in the registry, nothing when it does
+        // not exist; any other failure (no access, no network) stops the
+        // script rather than being read as "not published yet".
+        concat!(
+            "pipec_digest() {\n",
+            "  if out=\"$(docker buildx imagetools inspect \"$1\" --format '{{json .Manifest.Digest}}' 2>&1)\"; then\n",
+            "    d=\"$(printf '%s' \"$out\" | tr -d '\"[:space:]')\"\n",
+            "    case \"$d\" in\n",
+            "      sha256:*) printf '%s\\n' \"$d\" ;;\n",
+            "      *) printf 'pipec: no digest for %s: %s\\n' \"$1\" \"$out\" >&2; return 1 ;;\n",
+            "    esac\n",
+            "  else\n",
+            "    case \"$out\" in\n",
+            "      *\"not found\"* | *\"manifest unknown\"* | *MANIFEST_UNKNOWN* | *NAME_UNKNOWN*) ;;\n",
+            "      *) printf '%s\\n' \"$out\" >&2; return 1 ;;\n",
+            "    esac\n",
+            "  fi\n",
+            "}",
+        ),
+    ),
+    (
+        "pipec_point",
+        // Makes IMAGE:TAG name DIGEST by copying the manifest in the
+        // registry (`--prefer-index=false` keeps the digest of a
+        // single-platform image). An immutable tag that names another digest
+        // is never moved.
+        concat!(
+            "pipec_point() {\n",
+            "  current=\"$(pipec_digest \"$1:$2\")\"\n",
+            "  if [ \"$current\" = \"$3\" ]; then\n",
+            "    return 0\n",
+            "  fi\n",
+            "  if [ -n \"$current\" ] && [ \"$4\" = fixed ]; then\n",
+            "    printf 'pipec: %s:%s already names %s and is immutable: it is not moved to %s\\n' \"$1\" \"$2\" \"$current\" \"$3\" >&2\n",
+            "    return 1\n",
+            "  fi\n",
+            "  docker buildx imagetools create --prefer-index=false --tag \"$1:$2\" \"$1@$3\"\n",
+            "}",
+        ),
+    ),
+    (
+        "pipec_set_image",
+        // Sets the image tag and digest of an overlay's `images:` entry: the
+        // `newTag` line pipec writes (marked as set by CI), followed by a
+        // `digest` line, so that the cluster pulls exactly that image and
+        // people still read which version it is.
+        concat!(
+            "pipec_set_image() {\n",
+            "  awk -v q=\"'\" -v tag=\"$2\" -v digest=\"$3\" '\n",
+            "    /^    newTag: .* # pipec: set by CI$/ { print \"    newTag: \" q tag q \" # pipec: set by CI\"; print \"    digest: \" q digest q \" # pipec: set by CI\"; n++; next }\n",
+            "    /^    digest: .* # pipec: set by CI$/ { next }\n",
+            "    { print }\n",
+            "    END { if (n != 1) exit 1 }' \"$1\" > \"$1.pipec\" || { echo \"pipec: no image tag line in $1\" >&2; exit 1; }\n",
+            "  mv \"$1.pipec\" \"$1\"\n",
+            "}",
+        ),
+    ),
+    (
+        "pipec_output",
+        // Hands a value to later jobs: a step output on GitHub Actions, a
+        // dotenv report on GitLab CI.
+        concat!(
+            "pipec_output() {\n",
+            "  if [ -n \"${GITHUB_OUTPUT:-}\" ]; then\n",
+            "    printf '%s=%s\\n' \"$1\" \"$2\" >> \"$GITHUB_OUTPUT\"\n",
+            "  else\n",
+            "    printf 'PIPEC_%s=%s\\n' \"$(printf '%s' \"$1\" | tr '[:lower:]' '[:upper:]')\" \"$2\" >> pipec-release.env\n",
+            "  fi\n",
+            "}",
+        ),
+    ),
 ];
 
-/// `functions` preceded by the helpers they call.
-fn with_helpers(functions: &str) -> String {
+/// The dotenv report the GitLab publish job leaves for the deployments.
+pub const DOTENV_REPORT: &str = "pipec-release.env";
+
+/// The helpers `text` calls (and the helpers they call), in definition order.
+pub fn helpers_for(text: &str) -> String {
+    let mut needed: Vec<&str> = Vec::new();
+    let mut seen = text.to_string();
+    // Helpers call each other: repeat until nothing new is needed.
+    loop {
+        let before = needed.len();
+        for (name, def) in HELPERS {
+            if !needed.contains(&name) && seen.contains(name) {
+                needed.push(name);
+                seen.push_str(def);
+            }
+        }
+        if needed.len() == before {
+            break;
+        }
+    }
     let mut out = String::new();
     for (name, def) in HELPERS {
-        if functions.contains(name) {
+        if needed.contains(&name) {
             out.push_str(def);
             out.push('\n');
         }
     }
-    out.push_str(functions);
     out
 }
 
-/// Shell functions `pipec_tags_N` (every tag to push, one per line) and
-/// `pipec_deploy_tag_N` (the immutable tag environments pin) for publish rule
-/// `N`, plus the helpers they use.
-pub fn tag_functions(program: &Program) -> String {
-    let mut out = String::new();
-    for p in &program.publishes {
-        out.push_str(&version_of(program, p));
-        out.push_str(&tags_function(p));
-        out.push_str(&deploy_tag_function(p));
+/// `functions` preceded by the helpers they (and the helpers) call.
+fn with_helpers(functions: &str) -> String {
+    format!("{}{functions}", helpers_for(functions))
+}
+
+/// The image name (without tag) as a shell word. GitLab's own registry has no
+/// name before the pipeline runs: the job reads it from `CI_REGISTRY_IMAGE`.
+pub fn image_ref(p: &Publish) -> String {
+    match p.registry.kind {
+        RegistryKind::GitLab => "\"$CI_REGISTRY_IMAGE\"".to_string(),
+        _ => sh_quote(&p.image_name()),
     }
-    with_helpers(&out)
+}
+
+/// Whether `latest` is moved by a deployment of the image to production
+/// rather than by the publish job: then it always names what production
+/// runs.
+pub fn latest_moves_on_deploy(program: &Program, p: &Publish) -> bool {
+    p.tags.iter().any(|t| t.kind == TagKind::Latest)
+        && program.pipelines.iter().flat_map(|pl| &pl.jobs).any(|j| {
+            matches!(&j.kind, pipec_graph::JobKind::Deploy(d)
+                if program.environment(d.env).tier == Tier::Production
+                    && d.services.iter().any(|(_, pid)| *pid == p.id))
+        })
+}
+
+/// A branch name as `pipec_branch_tag` turns it into an image tag.
+fn branch_tag(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(100)
+        .collect()
+}
+
+/// Branches a publish condition names literally (no wildcard).
+fn literal_branches(c: &Cond, out: &mut Vec<String>) {
+    match c {
+        Cond::Branch(globs) => out.extend(
+            globs
+                .iter()
+                .filter(|g| g.is_literal())
+                .map(|g| g.as_str().to_string()),
+        ),
+        Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| literal_branches(c, out)),
+        _ => {}
+    }
 }
 
 /// The tag patterns of the pipeline that builds the published image: the
@@ -261,234 +418,115 @@ fn prefix_pattern(g: &Glob) -> Option<String> {
     Some(out)
 }
 
-fn tags_function(p: &Publish) -> String {
+/// `pipec_tags_N`: every tag this run gives the image of publish rule `N`,
+/// one per line with `fixed` (never moved once it exists) or `moving`.
+/// `latest` only for a stable SemVer release, and not here at all when a
+/// production deployment moves it.
+fn tags_function(program: &Program, p: &Publish) -> String {
+    let latest_here = !latest_moves_on_deploy(program, p);
     let mut body = String::new();
     for rule in &p.tags {
         let guard = cond_to_shell(&rule.when);
         // Each line prints its tags or nothing, and never fails: `if`, not
         // `a && b || true`, which shellcheck rightly reads as a trap (SC2015).
         let emit = match &rule.kind {
-            TagKind::Sha => "echo \"sha-$(pipec_short_sha)\"".to_string(),
+            TagKind::Sha => "echo \"sha-$(pipec_short_sha) fixed\"".to_string(),
             TagKind::Branch => {
-                "if [ \"$PIPEC_REF_TYPE\" = branch ]; then pipec_branch_tag; fi".to_string()
+                "if [ \"$PIPEC_REF_TYPE\" = branch ]; then echo \"$(pipec_branch_tag) moving\"; fi".to_string()
             }
             TagKind::BranchSha => {
-                "if [ \"$PIPEC_REF_TYPE\" = branch ]; then echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"; fi".to_string()
+                "if [ \"$PIPEC_REF_TYPE\" = branch ]; then echo \"$(pipec_branch_tag)-$(pipec_short_sha) fixed\"; fi".to_string()
             }
             TagKind::Semver => format!(
-                "if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version_{}); then echo \"$v\"; \
-                 case \"$v\" in *-*) ;; *) echo \"${{v%.*}}\"; echo \"${{v%%.*}}\" ;; esac; fi",
+                "if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version_{}); then echo \"$v fixed\"; \
+                 case \"$v\" in *-*) ;; *) echo \"${{v%.*}} moving\"; echo \"${{v%%.*}} moving\" ;; esac; fi",
                 p.id.0
             ),
-            TagKind::GitTag => "if [ \"$PIPEC_REF_TYPE\" = tag ]; then printf '%s\\n' \"$PIPEC_REF_NAME\" | tr -c 'A-Za-z0-9_.\\n-' '-'; fi".to_string(),
-            TagKind::Latest => "echo latest".to_string(),
+            TagKind::GitTag => "if [ \"$PIPEC_REF_TYPE\" = tag ]; then echo \"$(pipec_tags_git_tag) fixed\"; fi".to_string(),
+            TagKind::Latest if latest_here => format!(
+                "if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version_{}) && pipec_stable \"$v\"; then echo 'latest moving'; fi",
+                p.id.0
+            ),
+            TagKind::Latest => continue,
             TagKind::Literal(t) => literal_tag(t),
         };
         body.push_str(&format!("  if {guard}; then {emit}; fi\n"));
     }
+    if body.is_empty() {
+        body.push_str("  :\n");
+    }
     format!("pipec_tags_{}() {{\n{body}}}\n", p.id.0)
 }
 
-fn deploy_tag_function(p: &Publish) -> String {
-    // Most specific first: a release version, the git tag, then the commit.
-    let order = [
-        TagKind::Semver,
-        TagKind::GitTag,
-        TagKind::Sha,
-        TagKind::BranchSha,
-    ];
+/// `pipec_commit_tags_N`: the tags a build of this commit is published
+/// under by a branch run — how a release, a re-run or a deployment finds the
+/// image that was built (once) for the commit.
+fn commit_tags_function(p: &Publish) -> String {
     let mut body = String::new();
-    for kind in order {
-        for rule in p.tags.iter().filter(|r| r.kind == kind) {
-            let guard = cond_to_shell(&rule.when);
-            let emit = match kind {
-                TagKind::Semver => format!(
-                    "[ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version_{}) && {{ echo \"$v\"; return; }}",
-                    p.id.0
-                ),
-                TagKind::GitTag => {
-                    "[ \"$PIPEC_REF_TYPE\" = tag ] && { pipec_tags_git_tag; return; }".to_string()
-                }
-                TagKind::Sha => "{ echo \"sha-$(pipec_short_sha)\"; return; }".to_string(),
-                _ => {
-                    "[ \"$PIPEC_REF_TYPE\" = branch ] && { echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"; return; }".to_string()
-                }
-            };
-            body.push_str(&format!("  if {guard}; then {emit}; fi\n"));
-        }
+    if p.tags.iter().any(|t| t.kind == TagKind::Sha) {
+        body.push_str("  echo \"sha-$(pipec_short_sha)\"\n");
     }
-    body.push_str("  echo 'pipec: no immutable tag applies to this run' >&2; return 1\n");
-    format!("pipec_deploy_tag_{}() {{\n{body}}}\n", p.id.0)
-}
-
-/// The script of a deployment job: set the new image tags in the
-/// environment's overlays, then for Argo CD commit them, for kubectl apply the
-/// overlays and wait for the Deployments to roll out.
-pub fn deploy_script(program: &Program, d: &Deploy) -> String {
-    let env = program.environment(d.env);
-    let mut s = String::from("set -eu\n");
-    let mut functions = String::new();
-    let mut seen = Vec::new();
-    for (_, publish) in &d.services {
-        if !seen.contains(publish) {
-            seen.push(*publish);
-            let p = program.publish(*publish);
-            functions.push_str(&version_of(program, p));
-            functions.push_str(&deploy_tag_function(p));
-        }
-    }
-    s.push_str(&with_helpers(&functions));
-    match &d.method {
-        DeployMethod::ArgoCd => gitops_update(program, d, env, &mut s),
-        DeployMethod::Kubectl { .. } => kubectl_rollout(program, d, env, &mut s),
-    }
-    s
-}
-
-fn gitops_update(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
-    // The commit and a rebase after a refused push both need an identity; the
-    // environment sets it for this script only, whatever the runner's config.
-    s.push_str(
-        "export GIT_AUTHOR_NAME=pipec GIT_AUTHOR_EMAIL=pipec@users.noreply.localhost\n\
-         export GIT_COMMITTER_NAME=pipec GIT_COMMITTER_EMAIL=pipec@users.noreply.localhost\n",
-    );
-    let gitops = program.gitops.as_ref();
-    let branch = gitops.map_or("main", |g| g.branch.as_str());
-    match gitops.filter(|g| g.token.is_some()) {
-        Some(g) => {
-            s.push_str("workdir=\"$(mktemp -d)\"\n");
-            s.push_str(
-                "auth=\"$(printf 'pipec:%s' \"$PIPEC_GITOPS_TOKEN\" | base64 | tr -d '\\n')\"\n",
-            );
-            s.push_str(&format!(
-                "git -c \"http.extraHeader=Authorization: Basic $auth\" clone --quiet --depth 1 --branch {} {} \"$workdir\"\n",
-                sh_quote(branch),
-                sh_quote(&g.repo)
-            ));
-            s.push_str("cd \"$workdir\"\n");
-            s.push_str("git config http.extraHeader \"Authorization: Basic $auth\"\n");
-        }
-        None => {
-            // The repository the pipeline runs in, checked out with push rights.
-            s.push_str(&format!(
-                "git fetch --quiet --depth 1 origin {b}\ngit checkout --quiet -B pipec-deploy FETCH_HEAD\n",
-                b = sh_quote(branch)
+    if p.tags.iter().any(|t| t.kind == TagKind::BranchSha) {
+        body.push_str("  if [ \"$PIPEC_REF_TYPE\" = branch ]; then echo \"$(pipec_branch_tag)-$(pipec_short_sha)\"; fi\n");
+        let mut branches = Vec::new();
+        literal_branches(&p.when, &mut branches);
+        for b in branches {
+            body.push_str(&format!(
+                "  echo {}\"-$(pipec_short_sha)\"\n",
+                sh_quote(&branch_tag(&b))
             ));
         }
     }
-    let mut summary = Vec::new();
-    for (service, var) in set_image_tags(program, d, env, s) {
-        summary.push(format!(
-            "{} ${{{var}}}",
-            layout::k8s_name(program.service(service))
-        ));
+    if body.is_empty() {
+        body.push_str("  :\n");
     }
-    s.push_str(&format!(
-        "git add -- {}\n",
-        sh_quote(layout::manifests_root(program))
-    ));
-    s.push_str("if git diff --cached --quiet; then echo 'already deployed'; exit 0; fi\n");
-    s.push_str(&format!(
-        "git commit --quiet -m \"chore(deploy): {} to {}\"\n",
-        summary.join(", "),
-        env.name
-    ));
-    s.push_str(&format!(
-        "for _ in 1 2 3; do\n  if git push --quiet origin HEAD:{b}; then exit 0; fi\n  git pull --quiet --rebase origin {b}\ndone\necho 'pipec: could not push the deployment commit' >&2\nexit 1\n",
-        b = sh_quote(branch)
-    ));
+    format!("pipec_commit_tags_{}() {{\n{body}}}\n", p.id.0)
 }
 
-/// Sets the image tag of each service of the deployment in its overlay of
-/// `env` (the line the Kustomize target marks as CI's), failing when the line
-/// is missing. Returns each service with the variable holding its tag.
-fn set_image_tags(
-    program: &Program,
-    d: &Deploy,
-    env: &pipec_graph::Environment,
-    s: &mut String,
-) -> Vec<(ServiceId, String)> {
-    let mut out = Vec::new();
-    for (service, publish) in &d.services {
-        let svc = program.service(*service);
-        let file = format!(
-            "{}/kustomization.yaml",
-            layout::overlay_dir(program, svc, env)
-        );
-        let var = format!("tag_{}", service.0);
-        s.push_str(&format!("{var}=\"$(pipec_deploy_tag_{})\"\n", publish.0));
-        s.push_str(&format!(
-            "sed -i -E \"s|^(    newTag: ).*({marker})\\$|\\1'${{{var}}}'\\2|\" {f}\n",
-            marker = CI_OWNED,
-            f = sh_quote(&file)
-        ));
-        s.push_str(&format!(
-            "grep -q \"newTag: '${{{var}}}'\" {f} || {{ echo \"pipec: no image tag line in {file}\" >&2; exit 1; }}\n",
-            f = sh_quote(&file)
-        ));
-        out.push((*service, var));
-    }
-    out
-}
-
-/// Applies the environment's overlays of the deployed services, with the new
-/// image tags: a server-side dry run of every overlay first, so that nothing
-/// is applied when the cluster would refuse any of them, then the apply, then
-/// each Deployment's rollout.
-fn kubectl_rollout(program: &Program, d: &Deploy, env: &pipec_graph::Environment, s: &mut String) {
-    s.push_str("KUBECONFIG=\"$(mktemp)\"\nexport KUBECONFIG\nprintf '%s\\n' \"$PIPEC_KUBECONFIG\" > \"$KUBECONFIG\"\nchmod 600 \"$KUBECONFIG\"\n");
-    set_image_tags(program, d, env, s);
-    let overlays: Vec<String> = d
-        .services
-        .iter()
-        .map(|(service, _)| {
-            sh_quote(&layout::overlay_dir(
-                program,
-                program.service(*service),
-                env,
-            ))
-        })
-        .collect();
-    for dir in &overlays {
-        s.push_str(&format!("kubectl apply --dry-run=server -k {dir}\n"));
-    }
-    for dir in &overlays {
-        s.push_str(&format!("kubectl apply -k {dir}\n"));
-    }
-    let ns = sh_quote(&env.namespace);
-    for (service, _) in &d.services {
-        let name = layout::k8s_name(program.service(*service));
-        s.push_str(&format!(
-            "kubectl --namespace {ns} rollout status deployment/{name} --timeout=5m\n"
+/// `pipec_release_N`: `<tag> <digest>` of the version this run ships, from
+/// the registry — the release's own tag in a release run, else the commit's.
+fn release_function(p: &Publish) -> String {
+    let mut candidates = String::new();
+    if p.tags.iter().any(|t| t.kind == TagKind::Semver) {
+        candidates.push_str(&format!(
+            "  if [ \"$PIPEC_REF_TYPE\" = tag ] && v=$(pipec_version_{}); then echo \"$v\"; fi\n",
+            p.id.0
         ));
     }
-}
-
-/// The image name (without tag) as a shell word. GitLab's own registry has no
-/// name before the pipeline runs: the job reads it from `CI_REGISTRY_IMAGE`.
-pub fn image_ref(p: &Publish) -> String {
-    match p.registry.kind {
-        RegistryKind::GitLab => "\"$CI_REGISTRY_IMAGE\"".to_string(),
-        _ => sh_quote(&p.image_name()),
+    if p.tags.iter().any(|t| t.kind == TagKind::GitTag) {
+        candidates.push_str("  if [ \"$PIPEC_REF_TYPE\" = tag ]; then pipec_tags_git_tag; fi\n");
     }
-}
-
-/// The script of a publish job once the image is loaded locally as
-/// `local_ref`: tag it with every tag of this run and push each. `release`:
-/// the `on tag` patterns of its pipeline ([`release_patterns`]).
-pub fn push_script(p: &Publish, local_ref: &str, release: &[Glob]) -> String {
-    let version = if has_semver(p) {
-        version_function(p, release)
-    } else {
-        String::new()
-    };
     format!(
-        "set -eu\n{version}{}tags=\"$(pipec_tags_{id})\"\n[ -n \"$tags\" ] || {{ echo 'pipec: no tag applies to this run' >&2; exit 1; }}\nfor t in $tags; do\n  docker tag {local} {image}:\"$t\"\n  docker push {image}:\"$t\"\ndone\n",
-        with_helpers(&tags_function(p)),
+        "pipec_candidates_{id}() {{\n{candidates}  pipec_commit_tags_{id}\n}}\n\
+         pipec_release_{id}() {{\n  for t in $(pipec_candidates_{id}); do\n    d=\"$(pipec_digest {image}:\"$t\")\"\n    if [ -n \"$d\" ]; then echo \"$t $d\"; return 0; fi\n  done\n  printf 'pipec: %s has no image of commit %s\\n' {image} \"$PIPEC_SHA\" >&2\n  return 1\n}}\n",
         id = p.id.0,
-        local = sh_quote(local_ref),
         image = image_ref(p),
     )
+}
+
+/// The shell functions of publish rule `N` (`pipec_version_N`,
+/// `pipec_tags_N`, `pipec_commit_tags_N`, `pipec_release_N`), with the
+/// helpers they use.
+pub fn publish_functions(program: &Program, p: &Publish) -> String {
+    with_helpers(&format!(
+        "{}{}{}{}",
+        version_of(program, p),
+        tags_function(program, p),
+        commit_tags_function(p),
+        release_function(p)
+    ))
+}
+
+/// The functions of every publish rule, with their helpers.
+pub fn tag_functions(program: &Program) -> String {
+    let mut out = String::new();
+    for p in &program.publishes {
+        out.push_str(&version_of(program, p));
+        out.push_str(&tags_function(program, p));
+        out.push_str(&commit_tags_function(p));
+        out.push_str(&release_function(p));
+    }
+    with_helpers(&out)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The shell is run for real: tags for each kind of run, and a GitOps update
-//! against a local repository.
+//! The shell is run for real: tags for each kind of run, the image edit of
+//! an overlay, the guard of deployments started by hand. Publishing and
+//! deploying end to end are walked in `tests/release_walk.rs`.
 
 use std::path::Path;
 use std::process::Command;
@@ -7,6 +8,7 @@ use std::process::Command;
 use pipec_graph::*;
 
 use super::*;
+use crate::header::CI_OWNED;
 
 fn glob(s: &str) -> Glob {
     Glob(s.into())
@@ -83,7 +85,7 @@ fn tags(ref_type: &str, name: &str) -> Vec<String> {
 fn tags_for_a_branch_build() {
     assert_eq!(
         tags("branch", "feature/x y"),
-        ["sha-0123456", "feature-x-y"]
+        ["sha-0123456 fixed", "feature-x-y moving"]
     );
 }
 
@@ -91,31 +93,59 @@ fn tags_for_a_branch_build() {
 fn tags_for_a_release() {
     assert_eq!(
         tags("tag", "v1.4.2"),
-        ["sha-0123456", "1.4.2", "1.4", "1", "latest"]
+        [
+            "sha-0123456 fixed",
+            "1.4.2 fixed",
+            "1.4 moving",
+            "1 moving",
+            "latest moving"
+        ]
     );
-    // A pre-release gets only its full version, and is still a release tag.
+    // A pre-release gets only its full version, and never `latest`.
     assert_eq!(
         tags("tag", "v2.0.0-rc.1"),
-        ["sha-0123456", "2.0.0-rc.1", "latest"]
+        ["sha-0123456 fixed", "2.0.0-rc.1 fixed"]
     );
-    // A tag that is not SemVer gets no version tags, and is not a release.
-    assert_eq!(tags("tag", "nightly"), ["sha-0123456"]);
+    // A tag that is not SemVer gets no version tags, and no `latest`: `v1.2`
+    // and `vfoo` match the release pattern `v*` but are not releases.
+    assert_eq!(tags("tag", "v1.2"), ["sha-0123456 fixed"]);
+    assert_eq!(tags("tag", "vfoo"), ["sha-0123456 fixed"]);
 }
 
 #[test]
-fn deploy_tag_prefers_the_version() {
-    let f = tag_functions(&program());
-    assert_eq!(
-        run(&format!("{f}pipec_deploy_tag_0"), "tag", "v1.4.2", None)
-            .1
-            .trim(),
-        "1.4.2"
+fn latest_moves_with_production_when_production_deploys_the_image() {
+    let mut p = program();
+    with_production(&mut p);
+    let script = format!("{}pipec_tags_0", tag_functions(&p));
+    let (ok, out) = run(&script, "tag", "v1.4.2", None);
+    assert!(ok, "{out}");
+    assert!(!out.contains("latest"), "{out}");
+    let job = &p.pipelines[0].jobs[0];
+    let JobKind::Deploy(d) = &job.kind else {
+        unreachable!()
+    };
+    let deploy = deploy_script(&p, job, d, true);
+    assert!(
+        deploy.contains("pipec_point 'ghcr.io/acme/api' latest \"$digest_0\" moving"),
+        "{deploy}"
     );
+}
+
+#[test]
+fn a_commit_is_found_under_its_commit_tags() {
+    let mut p = program();
+    p.publishes[0].tags[0].kind = TagKind::BranchSha;
+    p.publishes[0].when = Cond::Branch(vec![glob("main"), glob("release/*")]);
+    let script = format!("{}pipec_commit_tags_0", tag_functions(&p));
+    // In a release run the branch is unknown: every branch the publish rule
+    // names literally is tried.
+    let (ok, out) = run(&script, "tag", "v1.0.0", None);
+    assert!(ok, "{out}");
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["main-0123456"]);
+    let (_, out) = run(&script, "branch", "release/1.0", None);
     assert_eq!(
-        run(&format!("{f}pipec_deploy_tag_0"), "branch", "main", None)
-            .1
-            .trim(),
-        "sha-0123456"
+        out.lines().collect::<Vec<_>>(),
+        ["release-1.0-0123456", "main-0123456"]
     );
 }
 
@@ -131,84 +161,109 @@ fn conditions_in_shell() {
 }
 
 #[test]
-fn gitops_update_commits_the_new_tag() {
-    let tmp = std::env::temp_dir().join(format!("pipec-gitops-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let origin = tmp.join("origin.git");
-    let work = tmp.join("work");
-    let git = |dir: &Path, args: &[&str]| {
-        let o = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
-    std::fs::create_dir_all(&work).unwrap();
-    git(
-        &tmp,
-        &[
-            "init",
-            "--quiet",
-            "--bare",
-            "--initial-branch=main",
-            "origin.git",
-        ],
-    );
-    git(&work, &["init", "--quiet", "--initial-branch=main"]);
-    let overlay = work.join("deploy/api/overlays/dev");
-    std::fs::create_dir_all(&overlay).unwrap();
+fn the_image_edit_sets_tag_and_digest_once() {
+    let tmp = std::env::temp_dir().join(format!("pipec-set-image-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let file = tmp.join("kustomization.yaml");
     std::fs::write(
-        overlay.join("kustomization.yaml"),
+        &file,
         format!("images:\n  - name: api\n    newName: ghcr.io/acme/api\n    newTag: 'pending'{CI_OWNED}\n"),
     )
     .unwrap();
-    git(&work, &["add", "."]);
-    git(
-        &work,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "--quiet",
-            "-m",
-            "init",
-        ],
+    let helper = helpers_for("pipec_set_image");
+    for digest in ["sha256:aaaa", "sha256:bbbb"] {
+        let script = format!("{helper}pipec_set_image kustomization.yaml sha-1 {digest}\n");
+        let (ok, out) = run(&script, "branch", "main", Some(&tmp));
+        assert!(ok, "{out}");
+    }
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "images:\n  - name: api\n    newName: ghcr.io/acme/api\n    newTag: 'sha-1'{CI_OWNED}\n    digest: 'sha256:bbbb'{CI_OWNED}\n"
+        )
     );
-    git(
-        &work,
-        &["remote", "add", "origin", origin.to_str().unwrap()],
+    // An overlay without the line CI sets is an error, not a silent no-op.
+    std::fs::write(&file, "images: []\n").unwrap();
+    let (ok, out) = run(
+        &format!("{helper}pipec_set_image kustomization.yaml sha-1 sha256:aaaa\n"),
+        "branch",
+        "main",
+        Some(&tmp),
     );
-    git(&work, &["push", "--quiet", "origin", "main"]);
+    assert!(!ok && out.contains("no image tag line"), "{out}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
 
+#[test]
+fn a_deployment_by_hand_ships_only_refs_the_environment_accepts() {
     let mut p = program();
+    with_production(&mut p);
+    let job = &p.pipelines[0].jobs[0];
+    let JobKind::Deploy(d) = &job.kind else {
+        unreachable!()
+    };
+    let script = deploy_script(&p, job, d, true);
+    let end = script.find("\nfi\n").unwrap() + 4;
+    let guard = &script[script
+        .find("if [ \"${PIPEC_EVENT:-}\" = dispatch ]")
+        .unwrap()..end];
+    let check = |ref_type: &str, name: &str| {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("{guard}echo accepted"))
+            .env("PIPEC_REF_TYPE", ref_type)
+            .env("PIPEC_REF_NAME", name)
+            .env("PIPEC_EVENT", "dispatch");
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).contains("accepted")
+    };
+    assert!(check("tag", "v1.0.0"));
+    assert!(!check("branch", "main"));
+    assert!(!check("tag", "nightly"));
+}
+
+#[test]
+fn gitlab_registry_images_are_named_in_the_pipeline() {
+    let mut p = program();
+    p.publishes[0].registry = Registry {
+        kind: RegistryKind::GitLab,
+        host: String::new(),
+        repository: String::new(),
+        username: None,
+        password: None,
+    };
+    let script = publish_script(
+        &p,
+        &p.publishes[0],
+        "\"$CI_REGISTRY_IMAGE/pipec-ci/app:$CI_COMMIT_SHA\"",
+    );
+    assert!(script.contains("image=\"$CI_REGISTRY_IMAGE\""), "{script}");
+    assert_eq!(image_ref(&program().publishes[0]), "'ghcr.io/acme/api'");
+}
+
+/// A production environment the image is deployed to, on releases.
+fn with_production(p: &mut Program) {
     p.environments.push(Environment {
         id: EnvId(0),
-        name: "dev".into(),
+        name: "prod".into(),
         span: Span::default(),
         file: "deploy.pipe".into(),
-        namespace: "api-dev".into(),
+        namespace: "api-prod".into(),
         url: None,
-        tier: Tier::Development,
+        tier: Tier::Production,
         replicas: None,
         resources: None,
         autoscale: None,
         config: vec![],
-        approvals: 0,
+        approvals: 2,
         approvals_span: None,
         promotion: None,
-        trigger: None,
+        trigger: Some(Cond::Tag(vec![glob("v*")])),
         trigger_span: None,
         sync: SyncPolicy {
-            automated: true,
+            automated: false,
             prune: false,
-            self_heal: true,
+            self_heal: false,
             span: None,
         },
         revision: None,
@@ -233,7 +288,12 @@ fn gitops_update_commits_the_new_tag() {
         ingress: None,
         deploy: vec![EnvId(0)],
         deploy_span: Span::default(),
-        method: DeployMethod::ArgoCd,
+        method: DeployMethod::Kubectl {
+            kubeconfig: SecretRef {
+                name: "KUBE_CONFIG".into(),
+                span: Span::default(),
+            },
+        },
         run_as_user: 10001,
         hooks: Hooks::default(),
         pull_secrets: vec![],
@@ -242,55 +302,52 @@ fn gitops_update_commits_the_new_tag() {
         selector: None,
         selector_span: None,
     });
-    let d = Deploy {
-        env: EnvId(0),
-        services: vec![(ServiceId(0), PublishId(0))],
-        method: DeployMethod::ArgoCd,
+    let mut pipeline = Pipeline {
+        id: PipelineId(0),
+        name: "api".into(),
+        span: Span::default(),
+        file: "api.pipe".into(),
+        triggers: vec![Trigger {
+            kind: TriggerKind::Tag {
+                patterns: vec![glob("v*")],
+            },
+            paths: vec![],
+            span: Span::default(),
+        }],
+        env: vec![],
+        jobs: vec![],
+        graph: Default::default(),
     };
-    let script = deploy_script(&p, &d);
-    let (ok, out) = run(&script, "branch", "main", Some(&work));
-    assert!(ok, "{script}\n{out}");
-    let log = Command::new("git")
-        .args(["log", "-1", "--format=%s", "main"])
-        .current_dir(&origin)
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&log.stdout).trim(),
-        "chore(deploy): api sha-0123456 to dev"
-    );
-    let show = Command::new("git")
-        .args(["show", "main:deploy/api/overlays/dev/kustomization.yaml"])
-        .current_dir(&origin)
-        .output()
-        .unwrap();
-    let file = String::from_utf8_lossy(&show.stdout);
-    assert!(
-        file.contains(&format!("newTag: 'sha-0123456'{CI_OWNED}")),
-        "{file}"
-    );
-    // Running again changes nothing and succeeds.
-    let (ok, out) = run(&script, "branch", "main", Some(&work));
-    assert!(ok && out.contains("already deployed"), "{out}");
-    let _ = std::fs::remove_dir_all(&tmp);
-}
-
-#[test]
-fn gitlab_registry_images_are_named_in_the_pipeline() {
-    let mut p = program();
-    p.publishes[0].registry = Registry {
-        kind: RegistryKind::GitLab,
-        host: String::new(),
-        repository: String::new(),
-        username: None,
-        password: None,
-    };
-    let script = push_script(&p.publishes[0], "app:ci", &[]);
-    assert!(
-        script.contains("docker push \"$CI_REGISTRY_IMAGE\":\"$t\""),
-        "{script}"
-    );
-    assert_eq!(image_ref(&program().publishes[0]), "'ghcr.io/acme/api'");
+    pipeline.jobs.push(Job {
+        id: JobId(0),
+        name: "deploy_prod".into(),
+        title: Text::lit("Deploy to prod"),
+        title_span: None,
+        span: Span::default(),
+        origin: None,
+        role: Role::Deploy,
+        kind: JobKind::Deploy(Deploy {
+            env: EnvId(0),
+            services: vec![(ServiceId(0), PublishId(0))],
+            method: DeployMethod::Kubectl {
+                kubeconfig: SecretRef {
+                    name: "KUBE_CONFIG".into(),
+                    span: Span::default(),
+                },
+            },
+        }),
+        when: Cond::Tag(vec![glob("v*")]),
+        when_span: None,
+        run_on: RunOn::Success,
+        runner: Runner::Ubuntu,
+        runner_span: None,
+        timeout: None,
+        allow_failure: false,
+        matrix: None,
+        env: vec![],
+        duration: None,
+    });
+    p.pipelines.push(pipeline);
 }
 
 /// The version of a release tag named by a prefixed pattern, for every way a
@@ -321,4 +378,44 @@ fn versions_come_from_prefixed_release_tags() {
             None => assert!(!ok && out.is_empty(), "{patterns:?} {tag}: {out}"),
         }
     }
+}
+
+#[test]
+fn an_immutable_tag_is_never_moved_and_a_moving_one_follows() {
+    // A registry of one repository in a shell function: `inspect` answers
+    // the digest a tag names, `create` records the copy.
+    let registry = "registry=' 1.0.0=sha256:aaaa latest=sha256:aaaa '\n\
+        docker() {\n\
+          case \"$3\" in\n\
+            inspect) t=\"${4##*:}\"; d=\"${registry##* $t=}\"\n\
+              if [ \"$d\" = \"$registry\" ]; then echo 'manifest unknown' >&2; return 1; fi\n\
+              printf '\"%s\"\\n' \"${d%% *}\" ;;\n\
+            create) echo \"created $6 from $7\" ;;\n\
+          esac\n\
+        }\n";
+    let point = |tag: &str, digest: &str, kind: &str| {
+        let script = format!(
+            "{registry}{}pipec_point ghcr.io/acme/api {tag} {digest} {kind}\n",
+            helpers_for("pipec_point")
+        );
+        run(&script, "tag", "v1.0.0", None)
+    };
+    // The same digest again: nothing to do.
+    let (ok, out) = point("1.0.0", "sha256:aaaa", "fixed");
+    assert!(ok && out.is_empty(), "{out}");
+    // Another digest under an immutable tag: refused, the tag stays.
+    let (ok, out) = point("1.0.0", "sha256:bbbb", "fixed");
+    assert!(!ok && out.contains("is immutable"), "{out}");
+    assert!(!out.contains("created"), "{out}");
+    // A new immutable tag is created; a moving tag follows the release.
+    let (ok, out) = point("1.0.1", "sha256:bbbb", "fixed");
+    assert!(
+        ok && out.contains("created ghcr.io/acme/api:1.0.1 from"),
+        "{out}"
+    );
+    let (ok, out) = point("latest", "sha256:bbbb", "moving");
+    assert!(
+        ok && out.contains("created ghcr.io/acme/api:latest from ghcr.io/acme/api@sha256:bbbb"),
+        "{out}"
+    );
 }

@@ -1,0 +1,118 @@
+//! Publishing: the image of a commit is pushed once, under the commit's
+//! immutable tag, and every tag of a run is then made to name that digest.
+//!
+//! Which digest a run publishes is decided in order:
+//! 1. the commit was published before (an earlier run of the same commit, or
+//!    the branch run before a release tag): its digest, whatever this run
+//!    built — so a release is the image that ran in dev and staging, and a
+//!    re-run never overwrites what was deployed;
+//! 2. one of this run's immutable tags exists (a re-run of a release): its
+//!    digest;
+//! 3. otherwise the image this run built is pushed under its first tag.
+//!
+//! Then each tag of the run is pointed at the digest: immutable tags
+//! (`sha-…`, `<branch>-…`, `1.2.3`, the git tag) are created and never moved,
+//! moving tags (branch, `1.2`, `1`, `latest`, fixed names) follow.
+
+use pipec_graph::{Program, Publish};
+
+use super::{
+    commit_tags_function, helpers_for, image_ref, publish_functions, release_function, sh_quote,
+    tags_function, version_of,
+};
+
+/// The script of a publish job once the image this run built (or fetched) is
+/// available locally as `local` (a shell word). It hands `<tag>@<digest>` of
+/// the release to the deployments after it: as the step output `release_N`
+/// on GitHub Actions, as `PIPEC_RELEASE_N` in the dotenv report
+/// [`super::DOTENV_REPORT`] on GitLab CI.
+pub fn publish_script(program: &Program, p: &Publish, local: &str) -> String {
+    let id = p.id.0;
+    let image = image_ref(p);
+    let functions = format!(
+        "{}{}{}{}",
+        version_of(program, p),
+        tags_function(program, p),
+        commit_tags_function(p),
+        release_function(p)
+    );
+    let body = format!(
+        "image={image}\n\
+         tags=\"$(pipec_tags_{id})\"\n\
+         [ -n \"$tags\" ] || {{ echo 'pipec: no tag applies to this run' >&2; exit 1; }}\n\
+         # The image of this commit, if it was published before: it is the one\n\
+         # every tag of this run names, whatever this run built.\n\
+         digest=''\n\
+         for t in $(pipec_commit_tags_{id}) $(printf '%s\\n' \"$tags\" | awk '$2 == \"fixed\" {{ print $1 }}'); do\n\
+         \x20 digest=\"$(pipec_digest \"$image:$t\")\"\n\
+         \x20 if [ -n \"$digest\" ]; then\n\
+         \x20   echo \"pipec: $image:$t exists: this commit is published as $digest, and every tag of this run names it\"\n\
+         \x20   break\n\
+         \x20 fi\n\
+         done\n\
+         if [ -z \"$digest\" ]; then\n\
+         \x20 first=\"$(printf '%s\\n' \"$tags\" | awk 'NR == 1 {{ print $1 }}')\"\n\
+         \x20 docker tag {local} \"$image:$first\"\n\
+         \x20 docker push \"$image:$first\"\n\
+         \x20 digest=\"$(pipec_digest \"$image:$first\")\"\n\
+         \x20 [ -n \"$digest\" ] || {{ echo \"pipec: $image:$first was pushed but has no digest\" >&2; exit 1; }}\n\
+         fi\n\
+         printf '%s\\n' \"$tags\" | while read -r t kind; do\n\
+         \x20 pipec_point \"$image\" \"$t\" \"$digest\" \"$kind\"\n\
+         \x20 echo \"pipec: $image:$t -> $digest\"\n\
+         done\n\
+         release=\"$(pipec_release_{id})\"\n\
+         pipec_output release_{id} \"${{release% *}}@${{release#* }}\"\n"
+    );
+    format!(
+        "set -eu\n{}{functions}{body}",
+        helpers_for(&format!("{functions}{body}"))
+    )
+}
+
+/// A script that makes the image this commit was published with available
+/// locally as `local` and as the archive `archive`, and says whether it
+/// found one (`found=true|false` as a step output): release runs use it
+/// instead of building, so that what they scan and promote is the image the
+/// commit's branch run built.
+pub fn commit_image_script(program: &Program, p: &Publish, local: &str, archive: &str) -> String {
+    let _ = program;
+    let id = p.id.0;
+    let functions = commit_tags_function(p);
+    let body = format!(
+        "image={image}\n\
+         for t in $(pipec_commit_tags_{id}); do\n\
+         \x20 digest=\"$(pipec_digest \"$image:$t\")\"\n\
+         \x20 if [ -n \"$digest\" ]; then\n\
+         \x20   echo \"pipec: this commit was published as $image:$t ($digest); the release ships that image\"\n\
+         \x20   docker pull \"$image@$digest\"\n\
+         \x20   docker tag \"$image@$digest\" {local}\n\
+         \x20   docker image save {local} --output {archive}\n\
+         \x20   echo found=true >> \"$GITHUB_OUTPUT\"\n\
+         \x20   exit 0\n\
+         \x20 fi\n\
+         done\n\
+         echo \"pipec: this commit was never published from a branch run; the release builds it\"\n\
+         echo found=false >> \"$GITHUB_OUTPUT\"\n",
+        image = image_ref(p),
+        local = sh_quote(local),
+    );
+    format!(
+        "set -eu\n{}{functions}{body}",
+        helpers_for(&format!("{functions}{body}"))
+    )
+}
+
+/// A script that finds the release a deployment started by hand ships —
+/// the published image of the ref the pipeline runs on — and hands it to the
+/// deployment like a publish job would.
+pub fn resolve_script(program: &Program, p: &Publish) -> String {
+    let id = p.id.0;
+    format!(
+        "set -eu\n{functions}release=\"$(pipec_release_{id})\"\n\
+         echo \"pipec: $PIPEC_REF_NAME is published as \"{image}\":${{release% *}} (${{release#* }})\"\n\
+         pipec_output release_{id} \"${{release% *}}@${{release#* }}\"\n",
+        functions = publish_functions(program, p),
+        image = image_ref(p),
+    )
+}
