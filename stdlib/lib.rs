@@ -19,8 +19,24 @@ impl Module {
 
 pub static MODULES: &[Module] = &[
     Module {
+        name: "container",
+        source: include_str!("container.pipe"),
+    },
+    Module {
         name: "docker",
         source: include_str!("docker.pipe"),
+    },
+    Module {
+        name: "go",
+        source: include_str!("go.pipe"),
+    },
+    Module {
+        name: "jvm",
+        source: include_str!("jvm.pipe"),
+    },
+    Module {
+        name: "node",
+        source: include_str!("node.pipe"),
     },
     Module {
         name: "notify",
@@ -29,6 +45,10 @@ pub static MODULES: &[Module] = &[
     Module {
         name: "python",
         source: include_str!("python.pipe"),
+    },
+    Module {
+        name: "rust",
+        source: include_str!("rust.pipe"),
     },
     Module {
         name: "security",

@@ -285,74 +285,80 @@ fn scans_and_the_layer_cache_stay_off_the_release_path() {
     for e in examples() {
         let program = pipec_tests::program(&e);
         let tree = github(&e);
-        let file = tree
-            .get(&pipec_emit::layout::github_workflow(&program.pipelines[0]))
-            .expect("workflow");
-        let doc: Value = yaml_serde::from_str(&file.body).expect("YAML");
-        let jobs = doc["jobs"].as_mapping().expect("jobs");
-        let steps = |name: &str| -> Vec<Value> {
-            doc["jobs"][name]["steps"]
-                .as_sequence()
-                .cloned()
-                .unwrap_or_default()
-        };
-        let uses = |s: &Value, action: &str| {
-            s["uses"]
-                .as_str()
-                .is_some_and(|u| u.starts_with(&format!("{action}@")))
-        };
-        for job in program.pipelines.iter().flat_map(|p| &p.jobs) {
-            match &job.kind {
-                pipec_graph::JobKind::Run(r) if job.role == pipec_graph::Role::ImageScan => {
-                    let steps = steps(&job.name);
-                    assert!(!r.images.is_empty(), "{e} {}", job.name);
-                    assert!(
-                        steps
-                            .iter()
-                            .all(|s| !s["run"].as_str().unwrap_or("").contains("docker load")),
-                        "{e} {}: loads the image it scans as a file",
-                        job.name
-                    );
-                    let cache = steps
-                        .iter()
-                        .find(|s| uses(s, "actions/cache"))
-                        .unwrap_or_else(|| panic!("{e} {}: no Trivy database cache", job.name));
-                    assert_eq!(cache["with"]["path"], "~/.cache/trivy/db");
-                    let key = cache["with"]["key"].as_str().expect("key");
-                    assert!(
-                        key.contains("steps.trivy-db-period.outputs.period"),
-                        "{key}"
-                    );
-                    assert_eq!(
-                        cache["with"]["lookup-only"], "${{ startsWith(github.ref, 'refs/tags/') }}",
-                        "{e}: a release restores no database another run saved"
-                    );
-                }
-                pipec_graph::JobKind::PublishImage(p) => {
-                    let publish = program.publish(*p);
-                    assert!(
-                        steps(&job.name)
-                            .iter()
-                            .all(|s| !uses(s, "docker/build-push-action")),
-                        "{e} {}: builds again",
-                        job.name
-                    );
-                    let cache_job = format!("{}-cache", job.name);
-                    assert_eq!(
-                        doc["jobs"].get(&cache_job).is_some(),
-                        publish.layer_cache,
-                        "{e}: {cache_job}"
-                    );
-                    for (id, other) in jobs {
-                        let needs = other["needs"].as_sequence().cloned().unwrap_or_default();
+        // Each pipeline is a workflow of its own.
+        for pipeline in &program.pipelines {
+            let path = pipec_emit::layout::github_workflow(pipeline);
+            let file = tree
+                .files()
+                .find(|f| f.path == path)
+                .unwrap_or_else(|| panic!("{e}: no {path}"));
+            let doc: Value = yaml_serde::from_str(&file.body).expect("YAML");
+            let jobs = doc["jobs"].as_mapping().expect("jobs");
+            let steps = |name: &str| -> Vec<Value> {
+                doc["jobs"][name]["steps"]
+                    .as_sequence()
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let uses = |s: &Value, action: &str| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with(&format!("{action}@")))
+            };
+            for job in &pipeline.jobs {
+                match &job.kind {
+                    pipec_graph::JobKind::Run(r) if job.role == pipec_graph::Role::ImageScan => {
+                        let steps = steps(&job.name);
+                        assert!(!r.images.is_empty(), "{e} {}", job.name);
                         assert!(
-                            !needs.iter().any(|n| n.as_str() == Some(cache_job.as_str())),
-                            "{e}: {} waits for the layer cache",
-                            id.as_str().unwrap_or("?")
+                            steps
+                                .iter()
+                                .all(|s| !s["run"].as_str().unwrap_or("").contains("docker load")),
+                            "{e} {}: loads the image it scans as a file",
+                            job.name
+                        );
+                        let cache = steps
+                            .iter()
+                            .find(|s| uses(s, "actions/cache"))
+                            .unwrap_or_else(|| panic!("{e} {}: no Trivy database cache", job.name));
+                        assert_eq!(cache["with"]["path"], "~/.cache/trivy/db");
+                        let key = cache["with"]["key"].as_str().expect("key");
+                        assert!(
+                            key.contains("steps.trivy-db-period.outputs.period"),
+                            "{key}"
+                        );
+                        assert_eq!(
+                            cache["with"]["lookup-only"],
+                            "${{ startsWith(github.ref, 'refs/tags/') }}",
+                            "{e}: a release restores no database another run saved"
                         );
                     }
+                    pipec_graph::JobKind::PublishImage(p) => {
+                        let publish = program.publish(*p);
+                        assert!(
+                            steps(&job.name)
+                                .iter()
+                                .all(|s| !uses(s, "docker/build-push-action")),
+                            "{e} {}: builds again",
+                            job.name
+                        );
+                        let cache_job = format!("{}-cache", job.name);
+                        assert_eq!(
+                            doc["jobs"].get(&cache_job).is_some(),
+                            publish.layer_cache,
+                            "{e}: {cache_job}"
+                        );
+                        for (id, other) in jobs {
+                            let needs = other["needs"].as_sequence().cloned().unwrap_or_default();
+                            assert!(
+                                !needs.iter().any(|n| n.as_str() == Some(cache_job.as_str())),
+                                "{e}: {} waits for the layer cache",
+                                id.as_str().unwrap_or("?")
+                            );
+                        }
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
         }
     }

@@ -183,7 +183,7 @@ pub fn github_graph(text: &str, program: &Program) -> JobGraph {
     // for it.
     let cache_push = |id: &str| -> bool {
         id.strip_suffix("-cache").is_some_and(|publish| {
-            program.pipelines[0].jobs.iter().any(|j| {
+            program.pipelines.iter().flat_map(|p| &p.jobs).any(|j| {
                 j.name == publish && matches!(j.kind, pipec_graph::JobKind::PublishImage(_))
             })
         })
@@ -231,18 +231,34 @@ pub fn github_graph(text: &str, program: &Program) -> JobGraph {
     graph
 }
 
+/// The GitLab file of `pipeline`: `.gitlab-ci.yml`, or with several
+/// pipelines the child pipeline it starts.
+fn gitlab_file(program: &pipec_graph::Program, pipeline: &pipec_graph::Pipeline) -> String {
+    if program.pipelines.len() > 1 {
+        pipec_emit::layout::gitlab_child(pipeline)
+    } else {
+        pipec_emit::layout::GITLAB_CI.to_string()
+    }
+}
+
 #[test]
 fn gitlab_files_have_the_programs_jobs_edges_and_gates() {
     for e in pipec_tests::examples() {
         let program = pipec_tests::program(&e);
         let tree = pipec::emit(&program, &["gitlab"]).expect("emits");
-        let file = tree.get(pipec_emit::layout::GITLAB_CI).expect("written");
-        let read = gitlab_graph(&file.body);
-        let expected = program_graph(&program, &program.pipelines[0]);
-        assert_eq!(read.jobs, expected.jobs, "{e}: jobs");
-        assert_eq!(read.edges, expected.edges, "{e}: dependency edges");
-        assert_eq!(read.gates, expected.gates, "{e}: manual gates");
-        assert!(!read.gates.is_empty(), "{e} has approvals");
+        let mut gates = 0;
+        for pipeline in &program.pipelines {
+            let file = tree.get(&gitlab_file(&program, pipeline)).expect("written");
+            let read = gitlab_graph(&file.body);
+            let expected = program_graph(&program, pipeline);
+            assert_eq!(read.jobs, expected.jobs, "{e}: jobs");
+            assert_eq!(read.edges, expected.edges, "{e}: dependency edges");
+            assert_eq!(read.gates, expected.gates, "{e}: manual gates");
+            gates += read.gates.len();
+        }
+        if !program.environments.is_empty() {
+            assert!(gates > 0, "{e} has approvals");
+        }
     }
 }
 
@@ -250,17 +266,24 @@ fn gitlab_files_have_the_programs_jobs_edges_and_gates() {
 fn github_and_gitlab_run_the_same_pipeline() {
     for e in pipec_tests::examples() {
         let program = pipec_tests::program(&e);
-        let pipeline = &program.pipelines[0];
         let tree = pipec::emit(&program, &["github", "gitlab"]).expect("emits");
-        let github = tree
-            .get(&pipec_emit::layout::github_workflow(pipeline))
-            .expect("workflow written");
-        let gitlab = tree.get(pipec_emit::layout::GITLAB_CI).expect("written");
-        let github = github_graph(&github.body, &program);
-        let gitlab = gitlab_graph(&gitlab.body);
-        assert_eq!(github.jobs, gitlab.jobs, "{e}: the same jobs");
-        assert_eq!(github.edges, gitlab.edges, "{e}: the same dependency edges");
-        assert_eq!(github.gates, gitlab.gates, "{e}: the same manual gates");
-        assert!(!gitlab.edges.is_empty() && !gitlab.gates.is_empty(), "{e}");
+        let (mut edges, mut gates) = (0, 0);
+        for pipeline in &program.pipelines {
+            let github = tree
+                .get(&pipec_emit::layout::github_workflow(pipeline))
+                .expect("workflow written");
+            let gitlab = tree.get(&gitlab_file(&program, pipeline)).expect("written");
+            let github = github_graph(&github.body, &program);
+            let gitlab = gitlab_graph(&gitlab.body);
+            assert_eq!(github.jobs, gitlab.jobs, "{e}: the same jobs");
+            assert_eq!(github.edges, gitlab.edges, "{e}: the same dependency edges");
+            assert_eq!(github.gates, gitlab.gates, "{e}: the same manual gates");
+            edges += gitlab.edges.len();
+            gates += gitlab.gates.len();
+        }
+        assert!(edges > 0, "{e}");
+        if !program.environments.is_empty() {
+            assert!(gates > 0, "{e} has approvals");
+        }
     }
 }

@@ -52,13 +52,53 @@ fn body(text: &str) -> String {
 }
 
 #[test]
-fn several_pipelines_have_no_single_gitlab_file() {
-    let e = errors(
-        "pipeline api { on push; job a { run \"true\" } }\npipeline docs { on push; job b { run \"true\" } }\n",
+fn several_pipelines_are_child_pipelines_of_one_gitlab_file() {
+    let c = checked(
+        "pipeline api { on push to main paths [\"api/**\"]; on merge_request; job a { run \"true\"; when event pull_request } }\npipeline docs { on push; job b { run \"true\" } }\n",
     );
-    assert_eq!(e.len(), 1, "{e:?}");
-    assert_eq!(e[0].0, "E0420");
-    assert_eq!(e[0].1, "docs", "{e:?}");
+    let tree = pipec::emit(c.program.as_ref().expect("program"), &["gitlab"])
+        .unwrap_or_else(|d| panic!("{d:#?}"));
+    let paths: Vec<&str> = tree.files().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            ".gitlab-ci.yml",
+            ".gitlab/pipelines/api.gitlab-ci.yml",
+            ".gitlab/pipelines/docs.gitlab-ci.yml"
+        ]
+    );
+    let parent: yaml_serde::Value =
+        yaml_serde::from_str(&tree.get(".gitlab-ci.yml").expect("parent").body).expect("YAML");
+    let api = &parent["api"];
+    assert_eq!(
+        api["trigger"]["include"][0]["local"],
+        ".gitlab/pipelines/api.gitlab-ci.yml"
+    );
+    assert_eq!(api["trigger"]["strategy"], "depend");
+    // The trigger's path filter is the trigger job's, not the parent's.
+    let rules = api["rules"].as_sequence().expect("rules");
+    assert!(
+        rules.iter().any(|r| r["changes"][0] == "api/**/*"),
+        "{rules:?}"
+    );
+    let workflow = parent["workflow"]["rules"].as_sequence().expect("rules");
+    assert!(
+        workflow.iter().all(|r| r.get("changes").is_none()),
+        "the parent runs for every change: {workflow:?}"
+    );
+    let child = &tree
+        .get(".gitlab/pipelines/api.gitlab-ci.yml")
+        .expect("child")
+        .body;
+    assert!(
+        child.contains("$CI_PIPELINE_SOURCE == \"parent_pipeline\""),
+        "{child}"
+    );
+    assert!(
+        child.contains("$PIPEC_EVENT == \"pull_request\""),
+        "{child}"
+    );
+    assert!(!child.contains("merge_request_event"), "{child}");
 }
 
 #[test]
@@ -78,7 +118,8 @@ fn macos_runners() {
     let e = errors("pipeline p { on push; job ios { runs_on macos; run \"true\" } }\n");
     assert_eq!(e.len(), 1, "{e:?}");
     assert_eq!(e[0].0, "E0422");
-    assert!(e[0].1.contains("ios"), "{e:?}");
+    // The diagnostic points at the runner the job names.
+    assert_eq!(e[0].1, "macos", "{e:?}");
 }
 
 #[test]

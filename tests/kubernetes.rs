@@ -91,6 +91,10 @@ fn build_and_validate(
 #[test]
 fn every_overlay_of_every_example_builds_and_validates() {
     for e in examples() {
+        // A library deploys nothing.
+        if program(&e).services.is_empty() {
+            continue;
+        }
         let tree = render(&e, &["kustomize"]);
         let built = build_and_validate(&format!("kustomize-{e}"), &tree);
         for (service, env, docs) in &built {
@@ -160,15 +164,19 @@ fn variants_build_and_validate() {
         let (p, _) = manifests::program(&src);
         let tree = pipec::emit(&p, &["kustomize"]).unwrap_or_else(|d| panic!("{name}: {d:#?}"));
         let built = build_and_validate(&format!("kustomize-variant-{name}"), &tree);
-        for (_, env, docs) in &built {
-            check_pods(&p, env, docs);
+        for (folder, env, docs) in &built {
+            check_pods(&p, folder, env, docs);
         }
     }
 }
 
 /// The pod properties `security.md` requires of every workload.
-fn check_pods(program: &Program, env: &str, docs: &[Value]) {
-    let service = &program.services[0];
+fn check_pods(program: &Program, folder: &str, env: &str, docs: &[Value]) {
+    let service = program
+        .services
+        .iter()
+        .find(|s| pipec_emit::layout::k8s_name(s) == folder)
+        .unwrap_or_else(|| panic!("no service for deploy/{folder}"));
     manifests::pods::expect_service_shape(service, docs);
     for d in docs
         .iter()
@@ -235,9 +243,12 @@ fn check_pods(program: &Program, env: &str, docs: &[Value]) {
 fn every_pod_of_every_example_is_locked_down() {
     for e in examples() {
         let p = program(&e);
+        if p.services.is_empty() {
+            continue;
+        }
         let tree = render(&e, &["kustomize"]);
-        for (_, env, docs) in build_and_validate(&format!("kustomize-pods-{e}"), &tree) {
-            check_pods(&p, &env, &docs);
+        for (folder, env, docs) in build_and_validate(&format!("kustomize-pods-{e}"), &tree) {
+            check_pods(&p, &folder, &env, &docs);
         }
     }
 }

@@ -51,6 +51,34 @@ pub const CASES: &[Case] = &[
     },
     Case {
         block: "a pipeline",
+        head: "on",
+        literal: r#"on push to main paths ["zq1/**"]"#,
+        lit: [
+            "has:paths:\n      - zq1/**",
+            "has:- zq1/**/*",
+            "-",
+            "-",
+            "-",
+        ],
+        runtime: r#"on push to main paths ["{{ ci.sha }}"]"#,
+        rt: Refused("E0213"),
+    },
+    Case {
+        block: "a pipeline",
+        head: "paths",
+        literal: r#"paths ["zq1/**", "libs/zq1.txt"]"#,
+        lit: [
+            "has:paths:\n      - zq1/**\n      - libs/zq1.txt",
+            "has:changes:\n        - zq1/**/*\n        - libs/zq1.txt",
+            "-",
+            "-",
+            "-",
+        ],
+        runtime: r#"paths ["{{ ci.sha }}/**"]"#,
+        rt: Refused("E0213"),
+    },
+    Case {
+        block: "a pipeline",
         head: "env",
         literal: r#"env { ZQV: "zq1-env" }"#,
         lit: ["has:ZQV: zq1-env", "has:ZQV: zq1-env", "-", "-", "-"],
@@ -400,6 +428,20 @@ pub const CASES: &[Case] = &[
         lit: ["has:fetch-depth: 0", "has:GIT_DEPTH: '0'", "-", "-", "-"],
         runtime: r#"history "{{ inputs.who }}""#,
         rt: Refused("E0208"),
+    },
+    Case {
+        block: "a job",
+        head: "upload",
+        literal: r#"tool python "3.12"; upload pypi "zq1-dist""#,
+        lit: [
+            "has:packages-dir: zq1-dist/ && id-token: write",
+            "has:'zq1-dist'/* && aud: pypi",
+            "-",
+            "-",
+            "-",
+        ],
+        runtime: r#"tool python "3.12"; upload pypi "zq1-{{ ci.short_sha }}""#,
+        rt: Refused("E0213"),
     },
     // ---- a job service ----
     Case {

@@ -1,25 +1,36 @@
-//! `pipec init`: a starter program for Python services, from flags only —
-//! lint, tests with a 70% coverage gate, an image per service, the four
-//! security scans, a guarded publish to GHCR, and dev → staging → prod with
-//! approvals, deployed by Argo CD.
+//! `pipec init`: a starter program for the repository it runs in, from the
+//! ecosystem its files show (`package.json`, `go.mod`, `build.gradle(.kts)`,
+//! `pom.xml`, `Cargo.toml`, `pyproject.toml`; `--lang` overrides) and flags:
+//! see [`starter`] for what each starter holds.
 
-use std::fmt::Write;
-use std::path::PathBuf;
+mod starter;
+
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use crate::output::Output;
 
+pub use starter::{Lang, NodeManager, Settings};
+
 #[derive(Args)]
 pub struct InitArgs {
+    /// The ecosystem of the starter. Default: what the repository holds
+    /// (Python when it shows none).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
     /// A service to build and deploy; repeat for several (each then builds
     /// from its own directory).
     #[arg(long = "service", value_name = "NAME", default_value = "app")]
     pub services: Vec<String>,
-    /// The GitHub owner (user or organization) of the images and the GitOps
+    /// The GitHub owner (user or organization) of the images and of this
     /// repository.
     #[arg(long, default_value = "your-org")]
     pub owner: String,
+    /// The HTTPS URL of this repository, which Argo CD reads the manifests
+    /// from. Default: `https://github.com/OWNER/DIRECTORY.git`.
+    #[arg(long, value_name = "URL")]
+    pub repo: Option<String>,
     /// The Python version the checks run on.
     #[arg(long, default_value = "3.12")]
     pub python: String,
@@ -29,6 +40,46 @@ pub struct InitArgs {
     /// Overwrite the file if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+/// The ecosystem `dir` holds, by its marker files, in the order the
+/// documentation lists them; Python when none is there.
+pub fn detect(dir: &Path) -> Lang {
+    let has = |name: &str| dir.join(name).is_file();
+    if has("package.json") {
+        Lang::Node
+    } else if has("go.mod") {
+        Lang::Go
+    } else if [
+        "build.gradle",
+        "build.gradle.kts",
+        "settings.gradle",
+        "settings.gradle.kts",
+    ]
+    .iter()
+    .any(|f| has(f))
+    {
+        Lang::Gradle
+    } else if has("pom.xml") {
+        Lang::Maven
+    } else if has("Cargo.toml") {
+        Lang::Rust
+    } else if has("pyproject.toml") && !has("Dockerfile") && !has("requirements.txt") {
+        Lang::PythonLibrary
+    } else {
+        Lang::Python
+    }
+}
+
+/// The Node package manager whose lock file `dir` holds (npm by default).
+pub fn node_manager(dir: &Path) -> NodeManager {
+    if dir.join("pnpm-lock.yaml").is_file() {
+        NodeManager::Pnpm
+    } else if dir.join("yarn.lock").is_file() {
+        NodeManager::Yarn
+    } else {
+        NodeManager::Npm
+    }
 }
 
 pub fn run(args: &InitArgs, out: &Output) -> u8 {
@@ -50,11 +101,28 @@ pub fn run(args: &InitArgs, out: &Output) -> u8 {
         }
     }
     let bad = |s: &str| s.is_empty() || s.contains(['"', '\\', '\n', '{', '}']);
-    if bad(&args.owner) || bad(&args.python) {
-        out.error("--owner and --python take plain text (no quotes, braces or backslashes)");
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let repo = match &args.repo {
+        Some(r) => r.clone(),
+        None => format!("https://github.com/{}/{}.git", args.owner, repo_name(&here)),
+    };
+    if bad(&args.owner) || bad(&args.python) || bad(&repo) || !repo.starts_with("https://") {
+        out.error(
+            "--owner, --repo and --python take plain text (no quotes, braces or backslashes), \
+             and --repo an https:// URL",
+        );
         return 2;
     }
-    let program = starter(&names, &args.owner, &args.python);
+    let lang = args.lang.unwrap_or_else(|| detect(&here));
+    let settings = Settings {
+        lang,
+        node: node_manager(&here),
+        services: &names,
+        owner: &args.owner,
+        python: &args.python,
+        repo: &repo,
+    };
+    let program = starter::starter(&settings);
     if args.out.as_os_str() == "-" {
         print!("{program}");
         return 0;
@@ -78,91 +146,24 @@ pub fn run(args: &InitArgs, out: &Output) -> u8 {
         return 2;
     }
     out.status(&format!(
-        "wrote {}; next: `pipec check {0}`, then `pipec build {0}`",
-        args.out.display()
+        "wrote {} ({}); next: `pipec check {0}`, then `pipec build {0}`",
+        args.out.display(),
+        lang.describe()
     ));
     0
 }
 
-/// The starter program for `services` (valid names, at least one), in the
-/// layout `pipec fmt` gives it.
-pub fn starter(services: &[String], owner: &str, python: &str) -> String {
-    let text = draft(services, owner, python);
-    pipec_syntax::fmt::format(&text).unwrap_or(text)
-}
-
-fn draft(services: &[String], owner: &str, python: &str) -> String {
-    let several = services.len() > 1;
-    let mut p = String::new();
-    let _ = writeln!(
-        p,
-        "// The CI/CD pipeline of {}, for pipec: `pipec check` checks it,\n\
-         // `pipec build` writes the CI and deployment files, `pipec graph` draws it.",
-        services.join(", ")
-    );
-    p.push_str("use std.python\nuse std.docker\nuse std.security\n\n");
-    p.push_str(
-        "pipeline ci {\n  on push\n  on pull_request to [main, develop]\n  on tag \"v*\"\n\n",
-    );
-    let _ = writeln!(
-        p,
-        "  job lint = python.lint(tools: [flake8, black], python: \"{python}\")"
-    );
-    let _ = writeln!(
-        p,
-        "  job test = python.pytest(python: matrix(\"{python}\"), coverage: 70%)\n"
-    );
-    for s in services {
-        let dir = if several {
-            s.replace('_', "-")
-        } else {
-            ".".into()
-        };
-        let _ = writeln!(
-            p,
-            "  image {s} = docker.build(context: \"{dir}\", dockerfile: \"{}\", after: [lint, test])",
-            if several {
-                format!("{dir}/Dockerfile")
-            } else {
-                "Dockerfile".into()
-            }
-        );
-        let _ = writeln!(p, "  job scan_{s} = security.trivy({s})");
-    }
-    let _ = writeln!(
-        p,
-        "\n  job audit = security.pip_audit(python: \"{python}\")"
-    );
-    let _ = writeln!(
-        p,
-        "  job sast = security.bandit(path: \".\", python: \"{python}\")"
-    );
-    p.push_str("  job secrets = security.gitleaks()\n");
-    for s in services {
-        let _ = writeln!(
-            p,
-            "\n  publish {s} to ghcr(\"{owner}/{}\") {{\n    after [scan_{s}, audit, sast, secrets]\n    \
-             when branch in [main, develop] or release\n    tags [sha, branch, semver, latest if release]\n  }}",
-            s.replace('_', "-")
-        );
-    }
-    p.push_str("}\n\n");
-    p.push_str(
-        "environment dev {\n  namespace \"dev\"\n  deploy on branch develop\n  replicas 1\n}\n\n\
-         environment staging {\n  namespace \"staging\"\n  promote from dev, approvals 1\n  replicas 2\n}\n\n\
-         environment prod {\n  namespace \"prod\"\n  promote from staging, approvals 2, on release\n  \
-         tier production\n  replicas 3\n}\n",
-    );
-    for s in services {
-        let _ = writeln!(
-            p,
-            "\nservice {s} {{\n  image {s}\n  port 8000\n  probes {{ live \"/health\", ready \"/ready\" }}\n  \
-             resources {{ cpu 250m..500m, memory 256Mi..512Mi }}\n  deploy to [dev, staging, prod] via argocd\n}}"
-        );
-    }
-    let _ = writeln!(
-        p,
-        "\ngitops {{\n  repo   \"https://github.com/{owner}/deploy.git\"\n  token  secret(\"GITOPS_TOKEN\")\n  argocd secret(\"ARGOCD_KUBECONFIG\")\n}}"
-    );
-    p
+/// The repository's name as its directory says it, when that is a plain
+/// name GitHub accepts; `app` otherwise.
+fn repo_name(dir: &Path) -> String {
+    dir.file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| {
+            !n.is_empty()
+                && !n.starts_with('.')
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+        .unwrap_or("app")
+        .to_string()
 }

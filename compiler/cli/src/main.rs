@@ -59,9 +59,9 @@ enum Command {
         after_help = "Examples:\n  pipec graph examples/flask-api | dot -Tsvg > pipeline.svg\n  pipec graph ci --format mermaid"
     )]
     Graph(graph::GraphArgs),
-    /// Write a starter program for Python services.
+    /// Write a starter program for the repository's ecosystem (Node, Go, Gradle, Maven, Rust, Python).
     #[command(
-        after_help = "Examples:\n  pipec init\n  pipec init --service api --service worker --owner acme --out ci/pipeline.pipe\n  pipec init --out -"
+        after_help = "Examples:\n  pipec init\n  pipec init --service api --service worker --owner acme --out ci/pipeline.pipe\n  pipec init --lang go --owner acme --out -"
     )]
     Init(init::InitArgs),
     /// Print the long explanation of a diagnostic code.

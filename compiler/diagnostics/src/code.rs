@@ -99,6 +99,7 @@ codes! {
     UNTRUSTED_CHOICE = "E0214": "a branch name chooses a runner or an image",
     NON_ASCII_HOST = "E0215": "host that receives credentials is not ASCII",
     COVERAGE_FORMAT = "E0216": "coverage report in a format pipec cannot tell",
+    TOOL_WITHOUT_RUNTIME = "E0217": "tool that needs a runtime the job does not set up",
 
     // The pipeline graph.
     DEPENDENCY_CYCLE = "E0301": "jobs depend on each other in a cycle",
@@ -121,9 +122,10 @@ codes! {
     GITHUB_MULTI_PLATFORM = "E0405": "multi-platform image handed between jobs",
     GITHUB_EXPRESSION_IN_SCRIPT = "E0406": "script text GitHub Actions would evaluate",
     GITHUB_TOOL_RUNNER = "E0407": "tool archive for another operating system than the runner's",
+    GITHUB_PATHS = "E0408": "triggers of one event with different path filters",
 
     // The GitLab CI target.
-    GITLAB_SEVERAL_PIPELINES = "E0420": "several pipelines for one `.gitlab-ci.yml`",
+    GITLAB_SEVERAL_PIPELINES = "E0420": "pipelines that declare one dispatch input differently",
     GITLAB_RESERVED_JOB_NAME = "E0421": "job name is a GitLab CI keyword",
     GITLAB_RUNNER = "E0422": "runner the GitLab target cannot run a job on",
     GITLAB_CACHE_KEY = "E0423": "cache GitLab cannot key",

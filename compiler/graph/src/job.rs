@@ -73,6 +73,36 @@ pub enum Runner {
     /// A self-hosted runner label / GitLab runner tag; may depend on the run
     /// (`{{ matrix.os }}`).
     Label(Text),
+    /// One of the hosted runners above in each instance of the job's matrix:
+    /// the value of this axis, which is `ubuntu`, `ubuntu_arm`, `macos` or
+    /// `windows` in every combination (`runs_on "{{ matrix.os }}"`).
+    Matrix(String),
+}
+
+impl Runner {
+    /// The hosted runners, by the word a program names them with.
+    pub const HOSTED: [(&'static str, Runner); 4] = [
+        ("ubuntu", Runner::Ubuntu),
+        ("ubuntu_arm", Runner::UbuntuArm),
+        ("macos", Runner::Macos),
+        ("windows", Runner::Windows),
+    ];
+
+    /// The hosted runner a word names.
+    pub fn hosted(word: &str) -> Option<Runner> {
+        Self::HOSTED
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// The word naming a hosted runner.
+    pub fn word(&self) -> Option<&'static str> {
+        Self::HOSTED
+            .iter()
+            .find(|(_, r)| r == self)
+            .map(|(w, _)| *w)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,6 +150,39 @@ impl Job {
         }
     }
 
+    /// The runners the job's instances run on: one, or for a
+    /// [`Runner::Matrix`] each hosted runner its axis names, in the order
+    /// the combinations first name them.
+    pub fn runners(&self) -> Vec<Runner> {
+        let Runner::Matrix(axis) = &self.runner else {
+            return vec![self.runner.clone()];
+        };
+        let mut out: Vec<Runner> = Vec::new();
+        let Some(m) = &self.matrix else {
+            return out;
+        };
+        let values = m
+            .axes
+            .iter()
+            .filter(|a| a.name == *axis)
+            .flat_map(|a| a.values.iter())
+            .chain(
+                m.include
+                    .iter()
+                    .flatten()
+                    .filter(|(k, _)| k == axis)
+                    .map(|(_, v)| v),
+            );
+        for v in values {
+            if let Some(r) = Runner::hosted(v)
+                && !out.contains(&r)
+            {
+                out.push(r);
+            }
+        }
+        out
+    }
+
     /// The environment this job deploys to, if it is a deployment.
     pub fn environment(&self) -> Option<EnvId> {
         match &self.kind {
@@ -144,7 +207,10 @@ pub enum JobKind {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunJob {
-    pub tool: Option<Toolchain>,
+    /// The tools set up on the runner: at most one language runtime
+    /// ([`Tool::is_runtime`]) and any number of tools installed from pinned
+    /// releases.
+    pub tools: Vec<Toolchain>,
     /// A container image to run the job in.
     pub container: Option<Text>,
     /// The `container` statement.
@@ -162,9 +228,54 @@ pub struct RunJob {
     pub archive_only: Vec<ImageId>,
     /// Whether the job needs the whole git history (gitleaks, versioning).
     pub full_history: bool,
+    /// Packages the job publishes after its steps, from a folder the jobs
+    /// before it filled (`upload pypi "dist"`).
+    pub upload: Option<Box<Upload>>,
+}
+
+/// `upload TO "DIR"`: the packages in `dir` published with the registry's
+/// trusted publishing — the registry trusts the CI system's OIDC token for
+/// this repository and workflow, so no long-lived token is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Upload {
+    pub to: UploadTo,
+    pub dir: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+named! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum UploadTo {
+        /// The sdist and wheels to PyPI.
+        Pypi = "pypi",
+        /// The package tarballs to npm, with a provenance statement.
+        Npm = "npm",
+    }
+}
+
+impl UploadTo {
+    /// The runtime the upload runs on, which its job must set up.
+    pub fn requires(self) -> Tool {
+        match self {
+            UploadTo::Pypi => Tool::Python,
+            UploadTo::Npm => Tool::Node,
+        }
+    }
 }
 
 impl RunJob {
+    /// The job's language runtime, if it sets one up.
+    pub fn runtime(&self) -> Option<&Toolchain> {
+        self.tools.iter().find(|t| t.tool.is_runtime())
+    }
+
+    /// Whether the job sets up `tool`.
+    pub fn has_tool(&self, tool: Tool) -> bool {
+        self.tools.iter().any(|t| t.tool == tool)
+    }
+
     /// The coverage threshold this job enforces, if any.
     pub fn coverage_gate(&self) -> Option<Percent> {
         self.reports.iter().find_map(|r| match r.kind {
@@ -182,9 +293,50 @@ named! {
         Node = "node",
         Go = "go",
         Java = "java",
+        Rust = "rust",
         Trivy = "trivy",
         Gitleaks = "gitleaks",
         Kubectl = "kubectl",
+        GolangciLint = "golangci_lint",
+        CargoLlvmCov = "cargo_llvm_cov",
+    }
+}
+
+impl Tool {
+    /// A language runtime (a job sets up at most one); the others are
+    /// single programs installed from pinned release archives.
+    pub fn is_runtime(self) -> bool {
+        matches!(
+            self,
+            Tool::Python | Tool::Node | Tool::Go | Tool::Java | Tool::Rust
+        )
+    }
+
+    /// The runtime a tool works with, which its job must set up too:
+    /// golangci-lint type-checks with the Go toolchain, cargo-llvm-cov runs
+    /// cargo.
+    pub fn requires(self) -> Option<Tool> {
+        match self {
+            Tool::GolangciLint => Some(Tool::Go),
+            Tool::CargoLlvmCov => Some(Tool::Rust),
+            _ => None,
+        }
+    }
+
+    /// The tool's name as people write it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tool::Python => "Python",
+            Tool::Node => "Node.js",
+            Tool::Go => "Go",
+            Tool::Java => "Java",
+            Tool::Rust => "Rust",
+            Tool::Trivy => "Trivy",
+            Tool::Gitleaks => "Gitleaks",
+            Tool::Kubectl => "kubectl",
+            Tool::GolangciLint => "golangci-lint",
+            Tool::CargoLlvmCov => "cargo-llvm-cov",
+        }
     }
 }
 
@@ -216,6 +368,11 @@ named! {
         Npm = "npm",
         Go = "go",
         Cargo = "cargo",
+        Pnpm = "pnpm",
+        Yarn = "yarn",
+        Gradle = "gradle",
+        Maven = "maven",
+        CargoTarget = "cargo_target",
     }
 }
 

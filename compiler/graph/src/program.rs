@@ -215,6 +215,9 @@ pub enum Edge {
 #[derive(Debug, Clone, Serialize)]
 pub struct Trigger {
     pub kind: TriggerKind,
+    /// For pushes and pull requests: the run starts only when a file
+    /// matching one of these changed (any file when empty).
+    pub paths: Vec<Glob>,
     #[serde(skip)]
     pub span: Span,
 }

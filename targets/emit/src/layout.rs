@@ -133,4 +133,10 @@ pub fn github_deploy_workflow(pipeline: &pipec_graph::Pipeline) -> String {
 }
 
 pub const GITLAB_CI: &str = ".gitlab-ci.yml";
+
+/// The child pipeline of a pipeline, when a program has several: the
+/// parent `.gitlab-ci.yml` starts each of them.
+pub fn gitlab_child(p: &pipec_graph::Pipeline) -> String {
+    format!(".gitlab/pipelines/{}.gitlab-ci.yml", p.name)
+}
 pub const PRE_COMMIT_CONFIG: &str = ".pre-commit-config.yaml";

@@ -8,13 +8,18 @@
 //! - [`layout`]: names and paths several targets must agree on;
 //! - [`release`]: the shell both CI targets run to tag, push and deploy;
 //! - [`coverage`]: the coverage gate both CI targets run;
+//! - [`tools`]: the tools both CI targets install from pinned release
+//!   archives;
+//! - [`upload`]: the shell both CI targets publish packages with;
 //! - [`Target`]: the interface each target implements.
 
 pub mod coverage;
 pub mod header;
 pub mod layout;
 pub mod release;
+pub mod tools;
 pub mod tree;
+pub mod upload;
 pub mod yaml;
 
 use pipec_diagnostics::Diagnostic;

@@ -147,6 +147,23 @@ impl Lower<'_> {
             Runner::Label(l) => {
                 self.value_of(l, job.runner_span.unwrap_or(job.span), "the job's runner")
             }
+            // Each instance's hosted runner, chosen by the axis value. A
+            // chain of comparisons rather than an index into a table:
+            // zizmor's pedantic audit calls a computed index obfuscation.
+            Runner::Matrix(axis) => {
+                let chain: Vec<String> = job
+                    .runners()
+                    .iter()
+                    .filter_map(|r| {
+                        Some(format!(
+                            "matrix.{axis} == '{}' && '{}'",
+                            r.word()?,
+                            runner(r)
+                        ))
+                    })
+                    .collect();
+                crate::expr::fenced(&chain.join(" || "))
+            }
             r => runner(r),
         }
     }
@@ -175,15 +192,33 @@ pub fn runner(r: &Runner) -> String {
         Runner::Macos => "macos-15".into(),
         Runner::Windows => "windows-2025".into(),
         Runner::Label(l) => l.to_string(),
+        Runner::Matrix(axis) => format!("the runner `matrix.{axis}` names"),
     }
 }
 
-/// The operating system of a runner, for cache paths.
+/// The operating system of a runner, for cache paths and tool archives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Os {
     Linux,
     Macos,
     Windows,
+}
+
+/// The condition that holds in the instances of `job` that run on one of
+/// `runners`; `None` when they are all its instances.
+pub fn on_runners(job: &Job, runners: &[Runner]) -> Option<String> {
+    let Runner::Matrix(axis) = &job.runner else {
+        return None;
+    };
+    if job.runners().iter().all(|r| runners.contains(r)) {
+        return None;
+    }
+    let tests: Vec<String> = runners
+        .iter()
+        .filter_map(Runner::word)
+        .map(|w| format!("matrix.{axis} == '{w}'"))
+        .collect();
+    Some(tests.join(" || "))
 }
 
 pub fn os(r: &Runner) -> Os {

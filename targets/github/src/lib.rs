@@ -25,6 +25,7 @@ pub mod permissions;
 pub mod pins;
 pub mod run;
 pub mod steps;
+pub mod upload;
 pub mod workflow;
 
 use pipec_diagnostics::Diagnostic;

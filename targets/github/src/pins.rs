@@ -4,7 +4,7 @@
 //! Actions are referenced by the full commit SHA of a release tag, with the
 //! tag as a trailing comment (`uses: actions/checkout@<sha> # v5.0.0`), so a
 //! moved tag cannot change what runs. Tools installed from release archives
-//! carry the SHA-256 of the archive. How to refresh both is described in
+//! carry the SHA-256 of the archive, in [`pipec_emit::tools`]. How to refresh both is described in
 //! `docs/targets/github.md` ("Refreshing the pins").
 
 /// An action at a release, by the commit the release tag points to.
@@ -80,6 +80,11 @@ pub const LOGIN: Pin = Pin {
     sha: "184bdaa0721073962dff0199f1fb9940f07167d1",
     version: "v3.5.0",
 };
+pub const PYPI_PUBLISH: Pin = Pin {
+    action: "pypa/gh-action-pypi-publish",
+    sha: "76f52bc884231f62b9a034ebfe128415bbaabdfc",
+    version: "v1.12.4",
+};
 
 /// Every pinned action.
 pub const ACTIONS: &[Pin] = &[
@@ -94,50 +99,12 @@ pub const ACTIONS: &[Pin] = &[
     SETUP_BUILDX,
     BUILD_PUSH,
     LOGIN,
+    PYPI_PUBLISH,
 ];
 
-/// The SHA-256 of a release archive pipec knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Archive {
-    /// The tool's name, as in `tool gitleaks "8.21.2"`.
-    pub tool: &'static str,
-    pub version: &'static str,
-    /// `x64` or `arm64`.
-    pub arch: &'static str,
-    pub sha256: &'static str,
-}
-
-/// Archives with a known checksum. A version not listed here is checked
-/// against the checksum file published with the release instead.
-pub const ARCHIVES: &[Archive] = &[
-    // Older Trivy release archives were withdrawn from GitHub in 2026; 0.69.2
-    // is the default of `std.security.trivy`.
-    Archive {
-        tool: "trivy",
-        version: "0.69.2",
-        arch: "x64",
-        sha256: "affa59a1e37d86e4b8ab2cd02f0ab2e63d22f1bf9cf6a7aa326c884e25e26ce3",
-    },
-    Archive {
-        tool: "gitleaks",
-        version: "8.21.2",
-        arch: "x64",
-        sha256: "5bc41815076e6ed6ef8fbecc9d9b75bcae31f39029ceb55da08086315316e3ba",
-    },
-    Archive {
-        tool: "gitleaks",
-        version: "8.21.2",
-        arch: "arm64",
-        sha256: "654c935542c89f565aabe7bf7c6c500830f116c114f0aeb509d2460c1ac2e6da",
-    },
-];
-
-/// The known checksum of a tool's archive, if any.
-pub fn archive(tool: &str, version: &str, arch: &str) -> Option<&'static Archive> {
-    ARCHIVES
-        .iter()
-        .find(|a| a.tool == tool && a.version == version && a.arch == arch)
-}
+/// The checksums of the tools installed from release archives live beside
+/// the shell both CI targets install them with.
+pub use pipec_emit::tools::{ARCHIVES, Archive, archive};
 
 #[cfg(test)]
 mod tests {
@@ -175,13 +142,5 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), ACTIONS.len(), "an action is pinned twice");
-    }
-
-    #[test]
-    fn archives_have_sha256_checksums() {
-        for a in ARCHIVES {
-            assert!(is_hex(a.sha256, 64), "{a:?}");
-            assert!(matches!(a.arch, "x64" | "arm64"), "{a:?}");
-        }
     }
 }

@@ -3,7 +3,7 @@
 
 use pipec_diagnostics::{Diagnostic, code};
 use pipec_emit::{Map, Yaml, coverage};
-use pipec_graph::{Cache, CacheKind, Job, JobId, Role, RunJob, Text, Tool, Toolchain};
+use pipec_graph::{Cache, CacheKind, Job, JobId, Role, RunJob, Runner, Text, Tool, Toolchain};
 
 use crate::expr::{self, TAG_RUN};
 use crate::job::{Body, Os, instance_name, os};
@@ -40,11 +40,11 @@ impl Lower<'_> {
                 body.steps.push(hosts_step(&hosts));
             }
         }
-        if let Some(t) = &r.tool {
+        for t in &r.tools {
             body.steps.extend(self.toolchain(job, t));
         }
         for c in &r.caches {
-            body.steps.push(self.cache(job, r, c));
+            body.steps.extend(self.cache(job, r, c));
         }
         for id in &r.images {
             let image = self.program.image(*id);
@@ -66,6 +66,9 @@ impl Lower<'_> {
         for step in &r.steps {
             body.steps
                 .push(self.script_step(&step.name, &step.script, step.span));
+        }
+        if let Some(u) = &r.upload {
+            crate::upload::upload(&mut body, u);
         }
         let reports: Vec<String> = r
             .reports
@@ -207,7 +210,7 @@ impl Lower<'_> {
         (m, hosts)
     }
 
-    /// The steps that install the job's tool.
+    /// The steps that install one of the job's tools.
     fn toolchain(&mut self, job: &Job, t: &Toolchain) -> Vec<Map> {
         let mut out = Vec::new();
         let version = self.value(&t.version, job.span);
@@ -217,7 +220,7 @@ impl Lower<'_> {
             for (k, v) in extra {
                 with.insert(*k, v.clone());
             }
-            steps::uses(&format!("Set up {}", tool_title(t.tool)), pin, with)
+            steps::uses(&format!("Set up {}", t.tool.title()), pin, with)
         };
         match t.tool {
             // The setup actions' own caches are off: `cache` statements restore
@@ -238,11 +241,28 @@ impl Lower<'_> {
                 &pins::SETUP_JAVA,
                 &[("distribution", Yaml::from("temurin"))],
             )),
+            // rustup is on every hosted runner: no action to trust for it.
+            Tool::Rust => {
+                let mut env = Vec::new();
+                let version = expr::text_script(&quoted(&t.version), &mut env);
+                out.push(steps::run(
+                    &format!(
+                        "Set up Rust {}",
+                        expr::text_value(&t.version).unwrap_or_else(|| t.version.to_string())
+                    ),
+                    format!(
+                        "rustup toolchain install {version} --profile minimal --no-self-update\nrustup default {version}\n"
+                    ),
+                    &env,
+                ));
+            }
             Tool::Trivy => {
-                out.push(self.install(job, t));
+                out.extend(self.install(job, t));
                 out.extend(self.trivy_db_cache());
             }
-            Tool::Gitleaks | Tool::Kubectl => out.push(self.install(job, t)),
+            Tool::Gitleaks | Tool::Kubectl | Tool::GolangciLint | Tool::CargoLlvmCov => {
+                out.extend(self.install(job, t))
+            }
         }
         out
     }
@@ -284,17 +304,19 @@ impl Lower<'_> {
 
     /// Downloads a tool's release archive and checks its SHA-256: against the
     /// checksum pinned in [`pins::ARCHIVES`] when pipec knows the version,
-    /// else against the checksum file published with the release.
-    fn install(&mut self, job: &Job, t: &Toolchain) -> Map {
-        if os(&job.runner) != Os::Linux {
+    /// else as [`pipec_emit::tools`] says. A job whose instances run on Arm
+    /// and x64 runners gets a step for each.
+    fn install(&mut self, job: &Job, t: &Toolchain) -> Vec<Map> {
+        let runners = job.runners();
+        if let Some(other) = runners.iter().find(|r| os(r) != Os::Linux) {
             self.diags.push(
                 Diagnostic::new(
                     code::GITHUB_TOOL_RUNNER,
                     job.span,
                     format!(
                         "pipec installs {} from its Linux release archive, but this job runs on {}",
-                        tool_title(t.tool),
-                        crate::job::runner(&job.runner)
+                        t.tool.title(),
+                        crate::job::runner(other)
                     ),
                 )
                 .label("the archive and its checksum are for Linux runners")
@@ -302,109 +324,101 @@ impl Lower<'_> {
             );
         }
         let mut env = Vec::new();
-        let version = expr::text_script(&t.version, &mut env);
-        let arch = if matches!(job.runner, pipec_graph::Runner::UbuntuArm) {
-            "arm64"
-        } else {
-            "x64"
-        };
-        let pinned = t
-            .version
-            .as_literal()
-            .and_then(|v| pins::archive(t.tool.name(), &v, arch));
-        let mut s = String::from("set -eu\n");
-        s.push_str(&format!("version=\"{version}\"\n"));
-        let (url, archive, sums, member) = match t.tool {
-            Tool::Trivy => {
-                let a = if arch == "arm64" { "ARM64" } else { "64bit" };
-                (
-                    "https://github.com/aquasecurity/trivy/releases/download/v${version}",
-                    format!("trivy_${{version}}_Linux-{a}.tar.gz"),
-                    "trivy_${version}_checksums.txt",
-                    "trivy",
-                )
+        let version = expr::text_script(&quoted(&t.version), &mut env);
+        let mut out = Vec::new();
+        for (arch, on) in [("x64", Runner::Ubuntu), ("arm64", Runner::UbuntuArm)] {
+            let here: Vec<Runner> = runners
+                .iter()
+                .filter(|r| (**r == Runner::UbuntuArm) == (on == Runner::UbuntuArm))
+                .cloned()
+                .collect();
+            if here.is_empty() {
+                continue;
             }
-            Tool::Gitleaks => (
-                "https://github.com/gitleaks/gitleaks/releases/download/v${version}",
-                format!("gitleaks_${{version}}_linux_{arch}.tar.gz"),
-                "gitleaks_${version}_checksums.txt",
-                "gitleaks",
-            ),
-            _ => {
-                let a = if arch == "arm64" { "arm64" } else { "amd64" };
-                (
-                    "https://dl.k8s.io/release/v${version}/bin/linux",
-                    format!("{a}/kubectl"),
-                    "",
-                    "kubectl",
-                )
-            }
-        };
-        s.push_str("dir=\"$RUNNER_TEMP/pipec-tools\"\nmkdir -p \"$dir/bin\"\ncd \"$dir\"\n");
-        s.push_str(&format!(
-            "curl -fsSL --retry 3 -o {member}.download \"{url}/{archive}\"\n"
-        ));
-        match (pinned, t.tool) {
-            (Some(p), _) => s.push_str(&format!(
-                "echo \"{}  {member}.download\" | sha256sum --check --strict\n",
-                p.sha256
-            )),
-            (None, Tool::Kubectl) => s.push_str(&format!(
-                "echo \"$(curl -fsSL --retry 3 \"{url}/{archive}.sha256\")  {member}.download\" | sha256sum --check --strict\n"
-            )),
-            (None, _) => s.push_str(&format!(
-                "curl -fsSL --retry 3 -o checksums.txt \"{url}/{sums}\"\nexpected=\"$(grep \" {archive}\\$\" checksums.txt | cut -d ' ' -f 1)\"\n[ -n \"$expected\" ] || {{ echo \"pipec: no checksum for {archive}\" >&2; exit 1; }}\necho \"$expected  {member}.download\" | sha256sum --check --strict\n"
-            )),
+            let mut s = pipec_emit::tools::install_script(
+                t.tool,
+                &version,
+                t.version.as_literal().as_deref(),
+                arch,
+                "$RUNNER_TEMP/pipec-tools",
+            )
+            .unwrap_or_default();
+            s.push_str("echo \"$dir/bin\" >> \"$GITHUB_PATH\"\n");
+            let cond = crate::job::on_runners(job, &here);
+            out.push(steps::run_when(
+                &format!(
+                    "Install {} {}",
+                    t.tool.title(),
+                    expr::text_value(&t.version).unwrap_or_else(|| t.version.to_string())
+                ),
+                cond.as_deref(),
+                s,
+                &env,
+            ));
         }
-        if t.tool == Tool::Kubectl {
-            s.push_str("install -m 0755 kubectl.download bin/kubectl\n");
-        } else {
-            s.push_str(&format!("tar -xzf {member}.download -C bin {member}\n"));
-        }
-        s.push_str("echo \"$dir/bin\" >> \"$GITHUB_PATH\"\n");
-        steps::run(
-            &format!(
-                "Install {} {}",
-                tool_title(t.tool),
-                expr::text_value(&t.version).unwrap_or_else(|| t.version.to_string())
-            ),
-            s,
-            &env,
-        )
+        out
     }
 
     /// `actions/cache` keyed on the lock files. In tag runs it only looks the
-    /// key up: a release restores nothing another run could have written.
-    fn cache(&mut self, job: &Job, r: &RunJob, c: &Cache) -> Map {
-        let os = os(&job.runner);
+    /// key up: a release restores nothing another run could have written. A
+    /// job whose instances run on several operating systems gets one step for
+    /// each set of paths, each running where its paths are the tool's.
+    fn cache(&mut self, job: &Job, r: &RunJob, c: &Cache) -> Vec<Map> {
         let files: Vec<String> = c.key_files.iter().map(|g| expr::lit(g.as_str())).collect();
         let tool_version = r
-            .tool
-            .as_ref()
-            .filter(|t| matches!(t.tool, Tool::Python | Tool::Node | Tool::Go | Tool::Java))
+            .runtime()
             .map(|t| format!("{}-", self.value(&t.version, job.span)))
             .unwrap_or_default();
+        let runners = job.runners();
+        // Arm and x64 builds do not share compiled caches.
+        let arch = if runners.contains(&Runner::UbuntuArm) {
+            "${{ runner.arch }}-"
+        } else {
+            ""
+        };
         let prefix = format!(
-            "{}-{}-${{{{ runner.os }}}}-{tool_version}",
+            "{}-{}-${{{{ runner.os }}}}-{arch}{tool_version}",
             c.kind.name(),
             job.name
         );
-        let mut with = Map::new();
-        with.insert("path", cache_paths(c.kind, os).join("\n"));
-        with.insert(
-            "key",
-            format!("{prefix}${{{{ hashFiles({}) }}}}", files.join(", ")),
-        );
-        with.insert("restore-keys", prefix);
-        if self.releases {
-            with.insert("lookup-only", expr::fenced(TAG_RUN));
+        let mut groups: Vec<(Vec<&'static str>, Vec<Runner>)> = Vec::new();
+        for runner in runners {
+            let paths = cache_paths(c.kind, os(&runner));
+            match groups.iter_mut().find(|(p, _)| *p == paths) {
+                Some((_, rs)) => rs.push(runner),
+                None => groups.push((paths, vec![runner])),
+            }
         }
-        steps::uses(
-            &format!("Cache {} dependencies", c.kind.name()),
-            &pins::CACHE,
-            with,
-        )
+        let mut out = Vec::new();
+        for (paths, on) in groups {
+            let mut with = Map::new();
+            with.insert("path", paths.join("\n"));
+            with.insert(
+                "key",
+                format!("{prefix}${{{{ hashFiles({}) }}}}", files.join(", ")),
+            );
+            with.insert("restore-keys", prefix.clone());
+            if self.releases {
+                with.insert("lookup-only", expr::fenced(TAG_RUN));
+            }
+            let cond = crate::job::on_runners(job, &on);
+            out.push(steps::uses_when(
+                &format!("Cache {} dependencies", c.kind.name()),
+                cond.as_deref(),
+                &pins::CACHE,
+                with,
+            ));
+        }
+        out
     }
+}
+
+/// A text in double quotes, as one shell word.
+fn quoted(t: &Text) -> Text {
+    let mut parts = vec![pipec_graph::Part::Lit("\"".into())];
+    parts.extend(t.parts.iter().cloned());
+    parts.push(pipec_graph::Part::Lit("\"".into()));
+    Text { parts }
 }
 
 /// The id of the step that names the Trivy database's six-hour period.
@@ -429,6 +443,21 @@ fn cache_paths(kind: CacheKind, os: Os) -> Vec<&'static str> {
             "~/.cargo/registry/cache",
             "~/.cargo/git/db",
         ],
+        // What cargo built, beside the project.
+        (CacheKind::CargoTarget, _) => vec!["target"],
+        (CacheKind::Pnpm, Os::Linux) => vec!["~/.local/share/pnpm/store"],
+        (CacheKind::Pnpm, Os::Macos) => vec!["~/Library/pnpm/store"],
+        (CacheKind::Pnpm, Os::Windows) => vec!["~\\AppData\\Local\\pnpm\\store"],
+        // Yarn 1's cache, and the global cache of later versions.
+        (CacheKind::Yarn, Os::Linux) => vec!["~/.cache/yarn", "~/.yarn/berry/cache"],
+        (CacheKind::Yarn, Os::Macos) => vec!["~/Library/Caches/Yarn", "~/.yarn/berry/cache"],
+        (CacheKind::Yarn, Os::Windows) => {
+            vec!["~\\AppData\\Local\\Yarn\\Cache", "~\\.yarn\\berry\\cache"]
+        }
+        (CacheKind::Gradle, Os::Windows) => vec!["~\\.gradle\\caches", "~\\.gradle\\wrapper"],
+        (CacheKind::Gradle, _) => vec!["~/.gradle/caches", "~/.gradle/wrapper"],
+        (CacheKind::Maven, Os::Windows) => vec!["~\\.m2\\repository"],
+        (CacheKind::Maven, _) => vec!["~/.m2/repository"],
     }
 }
 
@@ -442,17 +471,4 @@ fn hosts_step(hosts: &[String]) -> Map {
         ));
     }
     steps::run("Reach services by name", s, &[])
-}
-
-/// A tool's name as people write it.
-fn tool_title(tool: Tool) -> &'static str {
-    match tool {
-        Tool::Python => "Python",
-        Tool::Node => "Node.js",
-        Tool::Go => "Go",
-        Tool::Java => "Java",
-        Tool::Trivy => "Trivy",
-        Tool::Gitleaks => "Gitleaks",
-        Tool::Kubectl => "kubectl",
-    }
 }

@@ -4,7 +4,7 @@
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_emit::{Map, Yaml, yaml};
 use pipec_graph::{
-    Cond, EnvValue, EnvVar, Glob, Input, InputKind, Pipeline, Program, Text, TriggerKind,
+    Cond, EnvValue, EnvVar, Glob, Input, InputKind, Pipeline, Program, Text, Trigger, TriggerKind,
 };
 
 use crate::expr::{self, Expr};
@@ -117,17 +117,21 @@ impl Lower<'_> {
         let mut pr_any = false;
         let mut crons: Vec<String> = Vec::new();
         let mut dispatch: Option<Vec<Input>> = None;
+        let mut push_paths: Option<(Vec<String>, Span)> = None;
+        let mut pr_paths: Option<(Vec<String>, Span)> = None;
         for t in &self.pipeline.triggers {
             match &t.kind {
                 TriggerKind::Push { branches } => {
                     let list = push_branches.get_or_insert_with(Vec::new);
                     push_any |= branches.is_empty();
                     list.extend(self.filters(branches, t.span));
+                    self.paths(&mut push_paths, t, "push");
                 }
                 TriggerKind::PullRequest { branches } => {
                     let list = pr_branches.get_or_insert_with(Vec::new);
                     pr_any |= branches.is_empty();
                     list.extend(self.filters(branches, t.span));
+                    self.paths(&mut pr_paths, t, "pull_request");
                 }
                 TriggerKind::Tag { patterns } => tags.extend(self.filters(patterns, t.span)),
                 TriggerKind::Schedule { cron } => crons.push(cron.clone()),
@@ -145,12 +149,30 @@ impl Lower<'_> {
             if let Some(b) = push_branches {
                 push.insert("branches", filter_list(b, push_any));
             }
-            if let Some(tree) = ignore {
-                push.insert_commented(
-                    "paths-ignore",
-                    vec![tree],
-                    "Deployment commits change only the environment trees: they start no run\n(their message also says [skip ci]). Tag pushes are not filtered by path.",
-                );
+            // Not read for pushed tags: a release runs whatever changed. GitHub
+            // takes `paths` or `paths-ignore`, not both: with a path filter, the
+            // environment trees are left out by a `!` pattern.
+            let paths = push_paths.map(|(p, _)| p).filter(|p| !p.is_empty());
+            match (paths, ignore) {
+                (Some(mut p), Some(tree)) => {
+                    p.push(format!("!{tree}"));
+                    push.insert_commented(
+                        "paths",
+                        p,
+                        "Deployment commits change only the environment trees (`!`): they start no run\n(their message also says [skip ci]). Tag pushes are not filtered by path.",
+                    );
+                }
+                (Some(p), None) => {
+                    push.insert("paths", p);
+                }
+                (None, Some(tree)) => {
+                    push.insert_commented(
+                        "paths-ignore",
+                        vec![tree],
+                        "Deployment commits change only the environment trees: they start no run\n(their message also says [skip ci]). Tag pushes are not filtered by path.",
+                    );
+                }
+                (None, None) => {}
             }
             if !tags.is_empty() {
                 push.insert("tags", filter_list(tags, false));
@@ -160,6 +182,9 @@ impl Lower<'_> {
         if let Some(b) = pr_branches {
             let mut pr = Map::new();
             pr.insert("branches", filter_list(b, pr_any));
+            if let Some((p, _)) = pr_paths.filter(|(p, _)| !p.is_empty()) {
+                pr.insert("paths", p);
+            }
             on.insert("pull_request", pr);
         }
         if !crons.is_empty() {
@@ -186,6 +211,26 @@ impl Lower<'_> {
             on.insert("workflow_dispatch", d);
         }
         on
+    }
+
+    /// Records the path filter of a push or pull-request trigger; GitHub has
+    /// one filter per event, so triggers of one event must agree on it.
+    fn paths(&mut self, seen: &mut Option<(Vec<String>, Span)>, t: &Trigger, event: &str) {
+        let mine = self.filters(&t.paths, t.span);
+        match seen {
+            None => *seen = Some((mine, t.span)),
+            Some((theirs, first)) if *theirs != mine => self.diags.push(
+                Diagnostic::new(
+                    code::GITHUB_PATHS,
+                    t.span,
+                    format!("GitHub Actions has one path filter for `{event}` runs, and this trigger's differs"),
+                )
+                .label("paths differ from the first trigger's")
+                .secondary(*first, "the first trigger")
+                .help("give the triggers the same `paths`, or put them in pipelines of their own"),
+            ),
+            Some(_) => {}
+        }
     }
 
     /// The environment trees, when deployments commit them to a branch of this

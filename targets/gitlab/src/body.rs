@@ -23,6 +23,8 @@ pub struct Body {
     pub resource_group: Option<String>,
     pub parallel: Option<Yaml>,
     pub cache: Vec<Yaml>,
+    /// OIDC tokens the job asks GitLab for (trusted publishing).
+    pub id_tokens: Option<Map>,
     pub script: Vec<Yaml>,
     pub coverage: Option<String>,
     pub artifacts: Option<Map>,
@@ -41,6 +43,7 @@ impl Body {
             resource_group: None,
             parallel: None,
             cache: Vec::new(),
+            id_tokens: None,
             script: Vec::new(),
             coverage: None,
             artifacts: None,
@@ -141,6 +144,26 @@ fn cache_dirs(
                 ".cargo/git/db",
             ],
         ),
+        CacheKind::CargoTarget => (&[], &["target"]),
+        CacheKind::Pnpm => (
+            &[("npm_config_store_dir", "${CI_PROJECT_DIR}/.pnpm-store")],
+            &[".pnpm-store"],
+        ),
+        CacheKind::Yarn => (
+            &[("YARN_CACHE_FOLDER", "${CI_PROJECT_DIR}/.yarn-cache")],
+            &[".yarn-cache"],
+        ),
+        CacheKind::Gradle => (
+            &[("GRADLE_USER_HOME", "${CI_PROJECT_DIR}/.gradle")],
+            &[".gradle/caches", ".gradle/wrapper"],
+        ),
+        CacheKind::Maven => (
+            &[(
+                "MAVEN_OPTS",
+                "-Dmaven.repo.local=${CI_PROJECT_DIR}/.m2/repository",
+            )],
+            &[".m2/repository"],
+        ),
     }
 }
 
@@ -197,7 +220,16 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
                     .collect::<Vec<_>>(),
             );
         }
-        key.insert("prefix", c.kind.name());
+        // Instances on Arm and x64 runners keep their caches apart.
+        let runners = job.runners();
+        if runners.len() > 1 && runners.contains(&pipec_graph::Runner::UbuntuArm) {
+            key.insert(
+                "prefix",
+                format!("{}-${{{}}}", c.kind.name(), crate::job::RUNNER_TAG),
+            );
+        } else {
+            key.insert("prefix", c.kind.name());
+        }
         let mut entry = Map::new();
         entry.insert("key", key);
         entry.insert("paths", paths.to_vec());
@@ -209,7 +241,7 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
     // from other refs by default, so a release is not scanned against a
     // database an unprotected branch wrote. Only where GitLab's limit leaves
     // room: the cache only saves time.
-    let trivy = r.tool.as_ref().is_some_and(|t| t.tool == Tool::Trivy);
+    let trivy = r.has_tool(Tool::Trivy);
     if trivy && r.caches.len() < MAX_CACHES {
         body.variables
             .insert("TRIVY_CACHE_DIR", "${CI_PROJECT_DIR}/.cache/trivy");
@@ -221,7 +253,10 @@ fn caches(ctx: &mut Ctx, job: &Job, r: &RunJob, body: &mut Body) {
 }
 
 fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
-    let image = match (&r.tool, &r.container) {
+    // The runtime's image, else the first tool's; the other tools are
+    // installed into it.
+    let imaged = r.runtime().or(r.tools.first());
+    let image = match (imaged, &r.container) {
         (Some(tc), _) => {
             let version = ctx.value(&tc.version, job.span, "the tool's version");
             images::tool_image(tc, &version)
@@ -260,7 +295,7 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
         // The whole history, not GitLab's default shallow clone.
         body.variables.insert("GIT_DEPTH", "0");
     }
-    if !r.images.is_empty() && r.tool.as_ref().is_some_and(|t| t.tool == Tool::Trivy) {
+    if !r.images.is_empty() && r.has_tool(Tool::Trivy) {
         // Images come through the project's registry (`{{ image.ref }}`),
         // which Trivy reads with the job's own credentials.
         body.variables
@@ -297,9 +332,12 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
                     .help(help),
             );
         }
-        body.parallel = Some(matrix::parallel(m));
+        body.parallel = Some(matrix::parallel(m, runner_tags(job).as_ref()));
     }
     body.script.extend(exports.into_iter().map(Yaml::Str));
+    for tc in r.tools.iter().filter(|t| Some(*t) != imaged) {
+        body.script.push(Yaml::Str(install(job, tc)));
+    }
     for step in &r.steps {
         let script = script_text(&step.script);
         // A step's name, unless it is just the start of its command, becomes
@@ -316,6 +354,9 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
             format!("# {}\n{script}", pipec_emit::yaml::comment_text(&name))
         }));
     }
+    if let Some(u) = &r.upload {
+        crate::upload::upload(u, &mut body);
+    }
     if let Some(gate) = coverage::gate_script(r) {
         for (var, rep) in &gate.env {
             let value = ctx.value(&rep.path, rep.span, "a report's path");
@@ -325,6 +366,59 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
     }
     artifacts(ctx, r, &mut body);
     body
+}
+
+/// For a job whose instances run on the hosted runner a matrix axis names,
+/// the axis and the runner tag of each of its values.
+fn runner_tags(job: &Job) -> Option<(String, Vec<(String, String)>)> {
+    let pipec_graph::Runner::Matrix(axis) = &job.runner else {
+        return None;
+    };
+    let tags = job
+        .runners()
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.word()?.to_string(),
+                crate::job::hosted_tag(r)?.to_string(),
+            ))
+        })
+        .collect();
+    Some((axis.clone(), tags))
+}
+
+/// The script that installs a tool the job's image does not have, from its
+/// pinned release archive, into the project directory; the tool is on the
+/// path for the rest of the job's script (GitLab runs it in one shell).
+fn install(job: &Job, tc: &pipec_graph::Toolchain) -> String {
+    use pipec_graph::Runner;
+    let word = shell_word(&tc.version);
+    let version = word.as_str();
+    let pinned = tc.version.as_literal();
+    let script = |arch: &str| {
+        pipec_emit::tools::install_script(
+            tc.tool,
+            version,
+            pinned.as_deref(),
+            arch,
+            "$CI_PROJECT_DIR/.pipec-tools",
+        )
+        .unwrap_or_default()
+    };
+    let runners = job.runners();
+    let arm = runners.contains(&Runner::UbuntuArm);
+    let body = if arm && runners.len() > 1 {
+        // Instances on Arm and x64 runners: each installs its own archive.
+        format!(
+            "case \"$(uname -m)\" in\naarch64|arm64)\n{}  ;;\n*)\n{}  ;;\nesac\n",
+            script("arm64"),
+            script("x64")
+        )
+    } else {
+        script(if arm { "arm64" } else { "x64" })
+    };
+    // In a subshell: `set -eu` and `cd` stay out of the job's own script.
+    format!("(\n{body})\nexport PATH=\"$CI_PROJECT_DIR/.pipec-tools/bin:$PATH\"")
 }
 
 fn artifacts(ctx: &mut Ctx, r: &RunJob, body: &mut Body) {

@@ -161,16 +161,35 @@ impl Expr {
 
 /// The condition as an expression.
 pub fn from_cond(c: &Cond) -> Expr {
-    lower(c, true)
+    lower(c, true, false)
 }
 
-fn lower(c: &Cond, positive: bool) -> Expr {
+/// The condition as an expression of a child pipeline (`child`), where
+/// `CI_PIPELINE_SOURCE` is `parent_pipeline` and the kind of run is the
+/// `PIPEC_EVENT` the parent passes down; else as [`from_cond`].
+pub fn from_cond_in(c: &Cond, child: bool) -> Expr {
+    lower(c, true, child)
+}
+
+/// The test for merge request pipelines, in a child pipeline or not.
+pub fn merge_request(child: bool) -> &'static str {
+    if child {
+        CHILD_MERGE_REQUEST
+    } else {
+        MERGE_REQUEST
+    }
+}
+
+/// A child pipeline's merge request test: its parent's `PIPEC_EVENT`.
+pub const CHILD_MERGE_REQUEST: &str = "$PIPEC_EVENT == \"pull_request\"";
+
+fn lower(c: &Cond, positive: bool, child: bool) -> Expr {
     match c {
         Cond::Always => Expr::Const(positive),
         Cond::Never => Expr::Const(!positive),
-        Cond::Not(inner) => lower(inner, !positive),
+        Cond::Not(inner) => lower(inner, !positive, child),
         Cond::All(cs) => {
-            let items = cs.iter().map(|c| lower(c, positive)).collect();
+            let items = cs.iter().map(|c| lower(c, positive, child)).collect();
             if positive {
                 Expr::all(items)
             } else {
@@ -178,7 +197,7 @@ fn lower(c: &Cond, positive: bool) -> Expr {
             }
         }
         Cond::Any(cs) => {
-            let items = cs.iter().map(|c| lower(c, positive)).collect();
+            let items = cs.iter().map(|c| lower(c, positive, child)).collect();
             if positive {
                 Expr::any(items)
             } else {
@@ -187,13 +206,22 @@ fn lower(c: &Cond, positive: bool) -> Expr {
         }
         Cond::Branch(globs) => name_matches("CI_COMMIT_BRANCH", globs, positive, false),
         Cond::Tag(globs) => name_matches("CI_COMMIT_TAG", globs, positive, true),
+        Cond::Event(e) if child => child_event(*e, positive),
         Cond::Event(e) => event(*e, positive),
         Cond::Input { name, value } => {
             let var = input_var(name);
-            if positive {
-                Expr::all(vec![atom(DISPATCH), atom(compare(&var, value, true))])
+            let (dispatch, not_dispatch) = if child {
+                (
+                    child_event(Event::Dispatch, true),
+                    child_event(Event::Dispatch, false),
+                )
             } else {
-                Expr::any(vec![atom(NOT_DISPATCH), atom(compare(&var, value, false))])
+                (atom(DISPATCH), atom(NOT_DISPATCH))
+            };
+            if positive {
+                Expr::all(vec![dispatch, atom(compare(&var, value, true))])
+            } else {
+                Expr::any(vec![not_dispatch, atom(compare(&var, value, false))])
             }
         }
     }
@@ -239,6 +267,20 @@ fn event(e: Event, positive: bool) -> Expr {
         (Event::Dispatch, true) => atom(DISPATCH),
         (Event::Dispatch, false) => atom(NOT_DISPATCH),
     }
+}
+
+/// An event in a child pipeline: the `PIPEC_EVENT` its parent's rules set
+/// (`push` for branch pushes only, as [`event`] tests them).
+fn child_event(e: Event, positive: bool) -> Expr {
+    let name = match e {
+        Event::Push => "push",
+        Event::PullRequest => "pull_request",
+        Event::Tag => "tag",
+        Event::Schedule => "schedule",
+        Event::Dispatch => "dispatch",
+    };
+    let op = if positive { "==" } else { "!=" };
+    atom(format!("$PIPEC_EVENT {op} \"{name}\""))
 }
 
 #[cfg(test)]

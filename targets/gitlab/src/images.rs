@@ -78,6 +78,8 @@ pub fn tool_image(tc: &Toolchain, version: &str) -> Yaml {
         Tool::Node => image(format!("node:{version}"), false),
         Tool::Go => image(format!("golang:{version}"), false),
         Tool::Java => image(format!("eclipse-temurin:{version}"), false),
+        // The full image: crates that build C code need a compiler.
+        Tool::Rust => image(format!("rust:{version}"), false),
         Tool::Trivy => image(format!("aquasec/trivy:{version}"), true),
         // Gitleaks tags its images with a `v`.
         Tool::Gitleaks => image(
@@ -88,5 +90,8 @@ pub fn tool_image(tc: &Toolchain, version: &str) -> Yaml {
             true,
         ),
         Tool::Kubectl => image(format!("alpine/k8s:{version}"), false),
+        // Never the job's only tool (E0217): installed next to its runtime.
+        Tool::GolangciLint => image(format!("golangci/golangci-lint:v{version}"), false),
+        Tool::CargoLlvmCov => image(format!("rust:{version}"), false),
     }
 }

@@ -11,7 +11,7 @@ use pipec_graph::{
 };
 
 use crate::body::Body;
-use crate::expr::{Expr, MERGE_REQUEST, from_cond};
+use crate::expr::{Expr, from_cond_in, merge_request};
 use crate::plan::Plan;
 use crate::stages::Stages;
 use crate::text::{Unwritable, gitlab_value, server_value};
@@ -38,6 +38,9 @@ pub struct Ctx<'a> {
     pub diags: Vec<Diagnostic>,
     /// CI/CD variables by name.
     pub variables: BTreeMap<String, Variable>,
+    /// Whether the pipeline is a child pipeline of a program's
+    /// `.gitlab-ci.yml` (it has several pipelines).
+    pub child: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -290,7 +293,7 @@ fn rules_as(ctx: &Ctx, id: JobId, run_on: RunOn, manual: bool, out: &mut Map) {
             RunOn::Always => "always",
         }
     };
-    let condition = from_cond(&ctx.plan.when[id.index()]);
+    let condition = from_cond_in(&ctx.plan.when[id.index()], ctx.child);
     let exclude_mr = ctx.plan.no_merge_requests[id.index()];
     // A deployment started by hand runs its own jobs only.
     let exclude_deploys = ctx
@@ -312,7 +315,7 @@ fn rules_as(ctx: &Ctx, id: JobId, run_on: RunOn, manual: bool, out: &mut Map) {
         }
         if exclude_mr {
             let mut r = Map::new();
-            r.insert("if", MERGE_REQUEST);
+            r.insert("if", merge_request(ctx.child));
             r.insert("when", "never");
             rules.push(Yaml::Map(r));
         }
@@ -344,9 +347,24 @@ fn rules_as(ctx: &Ctx, id: JobId, run_on: RunOn, manual: bool, out: &mut Map) {
     }
 }
 
+/// The tag of GitLab's hosted Linux runners of the architecture; `None` for
+/// macOS and Windows, whose runners do not run the Linux images every job
+/// uses.
+pub fn hosted_tag(r: &Runner) -> Option<&'static str> {
+    match r {
+        Runner::Ubuntu => Some("saas-linux-small-amd64"),
+        Runner::UbuntuArm => Some("saas-linux-small-arm64"),
+        _ => None,
+    }
+}
+
+/// The variable holding each matrix instance's runner tag.
+pub const RUNNER_TAG: &str = "PIPEC_RUNNER_TAG";
+
 /// Runner `tags:`; `None` for GitLab's default Linux runners. macOS and
 /// Windows runners do not run the Linux images every job uses.
 fn tags(ctx: &mut Ctx, job: &Job) -> Option<Yaml> {
+    let other = job.runners().into_iter().find(|r| hosted_tag(r).is_none());
     match &job.runner {
         Runner::Ubuntu => None,
         Runner::UbuntuArm => Some(vec!["saas-linux-small-arm64"].into()),
@@ -354,16 +372,19 @@ fn tags(ctx: &mut Ctx, job: &Job) -> Option<Yaml> {
             let span = job.runner_span.unwrap_or(job.span);
             Some(vec![ctx.server_value(l, span, "the job's runner tag")?].into())
         }
-        Runner::Macos | Runner::Windows => {
-            let what = if job.runner == Runner::Macos {
-                "macOS"
-            } else {
-                "Windows"
+        Runner::Matrix(_) if other.is_none() => {
+            // Each instance's tag, from its `parallel: matrix` entry.
+            Some(vec![format!("${{{RUNNER_TAG}}}")].into())
+        }
+        Runner::Macos | Runner::Windows | Runner::Matrix(_) => {
+            let what = match other.unwrap_or(Runner::Macos) {
+                Runner::Windows => "Windows",
+                _ => "macOS",
             };
             ctx.diags.push(
                 Diagnostic::new(
                     code::GITLAB_RUNNER,
-                    job.span,
+                    job.runner_span.unwrap_or(job.span),
                     format!("`{}` runs on {what}, but its GitLab job runs in a Linux container image", job.name),
                 )
                 .label(format!("{what} runner"))
@@ -397,6 +418,7 @@ pub fn job(ctx: &mut Ctx, id: JobId, run_on: RunOn) -> (Map, Option<String>) {
         resource_group,
         parallel,
         cache,
+        id_tokens,
         script,
         coverage,
         artifacts,
@@ -417,7 +439,8 @@ pub fn job(ctx: &mut Ctx, id: JobId, run_on: RunOn) -> (Map, Option<String>) {
     if let Some(t) = job.timeout {
         out.insert("timeout", minutes(t));
     }
-    if !matches!(job.kind, JobKind::PublishImage(_) | JobKind::Deploy(_)) {
+    let uploads = job.run().is_some_and(|r| r.upload.is_some());
+    if !matches!(job.kind, JobKind::PublishImage(_) | JobKind::Deploy(_)) && !uploads {
         out.insert("interruptible", true);
     }
     out.insert_opt("resource_group", resource_group);
@@ -429,6 +452,7 @@ pub fn job(ctx: &mut Ctx, id: JobId, run_on: RunOn) -> (Map, Option<String>) {
     if !cache.is_empty() {
         out.insert("cache", Yaml::Seq(cache));
     }
+    out.insert_opt("id_tokens", id_tokens);
     out.insert("script", Yaml::Seq(script));
     out.insert_opt("coverage", coverage);
     out.insert_opt("artifacts", artifacts);

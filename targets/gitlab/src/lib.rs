@@ -13,20 +13,24 @@
 //! - [`matrix`], [`images`], [`text`]: matrices as `parallel: matrix`, the
 //!   pinned images, and text with run-time parts.
 //!
-//! GitLab has one pipeline definition per project, so a program with several
-//! pipelines is an error (E0420) for this target. Settings that live outside
-//! the file — protected branches and environments with their approvals,
-//! CI/CD variables, pipeline schedules — are listed in a comment at the top.
+//! GitLab has one pipeline definition per project: a program with several
+//! pipelines becomes a parent `.gitlab-ci.yml` ([`parent`]) that starts each
+//! pipeline as a child pipeline of its own file, under the conditions (and
+//! path filters) of its triggers. Settings that live outside the file —
+//! protected branches and environments with their approvals, CI/CD
+//! variables, pipeline schedules — are listed in a comment at the top.
 
 pub mod body;
 pub mod expr;
 pub mod images;
 pub mod job;
 pub mod matrix;
+pub mod parent;
 pub mod plan;
 pub mod release;
 pub mod stages;
 pub mod text;
+pub mod upload;
 pub mod workflow;
 
 use std::collections::BTreeMap;
@@ -63,39 +67,43 @@ impl Target for GitLab {
     }
 
     fn emit(&self, program: &Program, out: &mut OutputTree) -> Result<(), Vec<Diagnostic>> {
-        let Some(pipeline) = program.pipelines.first() else {
+        let Some(first) = program.pipelines.first() else {
             return Ok(());
         };
-        if let Some(second) = program.pipelines.get(1) {
-            let mut d = Diagnostic::new(
-                code::GITLAB_SEVERAL_PIPELINES,
-                second.span,
-                format!(
-                    "pipeline `{}` would be a second pipeline of the same GitLab project",
-                    second.name
-                ),
-            )
-            .label("second pipeline")
-            .secondary(pipeline.span, "the first pipeline")
-            .help("a GitLab project has one .gitlab-ci.yml: build each pipeline's project from its own directory");
-            for extra in &program.pipelines[2..] {
-                d = d.secondary(extra.span, "another pipeline");
-            }
-            return Err(vec![d]);
+        let several = program.pipelines.len() > 1;
+        let mut diags = Vec::new();
+        let mut files = Vec::new();
+        if several {
+            let (body, d) = parent::render(program);
+            diags.extend(d);
+            files.push((layout::GITLAB_CI.to_string(), first.file.clone(), body));
         }
-        let (body, diags) = render(program, pipeline);
+        for pipeline in &program.pipelines {
+            let (body, d) = render(program, pipeline, several);
+            diags.extend(d);
+            let path = if several {
+                layout::gitlab_child(pipeline)
+            } else {
+                layout::GITLAB_CI.to_string()
+            };
+            files.push((path, pipeline.file.clone(), body));
+        }
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }
-        // The tree is the target's own, empty until now: the path is free.
-        out.add(self.name(), layout::GITLAB_CI, pipeline.file.clone(), body)
-            .expect("a target's tree starts empty");
+        for (path, source, body) in files {
+            // Pipeline names are unique and map to distinct file names.
+            if let Err(clash) = out.add(self.name(), path, source, body) {
+                unreachable!("two GitLab pipelines write {}", clash.path);
+            }
+        }
         Ok(())
     }
 }
 
-/// The body of `.gitlab-ci.yml` for a pipeline, with the diagnostics found.
-pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic>) {
+/// The body of `.gitlab-ci.yml` for a pipeline, or of its child pipeline
+/// (`child`), with the diagnostics found.
+pub fn render(program: &Program, pipeline: &Pipeline, child: bool) -> (String, Vec<Diagnostic>) {
     let plan = plan::Plan::new(pipeline);
     let stages = stages::assign(program, pipeline);
     let mut ctx = Ctx {
@@ -105,6 +113,7 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
         stages: &stages,
         diags: Vec::new(),
         variables: BTreeMap::new(),
+        child,
     };
     for job in &pipeline.jobs {
         if RESERVED.contains(&job.name.as_str()) {
@@ -146,7 +155,15 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
     }
 
     let mut root = Map::new();
-    root.insert("workflow", workflow::workflow(pipeline));
+    if child {
+        root.insert_commented(
+            "workflow",
+            workflow::child(),
+            "Started by .gitlab-ci.yml, which passes PIPEC_EVENT and PIPEC_REF_TYPE on.",
+        );
+    } else {
+        root.insert("workflow", workflow::workflow(pipeline));
+    }
     root.insert("stages", stages.names.clone());
 
     let mut variables = Map::new();
@@ -160,7 +177,11 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
     root.insert_commented(
         "variables",
         variables,
-        "The run, as pipec's scripts read it; PIPEC_EVENT and PIPEC_REF_TYPE come\nfrom the workflow rule that created the pipeline.",
+        if child {
+            "The run, as pipec's scripts read it; PIPEC_EVENT and PIPEC_REF_TYPE come\nfrom the rule of .gitlab-ci.yml that started the pipeline."
+        } else {
+            "The run, as pipec's scripts read it; PIPEC_EVENT and PIPEC_REF_TYPE come\nfrom the workflow rule that created the pipeline."
+        },
     );
 
     let mut order = pipeline.topo_order();

@@ -73,9 +73,11 @@ pub fn combinations(m: &Matrix) -> Vec<Combination> {
 }
 
 /// The `parallel:` value: the axes as lists when the matrix is a plain
-/// product, explicit combinations otherwise.
-pub fn parallel(m: &Matrix) -> Yaml {
-    let entries: Vec<Yaml> = if m.include.is_empty() && m.exclude.is_empty() {
+/// product, explicit combinations otherwise. With `runners` (an axis, and
+/// the runner tag of each of its values), every combination also sets
+/// [`crate::job::RUNNER_TAG`] to the tag of its value of that axis.
+pub fn parallel(m: &Matrix, runners: Option<&(String, Vec<(String, String)>)>) -> Yaml {
+    let entries: Vec<Yaml> = if m.include.is_empty() && m.exclude.is_empty() && runners.is_none() {
         let mut entry = Map::new();
         for axis in &m.axes {
             entry.insert(matrix_var(&axis.name), axis.values.clone());
@@ -86,8 +88,17 @@ pub fn parallel(m: &Matrix) -> Yaml {
             .into_iter()
             .map(|c| {
                 let mut entry = Map::new();
+                let mut tag = None;
                 for (k, v) in c {
+                    if let Some((axis, tags)) = runners
+                        && *axis == k
+                    {
+                        tag = tags.iter().find(|(w, _)| *w == v).map(|(_, t)| t.clone());
+                    }
                     entry.insert(matrix_var(&k), v);
+                }
+                if let Some(t) = tag {
+                    entry.insert(crate::job::RUNNER_TAG, t);
                 }
                 Yaml::Map(entry)
             })
@@ -144,7 +155,7 @@ mod tests {
                 "python=3.12,db=mysql"
             ]
         );
-        let y = pipec_emit::yaml::to_string(&parallel(&m));
+        let y = pipec_emit::yaml::to_string(&parallel(&m, None));
         assert_eq!(
             y,
             "matrix:\n  - PIPEC_MATRIX_PYTHON:\n      - '3.11'\n      - '3.12'\n    PIPEC_MATRIX_DB:\n      - pg\n      - mysql\n"
@@ -177,7 +188,7 @@ mod tests {
                 "python=3.13,db=pg"
             ]
         );
-        let y = pipec_emit::yaml::to_string(&parallel(&m));
+        let y = pipec_emit::yaml::to_string(&parallel(&m, None));
         assert!(
             y.starts_with("matrix:\n  - PIPEC_MATRIX_PYTHON: '3.10'\n    PIPEC_MATRIX_DB: pg\n"),
             "{y}"

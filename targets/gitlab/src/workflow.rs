@@ -16,14 +16,36 @@ use pipec_graph::{Glob, InputKind, Pipeline, TriggerKind};
 
 use crate::expr::{DISPATCH, MERGE_REQUEST, regex_literal};
 
-fn rule(condition: String, event: &str, ref_type: &str) -> Yaml {
+fn rule(condition: String, event: &str, ref_type: &str, paths: &[Glob]) -> Yaml {
     let mut vars = Map::new();
     vars.insert("PIPEC_EVENT", event);
     vars.insert("PIPEC_REF_TYPE", ref_type);
     let mut r = Map::new();
     r.insert("if", condition);
+    if !paths.is_empty() {
+        r.insert("changes", changes(paths));
+    }
     r.insert("variables", vars);
     Yaml::Map(r)
+}
+
+/// Path filters as `rules:changes` patterns. GitLab matches them with
+/// Ruby's `File.fnmatch`, where a final `**` does not cross `/`: `dir/**`
+/// becomes `dir/**/*`, every file below `dir`.
+pub fn changes(paths: &[Glob]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|g| {
+            let p = g.as_str();
+            if p == "**" {
+                "**/*".to_string()
+            } else if let Some(dir) = p.strip_suffix("/**") {
+                format!("{dir}/**/*")
+            } else {
+                p.to_string()
+            }
+        })
+        .collect()
 }
 
 fn never(condition: String) -> Yaml {
@@ -74,15 +96,15 @@ pub fn named_branches(pipeline: &Pipeline) -> Vec<Glob> {
 
 /// The `workflow:` block.
 pub fn workflow(pipeline: &Pipeline) -> Map {
-    let mut pushes: Vec<&Vec<Glob>> = Vec::new();
-    let mut merge_requests: Vec<&Vec<Glob>> = Vec::new();
+    let mut pushes: Vec<(&Vec<Glob>, &Vec<Glob>)> = Vec::new();
+    let mut merge_requests: Vec<(&Vec<Glob>, &Vec<Glob>)> = Vec::new();
     let mut tags: Vec<Glob> = Vec::new();
     let mut schedule = false;
     let mut dispatch = false;
     for t in &pipeline.triggers {
         match &t.kind {
-            TriggerKind::Push { branches } => pushes.push(branches),
-            TriggerKind::PullRequest { branches } => merge_requests.push(branches),
+            TriggerKind::Push { branches } => pushes.push((branches, &t.paths)),
+            TriggerKind::PullRequest { branches } => merge_requests.push((branches, &t.paths)),
             TriggerKind::Tag { patterns } => tags.extend(patterns.iter().cloned()),
             TriggerKind::Schedule { .. } => schedule = true,
             TriggerKind::Dispatch { .. } => dispatch = true,
@@ -98,8 +120,14 @@ pub fn workflow(pipeline: &Pipeline) -> Map {
         .any(|j| matches!(j.kind, pipec_graph::JobKind::Deploy(_)))
     {
         let var = crate::release::DEPLOY_VARIABLE;
-        rules.push(rule(format!("${var} && $CI_COMMIT_TAG"), "dispatch", "tag"));
-        rules.push(rule(format!("${var}"), "dispatch", "branch"));
+        // By hand: whatever changed.
+        rules.push(rule(
+            format!("${var} && $CI_COMMIT_TAG"),
+            "dispatch",
+            "tag",
+            &[],
+        ));
+        rules.push(rule(format!("${var}"), "dispatch", "branch", &[]));
     }
 
     if !merge_requests.is_empty() {
@@ -109,7 +137,7 @@ pub fn workflow(pipeline: &Pipeline) -> Map {
                 regex_literal(&named)
             )));
         }
-        for targets in &merge_requests {
+        for (targets, paths) in &merge_requests {
             rules.push(rule(
                 format!(
                     "{MERGE_REQUEST}{}",
@@ -117,6 +145,7 @@ pub fn workflow(pipeline: &Pipeline) -> Map {
                 ),
                 "pull_request",
                 "branch",
+                paths,
             ));
         }
     }
@@ -131,7 +160,7 @@ pub fn workflow(pipeline: &Pipeline) -> Map {
                 "$CI_PIPELINE_SOURCE == \"push\" && $CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS{keep}"
             )));
         }
-        for branches in &pushes {
+        for (branches, paths) in &pushes {
             rules.push(rule(
                 format!(
                     "$CI_PIPELINE_SOURCE == \"push\" && $CI_COMMIT_BRANCH{}",
@@ -139,6 +168,7 @@ pub fn workflow(pipeline: &Pipeline) -> Map {
                 ),
                 "push",
                 "branch",
+                paths,
             ));
         }
     }
@@ -150,6 +180,7 @@ pub fn workflow(pipeline: &Pipeline) -> Map {
             ),
             "tag",
             "tag",
+            &[],
         ));
     }
     // Schedules and pipelines started by hand run on a branch or, rarely, a tag.
@@ -158,8 +189,13 @@ pub fn workflow(pipeline: &Pipeline) -> Map {
         (dispatch, DISPATCH, "dispatch"),
     ] {
         if enabled {
-            rules.push(rule(format!("{source} && $CI_COMMIT_TAG"), event, "tag"));
-            rules.push(rule(source.to_string(), event, "branch"));
+            rules.push(rule(
+                format!("{source} && $CI_COMMIT_TAG"),
+                event,
+                "tag",
+                &[],
+            ));
+            rules.push(rule(source.to_string(), event, "branch", &[]));
         }
     }
 
@@ -172,6 +208,16 @@ pub fn workflow(pipeline: &Pipeline) -> Map {
         "A newer pipeline on the same ref cancels the jobs marked interruptible;\npublish and deploy jobs always finish.",
     );
     w.insert("rules", Yaml::Seq(rules));
+    w
+}
+
+/// The `workflow:` of a child pipeline: created by its parent's trigger job,
+/// which decided when it runs.
+pub fn child() -> Map {
+    let mut r = Map::new();
+    r.insert("if", "$CI_PIPELINE_SOURCE == \"parent_pipeline\"");
+    let mut w = Map::new();
+    w.insert("rules", Yaml::Seq(vec![Yaml::Map(r)]));
     w
 }
 

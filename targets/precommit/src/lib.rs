@@ -147,7 +147,7 @@ fn job_hooks(job: &Job) -> Vec<Hook> {
     }
     let job_id = slug(&job.name);
     let single = checks.len() == 1;
-    let python = run.tool.as_ref().is_some_and(|t| t.tool == Tool::Python);
+    let python = run.has_tool(Tool::Python);
     let mut hooks: Vec<Hook> = checks
         .into_iter()
         .map(|(name, script)| Hook {

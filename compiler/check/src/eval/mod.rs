@@ -280,6 +280,8 @@ impl Checker<'_> {
             }
             Ty::Glob => Some(Value::Text(Text::lit(name))),
             Ty::List(t) => Some(Value::List(vec![self.eval(e, t, scope)?])),
+            // One value where a matrix may stand: the job runs once.
+            Ty::Matrix(t) => self.eval_ident(e, name, t, scope),
             Ty::Job => {
                 let v = self.reference(e.span, name, "job", scope.jobs, |n| Value::Ref(n, e.span));
                 self.resolved(v, e.span, name, ReferenceKind::Job, scope)

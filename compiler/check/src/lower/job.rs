@@ -53,6 +53,7 @@ pub(crate) const JOB_HEADS: &[&str] = &[
     "run_if",
     "load",
     "history",
+    "upload",
 ];
 pub(crate) const IMAGE_HEADS: &[&str] = &[
     "after",
@@ -118,6 +119,8 @@ pub(crate) struct JobDraft {
     pub publish_stmts: Vec<Stmt>,
     /// Steps to put before or after a step of the job, once all are known.
     pub placed: Vec<Placement>,
+    /// Where each `tool` statement names its tool.
+    pub tool_spans: Vec<(pipec_graph::Tool, Span)>,
 }
 
 /// `step … before "STEP"` or `after "STEP"`: a step placed next to another
@@ -163,6 +166,7 @@ impl JobDraft {
             image: ImageDraft::default(),
             publish_stmts: Vec::new(),
             placed: Vec::new(),
+            tool_spans: Vec::new(),
         }
     }
 
@@ -174,6 +178,38 @@ impl JobDraft {
             JobKind::Run(r) => r,
             _ => unreachable!("just set to a run job"),
         }
+    }
+}
+
+/// A runner label that is only the value of a matrix axis whose values all
+/// name hosted runners (`matrix { os: [ubuntu, macos] }` with `runs_on
+/// "{{ matrix.os }}"`): each instance runs on the hosted runner its value
+/// names.
+pub(crate) fn runner_matrix(job: &mut Job) {
+    let Runner::Label(text) = &job.runner else {
+        return;
+    };
+    let [pipec_graph::Part::Matrix(axis)] = text.parts.as_slice() else {
+        return;
+    };
+    let Some(m) = &job.matrix else {
+        return;
+    };
+    let mut values = m
+        .axes
+        .iter()
+        .filter(|a| a.name == *axis)
+        .flat_map(|a| a.values.iter())
+        .chain(
+            m.include
+                .iter()
+                .flatten()
+                .filter(|(k, _)| k == axis)
+                .map(|(_, v)| v),
+        )
+        .peekable();
+    if values.peek().is_some() && values.all(|v| Runner::hosted(v).is_some()) {
+        job.runner = Runner::Matrix(axis.clone());
     }
 }
 
@@ -330,6 +366,7 @@ impl Checker<'_> {
                     | "exclude"
                     | "after"
                     | "load"
+                    | "tool"
             );
             if !repeatable && !self.once(&mut seen, head, g.head.span) {
                 continue;
@@ -400,17 +437,11 @@ impl Checker<'_> {
                     return;
                 };
                 draft.job.runner = match &e.kind {
-                    ExprKind::Ident(n) => match n.as_str() {
-                        "ubuntu" => Runner::Ubuntu,
-                        "ubuntu_arm" => Runner::UbuntuArm,
-                        "macos" => Runner::Macos,
-                        "windows" => Runner::Windows,
-                        other => {
-                            self.unknown_variant(
-                                e.span,
-                                other,
-                                &["ubuntu", "ubuntu_arm", "macos", "windows"].map(String::from),
-                            );
+                    ExprKind::Ident(n) if scope.param(n).is_none() => match Runner::hosted(n) {
+                        Some(r) => r,
+                        None => {
+                            let words = Runner::HOSTED.map(|(w, _)| w.to_string());
+                            self.unknown_variant(e.span, n, &words);
                             return;
                         }
                     },
@@ -419,7 +450,11 @@ impl Checker<'_> {
                             if !self.untrusted_choice(&l, e.span, "the runner") {
                                 return;
                             }
-                            Runner::Label(l)
+                            // A template parameter naming a hosted runner.
+                            match l.as_literal().and_then(|w| Runner::hosted(&w)) {
+                                Some(r) => r,
+                                None => Runner::Label(l),
+                            }
                         }
                         _ => return,
                     },

@@ -14,6 +14,8 @@ mod run_job;
 mod service;
 mod settings;
 mod template;
+mod triggers;
+mod upload;
 
 /// Every block kind's statement heads, as the checker enforces them.
 pub(crate) fn vocabularies() -> Vec<(&'static str, &'static [&'static str])> {

@@ -2,10 +2,10 @@
 
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_graph::{
-    EnvValue, EnvVar, Glob, Image, ImageId, Input, InputKind, Job, JobId, JobKind, Pipeline,
-    PipelineId, Program, Publish, PublishId, Role, RunJob, Text, Trigger, TriggerKind,
+    EnvValue, EnvVar, Glob, Image, ImageId, Job, JobId, JobKind, Pipeline, PipelineId, Program,
+    Publish, PublishId, Role, RunJob, Text, TriggerKind,
 };
-use pipec_syntax::ast::{Dispatch, Expr, ExprKind, PredicateWord, Stmt, StmtKind};
+use pipec_syntax::ast::{Expr, Stmt, StmtKind};
 
 use super::World;
 use super::job::{BodyKind, JobDraft, declared_axes};
@@ -14,13 +14,13 @@ use crate::Checker;
 use crate::declare::Decls;
 use crate::eval::Scope;
 use crate::load::display;
-use crate::stmt::{Args, Vocabulary, block_stmts};
+use crate::stmt::{Vocabulary, block_stmts};
 use crate::types::Ty;
 use crate::value::Value;
 
 pub(crate) const V: Vocabulary = Vocabulary {
     context: "a pipeline",
-    heads: &["on", "env", "job", "image", "publish"],
+    heads: &["on", "paths", "env", "job", "image", "publish"],
 };
 
 /// The dependencies of one pipeline found while lowering, resolved into graph
@@ -65,6 +65,7 @@ impl Checker<'_> {
                 _ => {}
             }
         }
+        self.pipeline_paths(body, &mut triggers);
         let written = body.iter().any(|s| match &s.kind {
             StmtKind::Dispatch(_) => true,
             StmtKind::Generic(g) => g.head.name == "on",
@@ -166,7 +167,7 @@ impl Checker<'_> {
                 headless = Some((kind, s.signature_span()));
             }
             match g.head.name.as_str() {
-                "on" => {}
+                "on" | "paths" => {}
                 "env" => {
                     if let Some(e) = self.single(s, "env { NAME: \"value\" }") {
                         env = self.env_vars(e, &scope);
@@ -340,6 +341,7 @@ impl Checker<'_> {
                 self.in_damaged(d.job.span) || d.job.origin.is_some_and(|o| self.in_damaged(o));
             if let JobKind::Run(r) = &d.job.kind
                 && r.steps.is_empty()
+                && r.upload.is_none()
                 && !broken.contains(&d.job.id)
                 && !damaged
             {
@@ -436,6 +438,8 @@ impl Checker<'_> {
         };
         self.job_body(block, &mut draft, &user_scope, BodyKind::Job);
         self.place_steps(&mut draft);
+        self.check_tool_runtimes(&draft);
+        super::job::runner_matrix(&mut draft.job);
         Some(draft)
     }
 
@@ -613,156 +617,6 @@ impl Checker<'_> {
             layer_cache,
         };
         Some((draft, publish))
-    }
-
-    /// `on push [to BRANCHES]`, `on pull_request [to BRANCHES]`, `on tag "v*"`,
-    /// `on schedule "CRON"`.
-    fn trigger(&mut self, s: &Stmt) -> Option<Trigger> {
-        let g = s.generic()?;
-        let shape = "on push [to BRANCHES] | on pull_request [to BRANCHES] | on tag \"PATTERN\" | on schedule \"CRON\" | on dispatch(INPUTS)";
-        let mut args = Args::new(s, g, shape);
-        let Some(first) = args.next() else {
-            self.shape(&args);
-            return None;
-        };
-        let scope = Scope::default();
-        let globs_ty = Ty::List(Box::new(Ty::Glob));
-        let kind = match &first.kind {
-            ExprKind::Ident(w)
-                if matches!(w.as_str(), "push" | "pull_request" | "merge_request") =>
-            {
-                let branches = if args.word("to") {
-                    let e = args.next()?;
-                    let v = self.eval(e, &globs_ty, &scope)?;
-                    v.into_list()
-                        .iter()
-                        .filter_map(Value::as_literal)
-                        .map(Glob)
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                if w == "push" {
-                    TriggerKind::Push { branches }
-                } else {
-                    TriggerKind::PullRequest { branches }
-                }
-            }
-            ExprKind::Predicate {
-                word: PredicateWord::Tag,
-                operand,
-            } => {
-                let patterns = match operand {
-                    Some(o) => self
-                        .eval(o, &globs_ty, &scope)?
-                        .into_list()
-                        .iter()
-                        .filter_map(Value::as_literal)
-                        .map(Glob)
-                        .collect(),
-                    None => vec![Glob("**".into())],
-                };
-                TriggerKind::Tag { patterns }
-            }
-            ExprKind::Ident(w) if w == "schedule" => {
-                let Some(e) = args.next() else {
-                    self.shape(&args);
-                    return None;
-                };
-                let cron = self.eval(e, &Ty::String, &scope)?.as_literal()?;
-                if let Err(m) = crate::cron::check(&cron) {
-                    self.diags.push(
-                        Diagnostic::new(code::INVALID_CRON, e.span, m)
-                            .label("invalid schedule")
-                            .help("minute hour day-of-month month day-of-week, in UTC: \"0 3 * * 1\" is Mondays at 03:00"),
-                    );
-                    return None;
-                }
-                TriggerKind::Schedule { cron }
-            }
-            _ => {
-                let events = ["push", "pull_request", "tag", "schedule", "dispatch"];
-                match first.as_ident() {
-                    Some(w) => self.unknown_variant(first.span, w, &events.map(String::from)),
-                    None => self.shape(&args),
-                }
-                return None;
-            }
-        };
-        self.finish(&args);
-        self.no_block(g, "on …");
-        Some(Trigger { kind, span: s.span })
-    }
-
-    /// `on dispatch(environment: environment = dev, dry_run: bool = false)`
-    fn dispatch(&mut self, s: &Stmt, d: &Dispatch, decls: &Decls) -> Option<Trigger> {
-        let mut inputs = Vec::new();
-        for p in &d.inputs {
-            let mut sig = Vec::new();
-            let ty = Ty::from_ast(&p.ty, &mut sig);
-            self.diags.extend(sig);
-            let ty = ty?;
-            let inner = match &ty {
-                Ty::Optional(t) => (**t).clone(),
-                t => t.clone(),
-            };
-            let kind = match &inner {
-                Ty::String => InputKind::String,
-                Ty::Bool => InputKind::Bool,
-                Ty::Int => InputKind::Number,
-                Ty::Enum(v) => InputKind::Choice(v.clone()),
-                Ty::Environment => InputKind::Environment(decls.environment_names()),
-                other => {
-                    self.diags.push(
-                        Diagnostic::new(
-                            code::TYPE_MISMATCH,
-                            p.ty.span,
-                            format!("a dispatch input cannot be a {other}"),
-                        )
-                        .label("unsupported input type")
-                        .help("inputs are string, bool, int, enum(…) or environment"),
-                    );
-                    continue;
-                }
-            };
-            let default = match &p.default {
-                Some(e) => {
-                    let envs = decls.environment_names();
-                    let scope = Scope {
-                        environments: &envs,
-                        ..Scope::default()
-                    };
-                    let v = self.eval(e, &inner, &scope)?;
-                    Some(match v {
-                        Value::Ref(n, _) => n,
-                        v => v.as_literal()?,
-                    })
-                }
-                None => None,
-            };
-            if inputs.iter().any(|i: &Input| i.name == p.name.name) {
-                self.diags.push(
-                    Diagnostic::new(
-                        code::DUPLICATE_DEFINITION,
-                        p.name.span,
-                        format!("input `{}` is declared twice", p.name.name),
-                    )
-                    .label("again")
-                    .help("rename one"),
-                );
-                continue;
-            }
-            inputs.push(Input {
-                name: p.name.name.clone(),
-                kind,
-                default,
-                span: p.span,
-            });
-        }
-        Some(Trigger {
-            kind: TriggerKind::Dispatch { inputs },
-            span: s.span,
-        })
     }
 }
 

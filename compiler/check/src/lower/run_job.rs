@@ -4,8 +4,8 @@
 
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_graph::{
-    Artifact, Axis, Cache, CacheKind, CiVar, CoverageFormat, Matrix, Part, Report, ReportKind,
-    Role, RunOn, SideService, Step, Text, Tool, Toolchain,
+    Artifact, Axis, Cache, CacheKind, CiVar, CoverageFormat, JobKind, Matrix, Part, Report,
+    ReportKind, Role, RunOn, SideService, Step, Text, Tool, Toolchain,
 };
 use pipec_syntax::ast::{Generic, Stmt};
 
@@ -16,6 +16,9 @@ use crate::types::{Ty, enum_of};
 use crate::value::Value;
 
 use super::job::{JobDraft, Placement};
+
+const TOOL_SHAPE: &str =
+    "tool python|node|go|java|rust|trivy|gitleaks|kubectl|golangci_lint|cargo_llvm_cov \"VERSION\"";
 
 pub(crate) const SIDE_SERVICE: Vocabulary = Vocabulary {
     context: "a job service",
@@ -33,11 +36,7 @@ impl Checker<'_> {
         let head = g.head.name.as_str();
         match head {
             "tool" => {
-                let mut args = Args::new(
-                    stmt,
-                    g,
-                    "tool python|node|go|java|trivy|gitleaks|kubectl \"VERSION\"",
-                );
+                let mut args = Args::new(stmt, g, TOOL_SHAPE);
                 let (Some(kind), Some(version)) = (args.next(), args.next()) else {
                     self.shape(&args);
                     return;
@@ -58,7 +57,18 @@ impl Checker<'_> {
                         self.conflict(stmt.span, "tool", "container");
                         return;
                     }
-                    draft.run().tool = Some(Toolchain { tool, version });
+                    let clash = draft
+                        .run()
+                        .tools
+                        .iter()
+                        .find(|t| t.tool == tool || (tool.is_runtime() && t.tool.is_runtime()));
+                    if let Some(other) = clash {
+                        let other = other.tool;
+                        self.tool_clash(stmt.span, tool, other);
+                        return;
+                    }
+                    draft.run().tools.push(Toolchain { tool, version });
+                    draft.tool_spans.push((tool, kind.span));
                 }
             }
             "container" => {
@@ -69,7 +79,7 @@ impl Checker<'_> {
                     if !self.untrusted_choice(&t, e.span, "the job's container image") {
                         return;
                     }
-                    if draft.run().tool.is_some() {
+                    if !draft.run().tools.is_empty() {
                         self.conflict(stmt.span, "container", "tool");
                         return;
                     }
@@ -420,6 +430,7 @@ impl Checker<'_> {
                     draft.loads.push((name, span));
                 }
             }
+            "upload" => self.upload_stmt(stmt, g, draft, scope),
             "history" => {
                 let Some(e) = self.single(stmt, "history full|shallow") else {
                     return;
@@ -470,6 +481,76 @@ impl Checker<'_> {
             .help("name it, or choose it with a matrix value or a dispatch input"),
         );
         false
+    }
+
+    /// A second `tool` statement for the same tool, or a second runtime.
+    fn tool_clash(&mut self, span: Span, tool: Tool, other: Tool) {
+        let (message, help) = if tool == other {
+            (
+                format!("`tool {}` is given twice", tool.name()),
+                "keep one of them".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "the job sets up both {} and {}",
+                    other.title(),
+                    tool.title()
+                ),
+                "a job sets up one language runtime: split the work into two jobs".to_string(),
+            )
+        };
+        self.diags.push(
+            Diagnostic::new(code::CONFLICTING_STATEMENTS, span, message)
+                .label(format!("`tool {}` was already given", other.name()))
+                .help(help),
+        );
+    }
+
+    /// Tools that work with a runtime the job does not set up.
+    pub(super) fn check_tool_runtimes(&mut self, draft: &JobDraft) {
+        let JobKind::Run(r) = &draft.job.kind else {
+            return;
+        };
+        for (tool, span) in &draft.tool_spans {
+            if let Some(needed) = tool.requires()
+                && !r.has_tool(needed)
+            {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::TOOL_WITHOUT_RUNTIME,
+                        *span,
+                        format!("{} needs {} in the same job", tool.title(), needed.title()),
+                    )
+                    .label(format!("no `tool {}` in this job", needed.name()))
+                    .help(format!(
+                        "add `tool {} \"VERSION\"` to the job",
+                        needed.name()
+                    )),
+                );
+            }
+        }
+        if let Some(u) = &r.upload
+            && !r.has_tool(u.to.requires())
+        {
+            let needed = u.to.requires();
+            self.diags.push(
+                Diagnostic::new(
+                    code::TOOL_WITHOUT_RUNTIME,
+                    u.span,
+                    format!(
+                        "`upload {}` runs on {}, which the job does not set up",
+                        u.to.name(),
+                        needed.title()
+                    ),
+                )
+                .label(format!("no `tool {}` in this job", needed.name()))
+                .help(format!(
+                    "add `tool {} \"VERSION\"` to the job",
+                    needed.name()
+                )),
+            );
+        }
     }
 
     pub(super) fn conflict(&mut self, span: Span, a: &str, b: &str) {

@@ -10,6 +10,8 @@ use std::process::{Command, Output};
 #[path = "../../../../tests/support/tool.rs"]
 mod tool_lookup;
 
+pub mod validators;
+
 /// The repository pipec lives in.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -487,6 +487,16 @@ fn gitlab_match(var: &str, p: Pattern) -> When {
             Some("web" | "api" | "trigger" | "chat") => When::Event(RunEvent::Dispatch),
             _ => When::Unknown,
         },
+        // What pipec's child pipelines test: the kind of run their parent
+        // pipeline passed on.
+        "PIPEC_EVENT" => match literal.as_deref() {
+            Some("push") => When::Event(RunEvent::Push),
+            Some("pull_request") => When::Event(RunEvent::PullRequest),
+            Some("tag") => When::Event(RunEvent::Tag),
+            Some("schedule") => When::Event(RunEvent::Schedule),
+            Some("dispatch") => When::Event(RunEvent::Dispatch),
+            _ => When::Unknown,
+        },
         // Equal to something: at least set.
         _ if literal.is_some_and(|l| !l.is_empty()) => {
             When::Var(var.to_string()).and(When::Unknown)
@@ -554,5 +564,8 @@ mod tests {
         };
         assert!(w.holds(&mr));
         assert_eq!(gitlab_when("$DEPLOY == \"yes\"").eval(&mr), None);
+        let w = gitlab_when("$PIPEC_EVENT == \"pull_request\"");
+        assert!(w.holds(&mr));
+        assert!(!w.holds(&push("main")));
     }
 }

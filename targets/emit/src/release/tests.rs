@@ -313,6 +313,7 @@ fn with_production(p: &mut Program) {
             kind: TriggerKind::Tag {
                 patterns: vec![glob("v*")],
             },
+            paths: vec![],
             span: Span::default(),
         }],
         env: vec![],
