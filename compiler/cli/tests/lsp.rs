@@ -202,7 +202,7 @@ fn an_editor_session_on_an_example() {
     assert_eq!(codes(&diags), ["E0101"], "{diags:#?}");
     assert_eq!(
         diags[0]["range"]["start"],
-        position_of(&deploy_text, "image         app", 14)
+        position_of(&deploy_text, "image app", 6)
     );
     c.edit(&p_uri, 7, image, (image.0, image.1 + 3), "app");
     c.diagnostics(&d_uri, |d| d.is_empty());

@@ -195,6 +195,12 @@ pub fn doc(context: Context, head: &str) -> Option<StatementDoc> {
 const FALLBACK: &[(Context, &str, &str, &str)] = &[
     (
         Context::Pipeline,
+        "paths",
+        "paths [GLOBS]",
+        "the path filter of every push and pull-request trigger of the pipeline that has none of its own: it runs only when a changed file matches",
+    ),
+    (
+        Context::Pipeline,
         "on",
         "on TRIGGER",
         "starts a run: push, pull_request, tag, schedule or dispatch",
