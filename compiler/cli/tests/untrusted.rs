@@ -378,10 +378,18 @@ fn lint_stays_inside_the_directory_it_walks() {
 /// the others' output as up to date.
 #[test]
 fn output_does_not_depend_on_the_path_spelling_or_the_working_directory() {
+    // flask-api, and the monorepo whose GitLab parent pipeline names its
+    // children's sources.
+    for example in ["flask-api", "monorepo"] {
+        spelled_four_ways(example);
+    }
+}
+
+fn spelled_four_ways(example: &str) {
     let trees: Vec<Vec<(String, String)>> = ["plain", "dotted", "absolute", "from-inside"]
         .iter()
         .map(|how| {
-            let repo = Repo::with_example(&format!("spelling-{how}"), "flask-api");
+            let repo = Repo::with_example(&format!("spelling-{example}-{how}"), example);
             let abs = repo.path("ci").display().to_string();
             let run = match *how {
                 "plain" => repo.pipec(&["build", "ci"]),

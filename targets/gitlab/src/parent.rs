@@ -88,7 +88,13 @@ pub fn render(program: &Program) -> (String, Vec<Diagnostic>) {
         root.insert_commented(
             p.name.clone(),
             job,
-            format!("Pipeline `{}` ({}).", p.name, p.file),
+            // The file's name only: the path it was built from depends on
+            // where pipec ran, and the output must not.
+            format!(
+                "Pipeline `{}` ({}).",
+                p.name,
+                p.file.rsplit(['/', '\\']).next().unwrap_or(&p.file)
+            ),
         );
     }
     (yaml::to_string(&Yaml::Map(root)), diags)
