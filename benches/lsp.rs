@@ -21,14 +21,18 @@
 
 #[path = "../compiler/cli/tests/support/lsp_client.rs"]
 mod lsp_client;
+#[path = "support/timing.rs"]
+#[allow(dead_code)] // the `time -v` figures are for the other benchmarks
+mod timing;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use lsp_client::{Client, file_uri};
 use pipec_tests::monorepo;
 use serde_json::{Value, json};
+use timing::{build_pipec, load};
 
 /// The edits, in turn: each is undone by the next.
 const EDITS: [(&str, &str); 4] = [
@@ -47,15 +51,7 @@ fn main() {
     let edits = numbers.get(1).copied().unwrap_or(20).max(4);
     let pipec = build_pipec();
     let base = pipec_tests::root().join("target/bench/lsp");
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "load average: {} on {} cores",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" "),
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
+    println!("{}", load());
     println!(
         "{:<26} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
         "file", "lines", "open", "valid", "error", "max", "CPU", "+targets"
@@ -218,32 +214,4 @@ fn copy_dir(from: &Path, to: &Path) {
         let p = e.expect("an entry").path();
         std::fs::copy(&p, to.join(p.file_name().expect("a name"))).expect("copy");
     }
-}
-
-/// Builds the release `pipec` and returns its path.
-fn build_pipec() -> PathBuf {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--package",
-            "pipec",
-            "--bin",
-            "pipec",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(pipec_tests::root())
-        .output()
-        .expect("run cargo build");
-    assert!(
-        out.status.success(),
-        "cargo build --release -p pipec failed"
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|m| m["target"]["name"] == "pipec")
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .expect("cargo reported the pipec executable")
 }

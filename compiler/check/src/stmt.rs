@@ -149,6 +149,23 @@ impl Checker<'_> {
         }
     }
 
+    /// The statements of `block` whose head `vocab` accepts, each with its
+    /// head; the others are reported as unknown.
+    pub(crate) fn known_statements<'b>(
+        &mut self,
+        block: &'b Option<Block>,
+        vocab: &Vocabulary,
+    ) -> Vec<(&'b Stmt, &'b Generic)> {
+        let mut known = Vec::new();
+        for b in block_stmts(block) {
+            match b.generic() {
+                Some(g) if vocab.heads.contains(&g.head.name.as_str()) => known.push((b, g)),
+                _ => self.unknown_statement(b, vocab),
+            }
+        }
+        known
+    }
+
     /// Reports the second of two statements that may appear only once.
     pub(crate) fn once(&mut self, seen: &mut Vec<(String, Span)>, head: &str, span: Span) -> bool {
         if let Some((_, first)) = seen.iter().find(|(h, _)| h == head) {

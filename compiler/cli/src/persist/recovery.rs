@@ -70,20 +70,39 @@ pub fn is_reserved(name: &str) -> bool {
 /// What an interrupted build left: its temporary files and backups, then the
 /// record itself. Empty when the last build completed.
 pub fn leftovers(disk: &dyn Disk) -> Result<Vec<String>, PlanError> {
+    Ok(interrupted(disk)?.map_or_else(Vec::new, |i| i.leftovers))
+}
+
+/// What the record of an interrupted build says is left.
+struct Interrupted {
+    /// Temporary files, backups and unowned created files, then the record.
+    leftovers: Vec<String>,
+    /// The directories it worked in (plain relative paths; not `.`).
+    dirs: Vec<String>,
+}
+
+/// Reads the record once: `None` when the last build completed.
+fn interrupted(disk: &dyn Disk) -> Result<Option<Interrupted>, PlanError> {
     let text = match disk.read(IN_PROGRESS) {
-        Ok(None) => return Ok(Vec::new()),
+        Ok(None) => return Ok(None),
         Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
         // Not a file pipec wrote (a link, say): only the entry goes.
-        Err(e) if pipec_fs::refusal(&e).is_some() => return Ok(vec![IN_PROGRESS.to_string()]),
+        Err(e) if pipec_fs::refusal(&e).is_some() => {
+            return Ok(Some(Interrupted {
+                leftovers: vec![IN_PROGRESS.to_string()],
+                dirs: Vec::new(),
+            }));
+        }
         Err(e) => return Err(PlanError::Io(IN_PROGRESS.into(), e)),
     };
     let mut found = Vec::new();
-    let (dirs, created) = sections(&text);
-    for line in dirs {
-        let dir = if line == "." { "" } else { line };
-        if !dir.is_empty() && !is_plain_relative(dir) {
-            continue;
-        }
+    let (lines, created) = sections(&text);
+    let dirs: Vec<&str> = lines
+        .into_iter()
+        .map(|l| if l == "." { "" } else { l })
+        .filter(|d| d.is_empty() || is_plain_relative(d))
+        .collect();
+    for &dir in &dirs {
         let names = match disk.files_in(dir) {
             Ok(n) => n,
             // A directory that became a link is not looked into.
@@ -102,7 +121,14 @@ pub fn leftovers(disk: &dyn Disk) -> Result<Vec<String>, PlanError> {
     found.sort();
     found.dedup();
     found.push(IN_PROGRESS.to_string());
-    Ok(found)
+    Ok(Some(Interrupted {
+        leftovers: found,
+        dirs: dirs
+            .into_iter()
+            .filter(|d| !d.is_empty())
+            .map(|d| format!("{d}/"))
+            .collect(),
+    }))
 }
 
 /// Of the files an interrupted build created, those no program of the
@@ -141,17 +167,12 @@ fn unowned(disk: &dyn Disk, created: &[&str]) -> Result<Vec<String>, PlanError> 
 /// Removes what an interrupted build left (the record last), then the
 /// directories it worked in that are empty; returns the files removed.
 pub fn recover(disk: &mut dyn Disk) -> Result<Vec<String>, PlanError> {
-    let found = leftovers(disk)?;
-    // The directories it worked in, to remove those it created and never
-    // filled (read before the record goes).
-    let worked_in: Vec<String> = match disk.read(IN_PROGRESS) {
-        Ok(Some(bytes)) => sections(&String::from_utf8_lossy(&bytes))
-            .0
-            .into_iter()
-            .filter(|d| is_plain_relative(d))
-            .map(|d| format!("{d}/"))
-            .collect(),
-        _ => Vec::new(),
+    let Some(Interrupted {
+        leftovers: found,
+        dirs: worked_in,
+    }) = interrupted(disk)?
+    else {
+        return Ok(Vec::new());
     };
     for path in &found {
         match disk.remove_file(path) {

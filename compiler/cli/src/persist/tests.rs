@@ -291,8 +291,10 @@ fn unsafe_paths_are_rejected() {
 /// A build that creates, replaces and removes files fails at each of its
 /// changes in turn; every failure before the build is complete leaves the
 /// directory exactly as it was, temporary files and directories included.
-#[test]
-fn a_failure_at_any_step_leaves_everything_as_it_was() {
+/// The output directory after a build of [`first`] (beside a file that is
+/// not pipec's), the plan of a build that creates, replaces and removes
+/// files there, that build's result, and the number of changes it makes.
+fn changing_build() -> (MemoryDisk, Plan, MemoryDisk, usize) {
     let mut base = disk_with_source().with_file("deploy/README.md", "notes\n");
     build(&mut base, &first(), false).unwrap();
     let next = tree(&[
@@ -307,13 +309,18 @@ fn a_failure_at_any_step_leaves_everything_as_it_was() {
         tree: &next,
     };
     let plan = plan(&base, &req).unwrap();
-
     let mut clean = base.clone();
     let total = {
         let mut counting = Faulty::new(&mut clean, usize::MAX);
         commit(&mut counting, &plan, false).unwrap();
         counting.changes
     };
+    (base, plan, clean, total)
+}
+
+#[test]
+fn a_failure_at_any_step_leaves_everything_as_it_was() {
+    let (base, plan, clean, total) = changing_build();
     assert!(total > 10, "{total}");
     let mut failed_before_complete = 0;
     for n in 0..total {
@@ -350,26 +357,7 @@ fn a_failure_at_any_step_leaves_everything_as_it_was() {
 /// killed build created and never recorded in the manifest go too.
 #[test]
 fn a_killed_build_leaves_nothing_the_next_build_does_not_clean() {
-    let mut base = disk_with_source().with_file("deploy/README.md", "notes\n");
-    build(&mut base, &first(), false).unwrap();
-    let next = tree(&[
-        (".github/workflows/ci.yml", "on: [push, pull_request]\n"),
-        ("deploy/web/base/deployment.yaml", "kind: Deployment\n"),
-        ("deploy/api/base/service.yaml", "kind: Service\n"),
-    ]);
-    let targets = targets();
-    let req = Request {
-        program: "ci.pipe",
-        targets: &targets,
-        tree: &next,
-    };
-    let plan = plan(&base, &req).unwrap();
-    let total = {
-        let mut clean = base.clone();
-        let mut counting = Faulty::new(&mut clean, usize::MAX);
-        commit(&mut counting, &plan, false).unwrap();
-        counting.changes
-    };
+    let (base, plan, _, total) = changing_build();
     for n in 0..=total {
         let mut disk = base.clone();
         let _ = commit(&mut Faulty::killed(&mut disk, n), &plan, false);

@@ -8,7 +8,7 @@ use pipec_syntax::ast::Stmt;
 
 use crate::Checker;
 use crate::eval::Scope;
-use crate::stmt::{Args, Vocabulary, block_stmts};
+use crate::stmt::{Args, Vocabulary};
 use crate::types::{Ty, enum_of};
 use crate::value::Value;
 
@@ -32,16 +32,8 @@ impl Checker<'_> {
         let g = st.generic()?;
         let mut rules = Vec::new();
         let mut seen = Vec::new();
-        for b in block_stmts(&g.block) {
-            let Some(bg) = b.generic() else {
-                self.unknown_statement(b, &AV);
-                continue;
-            };
+        for (b, bg) in self.known_statements(&g.block, &AV) {
             let head = bg.head.name.as_str();
-            if !AV.heads.contains(&head) {
-                self.unknown_statement(b, &AV);
-                continue;
-            }
             if head != "rule" && !self.once(&mut seen, head, bg.head.span) {
                 continue;
             }

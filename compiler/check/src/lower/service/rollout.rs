@@ -391,16 +391,8 @@ impl Checker<'_> {
         };
         let mut seen = Vec::new();
         let mut failed = false;
-        for b in block_stmts(&g.block) {
-            let Some(bg) = b.generic() else {
-                self.unknown_statement(b, &AV);
-                continue;
-            };
+        for (b, bg) in self.known_statements(&g.block, &AV) {
             let head = bg.head.name.as_str();
-            if !AV.heads.contains(&head) {
-                self.unknown_statement(b, &AV);
-                continue;
-            }
             if !self.once(&mut seen, head, bg.head.span) {
                 continue;
             }
