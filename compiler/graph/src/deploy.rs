@@ -184,6 +184,9 @@ pub struct Service {
     /// How it rolls out where it does not roll out as a plain Deployment.
     pub rollouts: Vec<crate::rollout::Rollout>,
     pub alerts: Option<crate::rollout::Alerts>,
+    /// The chart it is deployed from, in place of the generated Kustomize
+    /// base; `None` for the generated one.
+    pub helm: Option<crate::helm::Helm>,
 }
 
 impl Service {

@@ -4,7 +4,8 @@
 //! - [`program`]: the program and its pipelines, triggers and job graph;
 //!   [`job`]: what jobs run; [`release`]: images and publish rules;
 //!   [`deploy`]: environments, services, GitOps; [`rollout`]: canary and
-//!   blue-green with their analysis; [`policy`]: delivery policy;
+//!   blue-green with their analysis; [`helm`]: services deployed from a
+//!   Helm chart; [`policy`]: delivery policy;
 //! - [`cond`]: run-time conditions (branch, tag, event, inputs);
 //! - [`value`]: typed values with units, and [`value::Text`], strings whose parts
 //!   are known only at run time;
@@ -44,6 +45,7 @@ pub mod analysis;
 pub mod cond;
 pub mod deploy;
 pub mod estimate;
+pub mod helm;
 pub mod job;
 pub mod policy;
 pub mod program;
@@ -53,6 +55,7 @@ pub mod value;
 
 pub use cond::{Cond, Event, Run};
 pub use deploy::*;
+pub use helm::*;
 pub use job::*;
 pub use pipec_diagnostics::Span;
 pub use policy::*;

@@ -5,7 +5,7 @@
 
 use pipec_emit::layout;
 use pipec_emit::yaml::{Map, Yaml, map};
-use pipec_graph::{Environment, GitOps, Program, Service};
+use pipec_graph::{ChartRepo, Environment, GitOps, Helm, Program, Service};
 
 use crate::{IN_CLUSTER, metadata, project};
 
@@ -25,9 +25,9 @@ pub fn application(
         meta.insert("annotations", a);
     }
     let revision = gitops.branch_of(env);
-    let mut spec = map([
-        ("project", Yaml::from(project::name(service))),
-        (
+    let (key, source) = match &service.helm {
+        Some(h) => ("sources", helm_sources(program, gitops, service, env, h)),
+        None => (
             "source",
             map([
                 ("repoURL", Yaml::from(gitops.repo.as_str())),
@@ -39,6 +39,10 @@ pub fn application(
             ])
             .into(),
         ),
+    };
+    let mut spec = map([
+        ("project", Yaml::from(project::name(service))),
+        (key, source),
         (
             "destination",
             map([
@@ -65,6 +69,56 @@ pub fn application(
         ("spec", Yaml::Map(spec)),
     ])
     .into()
+}
+
+/// The values first (`ref: values`: Argo CD renders nothing from it), then
+/// the chart, whose Helm reads the environment's values file from it. A
+/// deployment's commit is the revision of the first source.
+fn helm_sources(
+    program: &Program,
+    gitops: &GitOps,
+    service: &Service,
+    env: &Environment,
+    h: &Helm,
+) -> Yaml {
+    let values = map([
+        ("repoURL", Yaml::from(gitops.repo.as_str())),
+        ("targetRevision", Yaml::from(gitops.branch_of(env))),
+        ("ref", Yaml::from(VALUES_REF)),
+    ]);
+    let chart = map([
+        ("repoURL", Yaml::from(chart_repo_url(&h.repo))),
+        ("chart", Yaml::from(h.chart.as_str())),
+        ("targetRevision", Yaml::from(h.version.as_str())),
+        (
+            "helm",
+            map([
+                ("releaseName", Yaml::from(h.release.as_str())),
+                (
+                    "valueFiles",
+                    vec![format!(
+                        "${VALUES_REF}/{}",
+                        layout::environment_values(program, service, env)
+                    )]
+                    .into(),
+                ),
+            ])
+            .into(),
+        ),
+    ]);
+    Yaml::Seq(vec![values.into(), chart.into()])
+}
+
+/// The name the chart's source refers to the GitOps repository by.
+const VALUES_REF: &str = "values";
+
+/// A chart repository as Argo CD names it: an HTTPS URL, or an OCI
+/// registry without the `oci://` scheme.
+pub fn chart_repo_url(repo: &ChartRepo) -> &str {
+    match repo {
+        ChartRepo::Https(u) => u,
+        ChartRepo::Oci(r) => r,
+    }
 }
 
 /// Automated sync only when the environment asks for it (by default: no

@@ -59,7 +59,7 @@ pub fn project(program: &Program, gitops: &GitOps, service: &Service) -> Yaml {
                     // was called, and the file's header names it anyway.
                     Yaml::from(format!("Deployments of {}", service.name)),
                 ),
-                ("sourceRepos", vec![gitops.repo.as_str()].into()),
+                ("sourceRepos", source_repos(gitops, service).into()),
                 ("destinations", Yaml::Seq(destinations)),
                 ("clusterResourceWhitelist", Yaml::Seq(cluster)),
                 ("namespaceResourceWhitelist", Yaml::Seq(kinds)),
@@ -68,6 +68,16 @@ pub fn project(program: &Program, gitops: &GitOps, service: &Service) -> Yaml {
         ),
     ])
     .into()
+}
+
+/// The GitOps repository, and the chart's repository for a service
+/// deployed from a Helm chart.
+fn source_repos<'a>(gitops: &'a GitOps, service: &'a Service) -> Vec<&'a str> {
+    let mut repos = vec![gitops.repo.as_str()];
+    if let Some(h) = &service.helm {
+        repos.push(crate::application::chart_repo_url(&h.repo));
+    }
+    repos
 }
 
 /// (API group, kind) of every object the service's overlays can contain.

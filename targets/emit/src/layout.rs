@@ -69,6 +69,25 @@ pub fn overlay_dir(program: &Program, service: &Service, env: &Environment) -> S
     )
 }
 
+/// The values file of a service deployed from a Helm chart, in one
+/// environment: `deploy/flask-api/values/dev.yaml`. It takes the place of
+/// the overlay (there is no base: the chart is the base).
+pub fn values_file(program: &Program, service: &Service, env: &Environment) -> String {
+    format!(
+        "{}/{}/values/{}.yaml",
+        manifests_root(program),
+        k8s_name(service),
+        env_name(env)
+    )
+}
+
+/// The copy of [`values_file`] a deployment writes into the environment's
+/// tree, with the image tag and digest set, and which the environment's
+/// Application hands to Helm: `deploy/environments/dev/flask-api/values.yaml`.
+pub fn environment_values(program: &Program, service: &Service, env: &Environment) -> String {
+    format!("{}/values.yaml", environment_dir(program, service, env))
+}
+
 /// The tree a deployment writes for one service in one environment, and the
 /// only place the environment's Application reads:
 /// `deploy/environments/dev/flask-api`. It holds a copy of the service's

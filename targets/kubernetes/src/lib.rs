@@ -11,13 +11,16 @@
 //!   what they share: selector labels, pull secrets, volumes;
 //! - [`overlay`], `deploy/<service>/overlays/<env>/`, and in it [`rollout`],
 //!   the Argo Rollouts objects of an environment that rolls out by canary or
-//!   blue-green.
+//!   blue-green;
+//! - [`helm`], `deploy/<service>/values/<env>.yaml` in their place for a
+//!   service deployed from a Helm chart.
 //!
 //! Paths and Kubernetes names come from [`pipec_emit::layout`], which the CI
 //! targets (that edit the overlays' image tags) and the Argo CD target (whose
 //! Applications point at the overlays) read too.
 
 pub mod base;
+pub mod helm;
 pub mod monitor;
 pub mod overlay;
 pub mod plan;
@@ -58,6 +61,13 @@ impl Target for Kustomize {
             return Err(diags);
         }
         for p in &plans {
+            if let Some(h) = &p.service.helm {
+                for e in &p.envs {
+                    let path = layout::values_file(program, p.service, e.env);
+                    add(out, path, &e.env.file, &helm::values(p, e, h));
+                }
+                continue;
+            }
             let base_dir = layout::base_dir(program, p.service);
             for (file, doc) in base::files(p) {
                 add(out, format!("{base_dir}/{file}"), &p.service.file, &doc);

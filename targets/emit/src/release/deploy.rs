@@ -90,7 +90,11 @@ pub fn deploy_script(program: &Program, job: &Job, d: &Deploy, latest: bool) -> 
     if d.method == DeployMethod::ArgoCd
         && let Some(g) = program.gitops.as_ref().filter(|g| g.argocd.is_some())
     {
-        functions.push_str(&argocd_functions(g.wait.to_string()));
+        let charts = d
+            .services
+            .iter()
+            .any(|(id, _)| program.service(*id).helm.is_some());
+        functions.push_str(&argocd_functions(g.wait.to_string(), charts));
     }
     let mut body = String::new();
     body.push_str(&dispatch_guard(program, job, env));
@@ -153,6 +157,14 @@ fn gitops(program: &Program, d: &Deploy, env: &Environment, s: &mut String) {
     // checkout may switch to the GitOps branch.
     for (i, (service, _)) in d.services.iter().enumerate() {
         let svc = program.service(*service);
+        if svc.helm.is_some() {
+            let values = layout::values_file(program, svc, env);
+            s.push_str(&format!(
+                "[ -f {q} ] || {{ echo \"pipec: {values} is not in commit $PIPEC_SHA: commit what pipec build writes\" >&2; exit 1; }}\nmkdir -p \"$stage/{i}\"\ncp {q} \"$stage/{i}/values.yaml\"\n",
+                q = sh_quote(&values)
+            ));
+            continue;
+        }
         let base = layout::base_dir(program, svc);
         let overlay = layout::overlay_dir(program, svc, env);
         for dir in [&base, &overlay] {
@@ -201,14 +213,23 @@ fn gitops(program: &Program, d: &Deploy, env: &Environment, s: &mut String) {
         let svc = program.service(*service);
         let p = publish.0;
         let q = sh_quote(tree);
+        let state = sh_quote(&format!("{tree}/{}", layout::DEPLOYED_FILE));
+        summary.push(format!("{} ${{tag_{p}}}", layout::k8s_name(svc)));
+        if svc.helm.is_some() {
+            let values = sh_quote(&layout::environment_values(program, svc, env));
+            s.push_str(&format!(
+                "rm -rf {q}\nmkdir -p {q}\ncp \"$stage/{i}/values.yaml\" {values}\n\
+                 pipec_set_values_image {values} \"$tag_{p}\" \"$digest_{p}\"\n\
+                 printf 'commit=%s\\nversion=%s\\ndigest=%s\\n' \"$PIPEC_SHA\" \"$tag_{p}\" \"$digest_{p}\" > {state}\n",
+            ));
+            continue;
+        }
         let overlay = sh_quote(&format!("{tree}/overlays/{}", layout::env_name(env)));
         s.push_str(&format!(
             "rm -rf {q}\nmkdir -p {q}/overlays\ncp -R \"$stage/{i}/base\" {q}/base\ncp -R \"$stage/{i}/overlay\" {overlay}\n\
              pipec_set_image {overlay}/kustomization.yaml \"$tag_{p}\" \"$digest_{p}\"\n\
              printf 'commit=%s\\nversion=%s\\ndigest=%s\\n' \"$PIPEC_SHA\" \"$tag_{p}\" \"$digest_{p}\" > {state}\n",
-            state = sh_quote(&format!("{tree}/{}", layout::DEPLOYED_FILE)),
         ));
-        summary.push(format!("{} ${{tag_{p}}}", layout::k8s_name(svc)));
     }
     let quoted: Vec<String> = trees.iter().map(|t| sh_quote(t)).collect();
     s.push_str(&format!(
@@ -258,11 +279,20 @@ fn wait_for_argocd(
          revision=\"$(git rev-parse HEAD)\"\ndeadline=$(( $(date +%s) + {secs} ))\n",
         secs = g.wait.seconds
     ));
-    for app in &apps {
-        s.push_str(&format!(
-            "pipec_argocd_{how} {} \"$revision\"\n",
-            sh_quote(app)
-        ));
+    for (app, (service, _)) in apps.iter().zip(&d.services) {
+        match &program.service(*service).helm {
+            // A sync names the revision of each source: the deployment's
+            // commit for the values, the pinned version for the chart.
+            Some(h) if how == "sync" => s.push_str(&format!(
+                "pipec_argocd_sync_chart {} \"$revision\" {}\n",
+                sh_quote(app),
+                sh_quote(&h.version)
+            )),
+            _ => s.push_str(&format!(
+                "pipec_argocd_{how} {} \"$revision\"\n",
+                sh_quote(app)
+            )),
+        }
     }
     for (app, tree) in apps.iter().zip(trees) {
         s.push_str(&format!(
@@ -274,13 +304,27 @@ fn wait_for_argocd(
 }
 
 /// The functions that talk to Argo CD through its Application resources.
-fn argocd_functions(wait: String) -> String {
+/// With `charts`, some of the Applications have two sources (a Helm chart
+/// and its values): the commit they are synced to is then the first of
+/// their revisions, and a sync names each source's revision.
+fn argocd_functions(wait: String, charts: bool) -> String {
     let ns = sh_quote(layout::ARGOCD_NAMESPACE);
+    let (revision, sync_chart) = if charts {
+        (
+            "{.status.sync.revision}{.status.sync.revisions[0]}",
+            format!(
+                "pipec_argocd_sync_chart() {{\n  kubectl --namespace {ns} patch application \"$1\" --type merge --patch \"{{\\\"operation\\\":{{\\\"initiatedBy\\\":{{\\\"username\\\":\\\"pipec\\\"}},\\\"sync\\\":{{\\\"revisions\\\":[\\\"$2\\\",\\\"$3\\\"],\\\"prune\\\":true}}}}}}\" >/dev/null\n}}\n"
+            ),
+        )
+    } else {
+        ("{.status.sync.revision}", String::new())
+    };
     format!(
         "pipec_argocd_refresh() {{\n  kubectl --namespace {ns} annotate application \"$1\" argocd.argoproj.io/refresh=normal --overwrite >/dev/null\n}}\n\
          pipec_argocd_sync() {{\n  kubectl --namespace {ns} patch application \"$1\" --type merge --patch \"{{\\\"operation\\\":{{\\\"initiatedBy\\\":{{\\\"username\\\":\\\"pipec\\\"}},\\\"sync\\\":{{\\\"revision\\\":\\\"$2\\\",\\\"prune\\\":true}}}}}}\" >/dev/null\n}}\n\
+         {sync_chart}\
          pipec_argocd_wait() {{\n  seen=''\n  while :; do\n\
-         \x20   state=\"$(kubectl --namespace {ns} get application \"$1\" --output jsonpath='{{.status.sync.revision}}|{{.status.sync.status}}|{{.status.health.status}}')\"\n\
+         \x20   state=\"$(kubectl --namespace {ns} get application \"$1\" --output jsonpath='{revision}|{{.status.sync.status}}|{{.status.health.status}}')\"\n\
          \x20   at=\"${{state%%|*}}\"\n    rest=\"${{state#*|}}\"\n    sync=\"${{rest%%|*}}\"\n    health=\"${{rest#*|}}\"\n\
          \x20   if [ -n \"$at\" ] && [ \"$at\" != \"$2\" ] && [ \"$at\" != \"$seen\" ]; then\n      seen=\"$at\"\n      git fetch --quiet --depth 1 origin \"$at\" 2>/dev/null || true\n    fi\n\
          \x20   # Synced to this commit, or to a later one whose tree for this environment is the same.\n\

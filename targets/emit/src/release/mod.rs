@@ -143,7 +143,7 @@ fn name_matches(globs: &[Glob]) -> String {
 /// Helper functions of the release shell, each defined only where it is used
 /// (shellcheck reports functions nothing calls, SC2317), in an order where
 /// every helper comes after the helpers it calls.
-const HELPERS: [(&str, &str); 9] = [
+const HELPERS: [(&str, &str); 10] = [
     (
         "pipec_short_sha",
         r#"pipec_short_sha() { printf '%s' "$PIPEC_SHA" | cut -c1-7; }"#,
@@ -218,6 +218,22 @@ const HELPERS: [(&str, &str); 9] = [
             "  awk -v q=\"'\" -v tag=\"$2\" -v digest=\"$3\" '\n",
             "    /^    newTag: .* # pipec: set by CI$/ { print \"    newTag: \" q tag q \" # pipec: set by CI\"; print \"    digest: \" q digest q \" # pipec: set by CI\"; n++; next }\n",
             "    /^    digest: .* # pipec: set by CI$/ { next }\n",
+            "    { print }\n",
+            "    END { if (n != 1) exit 1 }' \"$1\" > \"$1.pipec\" || { echo \"pipec: no image tag line in $1\" >&2; exit 1; }\n",
+            "  mv \"$1.pipec\" \"$1\"\n",
+            "}",
+        ),
+    ),
+    (
+        "pipec_set_values_image",
+        // Sets the image of a Helm values file: the one `tag:` line pipec
+        // writes (marked as set by CI), at whatever depth the program put
+        // the image, to TAG@DIGEST, which a chart's `repository:tag` turns
+        // into a reference that pulls exactly that image.
+        concat!(
+            "pipec_set_values_image() {\n",
+            "  awk -v q=\"'\" -v image=\"$2@$3\" '\n",
+            "    /^ *tag: .* # pipec: set by CI$/ { print substr($0, 1, index($0, \"tag: \") - 1) \"tag: \" q image q \" # pipec: set by CI\"; n++; next }\n",
             "    { print }\n",
             "    END { if (n != 1) exit 1 }' \"$1\" > \"$1.pipec\" || { echo \"pipec: no image tag line in $1\" >&2; exit 1; }\n",
             "  mv \"$1.pipec\" \"$1\"\n",

@@ -303,6 +303,7 @@ fn with_production(p: &mut Program) {
         selector_span: None,
         rollouts: Vec::new(),
         alerts: None,
+        helm: None,
     });
     let mut pipeline = Pipeline {
         id: PipelineId(0),

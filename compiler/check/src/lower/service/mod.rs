@@ -2,9 +2,11 @@
 //! and metrics are read in [`probes`], what its pods and Kubernetes Service
 //! are made of (pull secrets, volumes, exposure, selector) in [`pod`], how it
 //! rolls out (canary, blue-green, analysis) in [`rollout`], with the
-//! measurements of its metrics in [`measure`], its alerts in [`alerts`].
+//! measurements of its metrics in [`measure`], its alerts in [`alerts`], the
+//! Helm chart it may be deployed from instead in [`helm`].
 
 mod alerts;
+mod helm;
 mod measure;
 mod pod;
 mod probes;
@@ -49,6 +51,7 @@ pub(crate) const V: Vocabulary = Vocabulary {
         "selector",
         "rollout",
         "alerts",
+        "helm",
     ],
 };
 
@@ -103,12 +106,14 @@ impl Checker<'_> {
             selector_span: None,
             rollouts: Vec::new(),
             alerts: None,
+            helm: None,
         };
         let mut probes_stmt = None;
         let mut config_stmt = None;
         let mut metrics_stmt = None;
         let mut rollout_stmts = Vec::new();
         let mut alerts_stmt = None;
+        let mut helm_stmt = None;
         let body = stmt.generic().map(|g| block_stmts(&g.block)).unwrap_or(&[]);
         for st in body {
             let Some(g) = st.generic() else {
@@ -138,6 +143,7 @@ impl Checker<'_> {
                 "port" => port = self.port(st, &scope),
                 "metrics" => metrics_stmt = Some(st),
                 "alerts" => alerts_stmt = Some(st),
+                "helm" => helm_stmt = Some(st),
                 "probes" => probes_stmt = Some(st),
                 "resources" => s.resources = self.resources(st, &scope),
                 "replicas" => {
@@ -271,6 +277,9 @@ impl Checker<'_> {
         s.rollouts = self.rollouts(&rollout_stmts, &s, &scope, decls);
         if let Some(st) = alerts_stmt {
             s.alerts = self.alerts(st, s.metrics.as_ref(), &scope);
+        }
+        if let Some(st) = helm_stmt {
+            s.helm = self.helm(st, &s, body, &scope);
         }
         s.image = image?;
         (s.port != 0).then_some(s)
