@@ -14,7 +14,9 @@
 //! configuration change reaches each environment's tree as it is deployed;
 //! one deploy-workflow run rolls production back to an earlier release, and
 //! another of the same release commits nothing; and no deployment commit
-//! starts a pipeline.
+//! starts a pipeline. A service deployed from a Helm chart walks the same way
+//! (`helm_service`): its deployments set the image in the environment's
+//! values file, and the stand-in Argo CD renders a test chart with it.
 //!
 //! Beside it: how a deployment waits for Argo CD (`release_walk/wait.rs`),
 //! GitLab's image hand-over through the registry (`release_walk/handover.rs`)
@@ -76,6 +78,8 @@ struct Walk {
     started_by_deployments: Vec<usize>,
     /// Pushes jobs made, as the events they are.
     deployment_pushes: Vec<(String, Event)>,
+    /// `helm-template`, for programs with Helm services.
+    helm: Option<PathBuf>,
 }
 
 fn short(sha: &str) -> &str {
@@ -112,7 +116,12 @@ impl Walk {
                 &format!("https://github.com/{}.git", plan.app),
             ],
         );
-        let source = root().join("examples").join(plan.example);
+        // An example, or a program of the tests (a path with `/`).
+        let source = if plan.example.contains('/') {
+            root().join(plan.example)
+        } else {
+            root().join("examples").join(plan.example)
+        };
         for e in std::fs::read_dir(&source).unwrap() {
             let e = e.unwrap();
             let text = std::fs::read_to_string(e.path()).unwrap();
@@ -136,6 +145,7 @@ impl Walk {
             work,
             started_by_deployments: Vec::new(),
             deployment_pushes: Vec::new(),
+            helm: tool("helm-template"),
         };
         walk.generate();
         walk.commit("Start");
@@ -154,7 +164,28 @@ impl Walk {
                 continue;
             }
             let name = doc["metadata"]["name"].as_str().unwrap();
-            let source = &doc["spec"]["source"];
+            // A Helm chart's Application: the values come from the `ref`
+            // source, the chart is the test chart, rendered by Helm's engine.
+            let sources = doc["spec"]["sources"].as_array();
+            let source = match sources {
+                Some(s) => &s[0],
+                None => &doc["spec"]["source"],
+            };
+            let helm = sources.map(|s| {
+                let chart = &s[1];
+                let values = chart["helm"]["valueFiles"][0].as_str().unwrap();
+                format!(
+                    "chart={}\nhelm={}\nvalues={}\nrelease={}\nnamespace={}\n",
+                    root().join("tests/fixtures/helm/chart").display(),
+                    self.helm
+                        .as_ref()
+                        .expect("helm-template renders Helm services")
+                        .display(),
+                    values.strip_prefix("$values/").unwrap(),
+                    chart["helm"]["releaseName"].as_str().unwrap(),
+                    doc["spec"]["destination"]["namespace"].as_str().unwrap(),
+                )
+            });
             let url = source["repoURL"].as_str().unwrap();
             let repo = self
                 .world
@@ -167,15 +198,16 @@ impl Walk {
             std::fs::write(
                 dir.join("app.env"),
                 format!(
-                    "repo={}\npath={}\nrevision={}\nautomated={}\n",
+                    "repo={}\npath={}\nrevision={}\nautomated={}\n{}",
                     repo.bare.display(),
-                    source["path"].as_str().unwrap(),
+                    source["path"].as_str().unwrap_or(""),
                     source["targetRevision"].as_str().unwrap(),
                     if doc["spec"]["syncPolicy"]["automated"].is_object() {
                         "yes"
                     } else {
                         "no"
-                    }
+                    },
+                    helm.unwrap_or_default()
                 ),
             )
             .unwrap();
@@ -303,7 +335,7 @@ impl Walk {
     }
 
     fn pipeline(&self) -> String {
-        self.plan.example.to_string()
+        self.plan.example.rsplit('/').next().unwrap().to_string()
     }
 
     fn state(&self, run: usize, job: &str) -> JobState {
@@ -415,8 +447,9 @@ fn walk(plan: Plan) {
     let Some(kubectl) = tool("kubectl") else {
         return;
     };
-    assert!(examples().contains(&plan.example.to_string()));
-    let mut w = Walk::new(plan.example, plan, &kubectl, |t| t.to_string());
+    assert!(plan.example.contains('/') || examples().contains(&plan.example.to_string()));
+    let name = plan.example.rsplit('/').next().unwrap();
+    let mut w = Walk::new(name, plan, &kubectl, |t| t.to_string());
     let branch = w.plan.branch;
     let gated = w.plan.gated;
     let gate = format!("deploy_{gated}");
@@ -631,6 +664,33 @@ fn archon() -> Plan {
 #[test]
 fn archon_agent() {
     walk(archon());
+}
+
+/// A service deployed from a Helm chart moves through the environments as
+/// one deployed from generated manifests does: each deployment sets the image
+/// in the environment's values file, and Argo CD renders the chart with it.
+#[test]
+fn helm_service() {
+    if tool("helm-template").is_none() {
+        return;
+    }
+    walk(Plan {
+        example: "tests/fixtures/helm/shop",
+        app: "acme/shop",
+        gitops: Some("acme/shop-gitops"),
+        branch: "main",
+        image: "ghcr.io/acme/shop",
+        automatic: Some("dev"),
+        gated: "staging",
+        production: "prod",
+        kubectl: None,
+        config: (
+            "deploy.pipe",
+            "WORKERS: \"4\"",
+            "WORKERS: \"8\"",
+            "value: \"8\"",
+        ),
+    });
 }
 
 #[test]
