@@ -347,3 +347,53 @@ fn build_check_guards_the_values_files() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Lint reads the values files pipec writes as Helm values: the tag is a
+/// deployment's to set, and the limits the program gives are there; the same
+/// file with its limits cut is reported, as a manifest would be.
+#[test]
+fn lint_sees_the_values_files() {
+    let program = program_from(PROGRAM);
+    let tree = pipec::emit(&program, &["kustomize"]).unwrap_or_else(|d| panic!("{d:#?}"));
+    let lint = |name: &str, text: &str| -> Vec<String> {
+        let mut s = pipec_lint::Session::new(
+            pipec_diagnostics::SourceMap::new(),
+            pipec_lint::Config::default(),
+        );
+        let found = s.add_yaml(name, text);
+        assert_eq!(
+            found,
+            [pipec_lint::Input::Kubernetes],
+            "{name} is Helm values"
+        );
+        s.finish()
+            .findings
+            .iter()
+            .map(|f| f.code.to_string())
+            .collect()
+    };
+    for f in tree.files() {
+        let text = pipec_emit::header::wrap(&f.body, &f.source);
+        assert_eq!(lint(&f.path, &text), Vec::<String>::new(), "{}", f.path);
+        // The memory limit removed.
+        let mut in_limits = false;
+        let mut cut = String::new();
+        for l in text.lines() {
+            if !l.starts_with("    ") {
+                in_limits = l.trim() == "limits:";
+            }
+            if !(in_limits && l.trim_start().starts_with("memory:")) {
+                cut.push_str(l);
+                cut.push('\n');
+            }
+        }
+        assert_eq!(lint(&f.path, &cut), ["PIPE511"], "{}", f.path);
+        let by_hand = text
+            .lines()
+            .filter(|l| !l.starts_with("# "))
+            .map(|l| l.replace("'pending' # pipec: set by CI", "latest"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(lint(&f.path, &by_hand), ["PIPE510"], "{}", f.path);
+    }
+}

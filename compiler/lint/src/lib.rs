@@ -168,6 +168,10 @@ impl Session {
                     if let Some(input) = facts::cluster::kind_of(doc) {
                         facts::cluster::extract(id, doc, &self.config, &mut self.facts);
                         push_once(&mut found, input);
+                    } else if facts::helm::is_values_name(name)
+                        && facts::helm::extract(id, name, doc, generated, &mut self.facts)
+                    {
+                        push_once(&mut found, Input::Kubernetes);
                     }
                 }
             }

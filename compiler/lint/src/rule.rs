@@ -161,6 +161,14 @@ impl<'a> Context<'a> {
             .filter(|_| self.rule.applies_to(Input::Kubernetes))
     }
 
+    /// Helm values files that set an image (Kubernetes manifests).
+    pub fn helm_values(&self) -> impl Iterator<Item = &'a crate::facts::HelmValues> + '_ {
+        self.facts
+            .helm_values
+            .iter()
+            .filter(|_| self.rule.applies_to(Input::Kubernetes))
+    }
+
     /// Whether the files define an AnalysisTemplate (or a cluster one) of this name.
     pub fn defines_analysis_template(&self, name: &str) -> bool {
         self.facts.analysis_templates.iter().any(|t| t == name)

@@ -3,7 +3,8 @@
 //!
 //! Extraction lives beside the model — [`pipe`] (the pipeline graph),
 //! [`github`] (workflows), [`gitlab`] (`.gitlab-ci.yml`), [`cluster`] (Argo CD
-//! Applications and AppProjects, Kubernetes workloads and Secrets) — with the
+//! Applications and AppProjects, Kubernetes workloads and Secrets), [`helm`]
+//! (Helm values files) — with the
 //! shared readers of shell scripts ([`script`]), of `${{ }}` and GitLab rule
 //! expressions ([`expr`]) and of run conditions ([`when`]). Every fact carries
 //! a [`Loc`]: a span in a `.pipe` file or a symbolic YAML path.
@@ -13,6 +14,7 @@ pub mod cluster;
 pub mod expr;
 pub mod github;
 pub mod gitlab;
+pub mod helm;
 pub mod pipe;
 pub mod roles;
 pub mod rollouts;
@@ -37,6 +39,8 @@ pub struct Facts {
     pub workloads: Vec<Workload>,
     /// Argo Rollouts `Rollout`s.
     pub rollouts: Vec<RolloutFact>,
+    /// Helm values files.
+    pub helm_values: Vec<HelmValues>,
     /// Names of the `AnalysisTemplate`s and `ClusterAnalysisTemplate`s defined.
     pub analysis_templates: Vec<String>,
     /// Values that look like credentials written into a file.
@@ -435,6 +439,24 @@ pub struct Workload {
     /// The rolling-update strategy allows no unavailable pod.
     pub zero_downtime: bool,
     pub strategy_loc: Option<Loc>,
+}
+
+/// A Helm values file that sets an image.
+#[derive(Debug)]
+pub struct HelmValues {
+    /// The file's display name.
+    pub file: String,
+    /// `image:`.
+    pub image: Loc,
+    pub repository: String,
+    /// `image.tag`, when it has one.
+    pub tag: Option<(String, Loc)>,
+    /// `image.digest` is set.
+    pub digest: bool,
+    /// pipec wrote the file: a deployment sets the tag (`TAG@DIGEST`).
+    pub ci_sets_tag: bool,
+    /// `resources:`: where, whether it has requests, a CPU limit, a memory limit.
+    pub resources: Option<(Loc, bool, bool, bool)>,
 }
 
 /// An Argo Rollouts `Rollout`.

@@ -79,8 +79,10 @@ pub fn extract(program: &Program, facts: &mut Facts) {
                 name: s.name.clone(),
                 loc: Loc::Span(s.span),
                 init: false,
-                liveness: s.probes.liveness.is_some(),
-                readiness: s.probes.readiness.is_some(),
+                // A Helm chart's templates write the probes, which the
+                // program cannot say (E0494): not a missing probe.
+                liveness: s.probes.liveness.is_some() || s.helm.is_some(),
+                readiness: s.probes.readiness.is_some() || s.helm.is_some(),
                 cpu_limit: cpu,
                 memory_limit: memory,
                 non_root: Some(s.run_as_user != 0),

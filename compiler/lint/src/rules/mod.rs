@@ -21,6 +21,7 @@ mod deployed_tag_never_pushed;
 mod duplicate_key;
 mod excessive_permissions;
 mod github_env;
+mod helm_values_without_limits;
 mod invalid_config;
 mod invalid_yaml;
 mod latest_only_for_releases;
@@ -43,6 +44,7 @@ mod sync_policy;
 mod template_injection;
 mod unknown_rule;
 mod unpinned_action;
+mod unpinned_helm_image;
 mod unpinned_image;
 mod untrusted_variable_in_shell;
 mod unused_suppression;
@@ -93,6 +95,8 @@ static ALL: &[&Rule] = &[
     &rolling_update_downtime::RULE,
     &canary_without_analysis::RULE,
     &missing_analysis_template::RULE,
+    &unpinned_helm_image::RULE,
+    &helm_values_without_limits::RULE,
 ];
 
 pub fn all() -> &'static [&'static Rule] {
