@@ -397,3 +397,33 @@ fn lint_sees_the_values_files() {
         assert_eq!(lint(&f.path, &by_hand), ["PIPE510"], "{}", f.path);
     }
 }
+
+/// The deployment jobs of a Helm service (the values edit, the sync of an
+/// Application with two sources) pass shellcheck.
+#[test]
+fn deployment_scripts_pass_shellcheck() {
+    let Some(shellcheck) = tool("shellcheck") else {
+        return;
+    };
+    let program = program_from(PROGRAM);
+    let dir = scratch("helm-shellcheck");
+    let mut checked = 0;
+    for job in program.pipelines.iter().flat_map(|p| &p.jobs) {
+        let JobKind::Deploy(d) = &job.kind else {
+            continue;
+        };
+        let script = pipec_emit::release::deploy_script(&program, job, d, true);
+        assert!(script.contains("pipec_set_values_image '"), "{script}");
+        let path = dir.join(format!("{}.sh", job.name));
+        std::fs::write(&path, &script).unwrap();
+        let out = run(
+            &shellcheck,
+            &["-s", "bash", "-f", "gcc", path.to_str().unwrap()],
+            &dir,
+        );
+        assert!(out.status.success(), "{}: {}", job.name, text(&out));
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -26,6 +26,8 @@ pub enum Context {
     Autoscale,
     Ingress,
     Volume,
+    /// `helm { … }` of a service.
+    Helm,
     Gitops,
     Policy,
 }
@@ -58,6 +60,7 @@ impl Context {
         Context::Autoscale,
         Context::Ingress,
         Context::Volume,
+        Context::Helm,
         Context::Gitops,
         Context::Policy,
     ];
@@ -80,6 +83,7 @@ impl Context {
             Context::Autoscale => &["replicas", "cpu", "memory"],
             Context::Ingress => &["host", "path", "class", "tls"],
             Context::Volume => &["size", "files"],
+            Context::Helm => &["repo", "chart", "version", "release", "values"],
             _ => &[],
         };
         own.to_vec()
@@ -122,6 +126,7 @@ impl Context {
             (Context::Service, "probes") => Context::Probes,
             (Context::Service, "ingress") => Context::Ingress,
             (Context::Service, "volume") => Context::Volume,
+            (Context::Service, "helm") => Context::Helm,
             (Context::Probes, "live" | "ready" | "startup") => Context::Probe,
             _ => return None,
         })
@@ -135,7 +140,8 @@ impl Context {
             Context::Job | Context::Publish => "Jobs",
             Context::Image => "Images",
             Context::Environment => "`environment`",
-            Context::Service => "`service`",
+            // `### Helm charts`, within the section.
+            Context::Service | Context::Helm => "`service`",
             _ => return None,
         })
     }
