@@ -396,6 +396,20 @@ pub const CASES: &[Case] = &[
         runtime: r#"alerts { rule backlog "sum(q{x=\"{{ ci.sha }}\"}) > 1" }"#,
         rt: Refused("E0213"),
     },
+    Case {
+        block: "a service",
+        head: "helm",
+        literal: r#"helm { repo "https://zq1.example.com/charts", chart "app", version "1.2.3" }"#,
+        lit: [
+            "-",
+            "-",
+            "has:replicaCount: 1 && tag: 'pending' # pipec: set by CI",
+            "has:repoURL: https://zq1.example.com/charts && ref: values",
+            "-",
+        ],
+        runtime: r#"helm { repo "https://{{ ci.sha }}.example.com", chart "app", version "1.2.3" }"#,
+        rt: Refused("E0213"),
+    },
     // ---- gitops ----
     Case {
         block: "gitops",
