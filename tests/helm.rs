@@ -427,3 +427,65 @@ fn deployment_scripts_pass_shellcheck() {
     assert_eq!(checked, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The wait of a deployment reads the commit an Application is synced to
+/// with the jsonpath of its script: `revision` for one source, the first of
+/// `revisions` for a chart and its values. Evaluated by the real kubectl
+/// (`annotate --local` prints an object through the jsonpath, no cluster).
+#[test]
+fn the_wait_reads_the_commit_of_either_kind_of_application() {
+    let Some(kubectl) = tool("kubectl") else {
+        return;
+    };
+    let program = program_from(PROGRAM);
+    let job = program
+        .pipelines
+        .iter()
+        .flat_map(|p| &p.jobs)
+        .find(|j| matches!(j.kind, JobKind::Deploy(_)))
+        .expect("a deployment");
+    let JobKind::Deploy(d) = &job.kind else {
+        unreachable!()
+    };
+    let script = pipec_emit::release::deploy_script(&program, job, d, true);
+    let start = script
+        .find("--output jsonpath='")
+        .expect("the wait's jsonpath")
+        + 19;
+    let jsonpath = &script[start..start + script[start..].find('\'').unwrap()];
+    let dir = scratch("helm-jsonpath");
+    let app = |status: &str| {
+        format!(
+            r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"a"}},"status":{status}}}"#
+        )
+    };
+    for (status, want) in [
+        (
+            r#"{"sync":{"revision":"abc","status":"Synced"},"health":{"status":"Healthy"}}"#,
+            "abc|Synced|Healthy",
+        ),
+        (
+            r#"{"sync":{"revisions":["def","1.4.2"],"status":"Synced"},"health":{"status":"Healthy"}}"#,
+            "def|Synced|Healthy",
+        ),
+        (r#"{}"#, "||"),
+    ] {
+        std::fs::write(dir.join("app.json"), app(status)).unwrap();
+        let out = run(
+            &kubectl,
+            &[
+                "annotate",
+                "--local",
+                "-f",
+                "app.json",
+                "x=y",
+                "-o",
+                &format!("jsonpath={jsonpath}"),
+            ],
+            &dir,
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{status}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
