@@ -48,32 +48,24 @@ fn check(cx: &Context, out: &mut Findings) {
             continue;
         }
         let defaults = crate::facts::helm::is_chart_defaults(&v.file);
-        match &v.tag {
-            Some((tag, loc)) if tag == "latest" || tag.ends_with(":latest") => {
-                out.report(
-                    loc.clone(),
-                    format!("`{}` is deployed by its moving tag `latest`", v.repository),
-                )
-                .label("a different image at every pull")
-                .help("set the tag the release was published as, with its digest: tag: \"1.4.2@sha256:…\"");
-            }
-            None if !defaults => {
-                out.report(
-                    v.image.key(),
-                    format!("`{}` is deployed with no tag and no digest", v.repository),
-                )
-                .label("the chart's default tag")
-                .help("set the tag the release was published as, with its digest: tag: \"1.4.2@sha256:…\"");
-            }
+        let (loc, what, label) = match &v.tag {
+            Some((tag, loc)) if tag == "latest" || tag.ends_with(":latest") => (
+                loc.clone(),
+                "by its moving tag `latest`",
+                "a different image at every pull",
+            ),
+            None if !defaults => (
+                v.image.key(),
+                "with no tag and no digest",
+                "the chart's default tag",
+            ),
             Some((tag, loc)) if tag.is_empty() && !defaults => {
-                out.report(
-                    loc.clone(),
-                    format!("`{}` is deployed with an empty tag", v.repository),
-                )
-                .label("the chart's default tag")
-                .help("set the tag the release was published as, with its digest: tag: \"1.4.2@sha256:…\"");
+                (loc.clone(), "with an empty tag", "the chart's default tag")
             }
-            _ => {}
-        }
+            _ => continue,
+        };
+        out.report(loc, format!("`{}` is deployed {what}", v.repository))
+            .label(label)
+            .help("set the tag the release was published as, with its digest: tag: \"1.4.2@sha256:…\"");
     }
 }
