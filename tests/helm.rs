@@ -301,24 +301,11 @@ fn values_go_where_the_program_names_them() {
     );
 }
 
-fn pipec() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "pipec", "--bin", "pipec"])
-        .current_dir(pipec_tests::root())
-        .status()
-        .expect("cargo build");
-    assert!(status.success());
-    let exe = std::env::current_exe().expect("test exe");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    dir.join(format!("pipec{}", std::env::consts::EXE_SUFFIX))
-}
-
 /// `pipec build --check` treats values files like overlays: the tag a
 /// deployment set is CI's, any other edit is reported.
 #[test]
 fn build_check_guards_the_values_files() {
-    let pipec = pipec();
+    let pipec = pipec_tests::pipec_exe();
     let dir = scratch("helm-check");
     std::fs::write(dir.join("main.pipe"), PROGRAM).unwrap();
     let out = run(&pipec, &["build", "."], &dir);

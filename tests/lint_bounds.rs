@@ -3,7 +3,6 @@
 //! `benches/lint_bounds.rs`; these tests check the behaviour the bounds
 //! give (refusals, caps, exact counts).
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use pipec_lint::{Batch, Config, Session, report};
@@ -135,19 +134,6 @@ fn security_findings_come_before_policy_findings() {
 }
 
 /// The `pipec` binary next to this test's executable, built if needed.
-fn pipec() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "pipec", "--bin", "pipec"])
-        .current_dir(pipec_tests::root())
-        .status()
-        .expect("cargo build");
-    assert!(status.success());
-    let exe = std::env::current_exe().expect("test exe");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    dir.join(format!("pipec{}", std::env::consts::EXE_SUFFIX))
-}
-
 #[test]
 fn check_lists_at_most_the_limit_in_both_formats() {
     let dir = pipec_tests::scratch("many-errors");
@@ -159,7 +145,7 @@ fn check_lists_at_most_the_limit_in_both_formats() {
     let file = dir.join("errors.pipe");
     std::fs::write(&file, text).expect("write");
     let run = |args: &[&str]| {
-        Command::new(pipec())
+        Command::new(pipec_tests::pipec_exe())
             .args(args)
             .arg(&file)
             .output()

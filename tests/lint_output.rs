@@ -118,22 +118,9 @@ fn every_example_program_lints_clean() {
 }
 
 /// The `pipec` binary next to this test's executable, built if needed.
-fn pipec() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "pipec", "--bin", "pipec"])
-        .current_dir(pipec_tests::root())
-        .status()
-        .expect("cargo build");
-    assert!(status.success());
-    let exe = std::env::current_exe().expect("test exe");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    dir.join(format!("pipec{}", std::env::consts::EXE_SUFFIX))
-}
-
 #[test]
 fn exit_codes_follow_deny() {
-    let bin = pipec();
+    let bin = pipec_tests::pipec_exe();
     let root = pipec_tests::root();
     let run = |args: &[&str]| {
         let o = Command::new(&bin)

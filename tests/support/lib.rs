@@ -117,6 +117,21 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The `pipec` binary, built first (the tests of the root package do not
+/// get it from Cargo).
+pub fn pipec_exe() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "-p", "pipec", "--bin", "pipec"])
+        .current_dir(root())
+        .status()
+        .expect("cargo build");
+    assert!(status.success());
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    dir.join(format!("pipec{}", std::env::consts::EXE_SUFFIX))
+}
+
 /// An installed validator; see [`tool_lookup::find`].
 pub fn tool(name: &str) -> Option<PathBuf> {
     tool_lookup::find(&root(), name)
