@@ -36,6 +36,9 @@ const DECIDED_BY_THE_CHART: &[&str] = &[
     "alerts",
 ];
 
+/// Helm's limit on release names (its objects' names and labels append to them).
+const MAX_RELEASE: usize = 53;
+
 impl Checker<'_> {
     /// The `helm` statement of a service, with the service's other
     /// statements (`body`) read into `s`.
@@ -91,7 +94,19 @@ impl Checker<'_> {
             match head {
                 "repo" => repo = self.chart_repo(&v, e.span),
                 "chart" | "release" => {
-                    if crate::lower::is_dns_label(&v) {
+                    if head == "release" && v.len() > MAX_RELEASE {
+                        self.diags.push(
+                            Diagnostic::new(
+                                code::INVALID_NAME,
+                                e.span,
+                                format!("the release name `{v}` is longer than Helm allows"),
+                            )
+                            .label(format!("{} characters", v.len()))
+                            .help(format!(
+                                "Helm release names have at most {MAX_RELEASE} characters"
+                            )),
+                        );
+                    } else if crate::lower::is_dns_label(&v) {
                         if head == "chart" {
                             chart = Some(v);
                         } else {
