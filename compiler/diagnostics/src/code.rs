@@ -155,6 +155,12 @@ codes! {
     UNKNOWN_METRIC = "E0462": "analysis on metrics the service does not expose",
     ROLLOUT_TARGET = "E0463": "rollout strategy on a deployment that cannot follow it",
 
+    // Operations: Argo CD notifications, rollout analysis.
+    UNKNOWN_NOTIFY_SERVICE = "E0500": "Argo CD notifications to a service pipec does not configure",
+    NOTIFY_RECIPIENT = "E0501": "notification recipient the service cannot deliver to",
+    NOTIFY_TOKEN_KEY = "E0502": "notification token that is not a key of argocd-notifications-secret",
+    NOTIFY_WITHOUT_ARGOCD = "E0503": "Argo CD notifications in an environment no Application watches",
+
     // Warnings.
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",
