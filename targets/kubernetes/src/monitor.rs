@@ -111,6 +111,9 @@ pub fn selector(plan: &ServicePlan, e: &EnvPlan) -> String {
     format!("namespace=\"{}\", {service}", e.env.namespace)
 }
 
+/// What a custom rule's expression writes for the environment's namespace.
+pub const NAMESPACE_PLACEHOLDER: &str = "$namespace";
+
 fn rule(plan: &ServicePlan, e: &EnvPlan, r: &AlertRule) -> Yaml {
     let sel = selector(plan, e);
     let requests = plan.service.metrics.as_ref().map(|m| &m.requests);
@@ -171,7 +174,9 @@ fn rule(plan: &ServicePlan, e: &EnvPlan, r: &AlertRule) -> Yaml {
         ),
         AlertKind::Custom { name, expr } => (
             camel(name),
-            expr.clone(),
+            // `$namespace` (PromQL itself has no `$`) is the environment's
+            // namespace, so one expression watches each environment's pods.
+            expr.replace(NAMESPACE_PLACEHOLDER, &e.env.namespace),
             format!("{} holds", name.replace('_', " ")),
         ),
     };
