@@ -160,6 +160,7 @@ codes! {
     NOTIFY_RECIPIENT = "E0501": "notification recipient the service cannot deliver to",
     NOTIFY_TOKEN_KEY = "E0502": "notification token that is not a key of argocd-notifications-secret",
     NOTIFY_WITHOUT_ARGOCD = "E0503": "Argo CD notifications in an environment no Application watches",
+    ANALYSIS_WITHOUT_MEASUREMENT = "E0504": "rollout analysis that measures nothing",
 
     // Warnings.
     UNUSED = "W0001": "declared but never used",

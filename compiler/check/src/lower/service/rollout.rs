@@ -460,7 +460,7 @@ impl Checker<'_> {
         if a.error_rate.is_none() && a.latency.is_none() {
             self.diags.push(
                 Diagnostic::new(
-                    code::MISSING_STATEMENT,
+                    code::ANALYSIS_WITHOUT_MEASUREMENT,
                     a.span,
                     "the analysis measures nothing",
                 )
