@@ -7,7 +7,7 @@
 //! alerting rules over that environment's series.
 
 use pipec_emit::yaml::{Yaml, map};
-use pipec_graph::{AlertKind, AlertRule, Strategy, Traffic};
+use pipec_graph::{AlertKind, AlertRule, Strategy};
 
 use crate::plan::{EnvPlan, ServicePlan};
 use crate::rollout::{HASH_POD_LABEL, go_duration, ratio, seconds};
@@ -98,10 +98,9 @@ pub fn selector(plan: &ServicePlan, e: &EnvPlan) -> String {
         .rollout(e.env.id)
         .and_then(|r| match r.strategy {
             Strategy::BlueGreen => Some(crate::rollout::preview_name(plan)),
-            Strategy::Canary {
-                traffic: Traffic::Nginx,
-                ..
-            } => Some(crate::rollout::canary_name(plan)),
+            Strategy::Canary { traffic, .. } if traffic.splits_requests() => {
+                Some(crate::rollout::canary_name(plan))
+            }
             Strategy::Canary { .. } => None,
         });
     let service = match second {

@@ -16,6 +16,7 @@ pub fn steps(pic: &mut Picture, service: &Service, env: &Environment, r: &Rollou
             let of = match traffic {
                 Traffic::Replicas => "of the pods",
                 Traffic::Nginx => "of the requests (nginx)",
+                Traffic::Istio => "of the requests (istio)",
             };
             steps
                 .iter()
