@@ -163,6 +163,13 @@ codes! {
     HELM_STATEMENT = "E0494": "statement a Helm chart decides for itself",
     HELM_WITHOUT_ARGOCD = "E0495": "Helm chart service not deployed by Argo CD",
 
+    // Operations: Argo CD notifications, rollout analysis.
+    UNKNOWN_NOTIFY_SERVICE = "E0500": "Argo CD notifications to a service pipec does not configure",
+    NOTIFY_RECIPIENT = "E0501": "notification recipient the service cannot deliver to",
+    NOTIFY_TOKEN_KEY = "E0502": "notification token that is not a key of argocd-notifications-secret",
+    NOTIFY_WITHOUT_ARGOCD = "E0503": "Argo CD notifications in an environment no Application watches",
+    ANALYSIS_WITHOUT_MEASUREMENT = "E0504": "rollout analysis that measures nothing",
+
     // Warnings.
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",

@@ -6,6 +6,7 @@
 //! a listed module has no file, and extracts each file's doc comment into
 //! [`DOCS`]. `ALL` is in id order (a test checks it).
 
+mod analysis_without_metric;
 mod archived_action;
 mod argocd_allow_empty;
 mod argocd_default_project;
@@ -97,6 +98,7 @@ static ALL: &[&Rule] = &[
     &missing_analysis_template::RULE,
     &unpinned_helm_image::RULE,
     &helm_values_without_limits::RULE,
+    &analysis_without_metric::RULE,
 ];
 
 pub fn all() -> &'static [&'static Rule] {
