@@ -6,6 +6,7 @@
 //! [`settings`] (policy and GitOps) — plus the value helpers they share here.
 
 mod environment;
+mod health;
 mod image;
 mod job;
 mod pipeline;
@@ -31,6 +32,14 @@ pub(crate) fn vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
         (run_job::SIDE_SERVICE.context, run_job::SIDE_SERVICE.heads),
         (environment::V.context, environment::V.heads),
         (service::V.context, service::V.heads),
+        (
+            service::workload::WORKER.context,
+            service::workload::WORKER.heads,
+        ),
+        (
+            service::workload::CRONJOB.context,
+            service::workload::CRONJOB.heads,
+        ),
         (settings::GITOPS.context, settings::GITOPS.heads),
         (settings::POLICY.context, settings::POLICY.heads),
     ]
