@@ -109,7 +109,7 @@ impl Checker<'_> {
         };
         let g = st.generic()?;
         let shape = if exec {
-            "live \"COMMAND\" [{ delay 10s, period 10s, timeout 5s, failures 3 }]"
+            "live \"COMMAND\" | [ARGS] [{ delay 10s, period 10s, timeout 5s, failures 3 }]"
         } else {
             "live \"/PATH\" [{ delay 10s, period 10s, timeout 5s, failures 3 }]"
         };
@@ -120,12 +120,7 @@ impl Checker<'_> {
         };
         self.finish(&args);
         let (path, command) = if exec {
-            let cmd = self.eval(e, &Ty::String, scope)?.as_literal()?;
-            if cmd.trim().is_empty() {
-                self.out_of_range(e.span, "a command");
-                return None;
-            }
-            (String::new(), Some(super::workload::shell(cmd)))
+            (String::new(), Some(self.command(e, scope)?))
         } else {
             let path = self.eval(e, &Ty::Path, scope)?.as_literal()?;
             self.http_path(&path, e.span)?;

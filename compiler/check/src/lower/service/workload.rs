@@ -131,16 +131,8 @@ impl Checker<'_> {
     ) {
         match head {
             "command" => {
-                if let Some(e) = self.single(st, "command \"COMMAND\"")
-                    && let Some(cmd) = self
-                        .eval(e, &Ty::String, scope)
-                        .and_then(|v| v.as_literal())
-                {
-                    if cmd.trim().is_empty() {
-                        self.out_of_range(e.span, "a command");
-                    } else {
-                        draft.command = Some(shell(cmd));
-                    }
+                if let Some(e) = self.single(st, "command \"COMMAND\" | [ARGS]") {
+                    draft.command = self.command(e, scope);
                 }
             }
             "schedule" => {
@@ -343,9 +335,35 @@ impl Checker<'_> {
     }
 }
 
-/// A command run by the container's shell.
-pub(super) fn shell(cmd: String) -> Vec<String> {
-    vec!["sh".to_string(), "-c".to_string(), cmd]
+impl Checker<'_> {
+    /// A command: a string, run by the container's shell (`sh -c`), or a
+    /// list of arguments, run as they are — for images without a shell,
+    /// such as distroless ones.
+    pub(super) fn command(
+        &mut self,
+        e: &pipec_syntax::ast::Expr,
+        scope: &Scope,
+    ) -> Option<Vec<String>> {
+        let argv = if let ExprKind::List(_) = &e.kind {
+            let list = self.eval(e, &Ty::List(Box::new(Ty::String)), scope)?;
+            list.into_list()
+                .into_iter()
+                .map(|v| v.as_literal())
+                .collect::<Option<Vec<String>>>()?
+        } else {
+            let cmd = self.eval(e, &Ty::String, scope)?.as_literal()?;
+            if cmd.trim().is_empty() {
+                Vec::new()
+            } else {
+                vec!["sh".to_string(), "-c".to_string(), cmd]
+            }
+        };
+        if argv.first().is_none_or(|a| a.trim().is_empty()) {
+            self.out_of_range(e.span, "a command");
+            return None;
+        }
+        Some(argv)
+    }
 }
 
 /// `UTC`, or `Region/City[/Place]` under one of the database's regions, with
