@@ -3,13 +3,10 @@
 //! tries, never, or hang; and the Docker options GitHub Actions gets, split
 //! as the runner splits them.
 
-#[path = "support/shell.rs"]
-mod shell;
-
 use std::path::Path;
 use std::time::Instant;
 
-use pipec_tests::{emitted, program_from, scratch};
+use pipec_tests::{emitted, program_from, scratch, shell};
 
 /// A job with a database whose health check is `CHECK`.
 fn program(check: &str, settings: &str) -> String {
