@@ -2,7 +2,8 @@
 //!
 //! One module per context — [`pipeline`] (triggers, jobs, images, publish
 //! rules), [`job`] (job bodies, shared by user jobs and templates),
-//! [`template`] (calls and expansion), [`environment`], [`service`] and
+//! [`template`] (calls and expansion), [`environment`], [`service`] (with
+//! workers and CronJobs), [`health`] (service containers' health checks) and
 //! [`settings`] (policy and GitOps) — plus the value helpers they share here.
 
 mod environment;
