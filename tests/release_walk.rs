@@ -596,9 +596,8 @@ fn walk(plan: Plan) {
     );
 }
 
-#[test]
-fn flask_api() {
-    walk(Plan {
+fn flask() -> Plan {
+    Plan {
         example: "flask-api",
         app: "acme/flask-api",
         gitops: Some("acme/flask-gitops"),
@@ -614,7 +613,12 @@ fn flask_api() {
             "WORKERS: \"8\"",
             "WORKERS: \"8\"",
         ),
-    });
+    }
+}
+
+#[test]
+fn flask_api() {
+    walk(flask());
 }
 
 fn archon() -> Plan {

@@ -3,7 +3,7 @@
 //! a push to production; in each environment the worker's and the CronJob's
 //! rendered image is exactly the service's.
 
-use super::{JobState, Plan, Walk, commit_tag};
+use super::{JobState, Walk, commit_tag, flask};
 use pipec_tests::tool;
 
 const WORKLOADS: &str = r#"
@@ -32,18 +32,7 @@ fn workers_and_cronjobs_move_with_the_release() {
     let Some(kubectl) = tool("kubectl") else {
         return;
     };
-    let plan = Plan {
-        example: "flask-api",
-        app: "acme/flask-api",
-        gitops: Some("acme/flask-gitops"),
-        branch: "develop",
-        image: "ghcr.io/acme/flask-api",
-        automatic: Some("dev"),
-        gated: "staging",
-        production: "prod",
-        kubectl: None,
-        config: ("", "", "", ""),
-    };
+    let plan = flask();
     let mut w = Walk::new("workloads", plan, &kubectl, |t| {
         if t.contains("service flask_api {") {
             format!("{t}{WORKLOADS}")

@@ -9,7 +9,7 @@ use pipec_syntax::ast::{ExprKind, Stmt};
 
 use crate::Checker;
 use crate::eval::Scope;
-use crate::stmt::{Vocabulary, block_stmts};
+use crate::stmt::Vocabulary;
 use crate::types::Ty;
 use crate::value::Value;
 
@@ -252,16 +252,8 @@ impl Checker<'_> {
             return;
         }
         let mut seen = Vec::new();
-        for s in block_stmts(&g.block) {
-            let Some(hg) = s.generic() else {
-                self.unknown_statement(s, &HV);
-                continue;
-            };
+        for (s, hg) in self.known_statements(&g.block, &HV) {
             let head = hg.head.name.as_str();
-            if !HV.heads.contains(&head) {
-                self.unknown_statement(s, &HV);
-                continue;
-            }
             if !self.once(&mut seen, head, hg.head.span) {
                 continue;
             }
