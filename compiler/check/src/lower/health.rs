@@ -39,7 +39,7 @@ impl Checker<'_> {
         };
         self.finish(&args);
         // Docker and the job's shell run it before the job's values exist.
-        let command = self.eval(e, &Ty::String, scope)?.as_literal()?;
+        let command = self.literal_text(e, &Ty::String, scope, "a health check's command")?;
         if command.trim().is_empty() || command.contains(['\n', '\r']) {
             // Docker takes the command as one option of a command line.
             self.out_of_range(e.span, "a command on one line");
