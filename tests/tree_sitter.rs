@@ -139,7 +139,7 @@ fn pipec_parses(path: &Path) -> Option<bool> {
 
 fn corpus(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for d in ["examples", "stdlib", "tests/ui", "fuzz/corpus/seeds"] {
+    for d in ["examples", "stdlib", "tests/ui", "fuzz/seeds"] {
         pipe_files(&root().join(d), &mut files);
     }
     let blocks = dir.join("blocks");
