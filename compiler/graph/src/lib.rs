@@ -4,7 +4,8 @@
 //! - [`program`]: the program and its pipelines, triggers and job graph;
 //!   [`job`]: what jobs run; [`release`]: images and publish rules;
 //!   [`deploy`]: environments, services, GitOps; [`rollout`]: canary and
-//!   blue-green with their analysis; [`policy`]: delivery policy;
+//!   blue-green with their analysis; [`workload`]: what kind of workload a
+//!   service is (HTTP, worker, CronJob); [`policy`]: delivery policy;
 //! - [`cond`]: run-time conditions (branch, tag, event, inputs);
 //! - [`value`]: typed values with units, and [`value::Text`], strings whose parts
 //!   are known only at run time;
@@ -50,6 +51,7 @@ pub mod program;
 pub mod release;
 pub mod rollout;
 pub mod value;
+pub mod workload;
 
 pub use cond::{Cond, Event, Run};
 pub use deploy::*;
@@ -60,3 +62,4 @@ pub use program::*;
 pub use release::*;
 pub use rollout::*;
 pub use value::*;
+pub use workload::*;

@@ -287,7 +287,7 @@ fn argocd_functions(wait: String) -> String {
 /// commit being deployed, with the image tag and digest set: a server-side
 /// dry run of every overlay first, so that nothing is applied when the
 /// cluster would refuse any of them, then the apply, then each Deployment's
-/// rollout.
+/// rollout (a CronJob's next run takes the new image).
 fn kubectl(program: &Program, d: &Deploy, env: &Environment, s: &mut String) {
     s.push_str("KUBECONFIG=\"$(mktemp)\"\nexport KUBECONFIG\nprintf '%s\\n' \"$PIPEC_KUBECONFIG\" > \"$KUBECONFIG\"\nchmod 600 \"$KUBECONFIG\"\n");
     let mut overlays = Vec::new();
@@ -312,7 +312,12 @@ fn kubectl(program: &Program, d: &Deploy, env: &Environment, s: &mut String) {
         s.push_str(&format!("kubectl apply -k {dir}\n"));
     }
     let ns = sh_quote(&env.namespace);
-    for (service, _) in &d.services {
+    // A CronJob has nothing to roll out: its next run starts the new image.
+    for (service, _) in d
+        .services
+        .iter()
+        .filter(|(id, _)| program.service(*id).is_deployment())
+    {
         let name = layout::k8s_name(program.service(*service));
         s.push_str(&format!(
             "kubectl --namespace {ns} rollout status deployment/{name} --timeout=5m\n"

@@ -303,6 +303,7 @@ fn with_production(p: &mut Program) {
         selector_span: None,
         rollouts: Vec::new(),
         alerts: None,
+        workload: Default::default(),
     });
     let mut pipeline = Pipeline {
         id: PipelineId(0),
