@@ -224,3 +224,102 @@ fn kubectl_deployments_apply_the_overlay_after_a_server_side_dry_run() {
         );
     }
 }
+
+/// A worker and a CronJob deployed `via kubectl` are applied with the
+/// services, each with its image's release; the job waits for the rollout of
+/// the Deployments, not of the CronJob, whose next run takes the new image.
+#[test]
+fn kubectl_deployments_apply_workers_and_cronjobs_and_wait_for_deployments() {
+    let Some(real) = tool("kubectl") else {
+        return;
+    };
+    let source = format!(
+        "{PROGRAM}{}",
+        r#"
+worker orders_relay {
+  image   orders
+  command ["/orders", "relay"]
+  probes  none
+  deploy  to [live] via kubectl(kubeconfig: secret("KUBE_CONFIG"))
+}
+
+cronjob users_report {
+  image    users
+  schedule "0 4 * * *"
+  command  "python -m users.report"
+  deploy   to [live] via kubectl(kubeconfig: secret("KUBE_CONFIG"))
+}
+"#
+    );
+    let program = program_from(&source);
+    let tree = pipec::emit(&program, &["github", "gitlab", "kustomize"])
+        .unwrap_or_else(|d| panic!("{d:#?}"));
+    let file = |path: &str| {
+        tree.files()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("no {path}"))
+            .body
+            .clone()
+    };
+    let scripts = [
+        (
+            "github",
+            github_step(
+                &file(".github/workflows/shop.yml"),
+                "deploy_live",
+                "Deploy to live",
+            ),
+        ),
+        (
+            "gitlab",
+            gitlab_script(&file(".gitlab-ci.yml"), "deploy_live"),
+        ),
+    ];
+    let dir = scratch("kubectl-deploy-workloads");
+    for (target, script) in &scripts {
+        let run = deploy(script, &tree, &real, "tag", "shop-v1.2.3", "", &dir);
+        assert!(run.ok, "{target}: {}\n{script}", run.output);
+        let applied: Vec<&String> = run
+            .calls
+            .iter()
+            .filter(|c| c.starts_with("apply -k"))
+            .collect();
+        assert_eq!(
+            applied,
+            [
+                "apply -k deploy/users/overlays/live",
+                "apply -k deploy/orders/overlays/live",
+                "apply -k deploy/orders-relay/overlays/live",
+                "apply -k deploy/users-report/overlays/live",
+            ],
+            "{target}"
+        );
+        let waits: Vec<&String> = run
+            .calls
+            .iter()
+            .filter(|c| c.contains("rollout status"))
+            .collect();
+        assert_eq!(
+            waits,
+            [
+                "--namespace shop-live rollout status deployment/users --timeout=5m",
+                "--namespace shop-live rollout status deployment/orders --timeout=5m",
+                "--namespace shop-live rollout status deployment/orders-relay --timeout=5m",
+            ],
+            "{target}"
+        );
+        let mut images = run.images.clone();
+        images.sort();
+        assert_eq!(
+            images,
+            [
+                format!("ghcr.io/acme/orders:1.2.3@{ORDERS}"),
+                format!("ghcr.io/acme/orders:1.2.3@{ORDERS}"),
+                format!("ghcr.io/acme/users:1.2.3@{USERS}"),
+                format!("ghcr.io/acme/users:1.2.3@{USERS}"),
+            ],
+            "{target}: the worker runs the orders release, the CronJob the users one"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

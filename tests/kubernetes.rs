@@ -100,7 +100,7 @@ fn every_overlay_of_every_example_builds_and_validates() {
         for (service, env, docs) in &built {
             assert!(
                 docs.iter().any(manifests::is_workload),
-                "{e} {service}/{env}: no Deployment or Rollout"
+                "{e} {service}/{env}: no Deployment, Rollout or CronJob"
             );
         }
     }
@@ -182,7 +182,7 @@ fn check_pods(program: &Program, folder: &str, env: &str, docs: &[Value]) {
         .iter()
         .filter(|d| manifests::is_workload(d) || d["kind"] == "Job")
     {
-        let pod = &d["spec"]["template"]["spec"];
+        let pod = &manifests::template(d)["spec"];
         let who = format!("{env} {}", id(d));
         assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{who}");
         assert_eq!(
@@ -346,10 +346,10 @@ fn the_deployment_job_sets_the_image_kustomize_deploys() {
                 let deployment = docs
                     .iter()
                     .find(|d| manifests::is_workload(d))
-                    .expect("Deployment or Rollout");
+                    .expect("Deployment, Rollout or CronJob");
                 // The version people read, and the digest the cluster pulls.
                 assert_eq!(
-                    deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+                    manifests::template(deployment)["spec"]["containers"][0]["image"],
                     format!("{image}:{}@{digest}", tag(&env.name)),
                     "{e}/{}",
                     env.name

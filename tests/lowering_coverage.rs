@@ -20,6 +20,8 @@ use pipec_check::{MemoryFs, check};
 mod deploy;
 #[path = "lowering_coverage/jobs.rs"]
 mod jobs;
+#[path = "lowering_coverage/workloads.rs"]
+mod workloads;
 
 use jobs::{BLOCKS, COMMON};
 
@@ -71,12 +73,18 @@ struct Common {
     rt: Runtime,
 }
 
-/// Every case: the rows of [`jobs`] and [`deploy`], and [`COMMON`] for
-/// images and publish rules.
+/// Every case: the rows of [`jobs`], [`deploy`] and [`workloads`], a
+/// service's rows for the statements workers and CronJobs share with it, and
+/// [`COMMON`] for images and publish rules.
 fn cases() -> Vec<Case> {
+    let shared = [
+        ("a worker", workloads::WORKER_SHARED),
+        ("a cronjob", workloads::CRONJOB_SHARED),
+    ];
     let mut out: Vec<Case> = jobs::CASES
         .iter()
         .chain(deploy::CASES)
+        .chain(workloads::CASES)
         .map(|c| Case {
             block: c.block,
             head: c.head,
@@ -86,6 +94,21 @@ fn cases() -> Vec<Case> {
             rt: c.rt.clone(),
         })
         .collect();
+    for (block, heads) in shared {
+        out.extend(
+            deploy::CASES
+                .iter()
+                .filter(|c| c.block == "a service" && heads.contains(&c.head))
+                .map(|c| Case {
+                    block,
+                    head: c.head,
+                    literal: c.literal,
+                    lit: c.lit,
+                    runtime: c.runtime,
+                    rt: c.rt.clone(),
+                }),
+        );
+    }
     for block in ["an image", "a publish rule"] {
         out.extend(COMMON.iter().map(|c| Case {
             block,
@@ -163,6 +186,38 @@ fn program(block: &str, head: &str, stmt: &str) -> String {
             }
             format!(
                 "{DEPLOYED}environment dev {{\n  namespace \"app-dev\"\n  deploy on branch main\n}}\nservice app {{\n{body}  {stmt}\n}}\n{GITOPS}"
+            )
+        }
+        "a worker" | "a cronjob" => {
+            let (kind, needed): (&str, &[(&str, &str)]) = if block == "a worker" {
+                (
+                    "worker",
+                    &[
+                        ("image", "image app"),
+                        ("probes", "probes none"),
+                        ("resources", "resources { cpu 100m..200m }"),
+                        ("deploy", "deploy to [dev] via argocd"),
+                    ],
+                )
+            } else {
+                (
+                    "cronjob",
+                    &[
+                        ("image", "image app"),
+                        ("schedule", "schedule \"0 3 * * *\""),
+                        ("command", "command \"make report\""),
+                        ("deploy", "deploy to [dev] via argocd"),
+                    ],
+                )
+            };
+            let mut body = String::new();
+            for (h, s) in needed {
+                if head != *h {
+                    body.push_str(&format!("  {s}\n"));
+                }
+            }
+            format!(
+                "{DEPLOYED}environment dev {{\n  namespace \"app-dev\"\n  deploy on branch main\n}}\n{kind} app {{\n{body}  {stmt}\n}}\n{GITOPS}"
             )
         }
         "gitops" => {
@@ -342,6 +397,8 @@ fn documented() -> BTreeMap<&'static str, BTreeSet<String>> {
         ("## Images", "an image"),
         ("## `environment`", "an environment"),
         ("## `service`", "a service"),
+        ("## `worker`", "a worker"),
+        ("## `cronjob`", "a cronjob"),
     ];
     let mut out: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let mut block = None;

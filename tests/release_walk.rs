@@ -18,7 +18,9 @@
 //! (`helm_service`): its deployments set the image in the environment's
 //! values file, and the stand-in Argo CD renders a test chart with it.
 //!
-//! Beside it: how a deployment waits for Argo CD (`release_walk/wait.rs`),
+//! Beside it: workers and CronJobs released with a service
+//! (`release_walk/workloads.rs`), how a deployment waits for Argo CD
+//! (`release_walk/wait.rs`),
 //! GitLab's image hand-over through the registry (`release_walk/handover.rs`)
 //! and what each plan enforces of approvals (`release_walk/plans.rs`).
 
@@ -36,6 +38,8 @@ mod pattern;
 mod plans;
 #[path = "release_walk/wait.rs"]
 mod wait;
+#[path = "release_walk/workloads.rs"]
+mod workloads;
 #[path = "release_walk/world.rs"]
 mod world;
 
@@ -408,11 +412,16 @@ impl Walk {
     }
 
     fn render(&self, env: &str) -> String {
-        let dir = self.world.state.join("argocd").join(self.application(env));
+        self.render_app(&self.application(env))
+    }
+
+    /// What an Argo CD Application renders, once it is Synced and Healthy.
+    fn render_app(&self, application: &str) -> String {
+        let dir = self.world.state.join("argocd").join(application);
         let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
         assert!(
             status.trim_end().ends_with("|Synced|Healthy"),
-            "{env}: {status}\n{}",
+            "{application}: {status}\n{}",
             self.world.log
         );
         std::fs::read_to_string(dir.join("render.yaml")).unwrap()
@@ -620,9 +629,8 @@ fn walk(plan: Plan) {
     );
 }
 
-#[test]
-fn flask_api() {
-    walk(Plan {
+fn flask() -> Plan {
+    Plan {
         example: "flask-api",
         app: "acme/flask-api",
         gitops: Some("acme/flask-gitops"),
@@ -638,7 +646,12 @@ fn flask_api() {
             "WORKERS: \"8\"",
             "WORKERS: \"8\"",
         ),
-    });
+    }
+}
+
+#[test]
+fn flask_api() {
+    walk(flask());
 }
 
 fn archon() -> Plan {

@@ -10,6 +10,8 @@ pub const BLOCKS: &[(&str, &str)] = &[
     ("a file", "template"),
     ("a file", "environment"),
     ("a file", "service"),
+    ("a file", "worker"),
+    ("a file", "cronjob"),
     ("a file", "policy"),
     ("a file", "gitops"),
     ("a pipeline", "job"),

@@ -135,10 +135,19 @@ pub fn is_custom(doc: &Value) -> bool {
     api.starts_with("argoproj.io/") || api.starts_with("monitoring.coreos.com/")
 }
 
-/// Whether a document runs the service's pods: its Deployment, or the
-/// Rollout that replaces it.
+/// Whether a document runs the service's pods: its Deployment, the Rollout
+/// that replaces it, or a `cronjob`'s CronJob.
 pub fn is_workload(doc: &Value) -> bool {
-    doc["kind"] == "Deployment" || doc["kind"] == "Rollout"
+    doc["kind"] == "Deployment" || doc["kind"] == "Rollout" || doc["kind"] == "CronJob"
+}
+
+/// The pod template of a workload or a Job.
+pub fn template(doc: &Value) -> &Value {
+    if doc["kind"] == "CronJob" {
+        &doc["spec"]["jobTemplate"]["spec"]["template"]
+    } else {
+        &doc["spec"]["template"]
+    }
 }
 
 /// `kind/name` of a document.
@@ -188,13 +197,18 @@ pub fn expect_program_values(
     let deployment = docs
         .iter()
         .find(|d| is_workload(d))
-        .expect("Deployment or Rollout");
+        .expect("Deployment, Rollout or CronJob");
+    assert_eq!(
+        deployment["kind"] == "CronJob",
+        !s.is_deployment(),
+        "{who}: a CronJob for a cronjob, and only there"
+    );
     assert_eq!(
         deployment["kind"] == "Rollout",
         s.rollout(env.id).is_some(),
         "{who}: a Rollout where the program has a rollout, and only there"
     );
-    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let container = &template(deployment)["spec"]["containers"][0];
     let image = p
         .publishes_of(s.image)
         .next()
@@ -214,6 +228,14 @@ pub fn expect_program_values(
     };
     let hpa = find("HorizontalPodAutoscaler");
     match bounds {
+        // A CronJob starts one pod per run, whatever the environment's size.
+        _ if !s.is_deployment() => {
+            assert!(hpa.is_none(), "{who}: an autoscaler of a CronJob");
+            assert!(
+                find("PodDisruptionBudget").is_none(),
+                "{who}: a disruption budget of a CronJob"
+            );
+        }
         Some((min, max)) => {
             let hpa = hpa.expect("HorizontalPodAutoscaler");
             assert_eq!(
@@ -268,7 +290,7 @@ pub fn expect_program_values(
         .and_then(|r| r.memory)
         .or(s.resources.and_then(|r| r.memory));
     for pod in docs.iter().filter(|d| is_workload(d) || d["kind"] == "Job") {
-        let res = &pod["spec"]["template"]["spec"]["containers"][0]["resources"];
+        let res = &template(pod)["spec"]["containers"][0]["resources"];
         if let Some(c) = cpu {
             assert_eq!(
                 res["requests"]["cpu"],
@@ -341,6 +363,7 @@ pub fn expect_program_values(
 
     let floor = bounds.map_or(env.replicas.unwrap_or(s.replicas), |(min, _)| min);
     let budget = match s.min_available {
+        _ if !s.is_deployment() => false,
         Some(n) => floor > n,
         None => s.deploy.iter().any(|e| {
             let e = p.environment(*e);
@@ -402,7 +425,7 @@ pub fn strip_environment_values(s: &pipec_graph::Service, d: &mut Value) {
                 t.as_object_mut().expect("tls").remove("hosts");
             }
         }
-        "Deployment" | "Rollout" | "Job" => {
+        "Deployment" | "Rollout" | "Job" | "CronJob" => {
             // A Rollout is the Deployment with another strategy.
             if kind == "Rollout" {
                 d["kind"] = "Deployment".into();
@@ -412,11 +435,12 @@ pub fn strip_environment_values(s: &pipec_graph::Service, d: &mut Value) {
                 spec.remove("replicas");
                 spec.remove("strategy");
             }
-            for c in d["spec"]["template"]["spec"]["containers"]
-                .as_array_mut()
-                .into_iter()
-                .flatten()
-            {
+            let pod = if kind == "CronJob" {
+                &mut d["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+            } else {
+                &mut d["spec"]["template"]["spec"]
+            };
+            for c in pod["containers"].as_array_mut().into_iter().flatten() {
                 let c = c.as_object_mut().expect("container");
                 c.remove("image");
                 c.remove("resources");

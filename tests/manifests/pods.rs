@@ -18,31 +18,48 @@ fn expected_selector(s: &Service) -> Value {
             .into(),
         None => json!({
             "app.kubernetes.io/name": name,
-            "app.kubernetes.io/component": "server",
+            "app.kubernetes.io/component": if s.serves_http() { "server" } else { "worker" },
         }),
     }
 }
 
 /// Checks the rendered objects of one environment against the service.
 pub fn expect_service_shape(s: &Service, docs: &[Value]) {
-    let name = pipec_emit::layout::k8s_name(s);
     let find = |kind: &str| docs.iter().find(|d| d["kind"] == kind);
     let selector = expected_selector(s);
     let deployment = docs
         .iter()
         .find(|d| super::is_workload(d))
-        .expect("Deployment or Rollout");
+        .expect("Deployment, Rollout or CronJob");
     let who = format!("{} {}", s.name, id(deployment));
-    assert_eq!(
-        deployment["spec"]["selector"]["matchLabels"], selector,
-        "{who}: the selector"
-    );
-    let pod_labels = &deployment["spec"]["template"]["metadata"]["labels"];
-    for (k, v) in selector.as_object().expect("labels") {
-        assert_eq!(&pod_labels[k], v, "{who}: the pods lack the selector's {k}");
+    if s.is_deployment() {
+        assert_eq!(
+            deployment["spec"]["selector"]["matchLabels"], selector,
+            "{who}: the selector"
+        );
+        let pod_labels = &deployment["spec"]["template"]["metadata"]["labels"];
+        for (k, v) in selector.as_object().expect("labels") {
+            assert_eq!(&pod_labels[k], v, "{who}: the pods lack the selector's {k}");
+        }
     }
-    let service = find("Service").expect("Service");
-    assert_eq!(service["spec"]["selector"], selector, "{}", id(service));
+    // A worker or a CronJob serves no port: no Service, no Ingress.
+    if !s.serves_http() {
+        assert!(find("Service").is_none(), "{who}: a Service without a port");
+        assert!(
+            find("Ingress").is_none(),
+            "{who}: an Ingress without a port"
+        );
+    }
+    let service = find("Service");
+    if let Some(service) = service {
+        expect_kubernetes_service(s, service, &selector);
+    }
+    expect_pods(s, docs, deployment, &selector);
+}
+
+/// The Kubernetes Service of an HTTP service.
+fn expect_kubernetes_service(s: &Service, service: &Value, selector: &Value) {
+    assert_eq!(service["spec"]["selector"], *selector, "{}", id(service));
     assert_eq!(
         service["spec"]["type"],
         s.expose.kind.kubernetes(),
@@ -60,6 +77,14 @@ pub fn expect_service_shape(s: &Service, docs: &[Value]) {
         }
         None => assert!(service["spec"].get("sessionAffinity").is_none()),
     }
+}
+
+/// The pods' disruption budget, spread, probes, credentials and volumes.
+fn expect_pods(s: &Service, docs: &[Value], deployment: &Value, selector: &Value) {
+    let name = pipec_emit::layout::k8s_name(s);
+    let find = |kind: &str| docs.iter().find(|d| d["kind"] == kind);
+    let who = format!("{} {}", s.name, id(deployment));
+    let selector = selector.clone();
     if let Some(pdb) = find("PodDisruptionBudget") {
         assert_eq!(pdb["spec"]["selector"]["matchLabels"], selector);
     }
@@ -73,7 +98,7 @@ pub fn expect_service_shape(s: &Service, docs: &[Value]) {
         ("readinessProbe", &s.probes.readiness),
         ("startupProbe", &s.probes.startup),
     ];
-    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let container = &super::template(deployment)["spec"]["containers"][0];
     for (key, probe) in probes {
         if let Some(p) = probe {
             assert_eq!(
@@ -89,7 +114,7 @@ pub fn expect_service_shape(s: &Service, docs: &[Value]) {
     {
         let who = format!("{} {}", s.name, id(pod));
         let hook = pod["kind"] == "Job";
-        let spec = &pod["spec"]["template"]["spec"];
+        let spec = &super::template(pod)["spec"];
         let secrets: Vec<&str> = spec["imagePullSecrets"]
             .as_array()
             .into_iter()
@@ -98,7 +123,7 @@ pub fn expect_service_shape(s: &Service, docs: &[Value]) {
             .collect();
         assert_eq!(secrets, s.pull_secrets, "{who}: imagePullSecrets");
         // Hook pods do not carry the service's selector.
-        let labels = &pod["spec"]["template"]["metadata"]["labels"];
+        let labels = &super::template(pod)["metadata"]["labels"];
         if hook {
             let all = selector
                 .as_object()

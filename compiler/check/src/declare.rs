@@ -15,6 +15,8 @@ pub(crate) const TOP_LEVEL: Vocabulary = Vocabulary {
         "template",
         "environment",
         "service",
+        "worker",
+        "cronjob",
         "policy",
         "gitops",
     ],
@@ -96,7 +98,13 @@ impl Checker<'_> {
                     g.block.is_none()
                         && matches!(
                             g.head.name.as_str(),
-                            "pipeline" | "environment" | "service" | "gitops" | "policy"
+                            "pipeline"
+                                | "environment"
+                                | "service"
+                                | "worker"
+                                | "cronjob"
+                                | "gitops"
+                                | "policy"
                         )
                 });
                 match &stmt.kind {
@@ -112,7 +120,9 @@ impl Checker<'_> {
                     StmtKind::Dispatch(_) => self.unknown_statement(stmt, &TOP_LEVEL),
                     StmtKind::Generic(g) => match g.head.name.as_str() {
                         "use" => {}
-                        "pipeline" | "environment" | "service" => {
+                        // Workers and CronJobs are services without a port:
+                        // one namespace, as they name Kubernetes objects.
+                        "pipeline" | "environment" | "service" | "worker" | "cronjob" => {
                             let Some(decl) = self.named_block(stmt, at) else {
                                 continue;
                             };
@@ -195,6 +205,8 @@ impl Checker<'_> {
         let shape = match g.head.name.as_str() {
             "pipeline" => "pipeline NAME { … }",
             "environment" => "environment NAME { … }",
+            "worker" => "worker NAME { … }",
+            "cronjob" => "cronjob NAME { … }",
             _ => "service NAME { … }",
         };
         let (Some(name), 1, Some(_)) = (

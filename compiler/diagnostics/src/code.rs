@@ -163,6 +163,11 @@ codes! {
     HELM_STATEMENT = "E0494": "statement a Helm chart decides for itself",
     HELM_WITHOUT_ARGOCD = "E0495": "Helm chart service not deployed by Argo CD",
 
+    // Workloads without a port (`worker`, `cronjob`) and CI service containers.
+    NO_PORT_STATEMENT = "E0480": "statement of an HTTP service in a workload without a port",
+    WORKER_PROBES = "E0481": "worker that does not say how it is probed",
+    TIME_ZONE = "E0482": "time zone that is not an IANA name",
+    HEALTH_WAIT = "E0483": "service container health check that outlasts its job",
     // Operations: Argo CD notifications, rollout analysis.
     UNKNOWN_NOTIFY_SERVICE = "E0500": "Argo CD notifications to a service pipec does not configure",
     NOTIFY_RECIPIENT = "E0501": "notification recipient the service cannot deliver to",

@@ -211,9 +211,32 @@ pub struct Service {
     /// The chart it is deployed from, in place of the generated Kustomize
     /// base; `None` for the generated one.
     pub helm: Option<crate::helm::Helm>,
+    /// An HTTP service, a worker or a CronJob; the port, exposure, ingress,
+    /// metrics, rollouts and alerts are an HTTP service's only.
+    pub workload: crate::workload::Workload,
 }
 
 impl Service {
+    /// Whether it runs as a Deployment (an HTTP service or a worker), which
+    /// deployments wait to roll out; a CronJob runs only when it is due.
+    pub fn is_deployment(&self) -> bool {
+        !matches!(self.workload, crate::workload::Workload::Cron(_))
+    }
+
+    /// Whether it serves HTTP on its port (and has a Kubernetes Service).
+    pub fn serves_http(&self) -> bool {
+        matches!(self.workload, crate::workload::Workload::Http)
+    }
+
+    /// The kind as a program writes it: `service`, `worker` or `cronjob`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.workload {
+            crate::workload::Workload::Http => "service",
+            crate::workload::Workload::Worker(_) => "worker",
+            crate::workload::Workload::Cron(_) => "cronjob",
+        }
+    }
+
     /// The rollout strategy of one of its environments, if it has one.
     pub fn rollout(&self, env: EnvId) -> Option<&crate::rollout::Rollout> {
         self.rollouts.iter().find(|r| r.covers(env))
@@ -301,7 +324,11 @@ pub struct Probes {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Probe {
+    /// The HTTP path asked (an HTTP service's probes).
     pub path: String,
+    /// A command run in the container instead of an HTTP request (a
+    /// worker's probes: it has no port); it succeeds when it exits with 0.
+    pub command: Option<Vec<String>>,
     pub port: u16,
     pub initial_delay: Option<Duration>,
     pub period: Option<Duration>,

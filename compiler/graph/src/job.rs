@@ -354,9 +354,44 @@ pub struct SideService {
     pub image: Text,
     pub env: Vec<EnvVar>,
     pub port: Option<u16>,
+    /// How the job knows the container is ready before its steps start.
+    pub health: Option<HealthCheck>,
     /// The `service` statement.
     #[serde(skip)]
     pub span: Span,
+}
+
+/// `health "COMMAND" { interval 5s, retries 10, start 10s, timeout 3s }` of a
+/// service container: a command that exits with 0 once the service is ready.
+/// GitHub Actions runs it in the service container (Docker's health check)
+/// and starts the steps once it is healthy; GitLab CI has no health check for
+/// services, so the job's script runs it first, reaching the service by its
+/// name, until it succeeds or the retries are spent.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthCheck {
+    /// Run by a shell.
+    pub command: String,
+    pub interval: crate::value::Duration,
+    /// Failed checks after the start period before the service counts as
+    /// unhealthy.
+    pub retries: u32,
+    /// How long the service may take to start, when failures do not count.
+    pub start: crate::value::Duration,
+    /// How long one check may take.
+    pub timeout: crate::value::Duration,
+    /// The `health` statement.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl HealthCheck {
+    /// The longest the job waits before it gives up.
+    pub fn longest_wait(&self) -> crate::value::Duration {
+        let per_try = self.interval.seconds + self.timeout.seconds;
+        crate::value::Duration {
+            seconds: self.start.seconds + per_try * u64::from(self.retries),
+        }
+    }
 }
 
 named! {

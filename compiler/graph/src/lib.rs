@@ -5,7 +5,8 @@
 //!   [`job`]: what jobs run; [`release`]: images and publish rules;
 //!   [`deploy`]: environments, services, GitOps; [`rollout`]: canary and
 //!   blue-green with their analysis; [`helm`]: services deployed from a
-//!   Helm chart; [`policy`]: delivery policy;
+//!   Helm chart; [`workload`]: what kind of workload a service is (HTTP,
+//!   worker, CronJob); [`policy`]: delivery policy;
 //! - [`cond`]: run-time conditions (branch, tag, event, inputs);
 //! - [`value`]: typed values with units, and [`value::Text`], strings whose parts
 //!   are known only at run time;
@@ -52,6 +53,7 @@ pub mod program;
 pub mod release;
 pub mod rollout;
 pub mod value;
+pub mod workload;
 
 pub use cond::{Cond, Event, Run};
 pub use deploy::*;
@@ -63,3 +65,4 @@ pub use program::*;
 pub use release::*;
 pub use rollout::*;
 pub use value::*;
+pub use workload::*;

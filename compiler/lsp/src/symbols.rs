@@ -156,7 +156,7 @@ impl Definitions {
                 let kind = match g.head.name.as_str() {
                     "pipeline" => DefKind::Pipeline,
                     "environment" => DefKind::Environment,
-                    "service" => DefKind::Service,
+                    "service" | "worker" | "cronjob" => DefKind::Service,
                     "gitops" => DefKind::Gitops,
                     "policy" => DefKind::Policy,
                     "use" => {

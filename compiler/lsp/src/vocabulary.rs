@@ -20,6 +20,10 @@ pub enum Context {
     Environment,
     Sync,
     Service,
+    /// `worker NAME { … }`: a service without a port.
+    Worker,
+    /// `cronjob NAME { … }`.
+    CronJob,
     Probes,
     Probe,
     Resources,
@@ -54,6 +58,8 @@ impl Context {
         Context::Environment,
         Context::Sync,
         Context::Service,
+        Context::Worker,
+        Context::CronJob,
         Context::Probes,
         Context::Probe,
         Context::Resources,
@@ -101,6 +107,8 @@ impl Context {
             Context::JobService => "a job service",
             Context::Environment => "an environment",
             Context::Service => "a service",
+            Context::Worker => "a worker",
+            Context::CronJob => "a cronjob",
             Context::Gitops => "gitops",
             Context::Policy => "policy",
             _ => return None,
@@ -114,6 +122,8 @@ impl Context {
             (Context::File, "pipeline") => Context::Pipeline,
             (Context::File, "environment") => Context::Environment,
             (Context::File, "service") => Context::Service,
+            (Context::File, "worker") => Context::Worker,
+            (Context::File, "cronjob") => Context::CronJob,
             (Context::File, "gitops") => Context::Gitops,
             (Context::File, "policy") => Context::Policy,
             (Context::Pipeline, "job") => Context::Job,
@@ -121,11 +131,16 @@ impl Context {
             (Context::Pipeline, "publish") => Context::Publish,
             (Context::Job, "service") => Context::JobService,
             (Context::Environment, "sync") => Context::Sync,
-            (Context::Environment | Context::Service, "resources") => Context::Resources,
-            (Context::Environment | Context::Service, "autoscale") => Context::Autoscale,
-            (Context::Service, "probes") => Context::Probes,
+            (
+                Context::Environment | Context::Service | Context::Worker | Context::CronJob,
+                "resources",
+            ) => Context::Resources,
+            (Context::Environment | Context::Service | Context::Worker, "autoscale") => {
+                Context::Autoscale
+            }
+            (Context::Service | Context::Worker, "probes") => Context::Probes,
             (Context::Service, "ingress") => Context::Ingress,
-            (Context::Service, "volume") => Context::Volume,
+            (Context::Service | Context::Worker | Context::CronJob, "volume") => Context::Volume,
             (Context::Service, "helm") => Context::Helm,
             (Context::Probes, "live" | "ready" | "startup") => Context::Probe,
             _ => return None,
@@ -142,6 +157,8 @@ impl Context {
             Context::Environment => "`environment`",
             // `### Helm charts`, within the section.
             Context::Service | Context::Helm => "`service`",
+            Context::Worker => "`worker`",
+            Context::CronJob => "`cronjob`",
             _ => return None,
         })
     }
@@ -165,6 +182,11 @@ pub fn doc(context: Context, head: &str) -> Option<StatementDoc> {
     // Images and publish rules take the jobs' common statements.
     if COMMON.contains(&head) {
         sections.push("Jobs");
+    }
+    // Workers and CronJobs document what only they have, and take the rest
+    // from services.
+    if matches!(context, Context::Worker | Context::CronJob) {
+        sections.push("`service`");
     }
     for name in sections {
         let Some(section) = reference().iter().find(|s| s.title == name) else {
@@ -258,6 +280,12 @@ const FALLBACK: &[(Context, &str, &str, &str)] = &[
         "port",
         "port N",
         "the port the side container listens on",
+    ),
+    (
+        Context::JobService,
+        "health",
+        "health \"COMMAND\" [{ interval D, retries N, start D, timeout D }]",
+        "a command that exits with 0 once the side container is ready: the job's steps start after it succeeds (Docker's health check on GitHub Actions, a wait at the start of the script on GitLab CI)",
     ),
     (
         Context::Sync,
@@ -467,6 +495,8 @@ fn top_level(head: &str) -> Option<StatementDoc> {
         "template" => "Templates",
         "environment" => "`environment`",
         "service" => "`service`",
+        "worker" => "`worker`",
+        "cronjob" => "`cronjob`",
         "gitops" => "`gitops`",
         "policy" => "`policy`",
         _ => return None,

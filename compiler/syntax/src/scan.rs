@@ -23,6 +23,8 @@ const TOP_LEVEL_WORDS: &[&str] = &[
     "template",
     "environment",
     "service",
+    "worker",
+    "cronjob",
     "policy",
     "gitops",
 ];

@@ -82,18 +82,24 @@ fn source_repos<'a>(gitops: &'a GitOps, service: &'a Service) -> Vec<&'a str> {
 
 /// (API group, kind) of every object the service's overlays can contain.
 pub fn namespaced_kinds(program: &Program, service: &Service) -> Vec<(&'static str, &'static str)> {
-    let mut kinds = vec![
-        ("", "ConfigMap"),
-        ("", "Service"),
-        ("", "ServiceAccount"),
-        ("apps", "Deployment"),
-    ];
+    let mut kinds = vec![("", "ConfigMap")];
+    // A worker has no Service; a CronJob is neither scaled nor disrupted
+    // as a Deployment is.
+    if service.serves_http() {
+        kinds.push(("", "Service"));
+    }
+    kinds.push(("", "ServiceAccount"));
+    if service.is_deployment() {
+        kinds.push(("apps", "Deployment"));
+    } else {
+        kinds.push(("batch", "CronJob"));
+    }
     let autoscales = service.autoscale.is_some()
         || service
             .deploy
             .iter()
             .any(|id| program.environment(*id).autoscale.is_some());
-    if autoscales {
+    if autoscales && service.is_deployment() {
         kinds.push(("autoscaling", "HorizontalPodAutoscaler"));
     }
     if service.hooks.pre_sync.is_some() || service.hooks.post_sync.is_some() {
@@ -104,7 +110,9 @@ pub fn namespaced_kinds(program: &Program, service: &Service) -> Vec<(&'static s
     }
     // A disruption budget only ever restricts evictions; it is allowed
     // whether or not an overlay keeps one.
-    kinds.push(("policy", "PodDisruptionBudget"));
+    if service.is_deployment() {
+        kinds.push(("policy", "PodDisruptionBudget"));
+    }
     if !service.rollouts.is_empty() {
         kinds.push(("argoproj.io", "Rollout"));
     }

@@ -8,6 +8,8 @@
 //! - [`layout`]: names and paths several targets must agree on;
 //! - [`release`]: the shell both CI targets run to tag, push and deploy;
 //! - [`coverage`]: the coverage gate both CI targets run;
+//! - [`health`]: the health checks of service containers, as Docker options
+//!   and as the shell that waits for them;
 //! - [`tools`]: the tools both CI targets install from pinned release
 //!   archives;
 //! - [`upload`]: the shell both CI targets publish packages with;
@@ -15,6 +17,7 @@
 
 pub mod coverage;
 pub mod header;
+pub mod health;
 pub mod layout;
 pub mod release;
 pub mod tools;

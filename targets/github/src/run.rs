@@ -205,6 +205,9 @@ impl Lower<'_> {
                 ),
                 None => {}
             }
+            if let Some(h) = &s.health {
+                svc.insert("options", health_options(h));
+            }
             m.insert(s.name.clone(), svc);
         }
         (m, hosts)
@@ -459,6 +462,46 @@ fn cache_paths(kind: CacheKind, os: Os) -> Vec<&'static str> {
         (CacheKind::Maven, Os::Windows) => vec!["~\\.m2\\repository"],
         (CacheKind::Maven, _) => vec!["~/.m2/repository"],
     }
+}
+
+/// A service container's `options:`: Docker's health options. The runner
+/// hands the text to `docker create` as one command line, which it splits
+/// the way .NET splits a process's arguments: each value is one argument in
+/// double quotes ([`command_line_arg`]); `${{` stays text
+/// ([`expr::escape_literal`]).
+fn health_options(h: &pipec_graph::HealthCheck) -> String {
+    let args: Vec<String> = pipec_emit::health::docker_options(h)
+        .into_iter()
+        .map(|(option, value)| format!("{option} {}", command_line_arg(&value)))
+        .collect();
+    expr::escape_literal(&args.join(" "))
+}
+
+/// One argument of a command line split by the Microsoft C runtime's rules,
+/// which .NET follows: in double quotes, a `"` is written `\"`, and
+/// backslashes are doubled where a `"` follows them (or the closing quote
+/// does); other backslashes stand for themselves.
+pub(crate) fn command_line_arg(s: &str) -> String {
+    let mut out = String::from("\"");
+    let mut backslashes = 0;
+    for c in s.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                out.push_str(&"\\".repeat(backslashes * 2 + 1));
+                out.push('"');
+                backslashes = 0;
+            }
+            _ => {
+                out.push_str(&"\\".repeat(backslashes));
+                out.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    out.push_str(&"\\".repeat(backslashes * 2));
+    out.push('"');
+    out
 }
 
 /// Services published on the runner are reached by the name the program gives

@@ -338,6 +338,14 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
     for tc in r.tools.iter().filter(|t| Some(*t) != imaged) {
         body.script.push(Yaml::Str(install(job, tc)));
     }
+    // After the tools are installed, so the services have had that long to
+    // start; before the steps, which need them.
+    for s in &r.services {
+        if let Some(h) = &s.health {
+            body.script
+                .push(Yaml::Str(pipec_emit::health::wait_script(&s.name, h)));
+        }
+    }
     for step in &r.steps {
         let script = script_text(&step.script);
         // A step's name, unless it is just the start of its command, becomes

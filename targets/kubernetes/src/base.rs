@@ -1,9 +1,12 @@
 //! `deploy/<service>/base/`: the service as the program declares it, before
 //! any environment: Deployment, Service, ServiceAccount, ConfigMap (through
 //! `configMapGenerator`), HorizontalPodAutoscaler, PodDisruptionBudget,
-//! Ingress, the hook Jobs, and the `kustomization.yaml` that lists them.
+//! Ingress, the hook Jobs, and the `kustomization.yaml` that lists them. A
+//! worker has no Service or Ingress; a CronJob is a ServiceAccount and the
+//! CronJob ([`crate::cron`]).
 
 use pipec_emit::yaml::{Map, Yaml, map};
+use pipec_graph::Workload;
 
 use crate::plan::{Budget, ServicePlan};
 use crate::pod::{self, HOOK_COPY, selector};
@@ -13,12 +16,16 @@ use crate::{MANAGED_BY_LABEL, NAME_LABEL, argo_annotations, kustomization, liter
 /// The files of the base: (file name, document).
 pub fn files(plan: &ServicePlan) -> Vec<(String, Yaml)> {
     let s = plan.service;
-    let mut out: Vec<(String, Yaml)> = vec![
-        ("serviceaccount.yaml".into(), service_account(plan)),
-        ("deployment.yaml".into(), workload::deployment(plan)),
-        ("service.yaml".into(), service(plan)),
-    ];
-    if let Some(a) = s.autoscale {
+    let mut out: Vec<(String, Yaml)> = vec![("serviceaccount.yaml".into(), service_account(plan))];
+    match &s.workload {
+        Workload::Cron(c) => out.push(("cronjob.yaml".into(), crate::cron::cron_job(plan, c))),
+        Workload::Worker(_) => out.push(("deployment.yaml".into(), workload::deployment(plan))),
+        Workload::Http => {
+            out.push(("deployment.yaml".into(), workload::deployment(plan)));
+            out.push(("service.yaml".into(), service(plan)));
+        }
+    }
+    if let (Some(a), true) = (s.autoscale, s.is_deployment()) {
         out.push((
             "hpa.yaml".into(),
             autoscaler(plan, a.min, a.max, a.cpu, a.memory),

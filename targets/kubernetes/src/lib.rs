@@ -8,7 +8,8 @@
 //! - [`base`], `deploy/<service>/base/`, with [`monitor`], what Prometheus
 //!   scrapes and alerts on;
 //! - [`workload`], the pods — the Deployment and the hook Jobs — and [`pod`],
-//!   what they share: selector labels, pull secrets, volumes;
+//!   what they share: selector labels, pull secrets, volumes; [`cron`], the
+//!   CronJob of a `cronjob`;
 //! - [`overlay`], `deploy/<service>/overlays/<env>/`, and in it [`rollout`],
 //!   the Argo Rollouts objects of an environment that rolls out by canary or
 //!   blue-green;
@@ -20,6 +21,7 @@
 //! Applications point at the overlays) read too.
 
 pub mod base;
+pub mod cron;
 pub mod helm;
 pub mod monitor;
 pub mod overlay;

@@ -33,7 +33,7 @@ pub fn files(plan: &ServicePlan, e: &EnvPlan) -> Vec<(String, Yaml)> {
         out.push((f, doc));
     }
     k.insert("resources", resources);
-    if let (Scale::Fixed(n), None) = (e.scale, &rollout) {
+    if let (Scale::Fixed(n), None, true) = (e.scale, &rollout, plan.service.is_deployment()) {
         k.insert(
             "replicas",
             vec![Yaml::Map(map([
@@ -134,7 +134,9 @@ fn patches(plan: &ServicePlan, e: &EnvPlan) -> (Vec<Yaml>, bool) {
             vec![op("remove", "/spec/replicas", None)],
         ));
     }
-    if let Some(r) = e.resources {
+    if let (Some(r), false) = (e.resources, plan.service.is_deployment()) {
+        out.push(cron_resources(name, &r));
+    } else if let Some(r) = e.resources {
         // The hook Jobs run with the same resources as the service's pods.
         let mut targets = vec![("apps/v1", "Deployment", name.to_string(), name)];
         let hooks = &plan.service.hooks;
@@ -183,6 +185,18 @@ fn patches(plan: &ServicePlan, e: &EnvPlan) -> (Vec<Yaml>, bool) {
         out.push(map([("patch", Yaml::from(yaml::to_string(&doc.into())))]).into());
     }
     (out, dropped_budget)
+}
+
+/// The resources of a CronJob's container in one environment.
+fn cron_resources(name: &str, r: &pipec_graph::Resources) -> Yaml {
+    let container = map([
+        ("name", Yaml::from(name)),
+        ("resources", Yaml::Map(crate::workload::resources(r))),
+    ]);
+    let pod = map([("containers", vec![Yaml::Map(container)].into())]);
+    let job = map([("template", map([("spec", Yaml::Map(pod))]).into())]);
+    let spec = map([("jobTemplate", map([("spec", Yaml::Map(job))]).into())]);
+    strategic("batch/v1", "CronJob", name, Some(spec))
 }
 
 fn header(api: &str, kind: &str, name: &str) -> Map {

@@ -126,6 +126,9 @@ pub fn plan<'p>(
         return Err(diags);
     }
     let budget = match service.min_available {
+        // A CronJob's pods run to completion; evicting one fails the run,
+        // which its retries repeat.
+        _ if !service.is_deployment() => None,
         Some(n) => Some(Budget::MinAvailable(n)),
         None if envs.iter().any(|e| e.scale.ceiling() > 1) => Some(Budget::MaxUnavailableOne),
         None => None,
@@ -217,6 +220,19 @@ fn env_plan<'p>(
     env: &'p Environment,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<EnvPlan<'p>> {
+    if !service.is_deployment() {
+        // An environment's size is its Deployments': a CronJob starts one
+        // pod per run wherever it is deployed.
+        return Some(EnvPlan {
+            env,
+            scale: Scale::Fixed(1),
+            adds_autoscaler: false,
+            resources: env.resources,
+            config: &env.config,
+            ingress_host: None,
+            keeps_budget: false,
+        });
+    }
     let scale = match (env.autoscale, env.replicas, service.autoscale) {
         (Some(_), Some(_), _) => {
             diags.push(

@@ -12,6 +12,8 @@ use crate::{COMPONENT_LABEL, NAME_LABEL, argo_annotations, hook_annotations, lit
 /// The component label of the service's own pods (hook Jobs have theirs, so
 /// that no selector of the service ever matches a hook pod).
 pub const SERVER: &str = "server";
+/// The component label of a worker's pods.
+pub const WORKER: &str = "worker";
 
 /// The name and path of the writable `/tmp` every pod gets, unless the program
 /// mounts a volume there itself.
@@ -36,9 +38,14 @@ pub fn selector(plan: &ServicePlan) -> Map {
 }
 
 fn default_labels(plan: &ServicePlan) -> Map {
+    let component = if plan.service.serves_http() {
+        SERVER
+    } else {
+        WORKER
+    };
     map([
         (NAME_LABEL, Yaml::from(plan.name.as_str())),
-        (COMPONENT_LABEL, Yaml::from(SERVER)),
+        (COMPONENT_LABEL, Yaml::from(component)),
     ])
 }
 

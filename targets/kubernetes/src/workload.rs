@@ -1,6 +1,7 @@
 //! The pods of a service: the Deployment, and the Jobs of its Argo CD hooks,
 //! which run the same image with the same configuration, secrets, resources
-//! and security context.
+//! and security context. A worker's Deployment has no port: it runs its
+//! command, and its probes run commands too.
 
 use pipec_emit::yaml::{Map, Yaml, map};
 use pipec_graph::{Probe, Resources};
@@ -71,7 +72,13 @@ pub fn deployment(plan: &ServicePlan) -> Yaml {
         );
     }
     let mut c = container(plan, &plan.name);
-    c.insert("ports", ports(plan));
+    if let pipec_graph::Workload::Worker(w) = &s.workload {
+        if let Some(command) = &w.command {
+            c.insert("command", command.to_vec());
+        }
+    } else {
+        c.insert("ports", ports(plan));
+    }
     environment(plan, &mut c, plan.config_map.then(|| plan.name.clone()));
     // Probes after the ports they name, as people write them.
     let probes = [
@@ -177,7 +184,7 @@ pub fn hook_job(plan: &ServicePlan, hook: &Hook, config_map: Option<String>) -> 
 }
 
 /// A container of the service's image.
-fn container(plan: &ServicePlan, name: &str) -> Map {
+pub(crate) fn container(plan: &ServicePlan, name: &str) -> Map {
     let mut c = Map::new();
     c.insert("name", name);
     c.insert("image", plan.image.as_str());
@@ -187,7 +194,7 @@ fn container(plan: &ServicePlan, name: &str) -> Map {
 }
 
 /// What every container of the service gets: configuration, secrets, resources.
-fn environment(plan: &ServicePlan, c: &mut Map, config_map: Option<String>) {
+pub(crate) fn environment(plan: &ServicePlan, c: &mut Map, config_map: Option<String>) {
     let s = plan.service;
     if let Some(cm) = config_map {
         c.insert(
@@ -264,19 +271,13 @@ fn ports(plan: &ServicePlan) -> Vec<Yaml> {
 }
 
 fn probe_spec(plan: &ServicePlan, p: &Probe) -> Yaml {
-    let s = plan.service;
-    // Named ports keep the probes right if a port number changes.
-    let port = if p.port == s.port {
-        Yaml::from("http")
-    } else if s.metrics.as_ref().is_some_and(|m| m.port == p.port) {
-        Yaml::from("metrics")
-    } else {
-        Yaml::from(p.port)
+    let mut m = match &p.command {
+        Some(command) => map([(
+            "exec",
+            map([("command", Yaml::from(command.to_vec()))]).into(),
+        )]),
+        None => map([("httpGet", http_get(plan, p))]),
     };
-    let mut m = map([(
-        "httpGet",
-        map([("path", Yaml::from(p.path.as_str())), ("port", port)]).into(),
-    )]);
     if let Some(d) = p.initial_delay {
         m.insert("initialDelaySeconds", d.seconds);
     }
@@ -290,10 +291,23 @@ fn probe_spec(plan: &ServicePlan, p: &Probe) -> Yaml {
     m.into()
 }
 
+fn http_get(plan: &ServicePlan, p: &Probe) -> Yaml {
+    let s = plan.service;
+    // Named ports keep the probes right if a port number changes.
+    let port = if p.port == s.port {
+        Yaml::from("http")
+    } else if s.metrics.as_ref().is_some_and(|m| m.port == p.port) {
+        Yaml::from("metrics")
+    } else {
+        Yaml::from(p.port)
+    };
+    map([("path", Yaml::from(p.path.as_str())), ("port", port)]).into()
+}
+
 /// Pod-level security: the program's user (never root), the runtime's default
 /// seccomp profile. Together with [`container_security`] this meets the
 /// `restricted` Pod Security Standard.
-fn pod_security(plan: &ServicePlan) -> Yaml {
+pub(crate) fn pod_security(plan: &ServicePlan) -> Yaml {
     let uid = plan.service.run_as_user;
     map([
         ("runAsNonRoot", Yaml::from(true)),
@@ -311,7 +325,7 @@ fn pod_security(plan: &ServicePlan) -> Yaml {
 /// No privilege escalation, no capabilities, a read-only root file system
 /// (with a writable `/tmp`, which most runtimes need, and the program's
 /// writable volumes: [`pod::mounts`]).
-fn container_security() -> Yaml {
+pub(crate) fn container_security() -> Yaml {
     map([
         ("allowPrivilegeEscalation", Yaml::from(false)),
         ("readOnlyRootFilesystem", Yaml::from(true)),

@@ -3,9 +3,12 @@
 //! One module per context — [`pipeline`] (triggers, jobs, images, publish
 //! rules), [`job`] (job bodies, shared by user jobs and templates),
 //! [`template`] (calls and expansion), [`environment`], [`notify`] (Argo CD
-//! notifications), [`service`] and [`settings`] (policy and GitOps) — plus the value helpers they share here.
+//! notifications), [`service`] (with workers and CronJobs), [`health`]
+//! (service containers' health checks) and [`settings`] (policy and GitOps)
+//! — plus the value helpers they share here.
 
 mod environment;
+mod health;
 mod image;
 mod job;
 mod notify;
@@ -32,6 +35,14 @@ pub(crate) fn vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
         (run_job::SIDE_SERVICE.context, run_job::SIDE_SERVICE.heads),
         (environment::V.context, environment::V.heads),
         (service::V.context, service::V.heads),
+        (
+            service::workload::WORKER.context,
+            service::workload::WORKER.heads,
+        ),
+        (
+            service::workload::CRONJOB.context,
+            service::workload::CRONJOB.heads,
+        ),
         (settings::GITOPS.context, settings::GITOPS.heads),
         (settings::POLICY.context, settings::POLICY.heads),
     ]

@@ -439,6 +439,7 @@ impl Checker<'_> {
         self.job_body(block, &mut draft, &user_scope, BodyKind::Job);
         self.place_steps(&mut draft);
         self.check_tool_runtimes(&draft);
+        self.check_health_waits(&draft);
         super::job::runner_matrix(&mut draft.job);
         Some(draft)
     }

@@ -22,7 +22,7 @@ const TOOL_SHAPE: &str =
 
 pub(crate) const SIDE_SERVICE: Vocabulary = Vocabulary {
     context: "a job service",
-    heads: &["env", "port"],
+    heads: &["env", "port", "health"],
 };
 
 impl Checker<'_> {
@@ -628,7 +628,11 @@ impl Checker<'_> {
         scope: &Scope,
     ) {
         const V: Vocabulary = SIDE_SERVICE;
-        let mut args = Args::new(stmt, g, "service NAME \"IMAGE\" [{ env { … }, port N }]");
+        let mut args = Args::new(
+            stmt,
+            g,
+            "service NAME \"IMAGE\" [{ env { … }, port N, health \"COMMAND\" }]",
+        );
         let (Some(name), Some(image)) = (args.next(), args.next()) else {
             self.shape(&args);
             return;
@@ -653,6 +657,7 @@ impl Checker<'_> {
             image,
             env: Vec::new(),
             port: None,
+            health: None,
             span: scope.site.unwrap_or(image_span),
         };
         for s in block_stmts(&g.block) {
@@ -670,6 +675,7 @@ impl Checker<'_> {
                         svc.port = self.count(n, 1, 65535, e.span).map(|n| n as u16);
                     }
                 }
+                Some("health") => svc.health = self.health_check(s, scope),
                 _ => self.unknown_statement(s, &V),
             }
         }

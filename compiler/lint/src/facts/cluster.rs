@@ -244,7 +244,20 @@ fn workload(file: SourceId, doc: &Document, kind: &str, name: String, loc: Loc, 
             });
         }
     }
-    let serving = matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet");
+    // Pods labelled as a worker's (as pipec labels a `worker`'s, which says
+    // in its program how it is probed) answer no requests: nothing routes to
+    // them by readiness.
+    let worker = root
+        .at(&[
+            "spec",
+            "template",
+            "metadata",
+            "labels",
+            "app.kubernetes.io/component",
+        ])
+        .and_then(Node::text)
+        == Some("worker");
+    let serving = matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet") && !worker;
     let strategy = root.at(&["spec", "strategy"]);
     let (zero_downtime, strategy_loc) = match kind {
         "Deployment" => {

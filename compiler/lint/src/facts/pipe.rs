@@ -71,10 +71,12 @@ pub fn extract(program: &Program, facts: &mut Facts) {
         let memory = own.1 || in_every_env(|l| l.1);
         facts.workloads.push(Workload {
             input: Input::Pipe,
-            kind: "service".into(),
+            kind: s.kind_name().into(),
             name: s.name.clone(),
             loc: Loc::Span(s.span),
-            serving: true,
+            // A worker answers no requests and a CronJob runs to completion:
+            // what they are probed by (if at all) is stated in the program.
+            serving: s.serves_http(),
             containers: vec![Container {
                 name: s.name.clone(),
                 loc: Loc::Span(s.span),

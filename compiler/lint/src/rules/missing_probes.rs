@@ -1,6 +1,9 @@
 //! ## What it does
 //! Reports containers of Deployments, StatefulSets and DaemonSets (and `.pipe`
-//! services) without a liveness or a readiness probe.
+//! services) without a liveness or a readiness probe. Workers — `.pipe`
+//! workers, which say how they are probed (E0481), and pods labelled
+//! `app.kubernetes.io/component: worker` — answer no requests and are not
+//! asked.
 //!
 //! ## Why is this bad
 //! Without a readiness probe, traffic reaches a pod before it can answer and a

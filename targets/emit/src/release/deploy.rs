@@ -31,17 +31,10 @@ use crate::layout;
 /// The refs a deployment to `job`'s environment may be started on by hand:
 /// the refs its own condition allows (events aside), and every release.
 pub fn dispatchable(program: &Program, job: &Job) -> Cond {
-    let mut release: Vec<_> = program
-        .pipelines
-        .iter()
-        .flat_map(|p| p.release_tags())
-        .collect();
     // Pipelines share patterns (a team's services, one tag each): each once,
     // or the guard of every deployment grows with the number of pipelines.
-    release.sort();
-    release.dedup();
     let own = refs_only(&job.when);
-    let releases = Cond::Tag(release);
+    let releases = Cond::Tag(program.release_patterns().to_vec());
     if own == releases || releases == Cond::Tag(Vec::new()) {
         own
     } else {
@@ -338,7 +331,7 @@ fn argocd_functions(wait: String, charts: bool) -> String {
 /// commit being deployed, with the image tag and digest set: a server-side
 /// dry run of every overlay first, so that nothing is applied when the
 /// cluster would refuse any of them, then the apply, then each Deployment's
-/// rollout.
+/// rollout (a CronJob's next run takes the new image).
 fn kubectl(program: &Program, d: &Deploy, env: &Environment, s: &mut String) {
     s.push_str("KUBECONFIG=\"$(mktemp)\"\nexport KUBECONFIG\nprintf '%s\\n' \"$PIPEC_KUBECONFIG\" > \"$KUBECONFIG\"\nchmod 600 \"$KUBECONFIG\"\n");
     let mut overlays = Vec::new();
@@ -363,7 +356,12 @@ fn kubectl(program: &Program, d: &Deploy, env: &Environment, s: &mut String) {
         s.push_str(&format!("kubectl apply -k {dir}\n"));
     }
     let ns = sh_quote(&env.namespace);
-    for (service, _) in &d.services {
+    // A CronJob has nothing to roll out: its next run starts the new image.
+    for (service, _) in d
+        .services
+        .iter()
+        .filter(|(id, _)| program.service(*id).is_deployment())
+    {
         let name = layout::k8s_name(program.service(*service));
         s.push_str(&format!(
             "kubectl --namespace {ns} rollout status deployment/{name} --timeout=5m\n"

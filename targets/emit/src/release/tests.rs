@@ -304,6 +304,7 @@ fn with_production(p: &mut Program) {
         rollouts: Vec::new(),
         alerts: None,
         helm: None,
+        workload: Default::default(),
     });
     let mut pipeline = Pipeline {
         id: PipelineId(0),

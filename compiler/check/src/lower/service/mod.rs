@@ -4,6 +4,8 @@
 //! rolls out (canary, blue-green, analysis) in [`rollout`], with the
 //! measurements of its metrics in [`measure`], its alerts in [`alerts`], the
 //! Helm chart it may be deployed from instead in [`helm`].
+//! `worker` and `cronjob` are read here too, with what only they have in
+//! [`workload`].
 
 mod alerts;
 mod helm;
@@ -11,6 +13,7 @@ mod measure;
 mod pod;
 mod probes;
 mod rollout;
+pub(crate) mod workload;
 
 use pipec_diagnostics::{Diagnostic, code};
 use pipec_graph::{
@@ -68,6 +71,14 @@ impl Checker<'_> {
         program: &Program,
     ) -> Option<Service> {
         let stmt = &world.files[d.at.file].file.stmts[d.at.index];
+        let kind = stmt.generic().map_or("service", |g| g.head.name.as_str());
+        let vocab = match kind {
+            "worker" => &workload::WORKER,
+            "cronjob" => &workload::CRONJOB,
+            _ => &V,
+        };
+        let mut draft = workload::Draft::default();
+        let mut unprobed = false;
         let images = decls.image_names();
         let envs = decls.environment_names();
         let scope = Scope {
@@ -107,6 +118,7 @@ impl Checker<'_> {
             rollouts: Vec::new(),
             alerts: None,
             helm: None,
+            workload: pipec_graph::Workload::Http,
         };
         let mut probes_stmt = None;
         let mut config_stmt = None;
@@ -117,12 +129,16 @@ impl Checker<'_> {
         let body = stmt.generic().map(|g| block_stmts(&g.block)).unwrap_or(&[]);
         for st in body {
             let Some(g) = st.generic() else {
-                self.unknown_statement(st, &V);
+                self.unknown_statement(st, vocab);
                 continue;
             };
             let head = g.head.name.as_str();
-            if !V.heads.contains(&head) {
-                self.unknown_statement(st, &V);
+            if !vocab.heads.contains(&head) {
+                if V.heads.contains(&head) {
+                    self.no_port_statement(st, kind, head);
+                } else {
+                    self.unknown_statement(st, vocab);
+                }
                 continue;
             }
             if head == "rollout" {
@@ -144,7 +160,12 @@ impl Checker<'_> {
                 "metrics" => metrics_stmt = Some(st),
                 "alerts" => alerts_stmt = Some(st),
                 "helm" => helm_stmt = Some(st),
+                "probes" if kind == "worker" && self.probes_none(st) => unprobed = true,
                 "probes" => probes_stmt = Some(st),
+                "command" | "schedule" | "timezone" | "concurrency" | "history" | "retries"
+                | "deadline" | "start_within" => {
+                    self.workload_stmt(head, st, &mut draft, &scope);
+                }
                 "resources" => s.resources = self.resources(st, &scope),
                 "replicas" => {
                     if let Some(e) = self.single(st, "replicas N")
@@ -251,7 +272,7 @@ impl Checker<'_> {
             Diagnostic::new(
                 code::MISSING_STATEMENT,
                 d.span,
-                format!("service `{}` has no {what}", d.name),
+                format!("{kind} `{}` has no {what}", d.name),
             )
             .label(format!("needs `{what}`"))
             .help(hint.to_string())
@@ -261,18 +282,37 @@ impl Checker<'_> {
             self.diags
                 .push(missing("image", "name the image it runs: image app"));
         }
-        if !seen.iter().any(|(h, _)| h == "port") && !damaged {
-            self.diags.push(missing(
+        let said = |head: &str| seen.iter().any(|(h, _)| h == head);
+        match kind {
+            "service" if !said("port") && !damaged => self.diags.push(missing(
                 "port",
                 "the port the container listens on: port 8000",
-            ));
+            )),
+            "worker" if !said("probes") && !damaged => {
+                self.worker_without_probes(&d.name, d.span);
+            }
+            "cronjob" if !damaged => {
+                if !said("schedule") {
+                    self.diags.push(missing(
+                        "schedule",
+                        "when it runs, a five-field cron schedule: schedule \"0 3 * * *\"",
+                    ));
+                }
+                if !said("command") {
+                    self.diags.push(missing(
+                        "command",
+                        "what each run executes: command \"python -m app.report\"",
+                    ));
+                }
+            }
+            _ => {}
         }
         s.port = port.unwrap_or(0);
         if let Some(st) = metrics_stmt {
             s.metrics = self.metrics(st, s.port, &scope);
         }
         if let Some(st) = probes_stmt {
-            s.probes = self.probes(st, s.port, &scope);
+            s.probes = self.probes(st, s.port, kind == "worker", &scope);
         }
         s.rollouts = self.rollouts(&rollout_stmts, &s, &scope, decls);
         if let Some(st) = alerts_stmt {
@@ -281,8 +321,9 @@ impl Checker<'_> {
         if let Some(st) = helm_stmt {
             s.helm = self.helm(st, &s, body, &scope);
         }
+        s.workload = self.workload(kind, draft, unprobed, &scope)?;
         s.image = image?;
-        (s.port != 0).then_some(s)
+        (s.port != 0 || !s.serves_http()).then_some(s)
     }
 
     /// Warns about a configuration value that names one environment (its

@@ -55,8 +55,10 @@ impl Checker<'_> {
         })
     }
 
-    /// `probes { live "/health", ready "/ready", startup "/health" { failures 30 } }`
-    pub(super) fn probes(&mut self, st: &Stmt, port: u16, scope: &Scope) -> Probes {
+    /// `probes { live "/health", ready "/ready", startup "/health" { failures 30 } }`;
+    /// a worker's probes are commands, `probes { live "celery inspect ping" }`
+    /// (`exec`), as it has no port to ask.
+    pub(super) fn probes(&mut self, st: &Stmt, port: u16, exec: bool, scope: &Scope) -> Probes {
         const PV: Vocabulary = Vocabulary {
             context: "probes",
             heads: &["live", "ready", "startup"],
@@ -77,7 +79,7 @@ impl Checker<'_> {
             if !self.once(&mut seen, head, pg.head.span) {
                 continue;
             }
-            let probe = self.probe(s, port, default_timeout(head), scope);
+            let probe = self.probe(s, port, exec, default_timeout(head), scope);
             match head {
                 "live" => p.liveness = probe,
                 "ready" => p.readiness = probe,
@@ -87,11 +89,13 @@ impl Checker<'_> {
         p
     }
 
-    /// `live "/health" [{ delay 30s, period 10s, timeout 5s, failures 3, port 8080 }]`
+    /// `live "/health" [{ delay 30s, period 10s, timeout 5s, failures 3, port 8080 }]`,
+    /// or `live "COMMAND" [{ … }]` without `port` when `exec`.
     fn probe(
         &mut self,
         st: &Stmt,
         port: u16,
+        exec: bool,
         default_timeout: Duration,
         scope: &Scope,
     ) -> Option<Probe> {
@@ -99,21 +103,32 @@ impl Checker<'_> {
             context: "a probe",
             heads: &["delay", "period", "timeout", "failures", "port"],
         };
+        const EXEC_OV: Vocabulary = Vocabulary {
+            context: "a command probe",
+            heads: &["delay", "period", "timeout", "failures"],
+        };
         let g = st.generic()?;
-        let mut args = Args::new(
-            st,
-            g,
-            "live \"/PATH\" [{ delay 10s, period 10s, timeout 5s, failures 3 }]",
-        );
+        let shape = if exec {
+            "live \"COMMAND\" | [ARGS] [{ delay 10s, period 10s, timeout 5s, failures 3 }]"
+        } else {
+            "live \"/PATH\" [{ delay 10s, period 10s, timeout 5s, failures 3 }]"
+        };
+        let mut args = Args::new(st, g, shape);
         let Some(e) = args.next() else {
             self.shape(&args);
             return None;
         };
         self.finish(&args);
-        let path = self.eval(e, &Ty::Path, scope)?.as_literal()?;
-        self.http_path(&path, e.span)?;
+        let (path, command) = if exec {
+            (String::new(), Some(self.command(e, scope)?))
+        } else {
+            let path = self.eval(e, &Ty::Path, scope)?.as_literal()?;
+            self.http_path(&path, e.span)?;
+            (path, None)
+        };
         let mut probe = Probe {
             path,
+            command,
             port,
             initial_delay: None,
             period: None,
@@ -150,6 +165,7 @@ impl Checker<'_> {
                         probe.failure_threshold = self.count(n, 1, 1000, v.span);
                     }
                 }
+                "port" if exec => self.unknown_statement(o, &EXEC_OV),
                 "port" => {
                     if let Some(Value::Int(n)) = self.eval(v, &Ty::Int, scope) {
                         probe.port = self.count(n, 1, 65535, v.span).map_or(port, |n| n as u16);
