@@ -17,7 +17,9 @@
 //! starts a pipeline.
 //!
 //! Beside it: how a deployment waits for Argo CD (`release_walk/wait.rs`),
-//! GitLab's image hand-over through the registry (`release_walk/handover.rs`)
+//! GitLab's image hand-over through the registry (`release_walk/handover.rs`),
+//! multi-platform images handed on as manifest lists by digest
+//! (`release_walk/multiarch.rs`)
 //! and what each plan enforces of approvals (`release_walk/plans.rs`).
 
 #[path = "release_walk/documented.rs"]
@@ -28,6 +30,8 @@ mod expr;
 mod github;
 #[path = "release_walk/handover.rs"]
 mod handover;
+#[path = "release_walk/multiarch.rs"]
+mod multiarch;
 #[path = "release_walk/pattern.rs"]
 mod pattern;
 #[path = "release_walk/plans.rs"]
