@@ -8,6 +8,7 @@
 //! - [`layout`]: names and paths several targets must agree on;
 //! - [`release`]: the shell both CI targets run to tag, push and deploy;
 //! - [`platforms`]: the platforms images are built for, and their emulators;
+//! - [`tag_release`]: the shell that creates the release of a pushed tag;
 //! - [`coverage`]: the coverage gate both CI targets run;
 //! - [`tools`]: the tools both CI targets install from pinned release
 //!   archives;
@@ -19,6 +20,7 @@ pub mod header;
 pub mod layout;
 pub mod platforms;
 pub mod release;
+pub mod tag_release;
 pub mod tools;
 pub mod tree;
 pub mod upload;

@@ -74,6 +74,9 @@ impl Lower<'_> {
         if let Some(u) = &r.upload {
             crate::upload::upload(&mut body, u);
         }
+        if let Some(rel) = &r.release {
+            crate::upload::release(&mut body, rel);
+        }
         let reports: Vec<String> = r
             .reports
             .iter()

@@ -365,6 +365,9 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
         body.script.push(Yaml::Str(gate.script));
     }
     artifacts(ctx, r, &mut body);
+    if let Some(rel) = &r.release {
+        crate::tag_release::keep(rel, &mut body);
+    }
     body
 }
 

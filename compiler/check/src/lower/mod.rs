@@ -10,6 +10,7 @@ mod image;
 mod job;
 mod pipeline;
 mod publish;
+mod release;
 mod run_job;
 mod service;
 mod settings;
