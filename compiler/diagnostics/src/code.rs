@@ -137,11 +137,6 @@ codes! {
     GITLAB_EXPANDED_TEXT = "E0429": "text GitLab CI would expand as a variable",
     GITLAB_NO_VARIABLE = "E0430": "run-time value GitLab CI cannot compute outside a script",
 
-    // Releases of pushed tags.
-    RELEASE_OUTSIDE_TAG_RUNS = "E0470": "release in a job that runs outside tag runs",
-    RELEASE_FILE_NOT_KEPT = "E0471": "release file no job before it keeps",
-    RELEASE_TWICE = "E0472": "release created more than once per tag",
-
     // Kubernetes and Argo CD targets.
     IMAGE_WITHOUT_ADDRESS = "E0440": "deployed image has no registry address a cluster can pull from",
     REPLICAS_WITH_AUTOSCALE = "E0441": "environment sets both replicas and autoscale",
@@ -159,6 +154,11 @@ codes! {
     CANARY_WEIGHTS = "E0461": "canary weights that do not rise to 100%",
     UNKNOWN_METRIC = "E0462": "analysis on metrics the service does not expose",
     ROLLOUT_TARGET = "E0463": "rollout strategy on a deployment that cannot follow it",
+
+    // Releases of pushed tags.
+    RELEASE_OUTSIDE_TAG_RUNS = "E0470": "release in a job that runs outside tag runs",
+    RELEASE_FILE_NOT_KEPT = "E0471": "release file no job before it keeps",
+    RELEASE_TWICE = "E0472": "release created more than once per tag",
 
     // Warnings.
     UNUSED = "W0001": "declared but never used",
