@@ -275,3 +275,44 @@ fn gitlab_builds_the_manifest_list_once_and_copies_it_by_digest() {
     );
     let _ = std::fs::remove_dir_all(&walk.dir);
 }
+
+#[test]
+fn github_jobs_that_run_a_list_pull_it_by_digest() {
+    let program = pipec_tests::program_from(
+        "use std.docker\npipeline p {\n  on push\n  image app = docker.build(platforms: [\"linux/amd64\", \"linux/arm64\"])\n  job smoke { load app; run \"docker run --rm app:ci true\" }\n}\n",
+    );
+    let workflow = emitted(&program, &["github"], ".github/workflows/p.yml");
+    let doc: Value = yaml_serde::from_str(&workflow).unwrap();
+    let smoke = &doc["jobs"]["smoke"];
+    assert_eq!(smoke["needs"][0], "build_app", "{workflow}");
+    assert_eq!(smoke["permissions"]["packages"], "read", "{workflow}");
+    let pull = github_step(&workflow, "smoke", "Pull image app");
+    let steps = smoke["steps"].as_sequence().unwrap();
+    let step = steps
+        .iter()
+        .find(|s| s["name"] == "Pull image app")
+        .unwrap();
+    assert_eq!(
+        step["env"]["PIPEC_IMAGE_SOURCE_APP"],
+        "${{ needs.build_app.outputs.image }}"
+    );
+
+    let walk = Walk::new("multiarch-pull");
+    let repo = "ghcr.io/acme/p/pipec-ci/app";
+    walk.run(
+        &format!("docker buildx build --platform {PLATFORMS} --tag {repo}:{SHA} --push ."),
+        &[],
+    )
+    .unwrap();
+    let list = walk.tag(repo, SHA);
+    let reference = format!("{repo}@{list}");
+    walk.run(&pull, &[("PIPEC_IMAGE_SOURCE_APP", &reference)])
+        .unwrap();
+    let log = walk.log();
+    assert!(log.contains(&format!("docker pull {reference}")), "{log}");
+    assert!(
+        log.contains(&format!("docker tag {reference} app:ci")),
+        "{log}"
+    );
+    let _ = std::fs::remove_dir_all(&walk.dir);
+}

@@ -368,7 +368,7 @@ impl Lower<'_> {
             permissions.grant("packages", Level::Write, "push the layer cache to ghcr.io");
         }
         let mut steps = vec![steps::checkout(false, false)];
-        steps.extend(self.emulation(image));
+        steps.extend(multiarch::emulation_step(image));
         steps.extend([
             steps::uses("Set up Docker Buildx", &pins::SETUP_BUILDX, Map::new()),
             steps::download(

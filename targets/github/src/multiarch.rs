@@ -45,8 +45,14 @@ impl Lower<'_> {
     }
 
     /// QEMU for the platforms the runner does not run natively, with the
-    /// emulators pinned by digest; an error for a platform there is none for.
+    /// emulators pinned by digest; an error for a platform there is none for
+    /// (reported by the build job, whose step this is).
     pub fn emulation(&mut self, image: &Image) -> Option<Map> {
+        self.unbuildable(image);
+        emulation_step(image)
+    }
+
+    fn unbuildable(&mut self, image: &Image) {
         for p in image.platforms.iter().filter(|p| !platforms::buildable(p)) {
             self.diags.push(
                 Diagnostic::new(
@@ -61,21 +67,27 @@ impl Lower<'_> {
                 )),
             );
         }
-        if !platforms::needs_emulation(&image.platforms) {
-            return None;
-        }
-        let mut with = Map::new();
-        with.insert("image", platforms::BINFMT);
-        with.insert(
-            "platforms",
-            platforms::emulators(&image.platforms).join(","),
-        );
-        // The emulators come from the pinned image, never from a cache
-        // another run wrote.
-        with.insert("cache-image", false);
-        Some(steps::uses("Set up QEMU", &pins::SETUP_QEMU, with))
     }
+}
 
+/// The step that registers QEMU's emulators, if the image needs them.
+pub fn emulation_step(image: &Image) -> Option<Map> {
+    if !platforms::needs_emulation(&image.platforms) {
+        return None;
+    }
+    let mut with = Map::new();
+    with.insert("image", platforms::BINFMT);
+    with.insert(
+        "platforms",
+        platforms::emulators(&image.platforms).join(","),
+    );
+    // The emulators come from the pinned image, never from a cache another
+    // run wrote.
+    with.insert("cache-image", false);
+    Some(steps::uses("Set up QEMU", &pins::SETUP_QEMU, with))
+}
+
+impl Lower<'_> {
     /// The steps before a list's build: log in to ghcr.io with the job's
     /// token and name the list after the repository (lowercase, as ghcr.io
     /// requires) and the commit.
