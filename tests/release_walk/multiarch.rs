@@ -13,14 +13,16 @@ use yaml_serde::Value;
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 const PLATFORMS: &str = "linux/amd64,linux/arm64";
 
-struct Walk {
-    dir: PathBuf,
-    bin: PathBuf,
-    state: PathBuf,
+/// A scratch directory with the walk's recording `docker` first on `PATH`
+/// and the state it keeps (the registry, the calls).
+pub struct Walk {
+    pub dir: PathBuf,
+    pub bin: PathBuf,
+    pub state: PathBuf,
 }
 
 impl Walk {
-    fn new(name: &str) -> Walk {
+    pub fn new(name: &str) -> Walk {
         let dir = scratch(name);
         let state = dir.join("state");
         std::fs::create_dir_all(&state).unwrap();

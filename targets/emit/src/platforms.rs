@@ -60,6 +60,35 @@ pub fn emulators(platforms: &[String]) -> Vec<String> {
     out
 }
 
+/// The errors of a target (`"GitHub Actions"`, its `code`) for the
+/// platforms of `image` no emulator builds.
+pub fn unbuildable(
+    image: &pipec_graph::Image,
+    target: &str,
+    code: pipec_diagnostics::Code,
+    who: &str,
+) -> Vec<pipec_diagnostics::Diagnostic> {
+    image
+        .platforms
+        .iter()
+        .filter(|p| !buildable(p))
+        .map(|p| {
+            pipec_diagnostics::Diagnostic::new(
+                code,
+                image.span,
+                format!("{target} cannot build image `{}` for `{p}`", image.name),
+            )
+            .label(format!(
+                "{who} other platforms under QEMU, which has no emulator for it"
+            ))
+            .help(format!(
+                "build for the platforms QEMU emulates: {}",
+                BUILDABLE.join(", ")
+            ))
+        })
+        .collect()
+}
+
 /// Whether an image is a manifest list of several platforms.
 pub fn is_list(platforms: &[String]) -> bool {
     platforms.len() > 1

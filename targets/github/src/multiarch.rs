@@ -11,7 +11,7 @@
 //! a fork gets a read-only token, so its build cannot hand the list on
 //! (docs/targets/github.md, "Multi-platform images").
 
-use pipec_diagnostics::{Diagnostic, code};
+use pipec_diagnostics::code;
 use pipec_emit::{Map, Yaml, platforms};
 use pipec_graph::{Image, ImageId};
 
@@ -53,20 +53,12 @@ impl Lower<'_> {
     }
 
     fn unbuildable(&mut self, image: &Image) {
-        for p in image.platforms.iter().filter(|p| !platforms::buildable(p)) {
-            self.diags.push(
-                Diagnostic::new(
-                    code::GITHUB_PLATFORM,
-                    image.span,
-                    format!("GitHub Actions cannot build image `{}` for `{p}`", image.name),
-                )
-                .label("the x86 runners build other platforms under QEMU, which has no emulator for it")
-                .help(format!(
-                    "build for the platforms QEMU emulates: {}",
-                    platforms::BUILDABLE.join(", ")
-                )),
-            );
-        }
+        self.diags.extend(platforms::unbuildable(
+            image,
+            "GitHub Actions",
+            code::GITHUB_PLATFORM,
+            "the x86 runners build",
+        ));
     }
 }
 

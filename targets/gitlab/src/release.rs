@@ -16,7 +16,7 @@
 //! ref's published image, and `redeploy_<environment>` ships it with the
 //! environment, gates and resource group of the CI deployment.
 
-use pipec_diagnostics::{Diagnostic, code};
+use pipec_diagnostics::code;
 use pipec_emit::release::{
     self, DOTENV_REPORT, Source, deploy_script, helpers_for, image_ref, publish_script,
     resolve_script, sh_quote,
@@ -127,20 +127,12 @@ fn login_if_available(ctx: &mut Ctx, p: &Publish) -> String {
 pub fn build(ctx: &mut Ctx, image: &Image) -> Body {
     let mut body = Body::new(images::image(images::DOCKER.to_string(), false));
     docker(&mut body);
-    for p in image.platforms.iter().filter(|p| !platforms::buildable(p)) {
-        ctx.diags.push(
-            Diagnostic::new(
-                code::GITLAB_PLATFORM,
-                image.span,
-                format!("GitLab CI cannot build image `{}` for `{p}`", image.name),
-            )
-            .label("the build job builds other platforms under QEMU, which has no emulator for it")
-            .help(format!(
-                "build for the platforms QEMU emulates: {}",
-                platforms::BUILDABLE.join(", ")
-            )),
-        );
-    }
+    ctx.diags.extend(platforms::unbuildable(
+        image,
+        "GitLab CI",
+        code::GITLAB_PLATFORM,
+        "the build job builds",
+    ));
     // A manifest list is built by BuildKit in a container of its own and
     // pushed as it is built: the daemon's image store holds one platform.
     let list = platforms::is_list(&image.platforms);
