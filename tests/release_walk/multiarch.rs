@@ -184,6 +184,26 @@ fn github_hands_the_manifest_list_on_by_digest() {
         format!("ghcr.io/acme/orders/pipec-ci/orders@{list}")
     );
 
+    // Trivy scans every platform of that list, by digest.
+    let scans = walk.dir.join("trivy.log");
+    stub(
+        &walk.bin,
+        "trivy",
+        &format!(
+            "for a in \"$@\"; do last=\"$a\"; done\necho \"$TRIVY_PLATFORM $last\" >> '{}'\n",
+            scans.display()
+        ),
+    );
+    walk.run(
+        &github_step(&workflow, "trivy", "Scan image"),
+        &[("PIPEC_IMAGE_SOURCE_ORDERS", &handed)],
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&scans).unwrap(),
+        format!("linux/amd64 {handed}\nlinux/arm64 {handed}\n")
+    );
+
     // The publish job copies the list, every platform, and hands its digest
     // to the deployments.
     walk.run(

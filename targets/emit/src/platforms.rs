@@ -89,6 +89,51 @@ pub fn unbuildable(
         .collect()
 }
 
+/// The platforms of the manifest lists a script reads as `{{ image.source }}`
+/// (Trivy), in order, without repeats.
+pub fn scanned_platforms(
+    program: &pipec_graph::Program,
+    script: &pipec_graph::Text,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in &script.parts {
+        if let pipec_graph::Part::ImageSource(name) = part
+            && let Some(image) = program.images.iter().find(|i| i.name == *name)
+            && is_list(&image.platforms)
+        {
+            for p in &image.platforms {
+                if !out.contains(p) {
+                    out.push(p.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A script that reads a manifest list (Trivy scans one platform of a
+/// list, the runner's, unless told another), run once per platform of the
+/// list with `TRIVY_PLATFORM` set, so that every image the list holds is
+/// scanned.
+pub fn per_platform(script: &str, platforms: &[String]) -> String {
+    if platforms.is_empty() {
+        return script.to_string();
+    }
+    let words: Vec<String> = platforms
+        .iter()
+        .map(|p| crate::release::sh_quote(p))
+        .collect();
+    format!(
+        "for pipec_platform in {}; do\n\
+         echo \"pipec: the $pipec_platform image of the manifest list\"\n\
+         export TRIVY_PLATFORM=\"$pipec_platform\"\n\
+         {}\n\
+         done\n",
+        words.join(" "),
+        script.trim_end_matches('\n')
+    )
+}
+
 /// Whether an image is a manifest list of several platforms.
 pub fn is_list(platforms: &[String]) -> bool {
     platforms.len() > 1

@@ -179,6 +179,7 @@ impl Lower<'_> {
         // A manifest list is read from the registry, by the reference its
         // build job hands on.
         let mut env = Vec::new();
+        let scanned = pipec_emit::platforms::scanned_platforms(self.program, script);
         let mut script = script.clone();
         for part in &mut script.parts {
             if let pipec_graph::Part::ImageSource(name) = part
@@ -191,6 +192,7 @@ impl Lower<'_> {
             }
         }
         let text = expr::text_script(&script, &mut env);
+        let text = pipec_emit::platforms::per_platform(&text, &scanned);
         steps::run(&name, text, &env)
     }
 
