@@ -20,11 +20,14 @@ fn whole_tree_snapshots() {
     }
 }
 
+/// The notifications controller's configuration, beside the Argo CD objects.
+const NOTIFICATIONS_CM: &str = "/argocd-notifications-cm.yaml";
+
 /// The Argo CD documents of an example, by file.
 fn argo_documents(e: &str) -> Vec<(String, Value)> {
     render(e, &["argocd"])
         .files()
-        .filter(|f| !f.path.ends_with("/kustomization.yaml"))
+        .filter(|f| !f.path.ends_with("/kustomization.yaml") && !f.path.ends_with(NOTIFICATIONS_CM))
         .map(|f| (f.path.clone(), documents(&f.body).remove(0)))
         .collect()
 }
@@ -35,6 +38,7 @@ fn every_argo_cd_object_validates() {
         return;
     };
     let kubectl = tool("kubectl");
+    let kubernetes = tool("kubernetes-validate");
     let mut checked = 0;
     for e in examples() {
         let tree = render(&e, &["argocd"]);
@@ -57,10 +61,24 @@ fn every_argo_cd_object_validates() {
             "{e}: {stderr}"
         );
         checked += expected;
+        // The notifications configuration against Kubernetes' schemas.
+        let cm: Vec<&str> = files
+            .iter()
+            .copied()
+            .filter(|f| f.ends_with(NOTIFICATIONS_CM))
+            .collect();
+        if let (Some(path), Some(k8s)) = (cm.first(), &kubernetes) {
+            let res = run(k8s, &["--strict", path], &dir);
+            let stdout = String::from_utf8_lossy(&res.stdout);
+            assert!(
+                res.status.success() && stdout.contains(" passed for resource "),
+                "{e}: kubernetes-validate:\n{stdout}"
+            );
+        }
         // The index builds, and lists every object.
         if let Some(kubectl) = &kubectl {
             let index = kustomize(kubectl, &dir.join("deploy/argocd"));
-            assert_eq!(documents(&index).len(), expected, "{e}");
+            assert_eq!(documents(&index).len(), expected + cm.len(), "{e}");
         }
     }
     assert!(checked >= 5, "only {checked} Argo CD objects checked");
@@ -205,7 +223,8 @@ fn applications_say_what_the_program_says() {
             for n in &env.notifications {
                 let key = format!(
                     "notifications.argoproj.io/subscribe.{}.{}",
-                    n.trigger, n.service
+                    n.trigger,
+                    n.service.name()
                 );
                 let value = annotations
                     .and_then(|a| a.get(&key))

@@ -5,9 +5,9 @@
 //! `tree-sitter` command-line tool (scripts/install-tools.sh), as Neovim and
 //! Helix build it. Every `.pipe` text of the repository — the examples, the
 //! standard library, the reference's programs, the diagnostics corpus
-//! (tests/ui) and the fuzzing seeds — is read by both parsers: a text pipec
-//! parses has no error node in tree-sitter's tree, and a text pipec refuses
-//! as a syntax error has one. The highlighting queries are checked against
+//! (tests/ui) and the fuzzing seeds (fuzz/seeds) — is read by both parsers:
+//! a text pipec parses has no error node in tree-sitter's tree, and a text
+//! pipec refuses as a syntax error has one. The highlighting queries are checked against
 //! the grammar and give the examples the captures a theme colours.
 
 use std::collections::BTreeSet;
@@ -139,7 +139,10 @@ fn pipec_parses(path: &Path) -> Option<bool> {
 
 fn corpus(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for d in ["examples", "stdlib", "tests/ui", "fuzz/corpus/seeds"] {
+    // The fuzzing seeds as committed: scripts/fuzz.sh copies them, with the
+    // standard library and the examples, into fuzz/corpus/seeds, which a
+    // fresh clone does not have (CI fuzzes after the tests).
+    for d in ["examples", "stdlib", "tests/ui", "fuzz/seeds"] {
         pipe_files(&root().join(d), &mut files);
     }
     let blocks = dir.join("blocks");

@@ -465,6 +465,17 @@ pub const CASES: &[Case] = &[
         runtime: r#"wait "{{ ci.sha }}""#,
         rt: Refused("E0201"),
     },
+    // The key of a notification service's token: read only for the services
+    // an environment's `notify` subscribes to, which the row's program does
+    // not (tests/argocd_notifications.rs has it in the configuration).
+    Case {
+        block: "gitops",
+        head: "notify",
+        literal: r#"notify slack secret("zq1-token")"#,
+        lit: NONE,
+        runtime: r#"notify slack "{{ ci.sha }}""#,
+        rt: Refused("E0201"),
+    },
     // ---- policy: settings of the policy rules, which no target reads ----
     Case {
         block: "policy",

@@ -32,6 +32,10 @@ pub fn looks_secret(s: &str) -> Option<&'static str> {
         return Some("a Slack webhook URL");
     }
     for word in s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
+        // A token is a prefix of four characters or more and sixteen more.
+        if word.len() < 20 {
+            continue;
+        }
         for (prefix, what) in TOKEN_PREFIXES {
             if let Some(rest) = word.strip_prefix(prefix)
                 && rest.len() >= 16
@@ -168,6 +172,10 @@ mod tests {
         assert!(looks_secret("token ghp_abcdefghijklmnop1234").is_some());
         assert!(looks_secret("AKIAABCDEFGHIJKLMNOP").is_some());
         assert!(looks_secret("ghp_short").is_none());
+        // The shortest token: the shortest prefix and sixteen characters.
+        assert!(TOKEN_PREFIXES.iter().all(|(p, _)| p.len() >= 4));
+        assert!(looks_secret("x AIza0123456789abcdef y").is_some());
+        assert!(looks_secret("x AIza0123456789abcde y").is_none());
         assert!(looks_secret("pip install -r requirements.txt").is_none());
     }
 

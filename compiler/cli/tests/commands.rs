@@ -269,3 +269,106 @@ fn quiet_prints_only_errors() {
     let run = repo.pipec(&["-q", "build", "--check"]);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
 }
+
+/// The steps of a progressive rollout, in order, between the environment and
+/// the service, with the analysis that watches them: in DOT (which `dot`
+/// renders) and in Mermaid alike.
+#[test]
+fn graph_shows_rollout_steps() {
+    let repo = Repo::new("graph-rollout");
+    let flask = repo_root().join("examples/flask-api");
+    let dot_text = repo.pipec(&["graph", flask.to_str().unwrap()]).stdout;
+    let mermaid = repo
+        .pipec(&["graph", flask.to_str().unwrap(), "--format", "mermaid"])
+        .stdout;
+    let steps = [
+        "canary 10% of the requests (nginx)",
+        "canary 30% of the requests (nginx)",
+        "canary 60% of the requests (nginx)",
+        "canary 100% of the requests (nginx)",
+    ];
+    for (i, step) in steps.iter().enumerate() {
+        let id = format!("rollout_0_2_{i}");
+        assert!(
+            dot_text.contains(&format!("{id} [label=\"{step}")),
+            "{step}:\n{dot_text}"
+        );
+        assert!(
+            mermaid.contains(&format!("{id}>\"{step}")),
+            "{step}:\n{mermaid}"
+        );
+    }
+    for (text, arrow, chain) in [(&dot_text, "->", " -> "), (&mermaid, "-.", " --> ")] {
+        assert!(text.contains(&format!("env_prod {arrow}")), "{text}");
+        assert!(
+            text.contains(&format!("rollout_0_2_0{chain}rollout_0_2_1")),
+            "{text}"
+        );
+        assert!(text.contains("rollout_0_2_analysis"), "{text}");
+        assert!(text.contains("pause 10m"), "{text}");
+        assert!(
+            text.contains("error rate ≤ 1%") && text.contains("p95 latency ≤ 500ms"),
+            "{text}"
+        );
+        assert!(text.contains("3 failed measurement(s) abort"), "{text}");
+    }
+    // dev and staging keep their plain rolling update.
+    assert!(dot_text.contains("env_dev -> service_flask_api [label=\"runs\""));
+    assert!(!dot_text.contains("env_prod -> service_flask_api"));
+
+    repo.write(
+        "bg.pipe",
+        r#"use std.docker
+
+pipeline app {
+  on push to main
+  image app = docker.build()
+  publish app to ghcr("acme/app") { tags [sha] }
+}
+
+environment staging { namespace "app-staging"; deploy on branch main }
+
+service api {
+  image app
+  port 8000
+  rollout blue_green in [staging]
+  deploy to [staging] via argocd
+}
+
+gitops {
+  repo   "https://github.com/acme/deploy.git"
+  argocd secret("ARGOCD_KUBECONFIG")
+}
+"#,
+    );
+    let bg = repo.pipec(&["graph", "bg.pipe"]);
+    assert_eq!(bg.code, 0, "{bg:?}");
+    assert!(bg.stdout.contains("preview Service"), "{}", bg.stdout);
+    assert!(
+        bg.stdout.contains("promotion: the active Service"),
+        "{}",
+        bg.stdout
+    );
+    assert!(
+        bg.stdout.contains("rollout_0_0_0 -> rollout_0_0_1"),
+        "{}",
+        bg.stdout
+    );
+    let bg_mermaid = repo.pipec(&["graph", "bg.pipe", "--format", "mermaid"]);
+    assert!(
+        bg_mermaid.stdout.contains("rollout_0_0_1>\"promotion"),
+        "{}",
+        bg_mermaid.stdout
+    );
+    if let Some(dot) = tool("dot") {
+        for (name, text) in [("flask.dot", &dot_text), ("bg.dot", &bg.stdout)] {
+            repo.write(name, text);
+            let out = std::process::Command::new(&dot)
+                .args(["-Tsvg", name, "-o", "out.svg"])
+                .current_dir(&repo.dir)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{name}: {out:?}");
+        }
+    }
+}

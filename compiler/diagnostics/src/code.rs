@@ -160,6 +160,13 @@ codes! {
     RELEASE_FILE_NOT_KEPT = "E0471": "release file no job before it keeps",
     RELEASE_TWICE = "E0472": "release created more than once per tag",
 
+    // Operations: Argo CD notifications, rollout analysis.
+    UNKNOWN_NOTIFY_SERVICE = "E0500": "Argo CD notifications to a service pipec does not configure",
+    NOTIFY_RECIPIENT = "E0501": "notification recipient the service cannot deliver to",
+    NOTIFY_TOKEN_KEY = "E0502": "notification token that is not a key of argocd-notifications-secret",
+    NOTIFY_WITHOUT_ARGOCD = "E0503": "Argo CD notifications in an environment no Application watches",
+    ANALYSIS_WITHOUT_MEASUREMENT = "E0504": "rollout analysis that measures nothing",
+
     // Warnings.
     UNUSED = "W0001": "declared but never used",
     NEVER_RUNS = "W0002": "job can never run",

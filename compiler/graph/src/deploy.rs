@@ -85,10 +85,34 @@ pub struct SyncPolicy {
 pub struct Notification {
     /// Argo CD trigger, e.g. `on-sync-failed`.
     pub trigger: String,
-    /// Notification service, e.g. `slack`.
-    pub service: String,
-    /// Channel or recipient.
+    pub service: NotifyService,
+    /// Channel or recipient, as Argo CD's service takes it: a Slack channel
+    /// without its `#`, a Telegram channel's username without its `@` or a
+    /// chat id.
     pub recipient: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+named! {
+    /// A service of Argo CD's notifications controller pipec configures.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum NotifyService {
+        Slack = "slack",
+        Telegram = "telegram",
+    }
+}
+
+/// The credential of a notification service: a key of the Secret
+/// `argocd-notifications-secret`, which the notifications configuration
+/// names as `$key` (the token itself never leaves the cluster).
+#[derive(Debug, Clone, Serialize)]
+pub struct Notifier {
+    pub service: NotifyService,
+    pub token_key: String,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -328,6 +352,8 @@ pub struct GitOps {
     pub argocd: Option<SecretRef>,
     /// How long a deployment job waits for Argo CD.
     pub wait: Duration,
+    /// The tokens of notification services, where the program names them.
+    pub notifiers: Vec<Notifier>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -336,6 +362,18 @@ impl GitOps {
     /// Whether the manifests live in the repository the pipeline runs in.
     pub fn same_repository(&self) -> bool {
         self.token.is_none()
+    }
+
+    /// The key of `argocd-notifications-secret` holding a notification
+    /// service's token: as the program names it, or `<service>-token`.
+    pub fn token_key(&self, service: NotifyService) -> String {
+        self.notifiers
+            .iter()
+            .find(|n| n.service == service)
+            .map_or_else(
+                || format!("{}-token", service.name()),
+                |n| n.token_key.clone(),
+            )
     }
 
     /// The branch deployments to `env` commit to and its Applications follow.

@@ -36,6 +36,12 @@ pub struct Program {
     pub gitops: Option<GitOps>,
     pub policy: Policy,
     pub suppressions: Vec<Suppression>,
+    /// [`Program::release_patterns`], made on first use: every deployment
+    /// started by hand reads it, and collecting it from every pipeline for
+    /// each of them made rendering quadratic in the number of pipelines.
+    /// Filled only once the program is complete (the targets read it).
+    #[serde(skip)]
+    release_patterns: std::sync::OnceLock<Vec<Glob>>,
 }
 
 impl Program {
@@ -53,6 +59,22 @@ impl Program {
     }
     pub fn service(&self, id: ServiceId) -> &Service {
         &self.services[id.index()]
+    }
+
+    /// Every pipeline's `on tag` patterns, each once, sorted: what counts as
+    /// a release anywhere in the program. Made once, on first use, so the
+    /// program must not change afterwards.
+    pub fn release_patterns(&self) -> &[Glob] {
+        self.release_patterns.get_or_init(|| {
+            let mut all: Vec<Glob> = self
+                .pipelines
+                .iter()
+                .flat_map(|p| p.release_tags())
+                .collect();
+            all.sort();
+            all.dedup();
+            all
+        })
     }
 
     /// Environments ordered so that every environment comes after the one it

@@ -46,6 +46,17 @@ named! {
         /// By the NGINX ingress controller, which sends the weight of the
         /// requests to a canary Service.
         Nginx = "nginx",
+        /// By the Istio service mesh: a VirtualService on the service's
+        /// name sends the weight of the requests to a canary Service.
+        Istio = "istio",
+    }
+}
+
+impl Traffic {
+    /// Whether the weight is a share of the requests, sent to a canary
+    /// Service, rather than of the pods.
+    pub fn splits_requests(self) -> bool {
+        self != Traffic::Replicas
     }
 }
 

@@ -326,22 +326,33 @@ fn file_kind(name: &str, docs: &[yaml::Document]) -> FileKind {
 /// Scalars anywhere in a file that look like a credential (a token format, a
 /// private key).
 fn plaintext_tokens(file: SourceId, docs: &[yaml::Document], input: Input, facts: &mut Facts) {
-    fn walk(n: &yaml::Node, path: yaml::YamlPath, out: &mut Vec<(yaml::YamlPath, &'static str)>) {
+    // The path is one stack, pushed and popped on the way down, and copied
+    // only for a hit: most files have none, and a path per node was most of
+    // this walk.
+    fn walk(
+        n: &yaml::Node,
+        path: &mut yaml::YamlPath,
+        out: &mut Vec<(yaml::YamlPath, &'static str)>,
+    ) {
         match &n.kind {
             yaml::Kind::Scalar(s, _) => {
                 if let Some(what) = pipec_check::looks_secret(s) {
-                    out.push((path, what));
+                    out.push((path.clone(), what));
                 }
             }
             yaml::Kind::Seq(items) => {
                 for (i, it) in items.iter().enumerate() {
-                    walk(it, path.index(i), out);
+                    path.0.push(yaml::Seg::Index(i));
+                    walk(it, path, out);
+                    path.0.pop();
                 }
             }
             yaml::Kind::Map(entries) => {
                 for e in entries {
                     if let Some(k) = e.key.as_str() {
-                        walk(&e.value, path.key(k), out);
+                        path.0.push(yaml::Seg::Key(k.to_string()));
+                        walk(&e.value, path, out);
+                        path.0.pop();
                     }
                 }
             }
@@ -349,7 +360,7 @@ fn plaintext_tokens(file: SourceId, docs: &[yaml::Document], input: Input, facts
     }
     for doc in docs {
         let mut hits = Vec::new();
-        walk(&doc.root, yaml::YamlPath::root(), &mut hits);
+        walk(&doc.root, &mut yaml::YamlPath::root(), &mut hits);
         for (path, what) in hits {
             facts.plaintext.push(facts::Plaintext {
                 input,

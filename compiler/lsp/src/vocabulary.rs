@@ -416,6 +416,12 @@ const FALLBACK: &[(Context, &str, &str, &str)] = &[
         "how long a deployment waits for the sync, 1m to 6h (default 10m)",
     ),
     (
+        Context::Gitops,
+        "notify",
+        "notify SERVICE secret(\"KEY\")",
+        "the key of argocd-notifications-secret holding the token of slack or telegram (default slack-token, telegram-token); repeatable",
+    ),
+    (
         Context::Policy,
         "min_coverage",
         "min_coverage PERCENT",

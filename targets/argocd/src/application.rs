@@ -110,7 +110,8 @@ fn notifications(env: &Environment) -> Option<Yaml> {
     for n in &env.notifications {
         let key = format!(
             "notifications.argoproj.io/subscribe.{}.{}",
-            n.trigger, n.service
+            n.trigger,
+            n.service.name()
         );
         match subs.iter_mut().find(|(k, _)| *k == key) {
             Some((_, r)) if r.contains(&n.recipient.as_str()) => {}

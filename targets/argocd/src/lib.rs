@@ -5,6 +5,9 @@
 //!
 //! - [`project`], `deploy/argocd/<service>.appproject.yaml`;
 //! - [`application`], `deploy/argocd/<service>-<env>.yaml`;
+//! - [`notifications`], `deploy/argocd/argocd-notifications-cm.yaml`, the
+//!   notifications controller's services, triggers and templates, when an
+//!   environment subscribes to notifications;
 //! - `deploy/argocd/kustomization.yaml` lists them all, so that
 //!   `kubectl apply -k deploy/argocd` (or one parent Application) installs them.
 //!
@@ -12,6 +15,7 @@
 //! paths and names from [`pipec_emit::layout`].
 
 pub mod application;
+pub mod notifications;
 pub mod project;
 
 use pipec_diagnostics::{Diagnostic, code};
@@ -71,6 +75,15 @@ impl Target for ArgoCd {
                 ));
             }
         }
+        if let Some(cm) = notifications::config_map(program, gitops, &services) {
+            let source = services
+                .iter()
+                .flat_map(|s| &s.deploy)
+                .map(|id| program.environment(*id))
+                .find(|e| !e.notifications.is_empty())
+                .map_or_else(|| services[0].file.clone(), |e| e.file.clone());
+            files.push((format!("{}.yaml", notifications::CONFIG_MAP), source, cm));
+        }
         let mut k = map([
             ("apiVersion", Yaml::from("kustomize.config.k8s.io/v1beta1")),
             ("kind", Yaml::from("Kustomization")),
@@ -86,7 +99,8 @@ impl Target for ArgoCd {
         ));
         for (file, source, doc) in files {
             // Names are distinct: `check` rejected clashing Application names,
-            // and project files carry a `.` no Kubernetes name part contains.
+            // none is the notifications ConfigMap's, and project files carry a
+            // `.` no Kubernetes name part contains.
             if let Err(clash) = out.add(
                 "argocd",
                 format!("{dir}/{file}"),
@@ -129,7 +143,18 @@ fn check(program: &Program, services: &[&Service]) -> Result<(), Vec<Diagnostic>
                 );
             }
             let name = application::name(s, env);
-            if let Some((_, other_s, other_env)) = names.iter().find(|(n, _, _)| *n == name) {
+            if name == notifications::CONFIG_MAP {
+                diags.push(
+                    Diagnostic::new(
+                        code::APPLICATION_NAME_CLASH,
+                        s.deploy_span,
+                        format!("an Argo CD Application would be named `{name}`"),
+                    )
+                    .label(format!("`{}` in `{}`", s.name, env.name))
+                    .help("rename the service or the environment: Argo CD's notifications configuration has this name"),
+                );
+            } else if let Some((_, other_s, other_env)) = names.iter().find(|(n, _, _)| *n == name)
+            {
                 diags.push(
                     Diagnostic::new(
                         code::APPLICATION_NAME_CLASH,

@@ -98,6 +98,18 @@ pub fn namespaced_kinds(program: &Program, service: &Service) -> Vec<(&'static s
     if !service.rollouts.is_empty() {
         kinds.push(("argoproj.io", "Rollout"));
     }
+    let istio = service.rollouts.iter().any(|r| {
+        matches!(
+            r.strategy,
+            pipec_graph::Strategy::Canary {
+                traffic: pipec_graph::Traffic::Istio,
+                ..
+            }
+        )
+    });
+    if istio {
+        kinds.push(("networking.istio.io", "VirtualService"));
+    }
     if service.rollouts.iter().any(|r| r.analysis.is_some()) {
         kinds.push(("argoproj.io", "AnalysisTemplate"));
     }

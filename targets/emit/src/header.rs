@@ -17,16 +17,28 @@ pub const CI_OWNED: &str = " # pipec: set by CI";
 /// The body with its header. The source's name is written escaped: whatever
 /// it holds, the header stays two comment lines.
 pub fn wrap(body: &str, source: &str) -> String {
-    format!(
-        "{FIRST}{}. Do not edit: change the source and run `pipec build`.\n{HASH}{}\n{body}",
-        crate::yaml::comment_text(source),
-        hash(body)
-    )
+    let source = crate::yaml::comment_text(source);
+    let hash = hash(body);
+    let before = ". Do not edit: change the source and run `pipec build`.\n";
+    // The file is the body with two lines before it: one allocation.
+    let mut out = String::with_capacity(
+        FIRST.len() + source.len() + before.len() + HASH.len() + hash.len() + 1 + body.len(),
+    );
+    for part in [FIRST, &source, before, HASH, &hash, "\n", body] {
+        out.push_str(part);
+    }
+    out
 }
 
 /// The hex SHA-256 of a body, with CI-owned values masked.
 pub fn hash(body: &str) -> String {
     let mut h = Sha256::new();
+    // Only lines ending with the marker are masked: a body without it (all
+    // but Kustomize overlays) is hashed as it is, in one piece.
+    if !body.contains(CI_OWNED) {
+        h.update(body.as_bytes());
+        return hex(&h.finalize());
+    }
     for line in body.split_inclusive('\n') {
         match ci_owned(line) {
             Some((prefix, _)) => {
@@ -37,7 +49,17 @@ pub fn hash(body: &str) -> String {
             None => h.update(line.as_bytes()),
         }
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// For a CI-owned line `    newTag: 'x' # pipec: set by CI` (spaces, an

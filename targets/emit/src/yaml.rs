@@ -23,7 +23,9 @@ mod escape;
 #[cfg(test)]
 mod tests;
 
-use escape::{block_safe, one_line};
+use std::borrow::Cow;
+
+use escape::{block_safe, one_line, scalar_text};
 pub use escape::{
     comment, comment_lines, comment_text, is_hidden, is_line_break, is_plain_safe, quoted, scalar,
 };
@@ -269,7 +271,7 @@ fn indent(out: &mut String, n: usize) {
 }
 
 fn write_comment(out: &mut String, text: &str, level: usize) {
-    out.push_str(&comment(text, level));
+    escape::write_comment(out, text, level);
 }
 
 fn write_map(out: &mut String, m: &Map, level: usize) {
@@ -288,8 +290,9 @@ const MAX_IMPLICIT_KEY: usize = 1000;
 
 /// `key: value` where the key is already indented.
 fn write_entry(out: &mut String, e: &Entry, level: usize) {
-    let key = scalar(&e.key);
-    if key.chars().count() > MAX_IMPLICIT_KEY {
+    let key = scalar_text(&e.key);
+    // No more characters than bytes: count them only for a long key.
+    if key.len() > MAX_IMPLICIT_KEY && key.chars().count() > MAX_IMPLICIT_KEY {
         out.push_str("? ");
         out.push_str(&key);
         out.push('\n');
@@ -385,12 +388,12 @@ fn write_seq(out: &mut String, items: &[Yaml], level: usize) {
 }
 
 /// Scalars and empty collections on one line.
-fn inline(v: &Yaml) -> Option<String> {
+fn inline(v: &Yaml) -> Option<Cow<'_, str>> {
     Some(match v {
         Yaml::Null => "null".into(),
-        Yaml::Bool(b) => b.to_string(),
-        Yaml::Int(n) => n.to_string(),
-        Yaml::Str(s) => scalar(s),
+        Yaml::Bool(b) => if *b { "true" } else { "false" }.into(),
+        Yaml::Int(n) => n.to_string().into(),
+        Yaml::Str(s) => scalar_text(s),
         Yaml::Seq(s) if s.is_empty() => "[]".into(),
         Yaml::Map(m) if m.is_empty() => "{}".into(),
         _ => return None,

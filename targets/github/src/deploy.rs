@@ -10,8 +10,10 @@
 //! none of them the one who started the run, approve. The comment above each
 //! `environment:` says what to set and gives the `gh api` calls.
 
+use std::collections::{HashMap, HashSet};
+
 use pipec_emit::{Map, Yaml, release};
-use pipec_graph::{Cond, Deploy, DeployMethod, Environment, Glob, Job, RegistryKind, Tier};
+use pipec_graph::{Cond, Deploy, DeployMethod, Environment, Glob, Job, JobId, RegistryKind, Tier};
 
 use crate::expr::Expr;
 use crate::job::Body;
@@ -19,6 +21,12 @@ use crate::permissions::{Level, Permissions};
 use crate::pins;
 use crate::steps;
 use crate::workflow::{Lower, secret};
+
+/// What a deployment job says whichever workflow it is in (CI or the deploy
+/// workflow): its script and its environment's protection comment. Both
+/// workflows of a pipeline share them, so each is made once.
+#[derive(Default)]
+pub struct DeployText(HashMap<JobId, (String, String)>);
 
 impl Lower<'_> {
     pub fn deploy_job(&mut self, job: &Job, d: &Deploy, cond: &Option<Expr>) -> Body {
@@ -65,18 +73,28 @@ impl Lower<'_> {
             }
         }
         self.release_access(d, env, &mut body, &mut vars);
+        let gates = env.approvals.saturating_sub(1);
+        let (script, comment) = match self.deploys.0.get(&job.id) {
+            Some(text) => text.clone(),
+            None => {
+                let script = release::deploy_script(self.program, job, d, true);
+                let refs = policy(&release::dispatchable(self.program, job));
+                let comment = protection_comment(env, &job.name, gates, &refs, &secrets);
+                self.deploys
+                    .0
+                    .insert(job.id, (script.clone(), comment.clone()));
+                (script, comment)
+            }
+        };
         body.steps.push(steps::run(
             &format!("Deploy to {}", env.name),
-            release::deploy_script(self.program, job, d, true),
+            script,
             &vars,
         ));
 
         let mut environment = Map::new();
         environment.insert("name", env.name.as_str());
         environment.insert_opt("url", env.url.as_deref().map(crate::expr::escape_literal));
-        let gates = env.approvals.saturating_sub(1);
-        let refs = policy(&release::dispatchable(self.program, job));
-        let comment = protection_comment(env, &job.name, gates, &refs, &secrets);
         body.environment = Some((environment, comment));
         let mut concurrency = Map::new();
         // One group per environment, shared with the deploy workflow: a
@@ -238,12 +256,9 @@ pub fn policy(when: &Cond) -> Option<Vec<(String, &'static str)>> {
         _ => false,
     };
     if ok {
-        let mut seen = Vec::new();
-        out.retain(|p| {
-            let new = !seen.contains(p);
-            seen.push(p.clone());
-            new
-        });
+        // A set: a program's release patterns are one per team.
+        let mut seen = HashSet::new();
+        out.retain(|p| seen.insert(p.clone()));
         ok = !out.is_empty();
     }
     ok.then_some(out)

@@ -13,6 +13,7 @@ use pipec_diagnostics::Diagnostic;
 use pipec_emit::{Map, Yaml, yaml};
 use pipec_graph::{JobKind, Pipeline, Program};
 
+use crate::deploy::DeployText;
 use crate::expr::{self, Expr};
 use crate::job::runner;
 use crate::workflow::Lower;
@@ -20,8 +21,13 @@ use crate::workflow::Lower;
 /// The input naming the environment.
 const INPUT: &str = "environment";
 
-/// The deploy workflow of a pipeline that deploys, and its diagnostics.
-pub fn render(program: &Program, pipeline: &Pipeline) -> Option<(String, Vec<Diagnostic>)> {
+/// The deploy workflow of a pipeline that deploys, and its diagnostics;
+/// `text` is what the CI workflow's deployment jobs said.
+pub fn render(
+    program: &Program,
+    pipeline: &Pipeline,
+    text: DeployText,
+) -> Option<(String, Vec<Diagnostic>)> {
     let deploys: Vec<_> = pipeline
         .topo_order()
         .into_iter()
@@ -38,6 +44,7 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> Option<(String, Vec<Dia
         releases: false,
         dispatch: true,
         diags: Vec::new(),
+        deploys: text,
     };
     let names: Vec<String> = deploys
         .iter()

@@ -7,6 +7,7 @@ use pipec_graph::{
     Cond, EnvValue, EnvVar, Glob, Input, InputKind, Pipeline, Program, Text, Trigger, TriggerKind,
 };
 
+use crate::deploy::DeployText;
 use crate::expr::{self, Expr};
 
 /// What lowering one pipeline needs: the program, the pipeline, and the
@@ -22,10 +23,13 @@ pub struct Lower<'a> {
     /// Lowering the deploy workflow (started by hand) rather than CI.
     pub dispatch: bool,
     pub diags: Vec<Diagnostic>,
+    /// Deployment jobs' scripts and comments, shared with the deploy workflow.
+    pub deploys: DeployText,
 }
 
-/// The workflow body for a pipeline, and its diagnostics.
-pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic>) {
+/// The workflow body for a pipeline, and its diagnostics, and what its
+/// deployment jobs said, for the deploy workflow ([`crate::dispatch`]).
+pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic>, DeployText) {
     let inputs = pipeline
         .triggers
         .iter()
@@ -42,9 +46,10 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
         releases: pipeline.has_trigger(|k| matches!(k, TriggerKind::Tag { .. })),
         dispatch: false,
         diags: Vec::new(),
+        deploys: DeployText::default(),
     };
     let doc = cx.workflow();
-    (yaml::to_string(&Yaml::Map(doc)), cx.diags)
+    (yaml::to_string(&Yaml::Map(doc)), cx.diags, cx.deploys)
 }
 
 impl Lower<'_> {

@@ -7,7 +7,7 @@
 //! alerting rules over that environment's series.
 
 use pipec_emit::yaml::{Yaml, map};
-use pipec_graph::{AlertKind, AlertRule, Strategy, Traffic};
+use pipec_graph::{AlertKind, AlertRule, Strategy};
 
 use crate::plan::{EnvPlan, ServicePlan};
 use crate::rollout::{HASH_POD_LABEL, go_duration, ratio, seconds};
@@ -98,10 +98,9 @@ pub fn selector(plan: &ServicePlan, e: &EnvPlan) -> String {
         .rollout(e.env.id)
         .and_then(|r| match r.strategy {
             Strategy::BlueGreen => Some(crate::rollout::preview_name(plan)),
-            Strategy::Canary {
-                traffic: Traffic::Nginx,
-                ..
-            } => Some(crate::rollout::canary_name(plan)),
+            Strategy::Canary { traffic, .. } if traffic.splits_requests() => {
+                Some(crate::rollout::canary_name(plan))
+            }
             Strategy::Canary { .. } => None,
         });
     let service = match second {
@@ -110,6 +109,9 @@ pub fn selector(plan: &ServicePlan, e: &EnvPlan) -> String {
     };
     format!("namespace=\"{}\", {service}", e.env.namespace)
 }
+
+/// What a custom rule's expression writes for the environment's namespace.
+pub const NAMESPACE_PLACEHOLDER: &str = "$namespace";
 
 fn rule(plan: &ServicePlan, e: &EnvPlan, r: &AlertRule) -> Yaml {
     let sel = selector(plan, e);
@@ -171,7 +173,9 @@ fn rule(plan: &ServicePlan, e: &EnvPlan, r: &AlertRule) -> Yaml {
         ),
         AlertKind::Custom { name, expr } => (
             camel(name),
-            expr.clone(),
+            // `$namespace` (PromQL itself has no `$`) is the environment's
+            // namespace, so one expression watches each environment's pods.
+            expr.replace(NAMESPACE_PLACEHOLDER, &e.env.namespace),
             format!("{} holds", name.replace('_', " ")),
         ),
     };

@@ -2,7 +2,8 @@
 //! blue-green: the base's Deployment becomes a `Rollout` there (a patch that
 //! changes its kind, so the pod template stays the base's), the autoscaler
 //! follows it, a blue-green rollout gets its preview Service (a canary routed
-//! by NGINX its canary Service), and the
+//! by NGINX or Istio its canary Service, and with Istio the VirtualService
+//! whose weights Argo Rollouts sets), and the
 //! analysis becomes an `AnalysisTemplate` whose Prometheus queries measure
 //! what the program states.
 //!
@@ -49,14 +50,14 @@ pub fn overlay(plan: &ServicePlan, e: &EnvPlan) -> Option<RolloutOverlay> {
                 second_service(plan, &preview_name(plan)),
             ));
         }
-        Strategy::Canary {
-            traffic: Traffic::Nginx,
-            ..
-        } => {
+        Strategy::Canary { traffic, .. } if traffic.splits_requests() => {
             files.push((
                 "canary-service.yaml".to_string(),
                 second_service(plan, &canary_name(plan)),
             ));
+            if traffic == Traffic::Istio {
+                files.push(("virtual-service.yaml".to_string(), virtual_service(plan)));
+            }
         }
         Strategy::Canary { .. } => {}
     }
@@ -141,19 +142,44 @@ fn strategy(plan: &ServicePlan, r: &Rollout) -> Yaml {
                 }
             }
             let mut canary = map([("steps", Yaml::Seq(out))]);
-            if *traffic == Traffic::Nginx {
+            if traffic.splits_requests() {
+                canary.insert("canaryService", canary_name(plan));
+                canary.insert("stableService", plan.name.as_str());
+            }
+            match traffic {
                 // NGINX sends the step's share of the requests to the canary
                 // Service, through a copy of the service's Ingress that Argo
                 // Rollouts manages.
-                canary.insert("canaryService", canary_name(plan));
-                canary.insert("stableService", plan.name.as_str());
-                canary.insert(
-                    "trafficRouting",
-                    map([(
-                        "nginx",
-                        map([("stableIngress", Yaml::from(plan.name.as_str()))]).into(),
-                    )]),
-                );
+                Traffic::Nginx => {
+                    canary.insert(
+                        "trafficRouting",
+                        map([(
+                            "nginx",
+                            map([("stableIngress", Yaml::from(plan.name.as_str()))]).into(),
+                        )]),
+                    );
+                }
+                // Istio's sidecars split the requests to the service's name
+                // by the weights Argo Rollouts sets on the VirtualService's
+                // route.
+                Traffic::Istio => {
+                    canary.insert(
+                        "trafficRouting",
+                        map([(
+                            "istio",
+                            map([(
+                                "virtualService",
+                                map([
+                                    ("name", Yaml::from(plan.name.as_str())),
+                                    ("routes", Yaml::from(vec![ISTIO_ROUTE])),
+                                ])
+                                .into(),
+                            )])
+                            .into(),
+                        )]),
+                    );
+                }
+                Traffic::Replicas => {}
             }
             // Analysis runs in the background for the whole rollout: a
             // failed measurement aborts it and the stable version takes
@@ -193,6 +219,57 @@ fn second_service(plan: &ServicePlan, name: &str) -> Yaml {
                     ("port", Yaml::from(plan.service.expose.port)),
                     ("targetPort", Yaml::from("http")),
                     ("protocol", Yaml::from("TCP")),
+                ]))]
+                .into(),
+            ),
+        ]),
+    );
+    m.into()
+}
+
+/// The route of the VirtualService whose weights Argo Rollouts sets.
+pub const ISTIO_ROUTE: &str = "primary";
+/// The Istio API the VirtualService is written for (served since Istio 1.5).
+pub const ISTIO_API: &str = "networking.istio.io/v1beta1";
+
+/// The VirtualService of a canary routed by Istio: the requests to the
+/// service's name in the mesh, all to the stable Service until Argo
+/// Rollouts moves the step's weight to the canary one.
+fn virtual_service(plan: &ServicePlan) -> Yaml {
+    let destination = |host: &str, weight: u32| -> Yaml {
+        map([
+            (
+                "destination",
+                map([
+                    ("host", Yaml::from(host)),
+                    (
+                        "port",
+                        map([("number", Yaml::from(plan.service.expose.port))]).into(),
+                    ),
+                ])
+                .into(),
+            ),
+            ("weight", Yaml::from(weight)),
+        ])
+        .into()
+    };
+    let mut m = header(ISTIO_API, "VirtualService", &plan.name, plan);
+    m.insert(
+        "spec",
+        map([
+            ("hosts", Yaml::from(vec![plan.name.as_str()])),
+            (
+                "http",
+                vec![Yaml::Map(map([
+                    ("name", Yaml::from(ISTIO_ROUTE)),
+                    (
+                        "route",
+                        vec![
+                            destination(&plan.name, 100),
+                            destination(&canary_name(plan), 0),
+                        ]
+                        .into(),
+                    ),
                 ]))]
                 .into(),
             ),

@@ -2,7 +2,7 @@
 //! and how Argo CD syncs it.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_graph::{Cond, EnvId, Environment, Glob, Notification, Promotion, SyncPolicy, Tier};
+use pipec_graph::{Cond, EnvId, Environment, Glob, Promotion, SyncPolicy, Tier};
 use pipec_syntax::ast::Stmt;
 
 use super::World;
@@ -32,15 +32,6 @@ pub(crate) const V: Vocabulary = Vocabulary {
         "notify",
     ],
 };
-
-/// Argo CD notification triggers an environment can subscribe to.
-const ARGO_TRIGGERS: &[(&str, &str)] = &[
-    ("deployed", "on-deployed"),
-    ("sync_failed", "on-sync-failed"),
-    ("sync_succeeded", "on-sync-succeeded"),
-    ("sync_running", "on-sync-running"),
-    ("health_degraded", "on-health-degraded"),
-];
 
 fn default_tier(name: &str) -> Tier {
     match name {
@@ -341,49 +332,6 @@ impl Checker<'_> {
                 );
             }
         }
-    }
-
-    /// `notify slack "#deploys" [on [sync_failed, health_degraded]]`
-    fn argo_notification(&mut self, s: &Stmt, scope: &Scope) -> Option<Vec<Notification>> {
-        let g = s.generic()?;
-        let mut args = Args::new(s, g, "notify SERVICE \"RECIPIENT\" [on [TRIGGERS]]");
-        let service = args.next().and_then(|e| e.as_ident()).map(str::to_string);
-        let recipient = args.next();
-        let (Some(service), Some(recipient)) = (service, recipient) else {
-            self.shape(&args);
-            return None;
-        };
-        let recipient = self.eval(recipient, &Ty::String, scope)?.as_literal()?;
-        let triggers_ty = Ty::List(Box::new(enum_of(ARGO_TRIGGERS)));
-        let triggers: Vec<String> = if args.word("on") {
-            let e = args.next()?;
-            self.eval(e, &triggers_ty, scope)?
-                .into_list()
-                .into_iter()
-                .filter_map(|v| match v {
-                    Value::Enum(n) => Some(n),
-                    _ => None,
-                })
-                .collect()
-        } else {
-            vec![
-                "deployed".into(),
-                "sync_failed".into(),
-                "health_degraded".into(),
-            ]
-        };
-        self.finish(&args);
-        Some(
-            triggers
-                .iter()
-                .filter_map(|t| ARGO_TRIGGERS.iter().find(|(n, _)| n == t))
-                .map(|(_, argo)| Notification {
-                    trigger: argo.to_string(),
-                    service: service.clone(),
-                    recipient: recipient.trim_start_matches('#').to_string(),
-                })
-                .collect(),
-        )
     }
 }
 

@@ -2,12 +2,13 @@
 //!
 //! One module per context — [`pipeline`] (triggers, jobs, images, publish
 //! rules), [`job`] (job bodies, shared by user jobs and templates),
-//! [`template`] (calls and expansion), [`environment`], [`service`] and
-//! [`settings`] (policy and GitOps) — plus the value helpers they share here.
+//! [`template`] (calls and expansion), [`environment`], [`notify`] (Argo CD
+//! notifications), [`service`] and [`settings`] (policy and GitOps) — plus the value helpers they share here.
 
 mod environment;
 mod image;
 mod job;
+mod notify;
 mod pipeline;
 mod publish;
 mod release;
@@ -83,6 +84,7 @@ impl Checker<'_> {
             .gitops
             .first()
             .and_then(|at| self.gitops(&world.files[at.file].file.stmts[at.index]));
+        self.unwatched_notifications(&program);
         if let Some(at) = decls.policy.first() {
             program.policy = self.policy(&world.files[at.file].file.stmts[at.index]);
         }

@@ -17,7 +17,9 @@ const MAX_WAIT_SECONDS: u64 = 6 * 60 * 60;
 
 pub(crate) const GITOPS: Vocabulary = Vocabulary {
     context: "gitops",
-    heads: &["repo", "branch", "path", "token", "argocd", "wait"],
+    heads: &[
+        "repo", "branch", "path", "token", "argocd", "wait", "notify",
+    ],
 };
 
 pub(crate) const POLICY: Vocabulary = Vocabulary {
@@ -33,7 +35,7 @@ pub(crate) const POLICY: Vocabulary = Vocabulary {
 
 impl Checker<'_> {
     /// `gitops { repo "https://…", branch "main", path "deploy", token secret("…"),
-    /// argocd secret("…"), wait 10m }`
+    /// argocd secret("…"), wait 10m, notify telegram secret("telegram-token") }`
     pub(crate) fn gitops(&mut self, stmt: &Stmt) -> Option<GitOps> {
         const V: Vocabulary = GITOPS;
         let g = stmt.generic()?;
@@ -51,6 +53,7 @@ impl Checker<'_> {
             token: None,
             argocd: None,
             wait: Duration::from_secs(DEFAULT_WAIT_SECONDS),
+            notifiers: Vec::new(),
             span: g.head.span,
         };
         let mut seen = Vec::new();
@@ -62,6 +65,25 @@ impl Checker<'_> {
             let head = sg.head.name.as_str();
             if !V.heads.contains(&head) {
                 self.unknown_statement(s, &V);
+                continue;
+            }
+            if head == "notify" {
+                if let Some(n) = self.notifier(s, &scope) {
+                    if let Some(first) = out.notifiers.iter().find(|f| f.service == n.service) {
+                        self.diags.push(
+                            Diagnostic::new(
+                                code::DUPLICATE_STATEMENT,
+                                n.span,
+                                format!("a second token for {}", n.service.name()),
+                            )
+                            .label("written again")
+                            .secondary(first.span, "first here")
+                            .help("give each notification service one token"),
+                        );
+                    } else {
+                        out.notifiers.push(n);
+                    }
+                }
                 continue;
             }
             if !self.once(&mut seen, head, sg.head.span) {

@@ -3,9 +3,13 @@
 //! DOT or a Mermaid flowchart. When jobs declare expected durations, the
 //! critical path is drawn in bold red, and each pipeline's title has its
 //! estimated CI time and the time from a push until each environment deployed
-//! without approval runs it ([`pipec_graph::estimate`]).
+//! without approval runs it ([`pipec_graph::estimate`]). A service that rolls
+//! out progressively in an environment is reached through its rollout's steps
+//! ([`rollout`]): a canary's weights and pauses, or blue-green's preview and
+//! promotion, with the analysis that aborts it.
 
 mod render;
+mod rollout;
 
 use std::path::PathBuf;
 
@@ -66,6 +70,10 @@ pub enum NodeKind {
     Image,
     Environment,
     Service,
+    /// A step of a progressive rollout.
+    Step,
+    /// The analysis watching a rollout.
+    Analysis,
 }
 
 pub struct Node {
@@ -218,6 +226,10 @@ pub fn picture(program: &Program) -> Picture {
             critical: false,
         });
         for env in &s.deploy {
+            if let Some(r) = s.rollout(*env) {
+                rollout::steps(&mut pic, s, program.environment(*env), r);
+                continue;
+            }
             pic.edges.push(Edge {
                 from: format!("env_{}", program.environment(*env).name),
                 to: format!("service_{}", s.name),

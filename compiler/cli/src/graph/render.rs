@@ -33,6 +33,8 @@ pub fn dot(pic: &Picture) -> String {
             NodeKind::Image => ("cylinder", "#fff3e0"),
             NodeKind::Environment => ("box3d", "#e8f5e9"),
             NodeKind::Service => ("component", "#f3e5f5"),
+            NodeKind::Step => ("cds", "#fffde7"),
+            NodeKind::Analysis => ("hexagon", "#fce4ec"),
         };
         let mut attrs = format!(
             "label={}, shape={shape}, style=\"rounded,filled\", fillcolor=\"{fill}\"",
@@ -99,6 +101,8 @@ pub fn mermaid(pic: &Picture) -> String {
             NodeKind::Image => format!("{}[({l})]", n.id),
             NodeKind::Environment => format!("{}[{l}]", n.id),
             NodeKind::Service => format!("{}[[{l}]]", n.id),
+            NodeKind::Step => format!("{}>{l}]", n.id),
+            NodeKind::Analysis => format!("{}{{{{{l}}}}}", n.id),
         }
     };
     for (i, title) in pic.clusters.iter().enumerate() {

@@ -39,6 +39,8 @@ pub struct Facts {
     pub rollouts: Vec<RolloutFact>,
     /// Names of the `AnalysisTemplate`s and `ClusterAnalysisTemplate`s defined.
     pub analysis_templates: Vec<String>,
+    /// Their metrics, by template.
+    pub template_metrics: Vec<TemplateMetrics>,
     /// Values that look like credentials written into a file.
     pub plaintext: Vec<Plaintext>,
     /// Places where a file cannot be what it claims to be (a GitLab script
@@ -448,6 +450,34 @@ pub struct RolloutFact {
     /// The analysis templates it names (background, step, blue-green), each
     /// where it is named.
     pub analyses: Vec<(String, Loc)>,
+}
+
+/// The metrics of one `AnalysisTemplate` or `ClusterAnalysisTemplate`.
+#[derive(Debug)]
+pub struct TemplateMetrics {
+    pub template: String,
+    pub metrics: Vec<MetricFact>,
+}
+
+/// One metric of an analysis template and what it lacks, if anything.
+#[derive(Debug)]
+pub struct MetricFact {
+    pub name: String,
+    /// Its `name` (or the metric itself, when it has none).
+    pub loc: Loc,
+    pub lacks: Option<MetricGap>,
+}
+
+/// What keeps a metric from judging the new version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricGap {
+    /// No `provider`.
+    Provider,
+    /// A provider that measures by a query, without one.
+    Query { provider: String, key: &'static str },
+    /// A query without `successCondition` or `failureCondition`: Argo
+    /// Rollouts then counts every measurement as successful.
+    Condition,
 }
 
 #[derive(Debug)]

@@ -1,11 +1,12 @@
 //! Facts of Argo Rollouts manifests: each `Rollout` with its strategy, the
 //! environment tier it runs in, and the analysis templates it names; and the
-//! `AnalysisTemplate`s and `ClusterAnalysisTemplate`s the files define.
+//! `AnalysisTemplate`s and `ClusterAnalysisTemplate`s the files define, with
+//! their metrics.
 
 use pipec_diagnostics::SourceId;
 use pipec_graph::Tier;
 
-use super::{Facts, RolloutFact};
+use super::{Facts, MetricFact, MetricGap, RolloutFact, TemplateMetrics};
 use crate::config::Config;
 use crate::loc::Loc;
 use crate::yaml::{Document, Node, YamlPath};
@@ -20,11 +21,35 @@ pub fn extract(file: SourceId, doc: &Document, config: &Config, facts: &mut Fact
     let Some(name) = root.at(&["metadata", "name"]).and_then(Node::text) else {
         return;
     };
+    let at = |p: YamlPath| Loc::yaml(file, doc.index, p);
     if kind != "Rollout" {
         facts.analysis_templates.push(name.to_string());
+        let path = YamlPath::root().key("spec").key("metrics");
+        let metrics = root
+            .at(&["spec", "metrics"])
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let name = m.get("name").and_then(Node::text);
+                let loc = match name {
+                    Some(_) => at(path.index(i).key("name")),
+                    None => at(path.index(i)),
+                };
+                MetricFact {
+                    name: name.unwrap_or("").to_string(),
+                    loc,
+                    lacks: gap(m),
+                }
+            })
+            .collect();
+        facts.template_metrics.push(TemplateMetrics {
+            template: name.to_string(),
+            metrics,
+        });
         return;
     }
-    let at = |p: YamlPath| Loc::yaml(file, doc.index, p);
     let top = YamlPath::root();
     let strategy = top.key("spec").key("strategy");
     let canary = root.at(&["spec", "strategy", "canary"]);
@@ -86,4 +111,50 @@ pub fn extract(file: SourceId, doc: &Document, config: &Config, facts: &mut Fact
         canary: canary.map(|_| at(canary_path.clone()).key()),
         analyses,
     });
+}
+
+/// Providers that measure by a query, and the key holding it. The others
+/// (`job`, `kayenta`, `plugin`, and any this list does not know) judge the
+/// measurement themselves or are not read here.
+const QUERIES: &[(&str, &[&str])] = &[
+    ("prometheus", &["query"]),
+    ("datadog", &["query", "queries"]),
+    ("newRelic", &["query"]),
+    ("wavefront", &["query"]),
+    ("graphite", &["query"]),
+    ("influxdb", &["query"]),
+    ("skywalking", &["query"]),
+    ("cloudWatch", &["metricDataQueries"]),
+    ("web", &["url"]),
+];
+
+/// What keeps a metric from judging the version under analysis.
+fn gap(metric: &Node) -> Option<MetricGap> {
+    let provider = metric.get("provider").filter(|p| !p.entries().is_empty());
+    let Some(provider) = provider else {
+        return Some(MetricGap::Provider);
+    };
+    let present = |n: Option<&Node>| {
+        n.is_some_and(|n| {
+            n.text().is_some_and(|t| !t.trim().is_empty())
+                || !n.entries().is_empty()
+                || !n.items().is_empty()
+        })
+    };
+    for e in provider.entries() {
+        let Some(kind) = e.key.as_str() else { continue };
+        let Some((_, keys)) = QUERIES.iter().find(|(k, _)| *k == kind) else {
+            continue;
+        };
+        if !keys.iter().any(|k| present(e.value.get(k))) {
+            return Some(MetricGap::Query {
+                provider: kind.to_string(),
+                key: keys[0],
+            });
+        }
+        if !present(metric.get("successCondition")) && !present(metric.get("failureCondition")) {
+            return Some(MetricGap::Condition);
+        }
+    }
+    None
 }

@@ -6,6 +6,7 @@
 //! a listed module has no file, and extracts each file's doc comment into
 //! [`DOCS`]. `ALL` is in id order (a test checks it).
 
+mod analysis_without_metric;
 mod archived_action;
 mod argocd_allow_empty;
 mod argocd_default_project;
@@ -93,6 +94,7 @@ static ALL: &[&Rule] = &[
     &rolling_update_downtime::RULE,
     &canary_without_analysis::RULE,
     &missing_analysis_template::RULE,
+    &analysis_without_metric::RULE,
 ];
 
 pub fn all() -> &'static [&'static Rule] {

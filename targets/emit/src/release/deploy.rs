@@ -31,17 +31,10 @@ use crate::layout;
 /// The refs a deployment to `job`'s environment may be started on by hand:
 /// the refs its own condition allows (events aside), and every release.
 pub fn dispatchable(program: &Program, job: &Job) -> Cond {
-    let mut release: Vec<_> = program
-        .pipelines
-        .iter()
-        .flat_map(|p| p.release_tags())
-        .collect();
     // Pipelines share patterns (a team's services, one tag each): each once,
     // or the guard of every deployment grows with the number of pipelines.
-    release.sort();
-    release.dedup();
     let own = refs_only(&job.when);
-    let releases = Cond::Tag(release);
+    let releases = Cond::Tag(program.release_patterns().to_vec());
     if own == releases || releases == Cond::Tag(Vec::new()) {
         own
     } else {

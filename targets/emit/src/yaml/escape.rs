@@ -21,6 +21,8 @@
 //! or a hidden character ([`needs_double_quotes`]). Literal block scalars
 //! (scripts) are used only for text they carry faithfully ([`block_safe`]).
 
+use std::borrow::Cow;
+
 use crate::header::CI_OWNED;
 
 /// Characters some reader takes as the end of a line.
@@ -86,7 +88,13 @@ fn marker_text() -> &'static str {
 
 /// One line of comment text: hidden characters escaped, the CI-owned marker
 /// defused, trailing spaces removed. `line` holds no line break.
-fn comment_line(line: &str) -> String {
+fn comment_line(line: &str) -> Cow<'_, str> {
+    let marker = marker_text();
+    // Most comments are printable ASCII (and tabs, which are not hidden):
+    // nothing to escape, so the line is written as it is.
+    if line.bytes().all(|b| b == b'\t' || matches!(b, b' '..=b'~')) && !line.contains(marker) {
+        return Cow::Borrowed(line.trim_end());
+    }
     let mut out = String::with_capacity(line.len());
     for c in line.chars() {
         if is_hidden(c) || is_line_break(c) {
@@ -95,33 +103,38 @@ fn comment_line(line: &str) -> String {
             out.push(c);
         }
     }
-    let marker = marker_text();
     let defused = marker.replacen(':', "\\u{3a}", 1);
     let out = out.replace(marker, &defused);
-    out.trim_end().to_string()
+    Cow::Owned(out.trim_end().to_string())
+}
+
+/// The lines of a comment, split at every kind of line break (CR LF counts as
+/// one), each escaped by [`comment_line`]: a text ending with a line break
+/// has no empty last line, an empty text is one empty line.
+fn each_comment_line<'a>(text: &'a str, mut f: impl FnMut(Cow<'a, str>)) {
+    let mut rest = text;
+    loop {
+        let Some((i, c)) = rest.char_indices().find(|&(_, c)| is_line_break(c)) else {
+            f(comment_line(rest));
+            return;
+        };
+        f(comment_line(&rest[..i]));
+        let mut next = i + c.len_utf8();
+        if c == '\r' && rest[next..].starts_with('\n') {
+            next += 1;
+        }
+        rest = &rest[next..];
+        if rest.is_empty() {
+            return;
+        }
+    }
 }
 
 /// The lines of a comment, split at every kind of line break (CR LF counts as
 /// one); each becomes one `# …` line.
 pub fn comment_lines(text: &str) -> Vec<String> {
     let mut lines = Vec::new();
-    let mut current = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if is_line_break(c) {
-            if c == '\r' && chars.peek() == Some(&'\n') {
-                chars.next();
-            }
-            lines.push(comment_line(&current));
-            current.clear();
-        } else {
-            current.push(c);
-        }
-    }
-    lines.push(comment_line(&current));
-    if text.ends_with(is_line_break) {
-        lines.pop();
-    }
+    each_comment_line(text, |l| lines.push(l.into_owned()));
     lines
 }
 
@@ -129,8 +142,14 @@ pub fn comment_lines(text: &str) -> Vec<String> {
 /// for an empty one.
 pub fn comment(text: &str, indent: usize) -> String {
     let mut out = String::new();
-    for line in comment_lines(text) {
-        out.push_str(&" ".repeat(indent));
+    write_comment(&mut out, text, indent);
+    out
+}
+
+/// [`comment`], written at the end of `out`.
+pub fn write_comment(out: &mut String, text: &str, indent: usize) {
+    each_comment_line(text, |line| {
+        out.extend(std::iter::repeat_n(' ', indent));
         if line.is_empty() {
             out.push_str("#\n");
         } else {
@@ -138,15 +157,14 @@ pub fn comment(text: &str, indent: usize) -> String {
             out.push_str(&line);
             out.push('\n');
         }
-    }
-    out
+    });
 }
 
 /// Text for the rest of a line that is already a comment (the header's
 /// source name): line breaks and hidden characters escaped, the marker
 /// defused.
 pub fn comment_text(text: &str) -> String {
-    comment_line(text)
+    comment_line(text).into_owned()
 }
 
 /// An end-of-line comment: line breaks and runs of white space become one
@@ -156,7 +174,7 @@ pub fn one_line(note: &str) -> Option<String> {
         .split(|c: char| c.is_whitespace() || is_line_break(c))
         .filter(|w| !w.is_empty())
         .collect();
-    let note = comment_line(&words.join(" "));
+    let note = comment_line(&words.join(" ")).into_owned();
     (!note.is_empty()).then_some(note)
 }
 
@@ -175,6 +193,27 @@ pub fn needs_double_quotes(s: &str) -> bool {
 /// editors strip), a leading empty line; and a line ending like a CI-owned
 /// value would be taken for one.
 pub fn block_safe(s: &str) -> bool {
+    // In ASCII the three tests below come down to the control characters
+    // other than LF and tab (DEL included).
+    let unsafe_char = if s.is_ascii() {
+        s.bytes()
+            .any(|b| (b < b' ' && b != b'\n' && b != b'\t') || b == 0x7f)
+    } else {
+        s.chars().any(|c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || (is_line_break(c) && c != '\n')
+                || is_hidden(c)
+        })
+    };
+    !unsafe_char
+        && !s
+            .split('\n')
+            .any(|l| l.ends_with(' ') || l.ends_with('\t') || l.ends_with(CI_OWNED.trim_start()))
+        && !s.starts_with('\n')
+}
+
+#[cfg(test)]
+fn block_safe_in_general(s: &str) -> bool {
     !s.chars().any(|c| {
         (c.is_control() && c != '\n' && c != '\t')
             || (is_line_break(c) && c != '\n')
@@ -220,10 +259,16 @@ pub fn is_plain_safe(s: &str) -> bool {
 
 /// A string as a scalar: plain when safe, else quoted.
 pub fn scalar(s: &str) -> String {
+    scalar_text(s).into_owned()
+}
+
+/// [`scalar`], borrowing the string when it is written plain: most keys and
+/// values are, and the writer copies them into its output anyway.
+pub(crate) fn scalar_text(s: &str) -> Cow<'_, str> {
     if is_plain_safe(s) {
-        s.to_string()
+        Cow::Borrowed(s)
     } else {
-        quoted(s)
+        Cow::Owned(quoted(s))
     }
 }
 
@@ -262,6 +307,8 @@ mod tests {
             assert_eq!(is_hidden(c), hidden_in_general(c), "{c:?}");
             let general = c.is_control() || is_line_break(c) || hidden_in_general(c);
             assert_eq!(needs_double_quotes(&format!("a{c}b")), general, "{c:?}");
+            let block = format!("a{c}b\nc\n");
+            assert_eq!(block_safe(&block), block_safe_in_general(&block), "{c:?}");
         }
     }
 }

@@ -175,9 +175,10 @@ impl Checker<'_> {
         })
     }
 
-    /// `traffic replicas|nginx`: nginx needs the service's Ingress to route.
+    /// `traffic replicas|nginx|istio`: nginx needs the service's Ingress to
+    /// route; Istio routes the requests to the service's name in the mesh.
     fn traffic(&mut self, st: &Stmt, s: &Service, scope: &Scope) -> Option<Traffic> {
-        let e = self.single(st, "traffic replicas|nginx")?;
+        let e = self.single(st, "traffic replicas|nginx|istio")?;
         let Value::Enum(name) = self.eval(e, &enum_of(&Traffic::ALL), scope)? else {
             return None;
         };
@@ -460,7 +461,7 @@ impl Checker<'_> {
         if a.error_rate.is_none() && a.latency.is_none() {
             self.diags.push(
                 Diagnostic::new(
-                    code::MISSING_STATEMENT,
+                    code::ANALYSIS_WITHOUT_MEASUREMENT,
                     a.span,
                     "the analysis measures nothing",
                 )
