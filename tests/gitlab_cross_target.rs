@@ -66,6 +66,15 @@ pub fn gitlab_graph(text: &str) -> JobGraph {
                     && r.get("when").and_then(Value::as_str) != Some("never")
             })
     };
+    // The job that creates a tag's release on GitLab (`NAME_create`, in the
+    // release-cli image, after the job with `release`), which GitHub's job
+    // does itself: outside the program's graph, nothing waits for it.
+    let creates_release = |k: &str, v: &Value| {
+        k.ends_with("_create")
+            && v.get("image")
+                .and_then(Value::as_str)
+                .is_some_and(|i| i.contains("gitlab-org/release-cli"))
+    };
     let jobs: Vec<(String, &Value)> = map
         .iter()
         .filter_map(|(k, v)| {
@@ -73,10 +82,21 @@ pub fn gitlab_graph(text: &str) -> JobGraph {
             (!GITLAB_KEYWORDS.contains(&k)
                 && !k.starts_with('.')
                 && !k.starts_with("latest_")
-                && !by_hand(v))
+                && !by_hand(v)
+                && !creates_release(k, v))
             .then(|| (k.to_string(), v))
         })
         .collect();
+    for (k, v) in map {
+        if let Some(k) = k.as_str().filter(|k| creates_release(k, v)) {
+            assert!(
+                jobs.iter().all(|(_, other)| {
+                    !format!("{:?}", other.get("needs")).contains(&format!("\"{k}\""))
+                }),
+                "nothing waits for {k}"
+            );
+        }
+    }
     // A notification that runs in any case is two GitLab jobs, `NAME` and
     // `NAME:failure`: one job of the program.
     let program_job = |name: &str| -> String {

@@ -133,6 +133,11 @@ fn program(block: &str, head: &str, stmt: &str) -> String {
             };
             format!("pipeline p {{\n  {base}\n  {stmt}\n  job t {{ run \"make test\" }}\n}}\n")
         }
+        // A release runs once per tag: in a pipeline of tags, outside a
+        // matrix.
+        "a job" if head == "release" => format!(
+            "pipeline p {{\n  on tag \"v*\"\n  job t {{\n    role lint\n    {stmt}\n    run \"make check\"\n  }}\n}}\n"
+        ),
         "a job" => {
             let matrix = if head == "matrix" {
                 ""

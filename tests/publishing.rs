@@ -2,7 +2,8 @@
 //! GitHub and GitLab jobs ask for (an OIDC token, nothing stored), zizmor's
 //! `use-trusted-publishing` audit on the library example (and on a workflow
 //! that uploads with a token, so the audit is known to look), and the
-//! generated shell run against stub `python` and `npm` commands.
+//! generated shell run against stub `python` and `npm` commands; releases of
+//! pushed tags (`release`) in `publishing/releases.rs`.
 
 use pipec_tests::shell::{github_step, gitlab_script, run_sh, stub, text};
 use pipec_tests::{emitted, program, program_from, run, scratch, tool};
@@ -210,3 +211,6 @@ fn npm_publishes_every_tarball_with_provenance_on_both_targets() {
         );
     }
 }
+
+#[path = "publishing/releases.rs"]
+mod releases;

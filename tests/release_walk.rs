@@ -21,6 +21,8 @@
 //! Beside it: workers and CronJobs released with a service
 //! (`release_walk/workloads.rs`), how a deployment waits for Argo CD
 //! (`release_walk/wait.rs`),
+//! multi-platform images handed on as manifest lists by digest
+//! (`release_walk/multiarch.rs`),
 //! GitLab's image hand-over through the registry (`release_walk/handover.rs`)
 //! and what each plan enforces of approvals (`release_walk/plans.rs`).
 
@@ -32,6 +34,8 @@ mod expr;
 mod github;
 #[path = "release_walk/handover.rs"]
 mod handover;
+#[path = "release_walk/multiarch.rs"]
+mod multiarch;
 #[path = "release_walk/pattern.rs"]
 mod pattern;
 #[path = "release_walk/plans.rs"]

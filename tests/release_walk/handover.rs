@@ -8,8 +8,8 @@
 
 use std::path::Path;
 
-use pipec_tests::shell::{gitlab_script, run_sh, stub, text};
-use pipec_tests::{emitted, program, root, scratch};
+use pipec_tests::shell::{gitlab_script, run_sh, text};
+use pipec_tests::{emitted, program};
 use yaml_serde::Value;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -66,16 +66,7 @@ fn gitlab_hands_images_over_through_the_registry() {
         );
     }
 
-    let dir = scratch("gitlab-handover");
-    let state = dir.join("state");
-    std::fs::create_dir_all(&state).unwrap();
-    let bin = dir.join("bin");
-    let docker = root().join("tests/release_walk/stubs/docker");
-    stub(
-        &bin,
-        "docker",
-        &format!("exec '{}' \"$@\"\n", docker.display()),
-    );
+    let super::multiarch::Walk { dir, bin, state } = super::multiarch::Walk::new("gitlab-handover");
 
     let build = gitlab_script(&ci, "build_app");
     run(&build, &bin, &dir, &state);

@@ -76,6 +76,7 @@ impl Checker<'_> {
             if !had_errors {
                 self.never_runs(&program, pid, &runs);
             }
+            self.check_releases(program.pipeline(pid), &runs);
         }
         program
     }

@@ -119,7 +119,7 @@ codes! {
     GITHUB_NO_EXPRESSION = "E0402": "run-time value GitHub Actions cannot compute outside a script",
     GITHUB_UNREACHABLE_SERVICE = "E0403": "service container the job cannot reach",
     GITHUB_REGISTRY = "E0404": "registry GitHub Actions cannot push to",
-    GITHUB_MULTI_PLATFORM = "E0405": "multi-platform image handed between jobs",
+    GITHUB_PLATFORM = "E0405": "platform GitHub Actions cannot build an image for",
     GITHUB_EXPRESSION_IN_SCRIPT = "E0406": "script text GitHub Actions would evaluate",
     GITHUB_TOOL_RUNNER = "E0407": "tool archive for another operating system than the runner's",
     GITHUB_PATHS = "E0408": "triggers of one event with different path filters",
@@ -131,7 +131,7 @@ codes! {
     GITLAB_CACHE_KEY = "E0423": "cache GitLab cannot key",
     GITLAB_MATRIX = "E0424": "matrix GitLab cannot run",
     GITLAB_TOO_MANY_NEEDS = "E0425": "job waits for more jobs than GitLab allows",
-    GITLAB_PLATFORMS = "E0426": "image built for several platforms",
+    GITLAB_PLATFORM = "E0426": "platform GitLab CI cannot build an image for",
     GITLAB_VARIABLE_NAME = "E0427": "secret name is not a GitLab CI/CD variable name",
     GITLAB_EXPRESSION_VALUE = "E0428": "value a GitLab `rules:if` expression cannot hold",
     GITLAB_EXPANDED_TEXT = "E0429": "text GitLab CI would expand as a variable",
@@ -154,6 +154,11 @@ codes! {
     CANARY_WEIGHTS = "E0461": "canary weights that do not rise to 100%",
     UNKNOWN_METRIC = "E0462": "analysis on metrics the service does not expose",
     ROLLOUT_TARGET = "E0463": "rollout strategy on a deployment that cannot follow it",
+
+    // Releases of pushed tags.
+    RELEASE_OUTSIDE_TAG_RUNS = "E0470": "release in a job that runs outside tag runs",
+    RELEASE_FILE_NOT_KEPT = "E0471": "release file no job before it keeps",
+    RELEASE_TWICE = "E0472": "release created more than once per tag",
 
     // Services deployed from a Helm chart (`helm` of a service).
     CHART_WITHOUT_VERSION = "E0490": "Helm chart without a version",

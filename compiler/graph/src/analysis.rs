@@ -215,6 +215,15 @@ pub fn runnable_jobs(p: &Pipeline) -> Vec<bool> {
 
 /// [`runnable_jobs`] on runs the caller already has from [`sample_runs`].
 pub fn runnable_in(p: &Pipeline, runs: &[Run]) -> Vec<bool> {
+    job_runs(p, runs)
+        .iter()
+        .map(|v| v.iter().any(|b| *b))
+        .collect()
+}
+
+/// For each job, in which of `runs` it runs: its condition holds and the
+/// jobs it waits for ran (or, for `run_if failure|always`, one of them).
+pub fn job_runs(p: &Pipeline, runs: &[Run]) -> Vec<Vec<bool>> {
     let order = p.topo_order();
     let mut in_run = vec![vec![false; runs.len()]; p.jobs.len()];
     for id in order {
@@ -230,7 +239,7 @@ pub fn runnable_in(p: &Pipeline, runs: &[Run]) -> Vec<bool> {
             in_run[id.index()][r] = deps_ok && job.when.eval(run);
         }
     }
-    in_run.iter().map(|v| v.iter().any(|b| *b)).collect()
+    in_run
 }
 
 /// Whether a condition holds in some run of the pipeline.

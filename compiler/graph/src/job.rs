@@ -231,6 +231,34 @@ pub struct RunJob {
     /// Packages the job publishes after its steps, from a folder the jobs
     /// before it filled (`upload pypi "dist"`).
     pub upload: Option<Box<Upload>>,
+    /// The release of the pushed tag, created after the steps (`release`).
+    pub release: Option<Box<Release>>,
+}
+
+/// `release [FILES] [notes generated|message|"PATH"]`: in a tag run, the
+/// forge's release of the pushed tag (a GitHub release, a GitLab release),
+/// with the files the jobs before it kept attached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Release {
+    /// Paths or glob patterns (`dist/*`), relative to the repository.
+    pub files: Vec<String>,
+    pub notes: ReleaseNotes,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// Where a release's notes come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseNotes {
+    /// Written by the forge from the changes since the previous release
+    /// (GitHub); the tag's message where the forge writes none (GitLab).
+    Generated,
+    /// The annotated tag's message.
+    Message,
+    /// The section of a changelog (Keep a Changelog style) whose heading
+    /// names the tag's version: `## [1.2.3] - 2026-01-31`, `## v1.2.3`.
+    Changelog(String),
 }
 
 /// `upload TO "DIR"`: the packages in `dir` published with the registry's

@@ -19,13 +19,14 @@
 //! waits for that job, so pushing the cache never delays the release.
 
 use pipec_diagnostics::{Diagnostic, code};
-use pipec_emit::{Map, Yaml, release};
+use pipec_emit::{Map, Yaml, platforms, release};
 use pipec_graph::{
     CiVar, Cond, Credential, Image, ImageId, Part, Publish, PublishId, RegistryKind, TagKind,
 };
 
 use crate::expr::{self, Expr, TAG_RUN};
 use crate::job::{Body, JobEntry};
+use crate::multiarch;
 use crate::permissions::{Level, Permissions};
 use crate::pins;
 use crate::steps;
@@ -47,33 +48,21 @@ impl Lower<'_> {
             .grant("contents", Level::Read, "check out the repository");
         body.steps.push(steps::checkout(false, false));
         body.steps.extend(self.artifact_downloads(image.job));
+        let list = platforms::is_list(&image.platforms);
+        body.steps.extend(self.emulation(image));
         body.steps.push(steps::uses(
             "Set up Docker Buildx",
             &pins::SETUP_BUILDX,
             Map::new(),
         ));
-        if image.platforms.len() > 1 {
-            self.diags.push(
-                Diagnostic::new(
-                    code::GITHUB_MULTI_PLATFORM,
-                    image.span,
-                    format!(
-                        "image `{}` is built for {} platforms, but jobs hand images to each other as one single-platform archive",
-                        image.name,
-                        image.platforms.len()
-                    ),
-                )
-                .label("the scans and the publish job load this archive with `docker load`")
-                .help("declare one image per platform"),
-            );
-        }
         let cached: Vec<&Publish> = self
             .program
             .publishes_of(id)
             .filter(|p| p.layer_cache)
             .collect();
         let not_tag = !Expr::atom(TAG_RUN);
-        if cached.iter().any(|p| p.registry.kind == RegistryKind::Ghcr) {
+        // A list's build logs in to ghcr.io to push it, before the build.
+        if !list && cached.iter().any(|p| p.registry.kind == RegistryKind::Ghcr) {
             body.permissions
                 .grant("packages", Level::Read, "read the layer cache from ghcr.io");
             let mut login = steps::uses_when(
@@ -109,16 +98,21 @@ impl Lower<'_> {
                 &pins::LOGIN,
                 login,
             ));
-            let fetch = steps::run_with_id(
-                &format!("Fetch the published image {}", image.name),
-                Some(COMMIT_STEP),
-                Some(&tag_run),
+            let script = if list {
+                release::commit_list_script(p)
+            } else {
                 release::commit_image_script(
                     self.program,
                     p,
                     &image.local_ref(),
                     &format!("\"$RUNNER_TEMP\"/{}", image.archive()),
-                ),
+                )
+            };
+            let fetch = steps::run_with_id(
+                &format!("Fetch the published image {}", image.name),
+                Some(COMMIT_STEP),
+                Some(&tag_run),
+                script,
                 &self.release_env(),
             );
             body.steps.push(fetch);
@@ -126,16 +120,28 @@ impl Lower<'_> {
                 "!{tag_run} || steps.{COMMIT_STEP}.outputs.found != 'true'"
             ));
         }
+        if list {
+            self.staging_steps(image, build_if.as_deref(), &mut body);
+        }
         let mut with = self.build_inputs(image);
-        with.insert("tags", image.local_ref());
-        with.insert(
-            "outputs",
-            format!(
-                "type=docker,dest=${{{{ runner.temp }}}}/{}",
-                image.archive()
-            ),
-        );
-        // Attestations do not survive `docker load` and `docker push`.
+        if list {
+            with.insert(
+                "tags",
+                format!("${{{{ steps.{}.outputs.ref }}}}", multiarch::STAGING_STEP),
+            );
+            with.insert("outputs", "type=image,push=true");
+        } else {
+            with.insert("tags", image.local_ref());
+            with.insert(
+                "outputs",
+                format!(
+                    "type=docker,dest=${{{{ runner.temp }}}}/{}",
+                    image.archive()
+                ),
+            );
+        }
+        // Attestations do not survive `docker load` and `docker push`, and a
+        // list carries none, so that both kinds of image are tagged alike.
         with.insert("provenance", false);
         let write = self.cache_write_condition(&cached);
         if !cached.is_empty() {
@@ -161,19 +167,28 @@ impl Lower<'_> {
                 );
             }
         }
-        body.steps.push(steps::uses_when(
+        let mut build = steps::uses_when(
             &format!("Build image {}", image.name),
             build_if.as_deref(),
             &pins::BUILD_PUSH,
             with,
-        ));
-        body.steps.push(steps::upload(
-            &format!("Upload image {}", image.name),
-            None,
-            &format!("image-{}", image.name),
-            &[format!("${{{{ runner.temp }}}}/{}", image.archive())],
-            Some(1),
-        ));
+        );
+        if list {
+            build.insert("id", multiarch::BUILD_STEP);
+        }
+        body.steps.push(build);
+        if list {
+            let commit = build_if.as_ref().map(|_| COMMIT_STEP);
+            self.hand_over(image, commit, &mut body);
+        } else {
+            body.steps.push(steps::upload(
+                &format!("Upload image {}", image.name),
+                None,
+                &format!("image-{}", image.name),
+                &[format!("${{{{ runner.temp }}}}/{}", image.archive())],
+                Some(1),
+            ));
+        }
         if let (false, Some(w)) = (cached.is_empty(), &write) {
             body.steps.push(steps::upload(
                 "Upload the layer cache",
@@ -248,20 +263,29 @@ impl Lower<'_> {
         let publish = self.program.publish(id);
         let image = self.program.image(publish.image);
         let mut body = Body::default();
-        body.steps.push(steps::download(
-            &format!("Download image {}", image.name),
-            &format!("image-{}", image.name),
-            Some("${{ runner.temp }}"),
-        ));
-        body.steps.push(steps::run(
-            &format!("Load image {}", image.name),
-            format!("docker load --input \"$RUNNER_TEMP/{}\"", image.archive()),
-            &[],
-        ));
+        let list = platforms::is_list(&image.platforms);
+        if !list {
+            body.steps.push(steps::download(
+                &format!("Download image {}", image.name),
+                &format!("image-{}", image.name),
+                Some("${{ runner.temp }}"),
+            ));
+            body.steps.push(steps::run(
+                &format!("Load image {}", image.name),
+                format!("docker load --input \"$RUNNER_TEMP/{}\"", image.archive()),
+                &[],
+            ));
+        }
         let login = match self.login(publish) {
             Some(l) => l,
             None => return body,
         };
+        // The list is read from the repository's packages with the job's
+        // token; a push to ghcr.io logs in once, with the credentials that
+        // push.
+        if list && publish.registry.kind != RegistryKind::Ghcr {
+            self.list_steps(publish.image, false, &mut body);
+        }
         if publish.registry.kind == RegistryKind::Ghcr {
             body.permissions
                 .grant("packages", Level::Write, "push the image to ghcr.io");
@@ -271,12 +295,30 @@ impl Lower<'_> {
             &pins::LOGIN,
             login.clone(),
         ));
-        let script = release::publish_script(
-            self.program,
-            publish,
-            &release::sh_quote(&image.local_ref()),
-        );
+        let local = release::sh_quote(&image.local_ref());
+        let var = multiarch::source_var(image);
+        let word = format!("\"${var}\"");
+        let source = if list {
+            release::Source::Registry(&word)
+        } else {
+            release::Source::Local(&local)
+        };
+        let script = release::publish_script(self.program, publish, source);
         let mut env = self.release_env();
+        if list {
+            env.push((var.clone(), self.list_ref(publish.image)));
+            let build = self.pipeline.job(image.job).name.clone();
+            if !body.extra_needs.contains(&build) {
+                body.extra_needs.push(build);
+            }
+            if publish.registry.kind == RegistryKind::Ghcr {
+                body.permissions.grant(
+                    "packages",
+                    Level::Read,
+                    "read the manifest list the build pushed",
+                );
+            }
+        }
         // Values of the run that tags written in the program show.
         for rule in &publish.tags {
             if let TagKind::Literal(t) = &rule.kind {
@@ -325,8 +367,9 @@ impl Lower<'_> {
         if publish.registry.kind == RegistryKind::Ghcr {
             permissions.grant("packages", Level::Write, "push the layer cache to ghcr.io");
         }
-        let mut steps = vec![
-            steps::checkout(false, false),
+        let mut steps = vec![steps::checkout(false, false)];
+        steps.extend(multiarch::emulation_step(image));
+        steps.extend([
             steps::uses("Set up Docker Buildx", &pins::SETUP_BUILDX, Map::new()),
             steps::download(
                 "Download the layer cache",
@@ -338,7 +381,7 @@ impl Lower<'_> {
                 &pins::LOGIN,
                 login,
             ),
-        ];
+        ]);
         let mut with = self.build_inputs(image);
         with.insert(
             "cache-from",
@@ -442,7 +485,7 @@ fn without_tags(c: &Cond) -> Cond {
     }
 }
 
-fn ghcr_login() -> Map {
+pub fn ghcr_login() -> Map {
     let mut with = Map::new();
     with.insert("registry", "ghcr.io");
     with.insert("username", "${{ github.actor }}");

@@ -53,7 +53,11 @@ impl Lower<'_> {
             .into_iter()
             .map(|d| self.pipeline.job(d).name.clone())
             .collect();
-        needs.extend(body.extra_needs.iter().cloned());
+        for n in &body.extra_needs {
+            if !needs.contains(n) {
+                needs.push(n.clone());
+            }
+        }
 
         let mut m = Map::new();
         let title = self.value_of(

@@ -6,6 +6,7 @@
 //! - [`job`]: what every job has (needs, condition, runner, matrix, timeout);
 //! - [`run`]: script jobs — tool set-up, caches, services, reports;
 //! - [`image`]: building an image once and publishing that same archive;
+//! - [`multiarch`]: images for several platforms, handed on by digest;
 //! - [`deploy`]: deployments inside GitHub environments, approval gates;
 //! - [`dispatch`]: the deploy workflow, to promote or roll back by hand;
 //! - [`expr`]: conditions and run-time values as GitHub expressions;
@@ -21,6 +22,7 @@ pub mod dispatch;
 pub mod expr;
 pub mod image;
 pub mod job;
+pub mod multiarch;
 pub mod permissions;
 pub mod pins;
 pub mod run;

@@ -70,6 +70,11 @@ pub const SETUP_BUILDX: Pin = Pin {
     sha: "e468171a9de216ec08956ac3ada2f0791b6bd435",
     version: "v3.11.1",
 };
+pub const SETUP_QEMU: Pin = Pin {
+    action: "docker/setup-qemu-action",
+    sha: "c7c53464625b32c7a7e944ae62b3e17d2b600130",
+    version: "v3.7.0",
+};
 pub const BUILD_PUSH: Pin = Pin {
     action: "docker/build-push-action",
     sha: "263435318d21b8e681c14492fe198d362a7d2c83",
@@ -97,6 +102,7 @@ pub const ACTIONS: &[Pin] = &[
     UPLOAD_ARTIFACT,
     DOWNLOAD_ARTIFACT,
     SETUP_BUILDX,
+    SETUP_QEMU,
     BUILD_PUSH,
     LOGIN,
     PYPI_PUBLISH,

@@ -47,6 +47,10 @@ impl Lower<'_> {
             body.steps.extend(self.cache(job, r, c));
         }
         for id in &r.images {
+            if self.is_list(*id) {
+                self.list_steps(*id, !r.archive_only.contains(id), &mut body);
+                continue;
+            }
             let image = self.program.image(*id);
             body.steps.push(steps::download(
                 &format!("Download image {}", image.name),
@@ -69,6 +73,9 @@ impl Lower<'_> {
         }
         if let Some(u) = &r.upload {
             crate::upload::upload(&mut body, u);
+        }
+        if let Some(rel) = &r.release {
+            crate::upload::release(&mut body, rel);
         }
         let reports: Vec<String> = r
             .reports
@@ -169,8 +176,23 @@ impl Lower<'_> {
                 .help("use `{{ matrix.NAME }}`, `{{ inputs.NAME }}` or `{{ ci.NAME }}` placeholders, which pipec passes as environment variables"),
             );
         }
+        // A manifest list is read from the registry, by the reference its
+        // build job hands on.
         let mut env = Vec::new();
-        let text = expr::text_script(script, &mut env);
+        let scanned = pipec_emit::platforms::scanned_platforms(self.program, script);
+        let mut script = script.clone();
+        for part in &mut script.parts {
+            if let pipec_graph::Part::ImageSource(name) = part
+                && let Some(image) = self.program.images.iter().find(|i| i.name == *name)
+                && pipec_emit::platforms::is_list(&image.platforms)
+            {
+                let var = crate::multiarch::source_var(image);
+                env.push((var.clone(), self.list_ref(image.id)));
+                *part = pipec_graph::Part::Lit(format!("\"${var}\""));
+            }
+        }
+        let text = expr::text_script(&script, &mut env);
+        let text = pipec_emit::platforms::per_platform(&text, &scanned);
         steps::run(&name, text, &env)
     }
 

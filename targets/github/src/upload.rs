@@ -1,9 +1,10 @@
 //! `upload` in a job: PyPI through PyPA's publish action and npm with
 //! provenance, both by trusted publishing (`id-token: write`, no stored
-//! token).
+//! token); and `release`: the tag's GitHub release, with `gh` and the job's
+//! own token (`contents: write` on that job only).
 
 use pipec_emit::Map;
-use pipec_graph::{Upload, UploadTo};
+use pipec_graph::{Release, Upload, UploadTo};
 
 use crate::job::Body;
 use crate::permissions::Level;
@@ -37,4 +38,25 @@ pub fn upload(body: &mut Body, u: &Upload) {
             ));
         }
     }
+}
+
+/// Adds the step and permission of `r`: `gh release create`, after the
+/// job's steps, with the token through `GH_TOKEN`.
+pub fn release(body: &mut Body, r: &Release) {
+    body.permissions.grant(
+        "contents",
+        Level::Write,
+        "create the release of the tag and attach its files",
+    );
+    let env = [
+        ("GH_TOKEN", "${{ github.token }}"),
+        ("GH_REPO", "${{ github.repository }}"),
+        ("PIPEC_TAG", "${{ github.ref_name }}"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    body.steps.push(steps::run(
+        "Create the release",
+        pipec_emit::tag_release::github_script(r),
+        &env,
+    ));
 }

@@ -347,7 +347,10 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
         }
     }
     for step in &r.steps {
-        let script = script_text(&step.script);
+        let script = pipec_emit::platforms::per_platform(
+            &script_text(&step.script),
+            &pipec_emit::platforms::scanned_platforms(ctx.program, &step.script),
+        );
         // A step's name, unless it is just the start of its command, becomes
         // a comment line: GitLab echoes each command in the job log. It is
         // one line whatever the name holds (line breaks and control
@@ -373,6 +376,9 @@ fn run(ctx: &mut Ctx, job: &Job, r: &RunJob) -> Body {
         body.script.push(Yaml::Str(gate.script));
     }
     artifacts(ctx, r, &mut body);
+    if let Some(rel) = &r.release {
+        crate::tag_release::keep(rel, &mut body);
+    }
     body
 }
 

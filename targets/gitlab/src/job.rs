@@ -439,7 +439,9 @@ pub fn job(ctx: &mut Ctx, id: JobId, run_on: RunOn) -> (Map, Option<String>) {
     if let Some(t) = job.timeout {
         out.insert("timeout", minutes(t));
     }
-    let uploads = job.run().is_some_and(|r| r.upload.is_some());
+    let uploads = job
+        .run()
+        .is_some_and(|r| r.upload.is_some() || r.release.is_some());
     if !matches!(job.kind, JobKind::PublishImage(_) | JobKind::Deploy(_)) && !uploads {
         out.insert("interruptible", true);
     }

@@ -9,7 +9,8 @@
 //! - [`expr`]: run conditions as `rules:if` expressions;
 //! - [`job`] and [`body`]: each job, from what every job has to what its kind
 //!   of work runs; [`release`]: image builds, publishes and deployments, and
-//!   the deployments started by hand;
+//!   the deployments started by hand; [`tag_release`]: the release of a
+//!   pushed tag;
 //! - [`matrix`], [`images`], [`text`]: matrices as `parallel: matrix`, the
 //!   pinned images, and text with run-time parts.
 //!
@@ -29,6 +30,7 @@ pub mod parent;
 pub mod plan;
 pub mod release;
 pub mod stages;
+pub mod tag_release;
 pub mod text;
 pub mod upload;
 pub mod workflow;
@@ -209,10 +211,22 @@ pub fn render(program: &Program, pipeline: &Pipeline, child: bool) -> (String, V
                 (Some(n), Some(r)) => Some(format!("{n}\n{r}")),
                 (n, r) => n.or(r),
             };
+            let release = match pipeline.job(id).run().and_then(|r| r.release.as_deref()) {
+                Some(rel) if i == 0 => Some(tag_release::job(
+                    &name,
+                    stages.name_of(id.index()),
+                    job.get("rules"),
+                    rel,
+                )),
+                _ => None,
+            };
             match note {
                 Some(n) => root.insert_commented(name, job, n),
                 None => root.insert(name, job),
             };
+            if let Some((name, job, note)) = release {
+                root.insert_commented(name, job, note);
+            }
         }
     }
 

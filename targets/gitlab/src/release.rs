@@ -16,12 +16,12 @@
 //! ref's published image, and `redeploy_<environment>` ships it with the
 //! environment, gates and resource group of the CI deployment.
 
-use pipec_diagnostics::{Diagnostic, code};
+use pipec_diagnostics::code;
 use pipec_emit::release::{
-    self, DOTENV_REPORT, deploy_script, helpers_for, image_ref, publish_script, resolve_script,
-    sh_quote,
+    self, DOTENV_REPORT, Source, deploy_script, helpers_for, image_ref, publish_script,
+    resolve_script, sh_quote,
 };
-use pipec_emit::{Map, Yaml, layout};
+use pipec_emit::{Map, Yaml, layout, platforms};
 use pipec_graph::{
     Credential, Deploy, DeployMethod, Image, Job, JobKind, Publish, RegistryKind, TagKind, Text,
 };
@@ -127,30 +127,32 @@ fn login_if_available(ctx: &mut Ctx, p: &Publish) -> String {
 pub fn build(ctx: &mut Ctx, image: &Image) -> Body {
     let mut body = Body::new(images::image(images::DOCKER.to_string(), false));
     docker(&mut body);
-    if image.platforms.len() > 1 {
-        ctx.diags.push(
-            Diagnostic::new(
-                code::GITLAB_PLATFORMS,
-                image.span,
-                format!(
-                    "image `{}` is built for {} platforms; the GitLab pipeline builds each image for one",
-                    image.name,
-                    image.platforms.len()
-                ),
-            )
-            .label("`docker build` builds one platform")
-            .help("build one platform per image, each with its own `publish`"),
-        );
-    }
+    ctx.diags.extend(platforms::unbuildable(
+        image,
+        "GitLab CI",
+        code::GITLAB_PLATFORM,
+        "the build job builds",
+    ));
+    // A manifest list is built by BuildKit in a container of its own and
+    // pushed as it is built: the daemon's image store holds one platform.
+    let list = platforms::is_list(&image.platforms);
     let mut args = vec![
-        "docker build".to_string(),
+        if list {
+            "docker buildx build"
+        } else {
+            "docker build"
+        }
+        .to_string(),
         format!("--file {}", shell_arg(&image.dockerfile)),
     ];
     if let Some(t) = &image.target {
         args.push(format!("--target {}", shell_arg(t)));
     }
-    if let [platform] = image.platforms.as_slice() {
-        args.push(format!("--platform {}", sh_quote(platform)));
+    if !image.platforms.is_empty() {
+        args.push(format!(
+            "--platform {}",
+            sh_quote(&image.platforms.join(","))
+        ));
     }
     for (name, value) in &image.build_args {
         let mut t = Text::lit(format!("{name}="));
@@ -171,7 +173,14 @@ pub fn build(ctx: &mut Ctx, image: &Image) -> Body {
         .filter(|p| p.layer_cache && p.tags.iter().any(|t| t.kind == TagKind::Branch))
         .collect();
     if !cached.is_empty() {
-        args.push("--build-arg BUILDKIT_INLINE_CACHE=1".to_string());
+        args.push(
+            if list {
+                "--cache-to type=inline"
+            } else {
+                "--build-arg BUILDKIT_INLINE_CACHE=1"
+            }
+            .to_string(),
+        );
         for p in &cached {
             if p.registry.kind != RegistryKind::GitLab {
                 pre.push_str(&login_if_available(ctx, p));
@@ -185,8 +194,29 @@ pub fn build(ctx: &mut Ctx, image: &Image) -> Body {
         }
     }
     args.push(format!("--tag {ci}"));
+    if list {
+        args.push("--push".to_string());
+    }
     args.push(shell_arg(&image.context));
-    let body_text = format!("{pre}{}\ndocker push {ci}\n", args.join(" \\\n  "));
+    if platforms::needs_emulation(&image.platforms) {
+        pre.push_str(&format!(
+            "docker run --privileged --rm {} --install {}\n",
+            platforms::BINFMT,
+            platforms::emulators(&image.platforms).join(",")
+        ));
+    }
+    if list {
+        pre.push_str(&format!(
+            "docker buildx create --use --driver docker-container --driver-opt image={}\n",
+            platforms::BUILDKIT
+        ));
+    }
+    let push = if list {
+        String::new()
+    } else {
+        format!("docker push {ci}\n")
+    };
+    let body_text = format!("{pre}{}\n{push}", args.join(" \\\n  "));
     body.script.push(Yaml::Str(format!(
         "set -eu\n{}{body_text}",
         helpers_for(&body_text)
@@ -200,12 +230,21 @@ pub fn publish(ctx: &mut Ctx, job: &Job, p: &Publish) -> Body {
     docker(&mut body);
     let ci = ci_image(image);
     body.script.push(Yaml::Str(CI_LOGIN.to_string()));
-    body.script.push(Yaml::Str(format!("docker pull {ci}")));
+    // A manifest list is copied from registry to registry, every platform.
+    let list = platforms::is_list(&image.platforms);
+    if !list {
+        body.script.push(Yaml::Str(format!("docker pull {ci}")));
+    }
     if p.registry.kind != RegistryKind::GitLab {
         body.script.push(Yaml::Str(login(ctx, job, p)));
     }
+    let source = if list {
+        Source::Registry(&ci)
+    } else {
+        Source::Local(&ci)
+    };
     body.script
-        .push(Yaml::Str(publish_script(ctx.program, p, &ci)));
+        .push(Yaml::Str(publish_script(ctx.program, p, source)));
     // Values of the run that tags written in the program show, in the
     // variables the push script reads; the SHA, the ref name and the inputs
     // are pipeline variables already.

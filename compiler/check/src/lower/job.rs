@@ -54,6 +54,7 @@ pub(crate) const JOB_HEADS: &[&str] = &[
     "load",
     "history",
     "upload",
+    "release",
 ];
 pub(crate) const IMAGE_HEADS: &[&str] = &[
     "after",

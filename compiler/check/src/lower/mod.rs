@@ -14,6 +14,7 @@ mod job;
 mod notify;
 mod pipeline;
 mod publish;
+mod release;
 mod run_job;
 mod service;
 mod settings;

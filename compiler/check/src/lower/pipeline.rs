@@ -342,6 +342,7 @@ impl Checker<'_> {
             if let JobKind::Run(r) = &d.job.kind
                 && r.steps.is_empty()
                 && r.upload.is_none()
+                && r.release.is_none()
                 && !broken.contains(&d.job.id)
                 && !damaged
             {

@@ -431,6 +431,7 @@ impl Checker<'_> {
                 }
             }
             "upload" => self.upload_stmt(stmt, g, draft, scope),
+            "release" => self.release_stmt(stmt, g, draft, scope),
             "history" => {
                 let Some(e) = self.single(stmt, "history full|shallow") else {
                     return;

@@ -38,7 +38,10 @@ mod publish;
 use pipec_graph::{CiVar, Cond, Glob, Part, Program, Publish, RegistryKind, TagKind, Text, Tier};
 
 pub use deploy::{deploy_script, dispatchable, latest_script};
-pub use publish::{commit_image_script, publish_script, resolve_script};
+pub use publish::{
+    Source, commit_image_script, commit_list_script, hand_over_script, publish_script,
+    resolve_script,
+};
 
 /// The environment variable a script reads a run-time part of a text from:
 /// `PIPEC_MATRIX_<AXIS>`, `PIPEC_INPUT_<NAME>`, `PIPEC_<CI VALUE>` (the

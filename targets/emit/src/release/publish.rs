@@ -21,13 +21,44 @@ use super::{
     tags_function, version_of,
 };
 
+/// Where the image a publish job pushes is, as a shell word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// In the job's Docker (a single-platform image, loaded or pulled).
+    Local(&'a str),
+    /// In a registry, by digest: a multi-platform image's manifest list,
+    /// which Docker's image store cannot hold, so it is copied from registry
+    /// to registry (`docker buildx imagetools create`) with every platform.
+    Registry(&'a str),
+}
+
 /// The script of a publish job once the image this run built (or fetched) is
-/// available locally as `local` (a shell word). It hands `<tag>@<digest>` of
+/// available at `source`. It hands `<tag>@<digest>` of
 /// the release to the deployments after it: as the step output `release_N`
 /// on GitHub Actions, as `PIPEC_RELEASE_N` in the dotenv report
 /// [`super::DOTENV_REPORT`] on GitLab CI.
-pub fn publish_script(program: &Program, p: &Publish, local: &str) -> String {
+pub fn publish_script(program: &Program, p: &Publish, source: Source) -> String {
     let id = p.id.0;
+    let push = match source {
+        Source::Local(local) => format!(
+            "\x20 docker tag {local} \"$image:$first\"\n\x20 docker push \"$image:$first\"\n"
+        ),
+        // A carbon copy (`--prefer-index=false`): the list keeps its digest,
+        // so what the scans read is what is tagged.
+        Source::Registry(reference) => format!(
+            "\x20 source={reference}\n\
+             \x20 case \"$source\" in\n\
+             \x20   *@sha256:*) ;;\n\
+             \x20   *) listed=\"$(pipec_digest \"$source\")\"\n\
+             \x20      [ -n \"$listed\" ] || {{ echo \"pipec: $source is not in the registry\" >&2; exit 1; }}\n\
+             \x20      case \"${{source##*/}}\" in *:*) source=\"${{source%:*}}\" ;; esac\n\
+             \x20      source=\"$source@$listed\" ;;\n\
+             \x20 esac\n\
+             \x20 docker buildx imagetools create --prefer-index=false --tag \"$image:$first\" \"$source\"\n\
+             \x20 copied=\"$(pipec_digest \"$image:$first\")\"\n\
+             \x20 [ \"$copied\" = \"${{source##*@}}\" ] || {{ echo \"pipec: $image:$first names $copied, not the manifest list ${{source##*@}} the pipeline built\" >&2; exit 1; }}\n"
+        ),
+    };
     let image = image_ref(p);
     let functions = format!(
         "{}{}{}{}",
@@ -52,8 +83,7 @@ pub fn publish_script(program: &Program, p: &Publish, local: &str) -> String {
          done\n\
          if [ -z \"$digest\" ]; then\n\
          \x20 first=\"$(printf '%s\\n' \"$tags\" | awk 'NR == 1 {{ print $1 }}')\"\n\
-         \x20 docker tag {local} \"$image:$first\"\n\
-         \x20 docker push \"$image:$first\"\n\
+         {push}\
          \x20 digest=\"$(pipec_digest \"$image:$first\")\"\n\
          \x20 [ -n \"$digest\" ] || {{ echo \"pipec: $image:$first was pushed but has no digest\" >&2; exit 1; }}\n\
          fi\n\
@@ -101,6 +131,51 @@ pub fn commit_image_script(program: &Program, p: &Publish, local: &str, archive:
         "set -eu\n{}{functions}{body}",
         helpers_for(&format!("{functions}{body}"))
     )
+}
+
+/// For a multi-platform image in a release run: finds the manifest list the
+/// commit was published as and hands its reference on (the step outputs
+/// `found=true|false` and `image=<image>@<digest>`), so that the release
+/// scans and promotes the list its branch run built instead of building again.
+pub fn commit_list_script(p: &Publish) -> String {
+    let id = p.id.0;
+    let functions = commit_tags_function(p);
+    let body = format!(
+        "image={image}\n\
+         for t in $(pipec_commit_tags_{id}); do\n\
+         \x20 digest=\"$(pipec_digest \"$image:$t\")\"\n\
+         \x20 if [ -n \"$digest\" ]; then\n\
+         \x20   echo \"pipec: this commit was published as $image:$t ($digest); the release ships that manifest list\"\n\
+         \x20   pipec_output image \"$image@$digest\"\n\
+         \x20   pipec_output found true\n\
+         \x20   exit 0\n\
+         \x20 fi\n\
+         done\n\
+         echo \"pipec: this commit was never published from a branch run; the release builds it\"\n\
+         pipec_output found false\n",
+        image = image_ref(p),
+    );
+    format!(
+        "set -eu\n{}{functions}{body}",
+        helpers_for(&format!("{functions}{body}"))
+    )
+}
+
+/// The step of a multi-platform build job that hands the manifest list on
+/// by digest (the step output `image=<reference>@<digest>`): the list a
+/// release run found (`PIPEC_COMMIT_IMAGE`), or the one this run pushed as
+/// `PIPEC_STAGING` with the digest BuildKit reported (`PIPEC_DIGEST`), once
+/// the registry confirms the reference names that digest.
+pub fn hand_over_script() -> String {
+    let body = "if [ -n \"${PIPEC_COMMIT_IMAGE:-}\" ]; then\n\
+                \x20 pipec_output image \"$PIPEC_COMMIT_IMAGE\"\n\
+                \x20 exit 0\n\
+                fi\n\
+                listed=\"$(pipec_digest \"$PIPEC_STAGING\")\"\n\
+                [ \"$listed\" = \"$PIPEC_DIGEST\" ] || { echo \"pipec: $PIPEC_STAGING names '$listed', not the manifest list $PIPEC_DIGEST that was built\" >&2; exit 1; }\n\
+                echo \"pipec: the manifest list ${PIPEC_STAGING%:*}@$PIPEC_DIGEST goes to the jobs after this one\"\n\
+                pipec_output image \"${PIPEC_STAGING%:*}@$PIPEC_DIGEST\"\n";
+    format!("set -eu\n{}{body}", helpers_for(body))
 }
 
 /// A script that finds the release a deployment started by hand ships —

@@ -235,7 +235,7 @@ fn gitlab_registry_images_are_named_in_the_pipeline() {
     let script = publish_script(
         &p,
         &p.publishes[0],
-        "\"$CI_REGISTRY_IMAGE/pipec-ci/app:$CI_COMMIT_SHA\"",
+        Source::Local("\"$CI_REGISTRY_IMAGE/pipec-ci/app:$CI_COMMIT_SHA\""),
     );
     assert!(script.contains("image=\"$CI_REGISTRY_IMAGE\""), "{script}");
     assert_eq!(image_ref(&program().publishes[0]), "'ghcr.io/acme/api'");
