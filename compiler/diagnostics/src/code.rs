@@ -160,6 +160,12 @@ codes! {
     RELEASE_FILE_NOT_KEPT = "E0471": "release file no job before it keeps",
     RELEASE_TWICE = "E0472": "release created more than once per tag",
 
+    // Workloads without a port (`worker`, `cronjob`) and CI service containers.
+    NO_PORT_STATEMENT = "E0480": "statement of an HTTP service in a workload without a port",
+    WORKER_PROBES = "E0481": "worker that does not say how it is probed",
+    TIME_ZONE = "E0482": "time zone that is not an IANA name",
+    HEALTH_WAIT = "E0483": "service container health check that outlasts its job",
+
     // Services deployed from a Helm chart (`helm` of a service).
     CHART_WITHOUT_VERSION = "E0490": "Helm chart without a version",
     CHART_VERSION_NOT_EXACT = "E0491": "Helm chart version that is not one exact version",
@@ -168,11 +174,6 @@ codes! {
     HELM_STATEMENT = "E0494": "statement a Helm chart decides for itself",
     HELM_WITHOUT_ARGOCD = "E0495": "Helm chart service not deployed by Argo CD",
 
-    // Workloads without a port (`worker`, `cronjob`) and CI service containers.
-    NO_PORT_STATEMENT = "E0480": "statement of an HTTP service in a workload without a port",
-    WORKER_PROBES = "E0481": "worker that does not say how it is probed",
-    TIME_ZONE = "E0482": "time zone that is not an IANA name",
-    HEALTH_WAIT = "E0483": "service container health check that outlasts its job",
     // Operations: Argo CD notifications, rollout analysis.
     UNKNOWN_NOTIFY_SERVICE = "E0500": "Argo CD notifications to a service pipec does not configure",
     NOTIFY_RECIPIENT = "E0501": "notification recipient the service cannot deliver to",
