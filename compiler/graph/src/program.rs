@@ -36,12 +36,12 @@ pub struct Program {
     pub gitops: Option<GitOps>,
     pub policy: Policy,
     pub suppressions: Vec<Suppression>,
-    /// [`Program::release_patterns`], made on first use: every deployment
-    /// started by hand reads it, and collecting it from every pipeline for
-    /// each of them made rendering quadratic in the number of pipelines.
+    /// [`Program::deploying_pipelines`], made on first use: every
+    /// deployment job's protection comment reads it, and counting for each
+    /// of them would make rendering quadratic in the number of pipelines.
     /// Filled only once the program is complete (the targets read it).
     #[serde(skip)]
-    release_patterns: std::sync::OnceLock<Vec<Glob>>,
+    deploying_pipelines: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl Program {
@@ -61,20 +61,26 @@ impl Program {
         &self.services[id.index()]
     }
 
-    /// Every pipeline's `on tag` patterns, each once, sorted: what counts as
-    /// a release anywhere in the program. Made once, on first use, so the
-    /// program must not change afterwards.
-    pub fn release_patterns(&self) -> &[Glob] {
-        self.release_patterns.get_or_init(|| {
-            let mut all: Vec<Glob> = self
-                .pipelines
-                .iter()
-                .flat_map(|p| p.release_tags())
-                .collect();
-            all.sort();
-            all.dedup();
-            all
-        })
+    /// How many pipelines deploy to environment `env`. Made once, on first
+    /// use, so the program must not change afterwards.
+    pub fn deploying_pipelines(&self, env: EnvId) -> u32 {
+        let counts = self.deploying_pipelines.get_or_init(|| {
+            let mut counts = vec![0u32; self.environments.len()];
+            for p in &self.pipelines {
+                let mut seen = vec![false; self.environments.len()];
+                for j in &p.jobs {
+                    if let Some(e) = j.environment()
+                        && let Some(s) = seen.get_mut(e.index())
+                        && !*s
+                    {
+                        *s = true;
+                        counts[e.index()] += 1;
+                    }
+                }
+            }
+            counts
+        });
+        counts.get(env.index()).copied().unwrap_or(0)
     }
 
     /// Environments ordered so that every environment comes after the one it

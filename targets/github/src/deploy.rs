@@ -78,8 +78,9 @@ impl Lower<'_> {
             Some(text) => text.clone(),
             None => {
                 let script = release::deploy_script(self.program, job, d, true);
-                let refs = policy(&release::dispatchable(self.program, job));
-                let comment = protection_comment(env, &job.name, gates, &refs, &secrets);
+                let refs = policy(&release::dispatchable(self.program, job, d));
+                let shared = self.program.deploying_pipelines(d.env);
+                let comment = protection_comment(env, &job.name, gates, &refs, shared, &secrets);
                 self.deploys
                     .0
                     .insert(job.id, (script.clone(), comment.clone()));
@@ -265,12 +266,16 @@ pub fn policy(when: &Cond) -> Option<Vec<(String, &'static str)>> {
 }
 
 /// The comment above a deployment's `environment:`: the protection the
-/// environment needs and how to set it.
+/// environment needs and how to set it. `shared` workflows deploy to the
+/// environment (a GitHub environment is the repository's): each comment
+/// gives its own refs, and the environment's policies are all of theirs,
+/// so no comment grows with the number of pipelines.
 pub fn protection_comment(
     env: &Environment,
     job: &str,
     gates: u32,
     policy: &Option<Vec<(String, &'static str)>>,
+    shared: u32,
     secrets: &[String],
 ) -> String {
     let name = &env.name;
@@ -304,6 +309,11 @@ pub fn protection_comment(
             ));
         }
         None => c.push_str("- deployments only from the refs this job's condition allows.\n"),
+    }
+    if shared > 1 && policy.is_some() {
+        c.push_str(&format!(
+            "- the workflows of {shared} pipelines deploy to `{name}`, each from its own refs:\n  the environment's policies are all of theirs (each pipeline's comment adds its\n  own with the lines below).\n"
+        ));
     }
     for s in secrets {
         c.push_str(&format!(

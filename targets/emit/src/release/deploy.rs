@@ -20,21 +20,33 @@
 //! started by a push never replaces a later commit the environment already
 //! runs.
 
-use pipec_graph::{Cond, Deploy, DeployMethod, Environment, Job, Program, Publish, TagKind, Tier};
+use pipec_graph::{
+    Cond, Deploy, DeployMethod, Environment, Glob, Job, Program, Publish, TagKind, Tier,
+};
 
 use super::{
     commit_tags_function, cond_to_shell, helpers_for, image_ref, latest_moves_on_deploy,
-    release_function, sh_quote, version_of,
+    release_function, release_patterns, sh_quote, version_of,
 };
 use crate::layout;
 
 /// The refs a deployment to `job`'s environment may be started on by hand:
-/// the refs its own condition allows (events aside), and every release.
-pub fn dispatchable(program: &Program, job: &Job) -> Cond {
-    // Pipelines share patterns (a team's services, one tag each): each once,
-    // or the guard of every deployment grows with the number of pipelines.
+/// the refs its own condition allows (events aside), and the releases of
+/// the pipelines whose images it ships. Another pipeline's release has no
+/// version of these images, and listing every pipeline's would make every
+/// deployment's guard grow with the number of pipelines.
+pub fn dispatchable(program: &Program, job: &Job, d: &Deploy) -> Cond {
     let own = refs_only(&job.when);
-    let releases = Cond::Tag(program.release_patterns().to_vec());
+    let mut tags: Vec<Glob> = Vec::new();
+    for p in publishes(program, d) {
+        for g in release_patterns(program, p) {
+            if !tags.contains(&g) {
+                tags.push(g);
+            }
+        }
+    }
+    tags.sort();
+    let releases = Cond::Tag(tags);
     if own == releases || releases == Cond::Tag(Vec::new()) {
         own
     } else {
@@ -90,7 +102,7 @@ pub fn deploy_script(program: &Program, job: &Job, d: &Deploy, latest: bool) -> 
         functions.push_str(&argocd_functions(g.wait.to_string(), charts));
     }
     let mut body = String::new();
-    body.push_str(&dispatch_guard(program, job, env));
+    body.push_str(&dispatch_guard(program, job, d, env));
     for p in &shipped {
         body.push_str(&resolve(p));
     }
@@ -110,8 +122,8 @@ pub fn deploy_script(program: &Program, job: &Job, d: &Deploy, latest: bool) -> 
 
 /// A deployment started by hand ships the ref it was started on: refuse a ref
 /// the environment does not accept.
-fn dispatch_guard(program: &Program, job: &Job, env: &Environment) -> String {
-    let accepted = dispatchable(program, job);
+fn dispatch_guard(program: &Program, job: &Job, d: &Deploy, env: &Environment) -> String {
+    let accepted = dispatchable(program, job, d);
     if accepted == Cond::Always {
         return String::new();
     }

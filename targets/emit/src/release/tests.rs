@@ -195,31 +195,61 @@ fn the_image_edit_sets_tag_and_digest_once() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
-#[test]
-fn a_deployment_by_hand_ships_only_refs_the_environment_accepts() {
-    let mut p = program();
-    with_production(&mut p);
+/// Whether the dispatch guard of the first deployment job of `p` accepts a
+/// deployment started by hand on `ref_type` `name` (the guard run for real).
+fn accepted_by_hand(p: &Program, ref_type: &str, name: &str) -> bool {
     let job = &p.pipelines[0].jobs[0];
     let JobKind::Deploy(d) = &job.kind else {
         unreachable!()
     };
-    let script = deploy_script(&p, job, d, true);
+    let script = deploy_script(p, job, d, true);
     let end = script.find("\nfi\n").unwrap() + 4;
     let guard = &script[script
         .find("if [ \"${PIPEC_EVENT:-}\" = dispatch ]")
         .unwrap()..end];
-    let check = |ref_type: &str, name: &str| {
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg(format!("{guard}echo accepted"))
-            .env("PIPEC_REF_TYPE", ref_type)
-            .env("PIPEC_REF_NAME", name)
-            .env("PIPEC_EVENT", "dispatch");
-        String::from_utf8_lossy(&cmd.output().unwrap().stdout).contains("accepted")
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{guard}echo accepted"))
+        .env("PIPEC_REF_TYPE", ref_type)
+        .env("PIPEC_REF_NAME", name)
+        .env("PIPEC_EVENT", "dispatch");
+    String::from_utf8_lossy(&cmd.output().unwrap().stdout).contains("accepted")
+}
+
+#[test]
+fn a_deployment_by_hand_ships_only_refs_the_environment_accepts() {
+    let mut p = program();
+    with_production(&mut p);
+    assert!(accepted_by_hand(&p, "tag", "v1.0.0"));
+    assert!(!accepted_by_hand(&p, "branch", "main"));
+    assert!(!accepted_by_hand(&p, "tag", "nightly"));
+}
+
+/// Another pipeline's release carries no version of this pipeline's images:
+/// a deployment started by hand accepts its own condition's refs and its own
+/// pipeline's releases, however many pipelines the program has.
+#[test]
+fn a_deployment_by_hand_accepts_its_own_pipelines_releases_only() {
+    let mut p = program();
+    with_production(&mut p);
+    p.pipelines[0].jobs[0].when = Cond::Branch(vec![glob("main")]);
+    let mut other = p.pipelines[0].clone();
+    other.id = PipelineId(1);
+    other.name = "web".into();
+    other.jobs.clear();
+    other.triggers[0].kind = TriggerKind::Tag {
+        patterns: vec![glob("web-v*")],
     };
-    assert!(check("tag", "v1.0.0"));
-    assert!(!check("branch", "main"));
-    assert!(!check("tag", "nightly"));
+    p.pipelines.push(other);
+    assert!(accepted_by_hand(&p, "branch", "main"));
+    assert!(accepted_by_hand(&p, "tag", "v1.2.0"));
+    assert!(!accepted_by_hand(&p, "tag", "web-v1.2.0"));
+    assert!(!accepted_by_hand(&p, "branch", "develop"));
+    let job = &p.pipelines[0].jobs[0];
+    let JobKind::Deploy(d) = &job.kind else {
+        unreachable!()
+    };
+    assert!(!deploy_script(&p, job, d, true).contains("web-v"));
 }
 
 #[test]
@@ -243,6 +273,18 @@ fn gitlab_registry_images_are_named_in_the_pipeline() {
 
 /// A production environment the image is deployed to, on releases.
 fn with_production(p: &mut Program) {
+    p.images.push(Image {
+        id: ImageId(0),
+        name: "api".into(),
+        span: Span::default(),
+        pipeline: PipelineId(0),
+        job: JobId(0),
+        dockerfile: Text::lit("Dockerfile"),
+        context: Text::lit("."),
+        target: None,
+        build_args: vec![],
+        platforms: vec![],
+    });
     p.environments.push(Environment {
         id: EnvId(0),
         name: "prod".into(),
