@@ -122,7 +122,9 @@ impl Cond {
     /// in one pipeline's deployment it needs only that pipeline's, so the
     /// condition does not grow with the number of pipelines. A test none of
     /// whose patterns can match is left as written.
-    pub fn for_tags(self, tags: &[Glob]) -> Cond {
+    pub fn for_tags(&self, tags: &[Glob]) -> Cond {
+        // By reference: `release` names every pipeline's tags, and a copy
+        // of all of them for each pipeline was quadratic.
         match self {
             Cond::Tag(globs) if !globs.is_empty() => {
                 let kept: Vec<Glob> = globs
@@ -130,12 +132,12 @@ impl Cond {
                     .filter(|g| tags.iter().any(|t| t.overlaps(g)))
                     .cloned()
                     .collect();
-                Cond::Tag(if kept.is_empty() { globs } else { kept })
+                Cond::Tag(if kept.is_empty() { globs.clone() } else { kept })
             }
             Cond::Not(c) => Cond::Not(Box::new(c.for_tags(tags))),
-            Cond::All(cs) => Cond::All(cs.into_iter().map(|c| c.for_tags(tags)).collect()),
-            Cond::Any(cs) => Cond::Any(cs.into_iter().map(|c| c.for_tags(tags)).collect()),
-            c => c,
+            Cond::All(cs) => Cond::All(cs.iter().map(|c| c.for_tags(tags)).collect()),
+            Cond::Any(cs) => Cond::Any(cs.iter().map(|c| c.for_tags(tags)).collect()),
+            c => c.clone(),
         }
     }
 

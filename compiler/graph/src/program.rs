@@ -42,6 +42,10 @@ pub struct Program {
     /// Filled only once the program is complete (the targets read it).
     #[serde(skip)]
     deploying_pipelines: std::sync::OnceLock<Vec<u32>>,
+    /// [`Program::deployed_to_production`], made on first use (a scan of
+    /// every job for each publish rule was quadratic).
+    #[serde(skip)]
+    in_production: std::sync::OnceLock<Vec<bool>>,
 }
 
 impl Program {
@@ -59,6 +63,31 @@ impl Program {
     }
     pub fn service(&self, id: ServiceId) -> &Service {
         &self.services[id.index()]
+    }
+
+    /// Whether a deployment to a production environment ships what publish
+    /// rule `p` pushes. Made once, on first use, so the program must not
+    /// change afterwards.
+    pub fn deployed_to_production(&self, p: PublishId) -> bool {
+        let shipped = self.in_production.get_or_init(|| {
+            let mut shipped = vec![false; self.publishes.len()];
+            for j in self.pipelines.iter().flat_map(|pl| &pl.jobs) {
+                if let crate::job::JobKind::Deploy(d) = &j.kind
+                    && self
+                        .environments
+                        .get(d.env.index())
+                        .is_some_and(|e| e.tier == crate::deploy::Tier::Production)
+                {
+                    for (_, pid) in &d.services {
+                        if let Some(s) = shipped.get_mut(pid.index()) {
+                            *s = true;
+                        }
+                    }
+                }
+            }
+            shipped
+        });
+        shipped.get(p.index()).copied().unwrap_or(false)
     }
 
     /// How many pipelines deploy to environment `env`. Made once, on first

@@ -117,7 +117,9 @@ impl Target for ArgoCd {
 /// Destinations Argo CD must not be given, and Application names that clash.
 fn check(program: &Program, services: &[&Service]) -> Result<(), Vec<Diagnostic>> {
     let mut diags = Vec::new();
-    let mut names: Vec<(String, &Service, &pipec_graph::Environment)> = Vec::new();
+    // By name: a list searched for each Application was quadratic.
+    let mut names: std::collections::HashMap<String, (&Service, &pipec_graph::Environment)> =
+        std::collections::HashMap::new();
     for s in services {
         for id in &s.deploy {
             let env = program.environment(*id);
@@ -153,8 +155,7 @@ fn check(program: &Program, services: &[&Service]) -> Result<(), Vec<Diagnostic>
                     .label(format!("`{}` in `{}`", s.name, env.name))
                     .help("rename the service or the environment: Argo CD's notifications configuration has this name"),
                 );
-            } else if let Some((_, other_s, other_env)) = names.iter().find(|(n, _, _)| *n == name)
-            {
+            } else if let Some((other_s, other_env)) = names.get(&name) {
                 diags.push(
                     Diagnostic::new(
                         code::APPLICATION_NAME_CLASH,
@@ -169,7 +170,7 @@ fn check(program: &Program, services: &[&Service]) -> Result<(), Vec<Diagnostic>
                     .help("rename a service or an environment"),
                 );
             } else {
-                names.push((name, s, env));
+                names.insert(name, (s, env));
             }
         }
     }

@@ -20,6 +20,8 @@ pub struct GeneratedFile {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutputTree {
     files: BTreeMap<String, GeneratedFile>,
+    /// Bodies are dropped as they are added ([`OutputTree::paths_only`]).
+    paths_only: bool,
 }
 
 /// Two targets (or one target twice) tried to write the same path.
@@ -33,6 +35,16 @@ pub struct PathClash {
 impl OutputTree {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A tree that keeps the paths (clashes are still found) but drops every
+    /// body as it is added: what checking a target needs, without holding
+    /// its whole output in memory.
+    pub fn paths_only() -> Self {
+        Self {
+            paths_only: true,
+            ..Self::default()
+        }
     }
 
     /// Adds a file; a path may be written once.
@@ -51,11 +63,16 @@ impl OutputTree {
                 second: target,
             });
         }
+        let body = if self.paths_only {
+            String::new()
+        } else {
+            body.into()
+        };
         self.files.insert(
             path.clone(),
             GeneratedFile {
                 path,
-                body: body.into(),
+                body,
                 source: source.into(),
                 target,
             },

@@ -337,12 +337,12 @@ impl Checker<'_> {
 
 /// The run condition of an environment's deployments: its own trigger, or the
 /// one of the environment it promotes from.
-pub fn deploy_condition(envs: &[Environment], id: EnvId) -> Option<Cond> {
+pub fn deploy_condition(envs: &[Environment], id: EnvId) -> Option<&Cond> {
     let mut cur = id;
     for _ in 0..envs.len() {
         let e = &envs[cur.index()];
         if let Some(t) = &e.trigger {
-            return Some(t.clone());
+            return Some(t);
         }
         cur = e.promotion.as_ref()?.from;
     }

@@ -35,7 +35,7 @@
 mod deploy;
 mod publish;
 
-use pipec_graph::{CiVar, Cond, Glob, Part, Program, Publish, RegistryKind, TagKind, Text, Tier};
+use pipec_graph::{CiVar, Cond, Glob, Part, Program, Publish, RegistryKind, TagKind, Text};
 
 pub use deploy::{deploy_script, dispatchable, latest_script};
 pub use publish::{
@@ -307,12 +307,7 @@ pub fn image_ref(p: &Publish) -> String {
 /// rather than by the publish job: then it always names what production
 /// runs.
 pub fn latest_moves_on_deploy(program: &Program, p: &Publish) -> bool {
-    p.tags.iter().any(|t| t.kind == TagKind::Latest)
-        && program.pipelines.iter().flat_map(|pl| &pl.jobs).any(|j| {
-            matches!(&j.kind, pipec_graph::JobKind::Deploy(d)
-                if program.environment(d.env).tier == Tier::Production
-                    && d.services.iter().any(|(_, pid)| *pid == p.id))
-        })
+    p.tags.iter().any(|t| t.kind == TagKind::Latest) && program.deployed_to_production(p.id)
 }
 
 /// A branch name as `pipec_branch_tag` turns it into an image tag.

@@ -232,6 +232,42 @@ const SPECIAL_WORDS: &[&str] = &[
 /// Whether `s` can be written as a plain scalar and read back unchanged by
 /// both YAML 1.1 and 1.2 readers.
 pub fn is_plain_safe(s: &str) -> bool {
+    let b = s.as_bytes();
+    // Printable ASCII, nearly every key and value, in one pass: the same
+    // tests as below (its only whitespace is the space, it needs no escape).
+    if !b.iter().all(|c| matches!(c, b' '..=b'~')) {
+        return is_plain_safe_text(s);
+    }
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    if first == b' ' || last == b' ' || last == b':' {
+        return false;
+    }
+    if b.len() <= 5 && SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
+        return false;
+    }
+    if first.is_ascii_digit() || b"+-.?:,[]{}#&*!|>'\"%@`\\".contains(&first) {
+        return false;
+    }
+    let mut flow = false;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b':' | b' ' => {
+                let after = if c == b':' { b' ' } else { b'#' };
+                if b.get(i + 1) == Some(&after) {
+                    return false;
+                }
+            }
+            b'[' | b']' | b',' => flow = true,
+            _ => {}
+        }
+    }
+    !flow || s.starts_with("${{")
+}
+
+/// [`is_plain_safe`] for any text.
+fn is_plain_safe_text(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
@@ -255,6 +291,59 @@ pub fn is_plain_safe(s: &str) -> bool {
     // context (or a human) may stumble; `${{ … }}` expressions are the one
     // common case and stay plain.
     !s.contains(['[', ']', ',']) || s.starts_with("${{")
+}
+
+#[cfg(test)]
+mod plain_tests {
+    /// The printable-ASCII pass says what the general one says, on every
+    /// string of up to three characters from the characters that matter and
+    /// on longer pseudo-random ones.
+    #[test]
+    fn the_ascii_pass_agrees_with_the_general_one() {
+        let alphabet: Vec<char> = " :#[],-.?!'\"$%{}0aYnN~<=@`|>*&+\\".chars().collect();
+        let mut strings = vec![String::new()];
+        for _ in 0..3 {
+            let next: Vec<String> = strings
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(next);
+        }
+        strings.sort();
+        strings.dedup();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let len = (seed % 12) as usize;
+            let mut s = String::new();
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            strings.push(s);
+        }
+        for w in [
+            "null",
+            "True",
+            "OFF",
+            "yes",
+            "<<",
+            "${{ x }}",
+            "${{ a, b }}",
+            "a: b",
+            "a #b",
+        ] {
+            strings.push(w.to_string());
+        }
+        for s in &strings {
+            assert_eq!(
+                super::is_plain_safe(s),
+                super::is_plain_safe_text(s),
+                "{s:?}"
+            );
+        }
+    }
 }
 
 /// A string as a scalar: plain when safe, else quoted.
