@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use clap::Args;
 use pipec::ProjectFs;
-use pipec::persist::{self, Manifest, RealDisk, Request};
+use pipec::persist::{self, Manifest, RealDisk};
 use pipec_check::check;
 use pipec_emit::OutputTree;
 use pipec_fs::LockMode;
@@ -344,12 +344,7 @@ fn build_one(
             Err(code) => return code,
         }
     };
-    let req = Request {
-        program: &program.key,
-        targets: &targets,
-        tree: &tree,
-    };
-    let plan = match persist::plan(disk, &req) {
+    let plan = match persist::plan_owned(disk, &program.key, &targets, tree) {
         Ok(p) => p,
         Err(e) => {
             out.error(&e.to_string());

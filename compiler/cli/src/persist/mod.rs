@@ -32,7 +32,9 @@ pub mod recovery;
 #[cfg(test)]
 mod tests;
 
-use pipec_emit::{OutputTree, header};
+use std::borrow::Cow;
+
+use pipec_emit::{GeneratedFile, OutputTree, header};
 use pipec_fs::Refusal;
 
 pub use commit::{CommitError, Outcome, commit};
@@ -250,6 +252,37 @@ pub fn read_manifest(disk: &dyn Disk) -> Result<Manifest, PlanError> {
 
 /// Compares a build with the output directory. Reads only.
 pub fn plan(disk: &dyn Disk, req: &Request) -> Result<Plan, PlanError> {
+    plan_files(disk, req, req.tree.files().map(Cow::Borrowed))
+}
+
+/// [`plan`], taking the files: each body is dropped once its file is
+/// planned, so a build holds one copy of its output (headers on), not two.
+pub fn plan_owned(
+    disk: &dyn Disk,
+    program: &str,
+    targets: &[String],
+    tree: OutputTree,
+) -> Result<Plan, PlanError> {
+    let mut paths = OutputTree::paths_only();
+    for f in tree.files() {
+        // Paths were unique in `tree`, so they are here.
+        let _ = paths.add(f.target, f.path.clone(), f.source.clone(), "");
+    }
+    let req = Request {
+        program,
+        targets,
+        tree: &paths,
+    };
+    plan_files(disk, &req, tree.into_files().map(Cow::Owned))
+}
+
+/// [`plan`] with the files' bodies from `bodies` (in `req.tree`'s order; the
+/// tree itself is used for its paths only).
+fn plan_files<'t>(
+    disk: &dyn Disk,
+    req: &Request,
+    bodies: impl Iterator<Item = Cow<'t, GeneratedFile>>,
+) -> Result<Plan, PlanError> {
     if let Some(f) = req.tree.files().find(|f| !is_safe_path(&f.path)) {
         return Err(PlanError::BadPath(f.path.clone()));
     }
@@ -283,7 +316,7 @@ pub fn plan(disk: &dyn Disk, req: &Request) -> Result<Plan, PlanError> {
     }
 
     let mut files = Vec::new();
-    for f in req.tree.files() {
+    for f in bodies {
         let fresh = header::wrap(&f.body, &f.source);
         let (status, current, desired) = match find(disk, &f.path)? {
             Found::Nothing => (Status::Missing, None, Some(fresh)),

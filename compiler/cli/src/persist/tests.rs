@@ -24,15 +24,61 @@ fn targets() -> Vec<String> {
     vec!["github".into(), "kustomize".into()]
 }
 
+/// A build as `pipec build` makes it: the plan takes the files
+/// ([`plan_owned`]); [`check`] plans from a borrowed tree ([`plan`]).
 fn build(disk: &mut MemoryDisk, t: &OutputTree, force: bool) -> Result<Outcome, CommitError> {
+    let p = plan_owned(disk, "ci.pipe", &targets(), t.clone()).unwrap();
+    commit(disk, &p, force)
+}
+
+/// Taking the files or borrowing them plans the same thing, whatever state
+/// each file is in.
+#[test]
+fn a_plan_that_takes_the_files_is_the_plan_that_borrows_them() {
+    let mut disk = MemoryDisk::default();
+    let first = tree(&[
+        (".github/workflows/a.yml", "a: 1\n"),
+        (".github/workflows/b.yml", "b: 1\n"),
+        (".github/workflows/c.yml", "c: 1\n"),
+    ]);
+    build(&mut disk, &first, false).unwrap();
+    let edited = disk
+        .text(".github/workflows/b.yml")
+        .unwrap()
+        .replace("b: 1", "b: 2");
+    disk.files
+        .insert(".github/workflows/b.yml".into(), edited.into_bytes());
+    let next = tree(&[
+        (".github/workflows/a.yml", "a: 1\n"),
+        (".github/workflows/b.yml", "b: 3\n"),
+        (".github/workflows/d.yml", "d: 1\n"),
+        ("deploy/x/kustomization.yaml", "resources: []\n"),
+    ]);
     let targets = targets();
     let req = Request {
         program: "ci.pipe",
         targets: &targets,
-        tree: t,
+        tree: &next,
     };
-    let p = plan(disk, &req).unwrap();
-    commit(disk, &p, force)
+    let summary = |p: &Plan| -> Vec<(String, Status, Option<String>, Option<String>)> {
+        p.files
+            .iter()
+            .map(|f| {
+                (
+                    f.path.clone(),
+                    f.status,
+                    f.desired.clone(),
+                    f.source.clone(),
+                )
+            })
+            .collect()
+    };
+    let borrowed = plan(&disk, &req).unwrap();
+    let owned = plan_owned(&disk, "ci.pipe", &targets, next.clone()).unwrap();
+    assert_eq!(summary(&borrowed), summary(&owned));
+    assert!(borrowed.files.iter().any(|f| f.status == Status::Unchanged));
+    assert!(borrowed.files.iter().any(|f| f.status == Status::Missing));
+    assert!(borrowed.files.iter().any(|f| f.status == Status::Orphaned));
 }
 
 fn check(disk: &MemoryDisk, t: &OutputTree) -> Vec<(String, Status)> {
