@@ -66,7 +66,12 @@ impl OutputTree {
         let body = if self.paths_only {
             String::new()
         } else {
-            body.into()
+            // Bodies are written into growing strings, which end with up to
+            // as much room to spare as they hold; the tree keeps every file
+            // until the build is planned.
+            let mut body = body.into();
+            body.shrink_to_fit();
+            body
         };
         self.files.insert(
             path.clone(),
