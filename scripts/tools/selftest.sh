@@ -231,6 +231,8 @@ mkdir -p chart-bad/templates
 printf 'apiVersion: v2\nname: bad\nversion: 1.0.0\n' > chart-bad/Chart.yaml
 printf 'kind: {{ .Values.missing.key }}\n' > chart-bad/templates/x.yaml
 
+printf 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web}\nspec:\n  parentRefs: [{name: public, namespace: infra}]\n  rules:\n    - backendRefs:\n        - {name: web, port: 80, weight: "all"}\n' > httproute.yaml
+
 # ---------------------------------------------------------------- checks
 check "zizmor: valid workflow"                 0  'No findings' -- zizmor --no-progress gh/valid.yml
 check "zizmor: invalid workflow (high)"       14  'template-injection' -- zizmor --no-progress gh/invalid.yml
@@ -257,6 +259,7 @@ check "argocd-validate: unknown field"         1  '/spec/syncPolicy/automated/se
 check "argocd-validate: wrong type"            1  '/spec/syncPolicy/automated/prune: must be boolean' -- argocd-validate app-invalid.yaml
 check "crd-validate: unknown field"            1  '/spec/strategy/canary/steps/1/setWeigth: unknown field' -- crd-validate rollout.yaml
 check "crd-validate: other kinds skipped"      0  'checked 0 document' -- crd-validate app-valid.yaml
+check "crd-validate: HTTPRoute weight type"    1  '/spec/rules/0/backendRefs/0/weight: must be integer' -- crd-validate httproute.yaml
 check "promtool: rules"                        0  'SUCCESS: 1 rules found' -- promtool check rules rules.yaml
 check "promtool: broken expression"            1  'FAILED' -- promtool check rules rules-bad.yaml
 check "helm-template: values over defaults"    0  'image: example.invalid/web:2' -- helm-template chart -f chart-values.yaml --name web

@@ -30,6 +30,9 @@ pub enum Strategy {
     Canary {
         steps: Vec<CanaryStep>,
         traffic: Traffic,
+        /// The Gateway whose HTTPRoute splits the requests, with `traffic
+        /// gateway` (and only then).
+        gateway: Option<GatewayRef>,
     },
     /// The new version starts beside the old one behind a preview Service and
     /// takes over the active Service at once when it is healthy.
@@ -49,6 +52,11 @@ named! {
         /// By the Istio service mesh: a VirtualService on the service's
         /// name sends the weight of the requests to a canary Service.
         Istio = "istio",
+        /// By a Gateway API implementation: an HTTPRoute of the service's
+        /// ingress host, attached to a Gateway, sends the weight of the
+        /// requests to a canary Service (Argo Rollouts' Gateway API plugin
+        /// sets it).
+        Gateway = "gateway",
     }
 }
 
@@ -58,6 +66,14 @@ impl Traffic {
     pub fn splits_requests(self) -> bool {
         self != Traffic::Replicas
     }
+}
+
+/// A Gateway (Gateway API) an HTTPRoute attaches to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GatewayRef {
+    /// `None`: the namespace of the route (the environment's).
+    pub namespace: Option<String>,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]

@@ -128,6 +128,18 @@ pub fn namespaced_kinds(program: &Program, service: &Service) -> Vec<(&'static s
     if istio {
         kinds.push(("networking.istio.io", "VirtualService"));
     }
+    let gateway = service.rollouts.iter().any(|r| {
+        matches!(
+            r.strategy,
+            pipec_graph::Strategy::Canary {
+                traffic: pipec_graph::Traffic::Gateway,
+                ..
+            }
+        )
+    });
+    if gateway {
+        kinds.push(("gateway.networking.k8s.io", "HTTPRoute"));
+    }
     if service.rollouts.iter().any(|r| r.analysis.is_some()) {
         kinds.push(("argoproj.io", "AnalysisTemplate"));
     }

@@ -2,8 +2,9 @@
 //! blue-green: the base's Deployment becomes a `Rollout` there (a patch that
 //! changes its kind, so the pod template stays the base's), the autoscaler
 //! follows it, a blue-green rollout gets its preview Service (a canary routed
-//! by NGINX or Istio its canary Service, and with Istio the VirtualService
-//! whose weights Argo Rollouts sets), and the
+//! by NGINX, Istio or a Gateway its canary Service, with Istio the
+//! VirtualService and with a Gateway the HTTPRoute whose weights Argo
+//! Rollouts sets, in place of the Ingress), and the
 //! analysis becomes an `AnalysisTemplate` whose Prometheus queries measure
 //! what the program states.
 //!
@@ -61,10 +62,26 @@ pub fn overlay(plan: &ServicePlan, e: &EnvPlan) -> Option<RolloutOverlay> {
         }
         Strategy::Canary { .. } => {}
     }
+    let mut extra = Vec::new();
+    if let Strategy::Canary {
+        traffic: Traffic::Gateway,
+        gateway: Some(g),
+        ..
+    } = &r.strategy
+        && let (Some(i), Some(host)) = (&plan.service.ingress, &e.ingress_host)
+    {
+        files.push((
+            "http-route.yaml".to_string(),
+            http_route(plan, g, host, &i.path),
+        ));
+        // The HTTPRoute answers for the Ingress's host and path here: the
+        // Ingress goes, so that no second route bypasses the split.
+        extra.push(delete_ingress(plan));
+    }
     let mut ops = vec![
         op("replace", "/apiVersion", API.into()),
         op("replace", "/kind", "Rollout".into()),
-        op("add", "/spec/strategy", strategy(plan, r)),
+        op("add", "/spec/strategy", strategy(plan, e, r)),
     ];
     // Kustomize's `replicas:` field knows only the built-in workloads: the
     // count of a Rollout is set here.
@@ -89,6 +106,7 @@ pub fn overlay(plan: &ServicePlan, e: &EnvPlan) -> Option<RolloutOverlay> {
             false,
         ));
     }
+    patches.extend(extra);
     Some(RolloutOverlay { files, patches })
 }
 
@@ -102,7 +120,7 @@ pub fn canary_name(plan: &ServicePlan) -> String {
     format!("{}-canary", plan.name)
 }
 
-fn strategy(plan: &ServicePlan, r: &Rollout) -> Yaml {
+fn strategy(plan: &ServicePlan, e: &EnvPlan, r: &Rollout) -> Yaml {
     let analysis = r.analysis.as_ref().map(|_| {
         map([
             (
@@ -127,7 +145,7 @@ fn strategy(plan: &ServicePlan, r: &Rollout) -> Yaml {
         ])
     });
     match &r.strategy {
-        Strategy::Canary { steps, traffic } => {
+        Strategy::Canary { steps, traffic, .. } => {
             let mut out = Vec::new();
             for s in steps {
                 out.push(map([("setWeight", Yaml::from(s.weight.ceil()))]).into());
@@ -172,6 +190,25 @@ fn strategy(plan: &ServicePlan, r: &Rollout) -> Yaml {
                                 map([
                                     ("name", Yaml::from(plan.name.as_str())),
                                     ("routes", Yaml::from(vec![ISTIO_ROUTE])),
+                                ])
+                                .into(),
+                            )])
+                            .into(),
+                        )]),
+                    );
+                }
+                // Argo Rollouts' Gateway API plugin sets the weights of the
+                // two backends of the HTTPRoute's rule.
+                Traffic::Gateway => {
+                    canary.insert(
+                        "trafficRouting",
+                        map([(
+                            "plugins",
+                            map([(
+                                GATEWAY_PLUGIN,
+                                map([
+                                    ("httpRoute", Yaml::from(plan.name.as_str())),
+                                    ("namespace", Yaml::from(e.env.namespace.as_str())),
                                 ])
                                 .into(),
                             )])
@@ -276,6 +313,84 @@ fn virtual_service(plan: &ServicePlan) -> Yaml {
         ]),
     );
     m.into()
+}
+
+/// The name under which Argo Rollouts' Gateway API plugin is registered
+/// (`trafficRouterPlugins` of the argo-rollouts-config ConfigMap).
+pub const GATEWAY_PLUGIN: &str = "argoproj-labs/gatewayAPI";
+/// The Gateway API version the HTTPRoute is written for (GA since v1.0).
+pub const GATEWAY_API: &str = "gateway.networking.k8s.io/v1";
+
+/// The HTTPRoute of a canary routed by a Gateway: the requests for the
+/// environment's ingress host and the service's path, all to the stable
+/// Service until Argo Rollouts moves the step's weight to the canary one.
+fn http_route(plan: &ServicePlan, g: &pipec_graph::GatewayRef, host: &str, path: &str) -> Yaml {
+    let backend = |name: &str, weight: u32| -> Yaml {
+        map([
+            ("name", Yaml::from(name)),
+            ("port", Yaml::from(plan.service.expose.port)),
+            ("weight", Yaml::from(weight)),
+        ])
+        .into()
+    };
+    let mut parent = map([("name", Yaml::from(g.name.as_str()))]);
+    parent.insert_opt("namespace", g.namespace.as_deref());
+    let mut m = header(GATEWAY_API, "HTTPRoute", &plan.name, plan);
+    m.insert(
+        "spec",
+        map([
+            ("parentRefs", vec![Yaml::Map(parent)].into()),
+            ("hostnames", Yaml::from(vec![host])),
+            (
+                "rules",
+                vec![Yaml::Map(map([
+                    (
+                        "matches",
+                        vec![Yaml::Map(map([(
+                            "path",
+                            map([
+                                ("type", Yaml::from("PathPrefix")),
+                                ("value", Yaml::from(path)),
+                            ])
+                            .into(),
+                        )]))]
+                        .into(),
+                    ),
+                    (
+                        "backendRefs",
+                        vec![backend(&plan.name, 100), backend(&canary_name(plan), 0)].into(),
+                    ),
+                ]))]
+                .into(),
+            ),
+        ]),
+    );
+    m.into()
+}
+
+/// A patch that removes the base's Ingress from the overlay.
+fn delete_ingress(plan: &ServicePlan) -> Yaml {
+    let body = map([
+        ("$patch", Yaml::from("delete")),
+        ("apiVersion", Yaml::from("networking.k8s.io/v1")),
+        ("kind", Yaml::from("Ingress")),
+        (
+            "metadata",
+            map([("name", Yaml::from(plan.name.as_str()))]).into(),
+        ),
+    ]);
+    map([
+        (
+            "target",
+            map([
+                ("kind", Yaml::from("Ingress")),
+                ("name", Yaml::from(plan.name.as_str())),
+            ])
+            .into(),
+        ),
+        ("patch", Yaml::from(yaml::to_string(&Yaml::Map(body)))),
+    ])
+    .into()
 }
 
 /// The AnalysisTemplate of the service in this environment.

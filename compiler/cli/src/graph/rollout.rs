@@ -12,11 +12,12 @@ pub fn steps(pic: &mut Picture, service: &Service, env: &Environment, r: &Rollou
     // By number: names joined with `_` could meet (`a_b` in `c`, `a` in `b_c`).
     let prefix = format!("rollout_{}_{}", service.id.0, env.id.index());
     let labels: Vec<String> = match &r.strategy {
-        Strategy::Canary { steps, traffic } => {
+        Strategy::Canary { steps, traffic, .. } => {
             let of = match traffic {
                 Traffic::Replicas => "of the pods",
                 Traffic::Nginx => "of the requests (nginx)",
                 Traffic::Istio => "of the requests (istio)",
+                Traffic::Gateway => "of the requests (gateway)",
             };
             steps
                 .iter()

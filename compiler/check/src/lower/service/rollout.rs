@@ -5,8 +5,8 @@
 
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_graph::{
-    Analysis, CanaryStep, DeployMethod, Duration, EnvId, Metrics, Percent, Rollout, Service,
-    Strategy, Traffic,
+    Analysis, CanaryStep, DeployMethod, Duration, EnvId, GatewayRef, Metrics, Percent, Rollout,
+    Service, Strategy, Traffic,
 };
 use pipec_syntax::ast::{BinaryOp, Expr, ExprKind, Stmt};
 
@@ -114,9 +114,13 @@ impl Checker<'_> {
         };
         const RV: Vocabulary = Vocabulary {
             context: "a rollout",
-            heads: &["step", "analysis", "traffic"],
+            heads: &["step", "analysis", "traffic", "gateway"],
         };
         let mut traffic = Traffic::Replicas;
+        let mut traffic_span = None;
+        let mut gateway: Option<(GatewayRef, Span)> = None;
+        let mut gateway_written = false;
+        let mut traffic_failed = false;
         let mut steps = Vec::new();
         let mut step_spans = Vec::new();
         let mut analysis = None;
@@ -139,13 +143,23 @@ impl Checker<'_> {
                     }
                 }
                 "traffic" if strategy == "canary" => {
-                    if self.once(&mut seen, "traffic", bg.head.span)
-                        && let Some(t) = self.traffic(b, s, scope)
-                    {
-                        traffic = t;
+                    if self.once(&mut seen, "traffic", bg.head.span) {
+                        match self.traffic(b, s, scope) {
+                            Some(t) => {
+                                traffic = t;
+                                traffic_span = Some(b.signature_span());
+                            }
+                            None => traffic_failed = true,
+                        }
                     }
                 }
-                "step" | "traffic" => {
+                "gateway" if strategy == "canary" => {
+                    if self.once(&mut seen, "gateway", bg.head.span) {
+                        gateway_written = true;
+                        gateway = self.gateway(b, scope).map(|g| (g, b.signature_span()));
+                    }
+                }
+                "step" | "traffic" | "gateway" => {
                     self.diags.push(
                         Diagnostic::new(
                             code::CONFLICTING_STATEMENTS,
@@ -163,7 +177,16 @@ impl Checker<'_> {
             if !self.weights_rise_to_all(&steps, &step_spans, st.signature_span()) {
                 return None;
             }
-            Strategy::Canary { steps, traffic }
+            if (gateway_written && gateway.is_none()) || traffic_failed {
+                // The Gateway or the routing was reported.
+                return None;
+            }
+            let gateway = self.gateway_of(traffic, traffic_span, gateway, st)?;
+            Strategy::Canary {
+                steps,
+                traffic,
+                gateway,
+            }
         } else {
             Strategy::BlueGreen
         };
@@ -175,10 +198,80 @@ impl Checker<'_> {
         })
     }
 
-    /// `traffic replicas|nginx|istio`: nginx needs the service's Ingress to
-    /// route; Istio routes the requests to the service's name in the mesh.
+    /// `gateway "[NAMESPACE/]NAME"`: the Gateway a canary's HTTPRoute
+    /// attaches to.
+    fn gateway(&mut self, st: &Stmt, scope: &Scope) -> Option<GatewayRef> {
+        let e = self.single(st, "gateway \"[NAMESPACE/]NAME\"")?;
+        let v = self.eval(e, &Ty::String, scope)?.as_literal()?;
+        let (namespace, name) = match v.split_once('/') {
+            Some((ns, name)) => (Some(ns), name),
+            None => (None, v.as_str()),
+        };
+        let valid = namespace.is_none_or(crate::lower::is_dns_label)
+            && crate::lower::service::pod::is_dns_subdomain(name);
+        if !valid {
+            self.diags.push(
+                Diagnostic::new(
+                    code::INVALID_NAME,
+                    e.span,
+                    format!("`{v}` does not name a Gateway"),
+                )
+                .label("not NAMESPACE/NAME")
+                .help("the Gateway's name, after its namespace and `/` when it is not the environment's: gateway \"infra/public\""),
+            );
+            return None;
+        }
+        Some(GatewayRef {
+            namespace: namespace.map(String::from),
+            name: name.to_string(),
+        })
+    }
+
+    /// The Gateway of a canary: given exactly when `traffic gateway` is.
+    fn gateway_of(
+        &mut self,
+        traffic: Traffic,
+        traffic_span: Option<Span>,
+        gateway: Option<(GatewayRef, Span)>,
+        st: &Stmt,
+    ) -> Option<Option<GatewayRef>> {
+        match (traffic == Traffic::Gateway, gateway) {
+            (true, Some((g, _))) => Some(Some(g)),
+            (false, None) => Some(None),
+            (true, None) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        code::MISSING_STATEMENT,
+                        traffic_span.unwrap_or(st.signature_span()),
+                        "a canary routed by a Gateway names the Gateway",
+                    )
+                    .label("`traffic gateway` without `gateway`")
+                    .help("add the Gateway its HTTPRoute attaches to: gateway \"infra/public\""),
+                );
+                None
+            }
+            (false, Some((_, span))) => {
+                let mut d = Diagnostic::new(
+                    code::CONFLICTING_STATEMENTS,
+                    span,
+                    "a Gateway for a canary that no Gateway routes",
+                )
+                .label("no `traffic gateway`")
+                .help("add `traffic gateway`, or remove `gateway`");
+                if let Some(t) = traffic_span {
+                    d = d.secondary(t, "routed this way");
+                }
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    /// `traffic replicas|nginx|istio|gateway`: nginx needs the service's
+    /// Ingress of class nginx to route; a Gateway needs its host; Istio
+    /// routes the requests to the service's name in the mesh.
     fn traffic(&mut self, st: &Stmt, s: &Service, scope: &Scope) -> Option<Traffic> {
-        let e = self.single(st, "traffic replicas|nginx|istio")?;
+        let e = self.single(st, "traffic replicas|nginx|istio|gateway")?;
         let Value::Enum(name) = self.eval(e, &enum_of(&Traffic::ALL), scope)? else {
             return None;
         };
@@ -187,6 +280,18 @@ impl Checker<'_> {
             .ingress
             .as_ref()
             .map(|i| i.class.as_deref().unwrap_or("nginx"));
+        if t == Traffic::Gateway && s.ingress.is_none() {
+            self.diags.push(
+                Diagnostic::new(
+                    code::ROLLOUT_TARGET,
+                    e.span,
+                    format!("`{}` has no ingress host for a Gateway to route", s.name),
+                )
+                .label("needs the service's `ingress`")
+                .help("add ingress { host \"…\" }: its HTTPRoute answers for that host and path"),
+            );
+            return None;
+        }
         if t == Traffic::Nginx && class != Some("nginx") {
             let (msg, label) = match class {
                 None => (
