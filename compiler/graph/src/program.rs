@@ -42,6 +42,10 @@ pub struct Program {
     /// Filled only once the program is complete (the targets read it).
     #[serde(skip)]
     deploying_pipelines: std::sync::OnceLock<Vec<u32>>,
+    /// [`Program::release_patterns`], made on first use (collecting it for
+    /// each deployment job was quadratic).
+    #[serde(skip)]
+    release_patterns: std::sync::OnceLock<Vec<Glob>>,
     /// [`Program::deployed_to_production`], made on first use (a scan of
     /// every job for each publish rule was quadratic).
     #[serde(skip)]
@@ -63,6 +67,22 @@ impl Program {
     }
     pub fn service(&self, id: ServiceId) -> &Service {
         &self.services[id.index()]
+    }
+
+    /// Every pipeline's `on tag` patterns, each once, sorted: what counts as
+    /// a release anywhere in the program (`release` in an environment).
+    /// Made once, on first use, so the program must not change afterwards.
+    pub fn release_patterns(&self) -> &[Glob] {
+        self.release_patterns.get_or_init(|| {
+            let mut all: Vec<Glob> = self
+                .pipelines
+                .iter()
+                .flat_map(|p| p.release_tags())
+                .collect();
+            all.sort();
+            all.dedup();
+            all
+        })
     }
 
     /// Whether a deployment to a production environment ships what publish

@@ -13,7 +13,9 @@
 use std::collections::{HashMap, HashSet};
 
 use pipec_emit::{Map, Yaml, release};
-use pipec_graph::{Cond, Deploy, DeployMethod, Environment, Glob, Job, JobId, RegistryKind, Tier};
+use pipec_graph::{
+    Cond, Deploy, DeployMethod, Environment, Glob, Job, JobId, Program, RegistryKind, Tier,
+};
 
 use crate::expr::Expr;
 use crate::job::Body;
@@ -27,6 +29,32 @@ use crate::workflow::{Lower, secret};
 /// workflows of a pipeline share them, so each is made once.
 #[derive(Default)]
 pub struct DeployText(HashMap<JobId, (String, String)>);
+
+/// Per environment, whether the refs of every deployment job of the program
+/// that deploys there can be written as GitHub branch and tag policies. A
+/// GitHub environment is the repository's: when one pipeline's refs cannot
+/// be, the environment can have no custom policies, and every pipeline's
+/// comment must say the same.
+pub struct EnvPolicies(Vec<bool>);
+
+impl EnvPolicies {
+    pub fn new(program: &Program) -> Self {
+        let mut ok = vec![true; program.environments.len()];
+        for j in program.pipelines.iter().flat_map(|p| &p.jobs) {
+            if let pipec_graph::JobKind::Deploy(d) = &j.kind
+                && let Some(slot) = ok.get_mut(d.env.index())
+                && *slot
+            {
+                *slot = policy(&release::dispatchable(program, j, d)).is_some();
+            }
+        }
+        EnvPolicies(ok)
+    }
+
+    fn expressible(&self, env: pipec_graph::EnvId) -> bool {
+        self.0.get(env.index()).copied().unwrap_or(true)
+    }
+}
 
 impl Lower<'_> {
     pub fn deploy_job(&mut self, job: &Job, d: &Deploy, cond: &Option<Expr>) -> Body {
@@ -79,7 +107,10 @@ impl Lower<'_> {
             None => {
                 let script = release::deploy_script(self.program, job, d, true);
                 let refs = policy(&release::dispatchable(self.program, job, d));
-                let shared = self.program.deploying_pipelines(d.env);
+                let shared = Shared {
+                    pipelines: self.program.deploying_pipelines(d.env),
+                    expressible: self.policies.expressible(d.env),
+                };
                 let comment = protection_comment(env, &job.name, gates, &refs, shared, &secrets);
                 self.deploys
                     .0
@@ -265,20 +296,35 @@ pub fn policy(when: &Cond) -> Option<Vec<(String, &'static str)>> {
     ok.then_some(out)
 }
 
+/// Who else deploys to a deployment's environment.
+#[derive(Debug, Clone, Copy)]
+pub struct Shared {
+    /// Pipelines with a deployment job for the environment.
+    pub pipelines: u32,
+    /// Whether all of their refs can be branch and tag policies
+    /// ([`EnvPolicies`]).
+    pub expressible: bool,
+}
+
 /// The comment above a deployment's `environment:`: the protection the
-/// environment needs and how to set it. `shared` workflows deploy to the
-/// environment (a GitHub environment is the repository's): each comment
-/// gives its own refs, and the environment's policies are all of theirs,
-/// so no comment grows with the number of pipelines.
+/// environment needs and how to set it. A GitHub environment is the
+/// repository's: when several pipelines deploy to it, each comment gives its
+/// own refs and the environment's policies are all of theirs, so that no
+/// comment grows with the number of pipelines; the environment's settings
+/// (the PUT) are the same in each.
 pub fn protection_comment(
     env: &Environment,
     job: &str,
     gates: u32,
     policy: &Option<Vec<(String, &'static str)>>,
-    shared: u32,
+    shared: Shared,
     secrets: &[String],
 ) -> String {
     let name = &env.name;
+    // One pipeline whose refs no policy expresses leaves the environment
+    // without custom policies, for every pipeline.
+    let policy = policy.as_ref().filter(|_| shared.expressible);
+    let many = shared.pipelines > 1;
     let mut c = format!("Protection of environment `{name}`, set in the repository settings:\n");
     match env.approvals {
         0 => c.push_str("- no reviewers: deployments start without approval.\n"),
@@ -300,20 +346,26 @@ pub fn protection_comment(
             "- required reviewers protect public repositories on every plan, private and\n  internal ones only on GitHub Enterprise: elsewhere GitHub accepts this\n  environment without them and the job runs unapproved. Without Enterprise,\n  promote through a pull request instead (docs/targets/github.md, \"Approvals\n  without GitHub Enterprise\").\n",
         );
     }
-    match policy {
-        Some(p) => {
+    match (policy, many) {
+        (Some(p), false) => {
             let refs: Vec<String> = p.iter().map(|(n, k)| format!("{k} `{n}`")).collect();
             c.push_str(&format!(
                 "- deployments only from {} (the deploy workflow is started on the ref to deploy).\n",
                 refs.join(", ")
             ));
         }
-        None => c.push_str("- deployments only from the refs this job's condition allows.\n"),
-    }
-    if shared > 1 && policy.is_some() {
-        c.push_str(&format!(
-            "- the workflows of {shared} pipelines deploy to `{name}`, each from its own refs:\n  the environment's policies are all of theirs (each pipeline's comment adds its\n  own with the lines below).\n"
-        ));
+        (Some(p), true) => {
+            let refs: Vec<String> = p.iter().map(|(n, k)| format!("{k} `{n}`")).collect();
+            c.push_str(&format!(
+                "- this pipeline deploys here only from {} (the deploy workflow is started on\n  the ref to deploy). The workflows of {} pipelines deploy to `{name}`: its\n  policies are all of theirs, each pipeline's comment POSTs its own; the PUT\n  is the same in each.\n",
+                refs.join(", "),
+                shared.pipelines
+            ));
+        }
+        (None, _) if !shared.expressible && many => c.push_str(&format!(
+            "- deployments from any ref: a pipeline deploying to `{name}` has refs no branch or\n  tag policy can express, so the environment has none; each deployment job's\n  guard refuses the refs it does not accept.\n"
+        )),
+        (None, _) => c.push_str("- deployments only from the refs this job's condition allows.\n"),
     }
     for s in secrets {
         c.push_str(&format!(
@@ -333,7 +385,7 @@ pub fn protection_comment(
     c.push_str(&format!(
         "echo '{{{reviewers}\"can_admins_bypass\":false,\"deployment_branch_policy\":{branch_policy}}}' |\n  gh api -X PUT repos/{{owner}}/{{repo}}/environments/{name} --input -\n"
     ));
-    for (pattern, kind) in policy.iter().flatten() {
+    for (pattern, kind) in policy.into_iter().flatten() {
         c.push_str(&format!(
             "gh api -X POST repos/{{owner}}/{{repo}}/environments/{name}/deployment-branch-policies -f name={} -f type={kind}\n",
             release::sh_quote(pattern)

@@ -13,7 +13,7 @@ use pipec_diagnostics::Diagnostic;
 use pipec_emit::{Map, Yaml, yaml};
 use pipec_graph::{JobKind, Pipeline, Program};
 
-use crate::deploy::DeployText;
+use crate::deploy::{DeployText, EnvPolicies};
 use crate::expr::{self, Expr};
 use crate::job::runner;
 use crate::workflow::Lower;
@@ -21,12 +21,30 @@ use crate::workflow::Lower;
 /// The input naming the environment.
 const INPUT: &str = "environment";
 
+/// A release tag of the pipeline, for the example of the workflow's
+/// comment: its first `on tag` pattern with `1.0.0` for a final `*`
+/// (`api-v*`: `api-v1.0.0`), or the pattern itself when it is a tag name.
+fn example_tag(pipeline: &Pipeline) -> Option<String> {
+    let pattern = pipeline.release_tags().into_iter().next()?;
+    let p = pattern.as_str();
+    let prefix = p.trim_end_matches('*');
+    if prefix.contains(['*', '?', '[', '{']) {
+        return None;
+    }
+    Some(if prefix.len() < p.len() {
+        format!("{prefix}1.0.0")
+    } else {
+        prefix.to_string()
+    })
+}
+
 /// The deploy workflow of a pipeline that deploys, and its diagnostics;
 /// `text` is what the CI workflow's deployment jobs said.
 pub fn render(
     program: &Program,
     pipeline: &Pipeline,
     text: DeployText,
+    policies: &EnvPolicies,
 ) -> Option<(String, Vec<Diagnostic>)> {
     let deploys: Vec<_> = pipeline
         .topo_order()
@@ -45,6 +63,7 @@ pub fn render(
         dispatch: true,
         diags: Vec::new(),
         deploys: text,
+        policies,
     };
     let names: Vec<String> = deploys
         .iter()
@@ -64,12 +83,26 @@ pub fn render(
     );
     input.insert("required", true);
     input.insert("type", "choice");
-    input.insert("options", names);
+    input.insert("options", names.clone());
     let dispatch = yaml::map([("inputs", Yaml::Map(yaml::map([(INPUT, Yaml::Map(input))])))]);
+    let file = pipec_emit::layout::github_deploy_workflow(pipeline);
+    let file = file.rsplit('/').next().unwrap_or(&file);
+    let env = names
+        .last()
+        .cloned()
+        .unwrap_or_else(|| "ENVIRONMENT".into());
+    let started = match example_tag(pipeline) {
+        Some(tag) => format!(
+            "Started by hand on the ref to deploy (a release tag such as {tag}, or a\nbranch): gh workflow run {file} --ref {tag} -f environment={env}"
+        ),
+        None => format!(
+            "Started by hand on the ref to deploy (a branch, or a release tag):\ngh workflow run {file} --ref BRANCH -f environment={env}"
+        ),
+    };
     w.insert_commented(
         "on",
         yaml::map([("workflow_dispatch", Yaml::Map(dispatch))]),
-        "Started by hand on the ref to deploy (a release tag such as v1.0.0, or a\nbranch): gh workflow run FILE --ref v1.0.0 -f environment=prod",
+        started,
     );
     w.insert_commented(
         "permissions",

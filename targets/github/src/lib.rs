@@ -44,8 +44,9 @@ impl Target for GitHub {
 
     fn emit(&self, program: &Program, out: &mut OutputTree) -> Result<(), Vec<Diagnostic>> {
         let mut diags = Vec::new();
+        let policies = deploy::EnvPolicies::new(program);
         for pipeline in &program.pipelines {
-            let (body, mut d, deploys) = workflow::render(program, pipeline);
+            let (body, mut d, deploys) = workflow::render(program, pipeline, &policies);
             diags.append(&mut d);
             if let Err(clash) = out.add(
                 self.name(),
@@ -56,7 +57,7 @@ impl Target for GitHub {
                 // Pipeline names are unique and map to distinct file names.
                 unreachable!("two pipelines write {}", clash.path);
             }
-            if let Some((body, d)) = dispatch::render(program, pipeline, deploys) {
+            if let Some((body, d)) = dispatch::render(program, pipeline, deploys, &policies) {
                 // Its deployment jobs are the CI workflow's, whose findings
                 // are reported already.
                 for diag in d {

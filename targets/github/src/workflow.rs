@@ -7,7 +7,7 @@ use pipec_graph::{
     Cond, EnvValue, EnvVar, Glob, Input, InputKind, Pipeline, Program, Text, Trigger, TriggerKind,
 };
 
-use crate::deploy::DeployText;
+use crate::deploy::{DeployText, EnvPolicies};
 use crate::expr::{self, Expr};
 
 /// What lowering one pipeline needs: the program, the pipeline, and the
@@ -25,11 +25,17 @@ pub struct Lower<'a> {
     pub diags: Vec<Diagnostic>,
     /// Deployment jobs' scripts and comments, shared with the deploy workflow.
     pub deploys: DeployText,
+    /// Which environments can have custom deployment policies.
+    pub policies: &'a EnvPolicies,
 }
 
 /// The workflow body for a pipeline, and its diagnostics, and what its
 /// deployment jobs said, for the deploy workflow ([`crate::dispatch`]).
-pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic>, DeployText) {
+pub fn render(
+    program: &Program,
+    pipeline: &Pipeline,
+    policies: &EnvPolicies,
+) -> (String, Vec<Diagnostic>, DeployText) {
     let inputs = pipeline
         .triggers
         .iter()
@@ -47,6 +53,7 @@ pub fn render(program: &Program, pipeline: &Pipeline) -> (String, Vec<Diagnostic
         dispatch: false,
         diags: Vec::new(),
         deploys: DeployText::default(),
+        policies,
     };
     let doc = cx.workflow();
     (yaml::to_string(&Yaml::Map(doc)), cx.diags, cx.deploys)

@@ -32,9 +32,13 @@ use crate::layout;
 
 /// The refs a deployment to `job`'s environment may be started on by hand:
 /// the refs its own condition allows (events aside), and the releases of
-/// the pipelines whose images it ships. Another pipeline's release has no
-/// version of these images, and listing every pipeline's would make every
-/// deployment's guard grow with the number of pipelines.
+/// the pipelines whose images it ships. Another pipeline's release tag names
+/// a version of that pipeline's images, not of these (`v1.2.0` of one
+/// pipeline would ship another's `1.2.0`), and listing every pipeline's
+/// made every deployment's guard grow with the number of pipelines. A
+/// pipeline without `on tag` triggers has no releases of its own: it accepts
+/// every pipeline's, as `release` in its environments' conditions does (it
+/// ships the image of the tag's commit).
 pub fn dispatchable(program: &Program, job: &Job, d: &Deploy) -> Cond {
     let own = refs_only(&job.when);
     let mut tags: Vec<Glob> = Vec::new();
@@ -44,6 +48,9 @@ pub fn dispatchable(program: &Program, job: &Job, d: &Deploy) -> Cond {
                 tags.push(g);
             }
         }
+    }
+    if tags.is_empty() {
+        tags = program.release_patterns().to_vec();
     }
     tags.sort();
     let releases = Cond::Tag(tags);

@@ -252,6 +252,32 @@ fn a_deployment_by_hand_accepts_its_own_pipelines_releases_only() {
     assert!(!deploy_script(&p, job, d, true).contains("web-v"));
 }
 
+/// A pipeline without `on tag` triggers has no releases of its own: started
+/// by hand, its deployment accepts every pipeline's, as `release` in its
+/// environments' conditions does.
+#[test]
+fn a_pipeline_without_tags_accepts_every_pipelines_releases_by_hand() {
+    let mut p = program();
+    with_production(&mut p);
+    p.pipelines[0].jobs[0].when = Cond::Branch(vec![glob("main")]);
+    p.pipelines[0].triggers.clear();
+    let mut other = p.pipelines[0].clone();
+    other.id = PipelineId(1);
+    other.name = "web".into();
+    other.jobs.clear();
+    other.triggers.push(Trigger {
+        kind: TriggerKind::Tag {
+            patterns: vec![glob("web-v*")],
+        },
+        paths: vec![],
+        span: Span::default(),
+    });
+    p.pipelines.push(other);
+    assert!(accepted_by_hand(&p, "branch", "main"));
+    assert!(accepted_by_hand(&p, "tag", "web-v1.2.0"));
+    assert!(!accepted_by_hand(&p, "tag", "v1.2.0"));
+}
+
 #[test]
 fn gitlab_registry_images_are_named_in_the_pipeline() {
     let mut p = program();
