@@ -133,7 +133,7 @@ case "$SANITIZER" in
       [[ "$seconds" -gt 0 ]] || continue
       mkdir -p "$ROOT/fuzz/artifacts/$name"
       # shellcheck disable=SC2086 # $rest and PIPEC_FUZZ_ARGS are lists of words
-      "target/$TRIPLE/release/$name" -artifact_prefix="$ROOT/fuzz/artifacts/$name/" \
+      "${CARGO_TARGET_DIR:-target}/$TRIPLE/release/$name" -artifact_prefix="$ROOT/fuzz/artifacts/$name/" \
         -max_total_time="$seconds" "${LIBFUZZER_ARGS[@]}" ${PIPEC_FUZZ_ARGS:-} $rest
     done
     ;;
