@@ -281,6 +281,10 @@ mod tests {
         assert_eq!(c.context(), Some(Context::File));
         let c = at("pipeline p { job t { run \"x {|");
         assert!(c.in_text);
+        let c = at("service s {\n  rollout canary in [prod] {\n    traffic gateway\n    ga|");
+        assert_eq!(c.context(), Some(Context::Rollout));
+        let c = at("service s {\n  rollout canary {\n    analysis {\n      |");
+        assert_eq!(c.context(), Some(Context::Analysis));
     }
 
     #[test]

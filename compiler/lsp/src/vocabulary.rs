@@ -32,6 +32,10 @@ pub enum Context {
     Volume,
     /// `helm { … }` of a service.
     Helm,
+    /// `rollout canary|blue_green … { … }` of a service.
+    Rollout,
+    /// `analysis { … }` of a rollout.
+    Analysis,
     Gitops,
     Policy,
 }
@@ -67,6 +71,8 @@ impl Context {
         Context::Ingress,
         Context::Volume,
         Context::Helm,
+        Context::Rollout,
+        Context::Analysis,
         Context::Gitops,
         Context::Policy,
     ];
@@ -111,6 +117,8 @@ impl Context {
             Context::CronJob => "a cronjob",
             Context::Gitops => "gitops",
             Context::Policy => "policy",
+            Context::Rollout => "a rollout",
+            Context::Analysis => "an analysis",
             _ => return None,
         })
     }
@@ -142,6 +150,8 @@ impl Context {
             (Context::Service, "ingress") => Context::Ingress,
             (Context::Service | Context::Worker | Context::CronJob, "volume") => Context::Volume,
             (Context::Service, "helm") => Context::Helm,
+            (Context::Service, "rollout") => Context::Rollout,
+            (Context::Rollout, "analysis") => Context::Analysis,
             (Context::Probes, "live" | "ready" | "startup") => Context::Probe,
             _ => return None,
         })
@@ -155,8 +165,8 @@ impl Context {
             Context::Job | Context::Publish => "Jobs",
             Context::Image => "Images",
             Context::Environment => "`environment`",
-            // `### Helm charts`, within the section.
-            Context::Service | Context::Helm => "`service`",
+            // `### Helm charts` and `### Rollouts`, within the section.
+            Context::Service | Context::Helm | Context::Rollout | Context::Analysis => "`service`",
             Context::Worker => "`worker`",
             Context::CronJob => "`cronjob`",
             _ => return None,
@@ -669,6 +679,11 @@ mod tests {
         );
         let d = doc(Context::Image, "after").unwrap();
         assert!(d.meaning.contains("run after those jobs"), "{d:?}");
+        let d = doc(Context::Rollout, "gateway").unwrap();
+        assert_eq!(d.shapes, ["gateway \"[NAMESPACE/]NAME\""]);
+        assert!(d.meaning.contains("HTTPRoute"), "{d:?}");
+        let d = doc(Context::Analysis, "failures").unwrap();
+        assert!(d.meaning.contains("one more aborts"), "{d:?}");
         let d = doc(Context::File, "pipeline").unwrap();
         assert_eq!(d.shapes, ["pipeline NAME { … }"]);
         assert!(d.meaning.starts_with("A pipeline becomes"), "{d:?}");

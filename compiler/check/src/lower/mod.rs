@@ -46,6 +46,8 @@ pub(crate) fn vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
         ),
         (settings::GITOPS.context, settings::GITOPS.heads),
         (settings::POLICY.context, settings::POLICY.heads),
+        (service::rollout::RV.context, service::rollout::RV.heads),
+        (service::rollout::AV.context, service::rollout::AV.heads),
     ]
 }
 

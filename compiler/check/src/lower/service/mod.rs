@@ -12,7 +12,7 @@ mod helm;
 mod measure;
 mod pod;
 mod probes;
-mod rollout;
+pub(crate) mod rollout;
 pub(crate) mod workload;
 
 use pipec_diagnostics::{Diagnostic, code};

@@ -19,6 +19,24 @@ use crate::value::Value;
 
 const STRATEGIES: &[&str] = &["canary", "blue_green"];
 
+/// The statements of a `rollout` block.
+pub(crate) const RV: Vocabulary = Vocabulary {
+    context: "a rollout",
+    heads: &["step", "analysis", "traffic", "gateway"],
+};
+
+/// The statements of an `analysis` block.
+pub(crate) const AV: Vocabulary = Vocabulary {
+    context: "an analysis",
+    heads: &[
+        "prometheus",
+        "error_rate",
+        "latency",
+        "interval",
+        "failures",
+    ],
+};
+
 /// How often an analysis measures when the program does not say.
 const DEFAULT_INTERVAL: Duration = Duration { seconds: 60 };
 
@@ -111,10 +129,6 @@ impl Checker<'_> {
         let envs = match envs_expr {
             Some(e) => self.rollout_envs(e, s, scope, decls)?,
             None => s.deploy.clone(),
-        };
-        const RV: Vocabulary = Vocabulary {
-            context: "a rollout",
-            heads: &["step", "analysis", "traffic", "gateway"],
         };
         let mut traffic = Traffic::Replicas;
         let mut traffic_span = None;
@@ -464,16 +478,6 @@ impl Checker<'_> {
         metrics: Option<&Metrics>,
         scope: &Scope,
     ) -> Option<Analysis> {
-        const AV: Vocabulary = Vocabulary {
-            context: "an analysis",
-            heads: &[
-                "prometheus",
-                "error_rate",
-                "latency",
-                "interval",
-                "failures",
-            ],
-        };
         let g = st.generic()?;
         let Some(metrics) = metrics else {
             self.diags.push(
