@@ -48,6 +48,12 @@ pub use load::{FileSystem, MemoryFs, ParseCache, ReadError};
 pub fn vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
     lower::vocabularies()
 }
+
+/// The statements of the blocks inside a service's statements (a
+/// `rollout` and its `analysis`), as [`vocabularies`] lists the others.
+pub fn nested_vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
+    lower::nested_vocabularies()
+}
 pub use secrets::{is_secret_name, looks_secret};
 
 /// The outcome of checking a program.

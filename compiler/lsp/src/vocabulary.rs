@@ -83,6 +83,7 @@ impl Context {
         if let Some(block) = self.block() {
             return pipec_check::vocabularies()
                 .into_iter()
+                .chain(pipec_check::nested_vocabularies())
                 .find(|(b, _)| *b == block)
                 .map(|(_, heads)| heads.to_vec())
                 .unwrap_or_default();
@@ -658,7 +659,10 @@ mod tests {
     /// added to the language gets completion (and, above, documentation).
     #[test]
     fn every_block_of_the_checker_is_known() {
-        for (block, heads) in pipec_check::vocabularies() {
+        for (block, heads) in pipec_check::vocabularies()
+            .into_iter()
+            .chain(pipec_check::nested_vocabularies())
+        {
             let c = Context::ALL
                 .iter()
                 .find(|c| c.block() == Some(block))

@@ -46,6 +46,14 @@ pub(crate) fn vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
         ),
         (settings::GITOPS.context, settings::GITOPS.heads),
         (settings::POLICY.context, settings::POLICY.heads),
+    ]
+}
+
+/// Blocks inside a service's statements, listed apart from
+/// [`vocabularies`]: what they say is lowered as part of that statement
+/// (`rollout`), whose coverage is the statement's.
+pub(crate) fn nested_vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
+    vec![
         (service::rollout::RV.context, service::rollout::RV.heads),
         (service::rollout::AV.context, service::rollout::AV.heads),
     ]
