@@ -50,7 +50,8 @@ pub fn vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
 }
 
 /// The statements of the blocks inside a service's statements (a
-/// `rollout` and its `analysis`), as [`vocabularies`] lists the others.
+/// `rollout` and its `analysis`, `alerts`, `metrics`), as [`vocabularies`]
+/// lists the others.
 pub fn nested_vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
     lower::nested_vocabularies()
 }

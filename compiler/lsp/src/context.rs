@@ -285,6 +285,10 @@ mod tests {
         assert_eq!(c.context(), Some(Context::Rollout));
         let c = at("service s {\n  rollout canary {\n    analysis {\n      |");
         assert_eq!(c.context(), Some(Context::Analysis));
+        let c = at("service s {\n  alerts {\n    rest|");
+        assert_eq!(c.context(), Some(Context::Alerts));
+        let c = at("service s {\n  metrics \"/metrics\" {\n    req|");
+        assert_eq!(c.context(), Some(Context::Metrics));
     }
 
     #[test]

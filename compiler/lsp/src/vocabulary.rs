@@ -36,6 +36,10 @@ pub enum Context {
     Rollout,
     /// `analysis { … }` of a rollout.
     Analysis,
+    /// `alerts { … }` of a service.
+    Alerts,
+    /// `metrics "PATH" { … }` of a service: the request metrics' names.
+    Metrics,
     Gitops,
     Policy,
 }
@@ -73,6 +77,8 @@ impl Context {
         Context::Helm,
         Context::Rollout,
         Context::Analysis,
+        Context::Alerts,
+        Context::Metrics,
         Context::Gitops,
         Context::Policy,
     ];
@@ -120,6 +126,8 @@ impl Context {
             Context::Policy => "policy",
             Context::Rollout => "a rollout",
             Context::Analysis => "an analysis",
+            Context::Alerts => "alerts",
+            Context::Metrics => "metrics",
             _ => return None,
         })
     }
@@ -153,6 +161,8 @@ impl Context {
             (Context::Service, "helm") => Context::Helm,
             (Context::Service, "rollout") => Context::Rollout,
             (Context::Rollout, "analysis") => Context::Analysis,
+            (Context::Service, "alerts") => Context::Alerts,
+            (Context::Service, "metrics") => Context::Metrics,
             (Context::Probes, "live" | "ready" | "startup") => Context::Probe,
             _ => return None,
         })
@@ -167,7 +177,11 @@ impl Context {
             Context::Image => "Images",
             Context::Environment => "`environment`",
             // `### Helm charts` and `### Rollouts`, within the section.
-            Context::Service | Context::Helm | Context::Rollout | Context::Analysis => "`service`",
+            Context::Service
+            | Context::Helm
+            | Context::Rollout
+            | Context::Analysis
+            | Context::Alerts => "`service`",
             Context::Worker => "`worker`",
             Context::CronJob => "`cronjob`",
             _ => return None,
@@ -232,6 +246,18 @@ pub fn doc(context: Context, head: &str) -> Option<StatementDoc> {
 /// Statements documented in prose rather than in a table, with the shape
 /// the checker asks for.
 const FALLBACK: &[(Context, &str, &str, &str)] = &[
+    (
+        Context::Metrics,
+        "requests",
+        "requests \"NAME\" labels [LABELS]",
+        "the counter of the requests served (default `http_requests_total` with the labels `code` and `method`): what an analysis's and an alert's error rate read",
+    ),
+    (
+        Context::Metrics,
+        "latency",
+        "latency \"NAME\" labels [LABELS]",
+        "the histogram of request durations in seconds, without `_bucket` (default `http_request_duration_seconds`): what an analysis's and an alert's latency read",
+    ),
     (
         Context::Pipeline,
         "paths",
@@ -686,6 +712,10 @@ mod tests {
         let d = doc(Context::Rollout, "gateway").unwrap();
         assert_eq!(d.shapes, ["gateway \"[NAMESPACE/]NAME\""]);
         assert!(d.meaning.contains("HTTPRoute"), "{d:?}");
+        let d = doc(Context::Metrics, "latency").unwrap();
+        assert!(d.meaning.contains("histogram"), "{d:?}");
+        let d = doc(Context::Alerts, "restarts").unwrap();
+        assert_eq!(d.shapes, ["restarts max N within DURATION"]);
         let d = doc(Context::Analysis, "failures").unwrap();
         assert!(d.meaning.contains("one more aborts"), "{d:?}");
         let d = doc(Context::File, "pipeline").unwrap();

@@ -51,11 +51,13 @@ pub(crate) fn vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
 
 /// Blocks inside a service's statements, listed apart from
 /// [`vocabularies`]: what they say is lowered as part of that statement
-/// (`rollout`), whose coverage is the statement's.
+/// (`rollout`, `alerts`, `metrics`), whose coverage is the statement's.
 pub(crate) fn nested_vocabularies() -> Vec<(&'static str, &'static [&'static str])> {
     vec![
         (service::rollout::RV.context, service::rollout::RV.heads),
         (service::rollout::AV.context, service::rollout::AV.heads),
+        (service::alerts::AV.context, service::alerts::AV.heads),
+        (service::measure::MV.context, service::measure::MV.heads),
     ]
 }
 

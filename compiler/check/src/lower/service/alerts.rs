@@ -12,7 +12,7 @@ use crate::stmt::{Args, Vocabulary};
 use crate::types::{Ty, enum_of};
 use crate::value::Value;
 
-const AV: Vocabulary = Vocabulary {
+pub(crate) const AV: Vocabulary = Vocabulary {
     context: "alerts",
     heads: &["error_rate", "latency", "availability", "restarts", "rule"],
 };

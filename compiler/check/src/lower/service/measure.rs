@@ -13,6 +13,12 @@ use crate::stmt::{Args, Vocabulary, block_stmts};
 use crate::types::Ty;
 use crate::value::Value;
 
+/// The statements of a `metrics` block.
+pub(crate) const MV: Vocabulary = Vocabulary {
+    context: "metrics",
+    heads: &["requests", "latency"],
+};
+
 impl Checker<'_> {
     /// The block of `metrics "/metrics" { requests "NAME" labels [..], latency "NAME" labels [..] }`:
     /// the request counter and latency histogram the endpoint serves. What is
@@ -22,10 +28,6 @@ impl Checker<'_> {
         block: &Option<Block>,
         scope: &Scope,
     ) -> RequestMetrics {
-        const MV: Vocabulary = Vocabulary {
-            context: "metrics",
-            heads: &["requests", "latency"],
-        };
         let mut m = RequestMetrics::default();
         let mut seen = Vec::new();
         for st in block_stmts(block) {

@@ -7,9 +7,9 @@
 //! `worker` and `cronjob` are read here too, with what only they have in
 //! [`workload`].
 
-mod alerts;
+pub(crate) mod alerts;
 mod helm;
-mod measure;
+pub(crate) mod measure;
 mod pod;
 mod probes;
 pub(crate) mod rollout;
