@@ -102,7 +102,6 @@ impl Lower<'_> {
                 release::commit_list_script(p)
             } else {
                 release::commit_image_script(
-                    self.program,
                     p,
                     &image.local_ref(),
                     &format!("\"$RUNNER_TEMP\"/{}", image.archive()),

@@ -105,31 +105,18 @@ pub fn publish_script(program: &Program, p: &Publish, source: Source) -> String 
 /// found one (`found=true|false` as a step output): release runs use it
 /// instead of building, so that what they scan and promote is the image the
 /// commit's branch run built.
-pub fn commit_image_script(program: &Program, p: &Publish, local: &str, archive: &str) -> String {
-    let _ = program;
-    let id = p.id.0;
-    let functions = commit_tags_function(p);
-    let body = format!(
-        "image={image}\n\
-         for t in $(pipec_commit_tags_{id}); do\n\
-         \x20 digest=\"$(pipec_digest \"$image:$t\")\"\n\
-         \x20 if [ -n \"$digest\" ]; then\n\
-         \x20   echo \"pipec: this commit was published as $image:$t ($digest); the release ships that image\"\n\
-         \x20   docker pull \"$image@$digest\"\n\
-         \x20   docker tag \"$image@$digest\" {local}\n\
-         \x20   docker image save {local} --output {archive}\n\
-         \x20   echo found=true >> \"$GITHUB_OUTPUT\"\n\
-         \x20   exit 0\n\
-         \x20 fi\n\
-         done\n\
-         echo \"pipec: this commit was never published from a branch run; the release builds it\"\n\
-         echo found=false >> \"$GITHUB_OUTPUT\"\n",
-        image = image_ref(p),
-        local = sh_quote(local),
-    );
-    format!(
-        "set -eu\n{}{functions}{body}",
-        helpers_for(&format!("{functions}{body}"))
+pub fn commit_image_script(p: &Publish, local: &str, archive: &str) -> String {
+    let local = sh_quote(local);
+    commit_lookup(
+        p,
+        "image",
+        &format!(
+            "\x20   docker pull \"$image@$digest\"\n\
+             \x20   docker tag \"$image@$digest\" {local}\n\
+             \x20   docker image save {local} --output {archive}\n\
+             \x20   echo found=true >> \"$GITHUB_OUTPUT\"\n"
+        ),
+        "echo found=false >> \"$GITHUB_OUTPUT\"\n",
     )
 }
 
@@ -138,6 +125,19 @@ pub fn commit_image_script(program: &Program, p: &Publish, local: &str, archive:
 /// `found=true|false` and `image=<image>@<digest>`), so that the release
 /// scans and promotes the list its branch run built instead of building again.
 pub fn commit_list_script(p: &Publish) -> String {
+    commit_lookup(
+        p,
+        "manifest list",
+        "\x20   pipec_output image \"$image@$digest\"\n\
+         \x20   pipec_output found true\n",
+        "pipec_output found false\n",
+    )
+}
+
+/// The search both release-run lookups share: the first of the commit's tags
+/// the registry has runs `found` (indented into the loop, with `$image` and
+/// `$digest` set) and ends the script; none runs `missing`.
+fn commit_lookup(p: &Publish, what: &str, found: &str, missing: &str) -> String {
     let id = p.id.0;
     let functions = commit_tags_function(p);
     let body = format!(
@@ -145,14 +145,13 @@ pub fn commit_list_script(p: &Publish) -> String {
          for t in $(pipec_commit_tags_{id}); do\n\
          \x20 digest=\"$(pipec_digest \"$image:$t\")\"\n\
          \x20 if [ -n \"$digest\" ]; then\n\
-         \x20   echo \"pipec: this commit was published as $image:$t ($digest); the release ships that manifest list\"\n\
-         \x20   pipec_output image \"$image@$digest\"\n\
-         \x20   pipec_output found true\n\
+         \x20   echo \"pipec: this commit was published as $image:$t ($digest); the release ships that {what}\"\n\
+         {found}\
          \x20   exit 0\n\
          \x20 fi\n\
          done\n\
          echo \"pipec: this commit was never published from a branch run; the release builds it\"\n\
-         pipec_output found false\n",
+         {missing}",
         image = image_ref(p),
     );
     format!(
