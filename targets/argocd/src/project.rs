@@ -5,7 +5,7 @@
 
 use pipec_emit::layout;
 use pipec_emit::yaml::{Yaml, map};
-use pipec_graph::{GitOps, Program, Service};
+use pipec_graph::{GitOps, Program, Service, Strategy, Traffic};
 
 use crate::{IN_CLUSTER, metadata};
 
@@ -116,29 +116,19 @@ pub fn namespaced_kinds(program: &Program, service: &Service) -> Vec<(&'static s
     if !service.rollouts.is_empty() {
         kinds.push(("argoproj.io", "Rollout"));
     }
-    let istio = service.rollouts.iter().any(|r| {
-        matches!(
-            r.strategy,
-            pipec_graph::Strategy::Canary {
-                traffic: pipec_graph::Traffic::Istio,
-                ..
-            }
-        )
-    });
-    if istio {
-        kinds.push(("networking.istio.io", "VirtualService"));
-    }
-    let gateway = service.rollouts.iter().any(|r| {
-        matches!(
-            r.strategy,
-            pipec_graph::Strategy::Canary {
-                traffic: pipec_graph::Traffic::Gateway,
-                ..
-            }
-        )
-    });
-    if gateway {
-        kinds.push(("gateway.networking.k8s.io", "HTTPRoute"));
+    // The object whose weights Argo Rollouts sets, for a canary that splits
+    // the requests through a mesh or a Gateway.
+    for (routed_by, group, kind) in [
+        (Traffic::Istio, "networking.istio.io", "VirtualService"),
+        (Traffic::Gateway, "gateway.networking.k8s.io", "HTTPRoute"),
+    ] {
+        if service
+            .rollouts
+            .iter()
+            .any(|r| matches!(r.strategy, Strategy::Canary { traffic, .. } if traffic == routed_by))
+        {
+            kinds.push((group, kind));
+        }
     }
     if service.rollouts.iter().any(|r| r.analysis.is_some()) {
         kinds.push(("argoproj.io", "AnalysisTemplate"));
