@@ -132,7 +132,57 @@ pub fn documents(text: &str) -> Vec<Value> {
 /// Prometheus operator, which the Kubernetes schemas do not know.
 pub fn is_custom(doc: &Value) -> bool {
     let api = doc["apiVersion"].as_str().unwrap_or("");
-    api.starts_with("argoproj.io/") || api.starts_with("monitoring.coreos.com/")
+    api.starts_with("argoproj.io/")
+        || api.starts_with("monitoring.coreos.com/")
+        || api.starts_with("gateway.networking.k8s.io/")
+}
+
+/// The document of `kind` named `name`; panics when there is none.
+pub fn find<'a>(docs: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind}/{name}"))
+}
+
+/// Validates rendered documents as the tests of progressive delivery do: the
+/// custom resources ([`is_custom`]) against the pinned models
+/// (`crd-validate`), the others against the Kubernetes schemas in strict
+/// mode (`kubernetes-validate`), except the kinds in `unmodelled` (no model
+/// is pinned for them). Every document must be checked and pass. Returns
+/// what `crd-validate` printed; `None` without the tools.
+pub fn validate_rendered(dir: &Path, docs: &[Value], unmodelled: &[&str]) -> Option<String> {
+    let (Some(crds), Some(k8s)) = (
+        pipec_tests::tool("crd-validate"),
+        pipec_tests::tool("kubernetes-validate"),
+    ) else {
+        return None;
+    };
+    let write = |file: &str, docs: &[&Value]| {
+        let body: Vec<String> = docs
+            .iter()
+            .map(|d| yaml_serde::to_string(d).expect("yaml"))
+            .collect();
+        std::fs::write(dir.join(file), body.join("---\n")).expect("write");
+        docs.len()
+    };
+    let custom: Vec<&Value> = docs.iter().filter(|d| is_custom(d)).collect();
+    let n = write("custom.yaml", &custom);
+    let res = pipec_tests::run(&crds, &["custom.yaml"], dir);
+    let crd_out = pipec_tests::text(&res);
+    assert!(
+        res.status.success() && crd_out.contains(&format!("checked {n} document(s)")),
+        "{crd_out}"
+    );
+    let builtin: Vec<&Value> = docs
+        .iter()
+        .filter(|d| !is_custom(d) && !unmodelled.iter().any(|k| d["kind"] == *k))
+        .collect();
+    let n = write("builtin.yaml", &builtin);
+    let res = pipec_tests::run(&k8s, &["--strict", "builtin.yaml"], dir);
+    let out = pipec_tests::text(&res);
+    assert!(res.status.success() && !out.contains("ERROR"), "{out}");
+    assert_eq!(out.matches(" passed for resource ").count(), n, "{out}");
+    Some(crd_out)
 }
 
 /// Whether a document runs the service's pods: its Deployment, the Rollout
