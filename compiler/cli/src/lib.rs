@@ -12,7 +12,10 @@ pub mod targets;
 pub use project::ProjectFs;
 
 use pipec_diagnostics::Diagnostic;
-use pipec_emit::tree::PathClash;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use pipec_emit::tree::{PathClash, Sink};
 use pipec_emit::{OutputTree, Target};
 use pipec_graph::Program;
 
@@ -23,7 +26,30 @@ pub fn render(
     program: &Program,
     selected: &[&str],
 ) -> Result<(OutputTree, Vec<Diagnostic>), PathClash> {
-    let mut tree = OutputTree::new();
+    render_into(program, selected, None)
+}
+
+/// [`render`], handing each file to `sink` as it is made instead of keeping
+/// it: the tree returned holds the paths only. The files of a target that
+/// fails are [`Sink::discard`]ed.
+pub fn render_streaming(
+    program: &Program,
+    selected: &[&str],
+    sink: Rc<RefCell<dyn Sink>>,
+) -> Result<(OutputTree, Vec<Diagnostic>), PathClash> {
+    render_into(program, selected, Some(sink))
+}
+
+fn render_into(
+    program: &Program,
+    selected: &[&str],
+    sink: Option<Rc<RefCell<dyn Sink>>>,
+) -> Result<(OutputTree, Vec<Diagnostic>), PathClash> {
+    let mut tree = if sink.is_some() {
+        OutputTree::paths_only()
+    } else {
+        OutputTree::new()
+    };
     let mut diags = Vec::new();
     let all = targets::all();
     let chosen: Vec<&Box<dyn Target>> = all
@@ -31,14 +57,22 @@ pub fn render(
         .filter(|t| selected.is_empty() || selected.contains(&t.name()))
         .collect();
     for t in chosen {
-        let mut part = OutputTree::new();
+        let mut part = match &sink {
+            Some(s) => OutputTree::streaming(s.clone()),
+            None => OutputTree::new(),
+        };
         match t.emit(program, &mut part) {
             Ok(()) => {
                 if let Some(clash) = tree.merge(part).into_iter().next() {
                     return Err(clash);
                 }
             }
-            Err(d) => diags.extend(d),
+            Err(d) => {
+                if let Some(s) = &sink {
+                    s.borrow_mut().discard(t.name());
+                }
+                diags.extend(d)
+            }
         }
     }
     Ok((tree, diags))

@@ -2,8 +2,8 @@
 //! hundreds of files, and two builds racing into one directory.
 //!
 //! After a kill, every generated file is either its old version or its new
-//! one, whole; anything else present is a temporary file, a backup or the
-//! in-progress record, and then `--check` says the directory is not up to
+//! one, whole; anything else present is a temporary file, a backup, a
+//! staged file or the in-progress record, and then `--check` says the directory is not up to
 //! date. The next build — of the new program, or of the old one again —
 //! leaves exactly that program's tree, nothing else, and `--check` passes.
 //!
@@ -89,6 +89,7 @@ fn assert_same(
 fn is_leftover(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     path == ".pipec/in-progress"
+        || path.starts_with(".pipec/stage/")
         || name.starts_with('.') && (name.ends_with(".pipec-tmp") || name.ends_with(".pipec-old"))
 }
 

@@ -1,7 +1,12 @@
 //! The output tree: every file a build produces, in memory, before anything is
 //! written. Targets add files; the driver validates the tree and persists it.
+//! A tree made with [`OutputTree::streaming`] keeps only the paths and hands
+//! each file to a [`Sink`] as it is added, so that a large build never holds
+//! its whole output.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,13 +21,42 @@ pub struct GeneratedFile {
     pub target: &'static str,
 }
 
+/// Receives the files of a [`OutputTree::streaming`] tree as targets add
+/// them.
+pub trait Sink {
+    /// A file a target added (its path is new to the tree).
+    fn file(&mut self, file: GeneratedFile);
+    /// `target` failed: the files it handed over are not part of the build.
+    fn discard(&mut self, target: &'static str);
+}
+
 /// Files by path, in path order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct OutputTree {
     files: BTreeMap<String, GeneratedFile>,
     /// Bodies are dropped as they are added ([`OutputTree::paths_only`]).
     paths_only: bool,
+    /// Where bodies go instead ([`OutputTree::streaming`]).
+    sink: Option<Rc<RefCell<dyn Sink>>>,
 }
+
+impl std::fmt::Debug for OutputTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputTree")
+            .field("files", &self.files)
+            .field("paths_only", &self.paths_only)
+            .field("streaming", &self.sink.is_some())
+            .finish()
+    }
+}
+
+impl PartialEq for OutputTree {
+    fn eq(&self, other: &Self) -> bool {
+        self.files == other.files && self.paths_only == other.paths_only
+    }
+}
+
+impl Eq for OutputTree {}
 
 /// Two targets (or one target twice) tried to write the same path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +81,16 @@ impl OutputTree {
         }
     }
 
+    /// A tree that keeps the paths (clashes are still found) and hands each
+    /// file to `sink` as it is added.
+    pub fn streaming(sink: Rc<RefCell<dyn Sink>>) -> Self {
+        Self {
+            paths_only: true,
+            sink: Some(sink),
+            ..Self::default()
+        }
+    }
+
     /// Adds a file; a path may be written once.
     pub fn add(
         &mut self,
@@ -63,7 +107,24 @@ impl OutputTree {
                 second: target,
             });
         }
-        let body = if self.paths_only {
+        let body = if let Some(sink) = &self.sink {
+            sink.borrow_mut().file(GeneratedFile {
+                path: path.clone(),
+                body: body.into(),
+                source: source.into(),
+                target,
+            });
+            self.files.insert(
+                path.clone(),
+                GeneratedFile {
+                    path,
+                    body: String::new(),
+                    source: String::new(),
+                    target,
+                },
+            );
+            return Ok(());
+        } else if self.paths_only {
             String::new()
         } else {
             // Bodies are written into growing strings, which end with up to

@@ -10,7 +10,10 @@
 
 mod report;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 use clap::Args;
@@ -18,6 +21,7 @@ use pipec::ProjectFs;
 use pipec::persist::{self, Manifest, RealDisk};
 use pipec_check::check;
 use pipec_emit::OutputTree;
+use pipec_emit::tree::Sink;
 use pipec_fs::LockMode;
 use pipec_fs::path::{absolute, is_plain_relative, relative};
 
@@ -122,14 +126,16 @@ fn sources_root(root: &Path, program: &Program) -> PathBuf {
     }
 }
 
-/// Checks the program and renders the selected targets. `Err` carries the exit
-/// code after diagnostics were printed.
-pub fn render(
+/// Checks the program and renders the selected targets, handing each file to
+/// `sink` as it is made. `Err` carries the exit code after diagnostics were
+/// printed.
+fn render(
     path: &Path,
     root: Option<&Path>,
     selected: &[String],
     format: Format,
     out: &Output,
+    sink: Rc<RefCell<dyn Sink>>,
 ) -> Result<OutputTree, u8> {
     if unknown_target(selected, out) {
         return Err(2);
@@ -147,7 +153,7 @@ pub fn render(
         return Err(1);
     };
     let names: Vec<&str> = selected.iter().map(String::as_str).collect();
-    let tree = match pipec::render(program, &names) {
+    let tree = match pipec::render_streaming(program, &names, sink) {
         Ok((tree, d)) => {
             diags.extend(d);
             tree
@@ -231,11 +237,18 @@ fn run_locked(args: &BuildArgs, out: &Output) -> u8 {
     };
     if !args.check {
         match persist::recover(&mut disk) {
-            Ok(found) if found.len() > 1 => out.status(&format!(
-                "removed {} temporary file(s) left by an interrupted build",
-                found.len() - 1
-            )),
-            Ok(_) => {}
+            Ok(found) => {
+                // The record itself is not counted.
+                let files = found
+                    .iter()
+                    .filter(|p| *p != persist::manifest::IN_PROGRESS)
+                    .count();
+                if files > 0 {
+                    out.status(&format!(
+                        "removed {files} temporary file(s) left by an interrupted build"
+                    ));
+                }
+            }
             Err(e) => {
                 out.error(&e.to_string());
                 return 2;
@@ -315,40 +328,65 @@ fn build_one(
     // A program recorded in the manifest that no longer exists produces
     // nothing: its files are orphans.
     let vanished = args.path.is_none() && !persist::program_exists(disk, &program.key);
-    let tree = if vanished {
+    // Each file is planned as it is rendered, and what a build writes is
+    // staged at once: the build never holds its whole output.
+    let sources = sources_root(root, program);
+    let mut named: HashMap<String, String> = HashMap::new();
+    let name_source = Box::new(move |s: String| {
+        // A program has a few sources and many files: each is resolved once.
+        if s.starts_with('<') {
+            return s;
+        }
+        named
+            .entry(s)
+            .or_insert_with_key(|s| relative(&sources, &absolute(Path::new(s))))
+            .clone()
+    });
+    let stager = match persist::Stager::new(disk.share(), !args.check, name_source) {
+        Ok(s) => Rc::new(RefCell::new(s)),
+        Err(e) => {
+            out.error(&e.to_string());
+            return 2;
+        }
+    };
+    let rendered = if vanished {
         out.status(&format!(
             "{} no longer exists; the files generated from it are orphans",
             program.path.display()
         ));
-        OutputTree::new()
-    } else {
+        Ok(())
+    } else if args.path.is_none() && program_key(root, &program.path).as_ref() != Some(&program.key)
+    {
         // A manifest names programs by their place in the output directory;
         // one that a symbolic link takes elsewhere is not read.
-        if args.path.is_none() && program_key(root, &program.path).as_ref() != Some(&program.key) {
-            out.error(&format!(
-                "{} records the program `{}`, which leads out of {} (through a symbolic link); it is not read",
-                persist::manifest::PATH,
-                program.key,
-                args.out.display()
-            ));
-            return 2;
-        }
-        match render(
+        out.error(&format!(
+            "{} records the program `{}`, which leads out of {} (through a symbolic link); it is not read",
+            persist::manifest::PATH,
+            program.key,
+            args.out.display()
+        ));
+        Err(2)
+    } else {
+        render(
             &program.path,
             args.root.as_deref(),
             &targets,
             args.format,
             out,
-        ) {
-            Ok(t) => sources_relative_to(&sources_root(root, program), t),
-            Err(code) => return code,
-        }
+            stager.clone(),
+        )
+        .map(drop)
     };
-    let plan = match persist::plan_owned(disk, &program.key, &targets, tree) {
-        Ok(p) => p,
-        Err(e) => {
+    let Ok(stager) = Rc::try_unwrap(stager).map(RefCell::into_inner) else {
+        unreachable!("the output tree is gone once rendered");
+    };
+    let (_, planned) = stager.finish(&program.key, &targets);
+    let plan = match (rendered, planned) {
+        (Ok(()), Ok(p)) => p,
+        (Err(code), _) => return discarded(disk, code, out),
+        (Ok(()), Err(e)) => {
             out.error(&e.to_string());
-            return 2;
+            return discarded(disk, 2, out);
         }
     };
     let how = rebuild_command(args, program);
@@ -364,7 +402,26 @@ fn build_one(
             report::written(&plan, &outcome, &args.out, out);
             0
         }
+        // A refused build changed nothing, and leaves nothing staged.
+        Err(e @ persist::CommitError::Refused(_)) => {
+            let code = report::failed(&e, &args.out, out);
+            discarded(disk, code, out)
+        }
         Err(e) => report::failed(&e, &args.out, out),
+    }
+}
+
+/// Removes what a build that ends with `code` before committing staged.
+fn discarded(disk: &mut RealDisk, code: u8, out: &Output) -> u8 {
+    match persist::discard_stage(disk) {
+        Ok(()) => code,
+        Err(e) => {
+            out.error(&format!(
+                "could not remove {}/: {e}; the next build removes it",
+                persist::STAGE
+            ));
+            code.max(2)
+        }
     }
 }
 
@@ -379,26 +436,4 @@ fn rebuild_command(args: &BuildArgs, program: &Program) -> String {
         cmd.push_str(&format!(" --out {}", args.out.display()));
     }
     cmd
-}
-
-/// Names each file's source relative to `root` (see [`sources_root`]), so
-/// that the header is the same wherever pipec is run from.
-fn sources_relative_to(root: &Path, tree: OutputTree) -> OutputTree {
-    // A program has a few sources and many files: each source is resolved
-    // once.
-    let mut named: std::collections::HashMap<String, String> = Default::default();
-    let mut out = OutputTree::new();
-    for f in tree.into_files() {
-        let source = if f.source.starts_with('<') {
-            f.source
-        } else {
-            named
-                .entry(f.source)
-                .or_insert_with_key(|s| relative(root, &absolute(Path::new(s))))
-                .clone()
-        };
-        // Paths were unique in `tree`, so they are here.
-        let _ = out.add(f.target, f.path, source, f.body);
-    }
-    out
 }

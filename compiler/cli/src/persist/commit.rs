@@ -6,15 +6,16 @@
 //!    directories the build works in; every new content goes to a
 //!    temporary file next to its destination (`.NAME.pipec-tmp`, created
 //!    exclusively: whatever was at that name, a link included, is removed
-//!    first, never written through), and every file about to be replaced gets
+//!    first, never written through) unless it was staged while the build
+//!    rendered ([`super::Stager`]), and every file about to be replaced gets
 //!    a second name (`.NAME.pipec-old`, a hard link) to restore it from; then
 //!    one flush of the file system makes all of it durable;
-//! 2. **switch**: temporary files are renamed over their destinations and
-//!    removed files are renamed to their backup names, the manifest last; if
-//!    one step fails, the steps done are undone in reverse; a second flush
-//!    makes the renames durable;
-//! 3. **clean up**: backups go, then the record, then directories emptied by
-//!    removals.
+//! 2. **switch**: temporary (or staged) files are renamed over their
+//!    destinations and removed files are renamed to their backup names, the
+//!    manifest last; if one step fails, the steps done are undone in
+//!    reverse; a second flush makes the renames durable;
+//! 3. **clean up**: backups go, then the record, the staging directory, then
+//!    directories emptied by removals.
 //!
 //! A failure in 1 or 2 leaves every file as it was and no temporary file
 //! behind. A failure in 3 loses nothing: the build is complete, and the
@@ -60,9 +61,12 @@ pub enum CommitError {
 /// One destination's change.
 struct Step<'p> {
     dest: &'p str,
-    /// The new contents, `None` to remove the file.
+    /// Whether it is written (rather than removed).
+    writes: bool,
+    /// The new contents to write to `temp`; `None` when staged already or
+    /// removed.
     contents: Option<&'p str>,
-    /// Its temporary name, when written.
+    /// Its temporary name (or staged file), when written.
     temp: Option<String>,
     /// Its backup name, when a file is there now.
     backup: Option<String>,
@@ -118,10 +122,10 @@ impl Txn<'_> {
     fn undo(&mut self, steps: &[Step], switched: usize) -> Vec<String> {
         let mut failures = Vec::new();
         for step in steps[..switched].iter().rev() {
-            let r = match (&step.contents, &step.backup) {
+            let r = match (step.writes, &step.backup) {
                 (_, Some(b)) => self.disk.rename(b, step.dest),
-                (Some(_), None) => self.disk.remove_file(step.dest),
-                (None, None) => Ok(()),
+                (true, None) => self.disk.remove_file(step.dest),
+                (false, None) => Ok(()),
             };
             if let Err(e) = r {
                 failures.push(format!("{}: {e}", step.dest));
@@ -145,6 +149,9 @@ impl Txn<'_> {
             if let Err(e) = self.disk.remove_dir(d) {
                 failures.push(format!("{d}/: {e}"));
             }
+        }
+        if let Err(e) = super::discard_stage(&mut *self.disk) {
+            failures.push(format!("{}/: {e}", super::STAGE));
         }
         failures
     }
@@ -202,8 +209,13 @@ pub fn commit(disk: &mut dyn Disk, plan: &Plan, force: bool) -> Result<Outcome, 
         let exists = f.status != Status::Missing;
         steps.push(Step {
             dest: &f.path,
+            writes: f.writes(),
             contents: f.desired.as_deref(),
-            temp: f.desired.is_some().then(|| sibling(&f.path, "pipec-tmp")),
+            temp: match (&f.staged, &f.desired) {
+                (Some(staged), _) => Some(staged.clone()),
+                (None, Some(_)) => Some(sibling(&f.path, "pipec-tmp")),
+                (None, None) => None,
+            },
             backup: exists.then(|| sibling(&f.path, "pipec-old")),
         });
     }
@@ -223,7 +235,7 @@ pub fn commit(disk: &mut dyn Disk, plan: &Plan, force: bool) -> Result<Outcome, 
     let dirs: BTreeSet<&str> = steps.iter().map(|s| parent(s.dest)).collect();
     let created = steps
         .iter()
-        .filter(|s| s.backup.is_none() && s.contents.is_some())
+        .filter(|s| s.backup.is_none() && s.writes)
         .map(|s| s.dest);
     let record = recovery::record(dirs.iter().copied(), created);
     let r = txn
@@ -240,7 +252,7 @@ pub fn commit(disk: &mut dyn Disk, plan: &Plan, force: bool) -> Result<Outcome, 
     txn.made.clear();
     txn.recorded = true;
     for step in &steps {
-        let (Some(contents), Some(temp)) = (step.contents, &step.temp) else {
+        let Some(temp) = &step.temp else {
             continue;
         };
         if let Err(e) = txn.ensure_dir(parent(step.dest)) {
@@ -251,8 +263,14 @@ pub fn commit(disk: &mut dyn Disk, plan: &Plan, force: bool) -> Result<Outcome, 
         {
             return Err(txn.fail(b, e, &steps, 0));
         }
-        if let Err(e) = txn.fresh(temp, |d| d.create(temp, contents.as_bytes())) {
-            return Err(txn.fail(step.dest, e, &steps, 0));
+        match step.contents {
+            Some(contents) => {
+                if let Err(e) = txn.fresh(temp, |d| d.create(temp, contents.as_bytes())) {
+                    return Err(txn.fail(step.dest, e, &steps, 0));
+                }
+            }
+            // Staged while the build rendered: removed if the build fails.
+            None => txn.made.push(temp.clone()),
         }
     }
     if let Err(e) = txn.disk.sync() {
@@ -294,8 +312,13 @@ pub fn commit(disk: &mut dyn Disk, plan: &Plan, force: bool) -> Result<Outcome, 
             manifest::IN_PROGRESS
         ));
     }
+    if let Err(e) = super::discard_stage(&mut *txn.disk) {
+        outcome
+            .warnings
+            .push(format!("could not remove {}/: {e}", super::STAGE));
+    }
     for step in &steps {
-        if step.contents.is_some() {
+        if step.writes {
             outcome.written.push(step.dest.to_string());
             continue;
         }

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::Path;
+use std::rc::Rc;
 
 use pipec_fs::{Kind, OutDir};
 
@@ -82,15 +83,24 @@ impl<D: Disk + ?Sized> Disk for &mut D {
 
 /// The output directory on the real file system.
 pub struct RealDisk {
-    dir: OutDir,
+    dir: Rc<OutDir>,
 }
 
 impl RealDisk {
     /// The output directory at `root`; one that does not exist yet is empty.
     pub fn open(root: &Path) -> io::Result<Self> {
         Ok(RealDisk {
-            dir: OutDir::open(root)?,
+            dir: Rc::new(OutDir::open(root)?),
         })
+    }
+
+    /// A second handle on the same opened directory, sharing what it knows
+    /// of the directories below (a build stages files through one while it
+    /// holds the other).
+    pub fn share(&self) -> RealDisk {
+        RealDisk {
+            dir: Rc::clone(&self.dir),
+        }
     }
 
     pub fn out_dir(&self) -> &OutDir {

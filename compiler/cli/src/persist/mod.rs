@@ -1,6 +1,7 @@
-//! Persisting a build: comparing the in-memory output tree with what is in the
-//! output directory ([`plan`]), then changing the directory all at once or not
-//! at all ([`commit`]).
+//! Persisting a build: comparing the output tree with what is in the output
+//! directory ([`plan`], or file by file as the targets render with a
+//! [`Stager`]), then changing the directory all at once or not at all
+//! ([`commit`]).
 //!
 //! The rules, in the order they are applied:
 //! - every generated file carries a header with a hash of its body
@@ -29,6 +30,7 @@ mod commit;
 pub mod disk;
 pub mod manifest;
 pub mod recovery;
+mod stage;
 #[cfg(test)]
 mod tests;
 
@@ -41,6 +43,7 @@ pub use commit::{CommitError, Outcome, commit};
 pub use disk::{Disk, Faulty, MemoryDisk, RealDisk};
 pub use manifest::Manifest;
 pub use recovery::{leftovers, recover};
+pub use stage::{STAGE, Stager, discard_stage};
 
 /// What a build is about to persist.
 pub struct Request<'a> {
@@ -116,9 +119,20 @@ pub struct FilePlan {
     pub source: Option<String>,
     /// The contents now on disk, when they differ and are text.
     pub current: Option<String>,
-    /// The contents the build writes; `None` when it removes the file or
-    /// the file is up to date.
+    /// The contents the build writes; `None` when it removes the file, the
+    /// file is up to date, or they are staged.
     pub desired: Option<String>,
+    /// Where the contents the build writes wait, when a [`Stager`] wrote
+    /// them to the staging directory instead of keeping them.
+    pub staged: Option<String>,
+}
+
+impl FilePlan {
+    /// Whether the build writes this path (rather than removes it or leaves
+    /// it).
+    pub fn writes(&self) -> bool {
+        self.desired.is_some() || self.staged.is_some()
+    }
 }
 
 /// The comparison of a build with the output directory.
@@ -256,7 +270,8 @@ pub fn plan(disk: &dyn Disk, req: &Request) -> Result<Plan, PlanError> {
 }
 
 /// [`plan`], taking the files: each body is dropped once its file is
-/// planned, so a build holds one copy of its output (headers on), not two.
+/// planned, so the caller holds one copy of its output (headers on), not
+/// two. (`pipec build` plans as it renders, with a [`Stager`].)
 pub fn plan_owned(
     disk: &dyn Disk,
     program: &str,
@@ -286,6 +301,48 @@ fn plan_files<'t>(
     if let Some(f) = req.tree.files().find(|f| !is_safe_path(&f.path)) {
         return Err(PlanError::BadPath(f.path.clone()));
     }
+    let mut files = Vec::new();
+    for f in bodies {
+        files.push(plan_file(disk, &f)?);
+    }
+    finish(disk, req, files, recovery::leftovers(disk)?)
+}
+
+/// What the build does with one file it produces: compared with what is on
+/// disk, its new contents kept when they differ.
+fn plan_file(disk: &dyn Disk, f: &GeneratedFile) -> Result<FilePlan, PlanError> {
+    if !is_safe_path(&f.path) {
+        return Err(PlanError::BadPath(f.path.clone()));
+    }
+    let fresh = header::wrap(&f.body, &f.source);
+    let (status, current, desired) = match find(disk, &f.path)? {
+        Found::Nothing => (Status::Missing, None, Some(fresh)),
+        // Up to date: nothing to decode, hash or keep.
+        Found::Bytes(bytes) if bytes == fresh.as_bytes() => (Status::Unchanged, None, None),
+        Found::Bytes(bytes) => match String::from_utf8(bytes) {
+            Err(_) => (Status::NotGenerated, None, Some(fresh)),
+            Ok(text) => compare(text, &f.body, &f.source, fresh),
+        },
+        Found::NotAFile => (Status::NotGenerated, None, Some(fresh)),
+    };
+    Ok(FilePlan {
+        path: f.path.clone(),
+        status,
+        source: Some(f.source.clone()),
+        current,
+        desired,
+        staged: None,
+    })
+}
+
+/// The plan of a build whose produced files are planned (`files`, in any
+/// order): the files it no longer produces, and the manifest.
+fn finish(
+    disk: &dyn Disk,
+    req: &Request,
+    mut files: Vec<FilePlan>,
+    leftovers: Vec<String>,
+) -> Result<Plan, PlanError> {
     let old = read_manifest(disk)?;
     let mut new = old.clone();
     // Files the manifest knows that this build may remove: this program's,
@@ -313,28 +370,6 @@ fn plan_files<'t>(
         .collect();
     if entry.files.is_empty() {
         new.programs.remove(req.program);
-    }
-
-    let mut files = Vec::new();
-    for f in bodies {
-        let fresh = header::wrap(&f.body, &f.source);
-        let (status, current, desired) = match find(disk, &f.path)? {
-            Found::Nothing => (Status::Missing, None, Some(fresh)),
-            // Up to date: nothing to decode, hash or keep.
-            Found::Bytes(bytes) if bytes == fresh.as_bytes() => (Status::Unchanged, None, None),
-            Found::Bytes(bytes) => match String::from_utf8(bytes) {
-                Err(_) => (Status::NotGenerated, None, Some(fresh)),
-                Ok(text) => compare(text, &f.body, &f.source, fresh),
-            },
-            Found::NotAFile => (Status::NotGenerated, None, Some(fresh)),
-        };
-        files.push(FilePlan {
-            path: f.path.clone(),
-            status,
-            source: Some(f.source.clone()),
-            current,
-            desired,
-        });
     }
 
     candidates.sort();
@@ -366,6 +401,7 @@ fn plan_files<'t>(
             source,
             current,
             desired: None,
+            staged: None,
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -389,12 +425,10 @@ fn plan_files<'t>(
             source: None,
             current,
             desired,
+            staged: None,
         });
     }
-    Ok(Plan {
-        files,
-        leftovers: recovery::leftovers(disk)?,
-    })
+    Ok(Plan { files, leftovers })
 }
 
 /// The status of a generated file whose text differs from the fresh

@@ -68,9 +68,36 @@ pub fn is_reserved(name: &str) -> bool {
 }
 
 /// What an interrupted build left: its temporary files and backups, then the
-/// record itself. Empty when the last build completed.
+/// record itself, then what it staged ([`super::STAGE`]). Empty when the
+/// last build completed.
 pub fn leftovers(disk: &dyn Disk) -> Result<Vec<String>, PlanError> {
-    Ok(interrupted(disk)?.map_or_else(Vec::new, |i| i.leftovers))
+    let mut found = interrupted(disk)?.map_or_else(Vec::new, |i| i.leftovers);
+    found.extend(staged(disk)?);
+    Ok(found)
+}
+
+/// The files in the staging directory: a build stopped before it committed
+/// staged them.
+fn staged(disk: &dyn Disk) -> Result<Vec<String>, PlanError> {
+    if !disk.is_dir(super::STAGE) {
+        // Something else at its name (a committed link) is in the way.
+        return Ok(if disk.exists(super::STAGE) {
+            vec![super::STAGE.to_string()]
+        } else {
+            Vec::new()
+        });
+    }
+    match disk.files_in(super::STAGE) {
+        Ok(mut names) => {
+            names.sort();
+            Ok(names
+                .into_iter()
+                .map(|n| format!("{}/{n}", super::STAGE))
+                .collect())
+        }
+        Err(e) if pipec_fs::refusal(&e).is_some() => Ok(Vec::new()),
+        Err(e) => Err(PlanError::Io(super::STAGE.into(), e)),
+    }
 }
 
 /// What the record of an interrupted build says is left.
@@ -167,12 +194,16 @@ fn unowned(disk: &dyn Disk, created: &[&str]) -> Result<Vec<String>, PlanError> 
 /// Removes what an interrupted build left (the record last), then the
 /// directories it worked in that are empty; returns the files removed.
 pub fn recover(disk: &mut dyn Disk) -> Result<Vec<String>, PlanError> {
+    let staged = staged(disk)?;
+    if disk.exists(super::STAGE) {
+        super::discard_stage(disk).map_err(|e| PlanError::Io(super::STAGE.into(), e))?;
+    }
     let Some(Interrupted {
-        leftovers: found,
+        leftovers: mut found,
         dirs: worked_in,
     }) = interrupted(disk)?
     else {
-        return Ok(Vec::new());
+        return Ok(staged);
     };
     for path in &found {
         match disk.remove_file(path) {
@@ -192,5 +223,6 @@ pub fn recover(disk: &mut dyn Disk) -> Result<Vec<String>, PlanError> {
             dir = parent(dir);
         }
     }
+    found.extend(staged);
     Ok(found)
 }

@@ -337,17 +337,23 @@ fn unsafe_paths_are_rejected() {
 /// A build that creates, replaces and removes files fails at each of its
 /// changes in turn; every failure before the build is complete leaves the
 /// directory exactly as it was, temporary files and directories included.
+/// What [`changing_build`] builds after [`first`]: a file changes, one goes,
+/// two are new.
+fn changed() -> OutputTree {
+    tree(&[
+        (".github/workflows/ci.yml", "on: [push, pull_request]\n"),
+        ("deploy/web/base/deployment.yaml", "kind: Deployment\n"),
+        ("deploy/api/base/service.yaml", "kind: Service\n"),
+    ])
+}
+
 /// The output directory after a build of [`first`] (beside a file that is
 /// not pipec's), the plan of a build that creates, replaces and removes
 /// files there, that build's result, and the number of changes it makes.
 fn changing_build() -> (MemoryDisk, Plan, MemoryDisk, usize) {
     let mut base = disk_with_source().with_file("deploy/README.md", "notes\n");
     build(&mut base, &first(), false).unwrap();
-    let next = tree(&[
-        (".github/workflows/ci.yml", "on: [push, pull_request]\n"),
-        ("deploy/web/base/deployment.yaml", "kind: Deployment\n"),
-        ("deploy/api/base/service.yaml", "kind: Service\n"),
-    ]);
+    let next = changed();
     let targets = targets();
     let req = Request {
         program: "ci.pipe",
@@ -407,6 +413,110 @@ fn a_killed_build_leaves_nothing_the_next_build_does_not_clean() {
     for n in 0..=total {
         let mut disk = base.clone();
         let _ = commit(&mut Faulty::killed(&mut disk, n), &plan, false);
+        recover(&mut disk).unwrap();
+        build(&mut disk, &first(), false).unwrap();
+        assert_eq!(disk, base, "killed at change {n}");
+    }
+}
+
+/// A plan made as `pipec build` makes it while rendering: each file handed
+/// to a [`Stager`], which writes what differs to the staging directory.
+fn staged_plan(disk: &mut MemoryDisk, t: &OutputTree) -> Plan {
+    use pipec_emit::tree::Sink;
+    let mut stager = Stager::new(disk, true, Box::new(|s| s)).unwrap();
+    for f in t.files() {
+        stager.file(f.clone());
+    }
+    stager.finish("ci.pipe", &targets()).1.unwrap()
+}
+
+#[test]
+fn a_staged_plan_is_the_plan_with_its_contents_on_disk() {
+    let (base, plan, clean, _) = changing_build();
+    let next = changed();
+    let mut disk = base.clone();
+    let staged = staged_plan(&mut disk, &next);
+    assert_eq!(staged.files.len(), plan.files.len());
+    for (s, p) in staged.files.iter().zip(&plan.files) {
+        assert_eq!(
+            (&s.path, s.status, &s.source),
+            (&p.path, p.status, &p.source)
+        );
+        match (&s.staged, &p.desired) {
+            // The manifest is written by the commit, as before.
+            (None, d) => assert_eq!(&s.desired, d, "{}", s.path),
+            (Some(name), Some(d)) => {
+                assert!(name.starts_with(".pipec/stage/"), "{name}");
+                assert_eq!(disk.text(name), Some(d.as_str()), "{}", s.path);
+            }
+            (Some(_), None) => panic!("{} staged, not written", s.path),
+        }
+    }
+    commit(&mut disk, &staged, false).unwrap();
+    assert_eq!(disk, clean, "a staged build writes what a build writes");
+    assert!(!disk.is_dir(STAGE));
+
+    // A refused build leaves nothing staged.
+    let mut disk = base.clone();
+    let edited = disk.text(".github/workflows/ci.yml").unwrap().to_string() + "# mine\n";
+    disk.files
+        .insert(".github/workflows/ci.yml".into(), edited.into_bytes());
+    let before = disk.clone();
+    let staged = staged_plan(&mut disk, &next);
+    assert!(matches!(
+        commit(&mut disk, &staged, false),
+        Err(CommitError::Refused(_))
+    ));
+    discard_stage(&mut disk).unwrap();
+    assert_eq!(disk, before);
+}
+
+/// [`a_failure_at_any_step_leaves_everything_as_it_was`] and
+/// [`a_killed_build_leaves_nothing_the_next_build_does_not_clean`] for a
+/// build whose files were staged while it rendered.
+#[test]
+fn a_staged_build_that_fails_or_is_killed_at_any_step_leaves_nothing() {
+    let (base, _, clean, _) = changing_build();
+    let next = changed();
+    let mut staged_disk = base.clone();
+    let plan = staged_plan(&mut staged_disk, &next);
+    let total = {
+        let mut disk = staged_disk.clone();
+        let mut counting = Faulty::new(&mut disk, usize::MAX);
+        commit(&mut counting, &plan, false).unwrap();
+        let changes = counting.changes;
+        assert_eq!(disk, clean);
+        changes
+    };
+    assert!(total > 10, "{total}");
+    for n in 0..total {
+        let mut disk = staged_disk.clone();
+        match commit(&mut Faulty::new(&mut disk, n), &plan, false) {
+            Err(CommitError::Failed { undo_failures, .. }) => {
+                assert!(undo_failures.is_empty(), "{n}: {undo_failures:?}");
+                assert_eq!(disk, base, "failure at change {n} left changes behind");
+            }
+            Ok(_) => assert_eq!(
+                disk.files.get(".github/workflows/ci.yml"),
+                clean.files.get(".github/workflows/ci.yml")
+            ),
+            Err(e) => panic!("{n}: {e:?}"),
+        }
+    }
+    for n in 0..=total {
+        let mut disk = staged_disk.clone();
+        let _ = commit(&mut Faulty::killed(&mut disk, n), &plan, false);
+        // Until the build is complete, what it leaves is reported.
+        let complete = clean
+            .files
+            .iter()
+            .all(|(p, b)| disk.files.get(p) == Some(b));
+        if !complete {
+            assert!(
+                !leftovers(&disk).unwrap().is_empty(),
+                "killed at change {n}: nothing reported"
+            );
+        }
         recover(&mut disk).unwrap();
         build(&mut disk, &first(), false).unwrap();
         assert_eq!(disk, base, "killed at change {n}");
