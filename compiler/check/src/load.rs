@@ -652,6 +652,11 @@ fn intended_alias(g: &Generic) -> Option<String> {
 /// runs, but a debug build's parser frames are large.
 const PARSE_STACK: usize = 16 << 20;
 
+/// Below this much text, a program's files are parsed on the calling
+/// thread (as imported modules are): starting threads would cost more than
+/// they save.
+const PARSE_ALONE: usize = 64 << 10;
+
 /// Parses the program's files, on as many threads as there are cores and
 /// files: parsing is most of the time of a check, and files are independent.
 /// The results are in the order of `texts`.
@@ -660,7 +665,8 @@ fn parse_all(texts: &[(PathBuf, SourceId, String)], cache: Option<&ParseCache>) 
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(texts.len());
-    if threads <= 1 {
+    let size: usize = texts.iter().map(|(_, _, t)| t.len()).sum();
+    if threads <= 1 || size < PARSE_ALONE {
         return (0..texts.len()).map(parse).collect();
     }
     // Each thread takes the next file not taken yet, so that large and small
