@@ -59,14 +59,21 @@ impl Kind {
     }
 }
 
+/// The directories on the way to one place: `(name, handle)` from the root
+/// down.
+type Walk = Vec<(String, Rc<OwnedFd>)>;
+
 /// An output directory, opened.
 pub struct OutDir {
     path: PathBuf,
     /// `None` when the directory does not exist: it then holds nothing.
     root: Option<Rc<OwnedFd>>,
     /// The directories last walked through: `(name, handle)` from the root
-    /// down.
-    cursor: RefCell<Vec<(String, Rc<OwnedFd>)>>,
+    /// down, for two places at once (a build alternates between a file's
+    /// directory and its staging directory); the one used last is
+    /// [`OutDir::last`].
+    cursors: RefCell<[Walk; 2]>,
+    last: std::cell::Cell<usize>,
     /// The directory last found missing: everything under it is missing
     /// too, until pipec creates a directory (a fresh build looks up every
     /// file of a tree that does not exist yet).
@@ -91,7 +98,8 @@ impl OutDir {
         Ok(OutDir {
             path: path.to_path_buf(),
             root,
-            cursor: RefCell::new(Vec::new()),
+            cursors: RefCell::new([Vec::new(), Vec::new()]),
+            last: std::cell::Cell::new(0),
             missing: RefCell::new(None),
         })
     }
@@ -132,12 +140,24 @@ impl OutDir {
             return Ok(None);
         }
         let names: Vec<&str> = dir.split('/').collect();
-        let mut cursor = self.cursor.borrow_mut();
-        let keep = cursor
-            .iter()
-            .zip(&names)
-            .take_while(|((have, _), want)| have == *want)
-            .count();
+        let mut cursors = self.cursors.borrow_mut();
+        let common = |c: &Walk| {
+            c.iter()
+                .zip(&names)
+                .take_while(|((have, _), want)| have == *want)
+                .count()
+        };
+        let keeps = [common(&cursors[0]), common(&cursors[1])];
+        // The walk that shares more of the way; on a tie, the one not used
+        // last, so that the other keeps its place.
+        let i = match keeps[0].cmp(&keeps[1]) {
+            std::cmp::Ordering::Greater => 0,
+            std::cmp::Ordering::Less => 1,
+            std::cmp::Ordering::Equal => 1 - self.last.get(),
+        };
+        self.last.set(i);
+        let keep = keeps[i];
+        let cursor = &mut cursors[i];
         cursor.truncate(keep);
         for (i, name) in names.iter().enumerate().skip(keep) {
             let parent = cursor.last().map_or(root, |(_, fd)| fd).clone();
@@ -222,7 +242,9 @@ impl OutDir {
     pub fn remove_dir(&self, path: &str) -> io::Result<()> {
         let (dir, name) = self.place_existing(path)?;
         // The handles kept may lead into the directory removed.
-        self.cursor.borrow_mut().clear();
+        for c in self.cursors.borrow_mut().iter_mut() {
+            c.clear();
+        }
         rustix::fs::unlinkat(&*dir, name.as_str(), AtFlags::REMOVEDIR)?;
         Ok(())
     }

@@ -193,6 +193,9 @@ pub fn needs_double_quotes(s: &str) -> bool {
 /// editors strip), a leading empty line; and a line ending like a CI-owned
 /// value would be taken for one.
 pub fn block_safe(s: &str) -> bool {
+    if let Some(safe) = block_safe_ascii(s.as_bytes()) {
+        return safe;
+    }
     // In ASCII the three tests below come down to the control characters
     // other than LF and tab (DEL included).
     let unsafe_char = if s.is_ascii() {
@@ -210,6 +213,33 @@ pub fn block_safe(s: &str) -> bool {
             .split('\n')
             .any(|l| l.ends_with(' ') || l.ends_with('\t') || l.ends_with(CI_OWNED.trim_start()))
         && !s.starts_with('\n')
+}
+
+/// [`block_safe`] of ASCII text in one pass (scripts, nearly every block);
+/// `None` for other text.
+fn block_safe_ascii(b: &[u8]) -> Option<bool> {
+    let marker = CI_OWNED.trim_start().as_bytes();
+    let ends_badly =
+        |line: &[u8]| matches!(line.last(), Some(b' ' | b'\t')) || line.ends_with(marker);
+    if b.first() == Some(&b'\n') {
+        return Some(false);
+    }
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'\n' => {
+                if ends_badly(&b[start..i]) {
+                    return Some(false);
+                }
+                start = i + 1;
+            }
+            b'\t' => {}
+            0..=0x1f | 0x7f => return Some(false),
+            0x80.. => return None,
+            _ => {}
+        }
+    }
+    Some(!ends_badly(&b[start..]))
 }
 
 #[cfg(test)]
@@ -398,6 +428,36 @@ mod tests {
             assert_eq!(needs_double_quotes(&format!("a{c}b")), general, "{c:?}");
             let block = format!("a{c}b\nc\n");
             assert_eq!(block_safe(&block), block_safe_in_general(&block), "{c:?}");
+        }
+    }
+
+    /// The one-pass test of blocks says what the general test says of every
+    /// sequence of up to four of the pieces that matter.
+    #[test]
+    fn the_one_pass_block_test_agrees_with_the_general_test() {
+        let pieces = [
+            "a",
+            " ",
+            "\t",
+            "\n",
+            "\r",
+            "\x01",
+            "\x7f",
+            "é",
+            "\u{2028}",
+            CI_OWNED.trim_start(),
+            "# pipec: set by C",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
+                .collect();
+            for t in &longer {
+                assert_eq!(block_safe(t), block_safe_in_general(t), "{t:?}");
+            }
+            texts = longer;
         }
     }
 }
