@@ -134,6 +134,23 @@ fn a_committed_staging_directory_is_not_written_through() {
     assert_eq!(read(&bashrc), "mine\n");
     assert!(!repo.path(".pipec/stage").exists(), "{run:?}");
     assert_eq!(repo.pipec(&["build", "--check"]).code, 0);
+    // A directory in it, holding a file and a link out of the repository.
+    std::fs::create_dir_all(repo.path(".pipec/stage/sub/deeper")).unwrap();
+    std::fs::write(repo.path(".pipec/stage/sub/deeper/x"), "x").unwrap();
+    symlink(&elsewhere, repo.path(".pipec/stage/sub/out")).unwrap();
+    let run = repo.pipec(&["build", "--check"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("left by an interrupted build  .pipec/stage/sub/"),
+        "{run:?}"
+    );
+    let run = repo.pipec(&["build"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!repo.path(".pipec/stage").exists(), "{run:?}");
+    assert_eq!(read(&bashrc), "mine\n");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 1);
+    assert_eq!(repo.pipec(&["build", "--check"]).code, 0);
 }
 
 #[test]

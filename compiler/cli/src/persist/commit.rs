@@ -183,7 +183,13 @@ pub fn commit(disk: &mut dyn Disk, plan: &Plan, force: bool) -> Result<Outcome, 
     // What an interrupted build left goes first (`pipec build` has removed
     // it before planning; a caller of the library may not have).
     for path in &plan.leftovers {
-        match disk.remove_file(path) {
+        // A directory found in the stage is named with a final `/`, after
+        // what it held.
+        let r = match path.strip_suffix('/') {
+            Some(dir) => disk.remove_dir(dir),
+            None => disk.remove_file(path),
+        };
+        match r {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
                 return Err(CommitError::Failed {
                     path: path.clone(),

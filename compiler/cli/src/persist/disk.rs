@@ -27,6 +27,9 @@ pub trait Disk {
     /// The names of the entries in directory `dir` (`""` for the output
     /// directory) that are not directories; none when it does not exist.
     fn files_in(&self, dir: &str) -> io::Result<Vec<String>>;
+    /// The names of the directories in directory `dir` (links to
+    /// directories are not directories); none when it does not exist.
+    fn dirs_in(&self, dir: &str) -> io::Result<Vec<String>>;
     /// Creates one directory whose parent exists.
     fn create_dir(&mut self, path: &str) -> io::Result<()>;
     /// Removes an empty directory.
@@ -57,6 +60,9 @@ impl<D: Disk + ?Sized> Disk for &mut D {
     }
     fn files_in(&self, dir: &str) -> io::Result<Vec<String>> {
         (**self).files_in(dir)
+    }
+    fn dirs_in(&self, dir: &str) -> io::Result<Vec<String>> {
+        (**self).dirs_in(dir)
     }
     fn create_dir(&mut self, path: &str) -> io::Result<()> {
         (**self).create_dir(path)
@@ -132,6 +138,16 @@ impl Disk for RealDisk {
             .list(dir)?
             .into_iter()
             .filter(|(_, k)| *k != Kind::Dir)
+            .map(|(name, _)| name)
+            .collect())
+    }
+
+    fn dirs_in(&self, dir: &str) -> io::Result<Vec<String>> {
+        Ok(self
+            .dir
+            .list(dir)?
+            .into_iter()
+            .filter(|(_, k)| *k == Kind::Dir)
             .map(|(name, _)| name)
             .collect())
     }
@@ -268,6 +284,15 @@ impl Disk for MemoryDisk {
             .collect())
     }
 
+    fn dirs_in(&self, dir: &str) -> io::Result<Vec<String>> {
+        Ok(self
+            .dirs
+            .iter()
+            .filter(|p| !p.is_empty() && parent(p) == dir)
+            .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
+            .collect())
+    }
+
     fn create(&mut self, path: &str, contents: &[u8]) -> io::Result<()> {
         self.need_parent(path)?;
         if self.exists(path) {
@@ -369,6 +394,9 @@ impl<D: Disk> Disk for Faulty<D> {
     }
     fn files_in(&self, dir: &str) -> io::Result<Vec<String>> {
         self.inner.files_in(dir)
+    }
+    fn dirs_in(&self, dir: &str) -> io::Result<Vec<String>> {
+        self.inner.dirs_in(dir)
     }
     fn create_dir(&mut self, path: &str) -> io::Result<()> {
         self.tick("create directory", path)?;

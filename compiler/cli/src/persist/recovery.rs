@@ -87,15 +87,9 @@ fn staged(disk: &dyn Disk) -> Result<Vec<String>, PlanError> {
             Vec::new()
         });
     }
-    match disk.files_in(super::STAGE) {
-        Ok(mut names) => {
-            names.sort();
-            Ok(names
-                .into_iter()
-                .map(|n| format!("{}/{n}", super::STAGE))
-                .collect())
-        }
-        Err(e) if pipec_fs::refusal(&e).is_some() => Ok(Vec::new()),
+    match super::stage::stage_contents(disk) {
+        Ok(found) => Ok(found),
+        Err(e) if pipec_fs::refusal(&e).is_some() => Ok(vec![format!("{}/", super::STAGE)]),
         Err(e) => Err(PlanError::Io(super::STAGE.into(), e)),
     }
 }
@@ -196,7 +190,7 @@ fn unowned(disk: &dyn Disk, created: &[&str]) -> Result<Vec<String>, PlanError> 
 pub fn recover(disk: &mut dyn Disk) -> Result<Vec<String>, PlanError> {
     let staged = staged(disk)?;
     if disk.exists(super::STAGE) {
-        super::discard_stage(disk).map_err(|e| PlanError::Io(super::STAGE.into(), e))?;
+        super::discard_stage(disk).map_err(|e| PlanError::Io(format!("{}/", super::STAGE), e))?;
     }
     let Some(Interrupted {
         leftovers: mut found,

@@ -38,6 +38,8 @@ pub struct Stager<D: Disk> {
     /// Every path produced so far, with its target.
     paths: OutputTree,
     files: Vec<FilePlan>,
+    /// The target of each of `files`.
+    made_by: Vec<&'static str>,
     /// What an interrupted build left, found before anything was staged.
     leftovers: Vec<String>,
     /// The first failure; later files are not planned.
@@ -55,6 +57,13 @@ impl<D: Disk> Stager<D> {
         stage: bool,
         name_source: Box<dyn FnMut(String) -> String>,
     ) -> Result<Self, PlanError> {
+        let mut disk = disk;
+        if stage {
+            // The stage is this build's: whatever is left in it (a build
+            // before it that could not remove it) goes first, so that none
+            // of it is mistaken for, or removed as, this build's files.
+            discard_stage(&mut disk).map_err(|e| PlanError::Io(format!("{STAGE}/"), e))?;
+        }
         let leftovers = recovery::leftovers(&disk)?;
         Ok(Stager {
             disk,
@@ -62,6 +71,7 @@ impl<D: Disk> Stager<D> {
             stage,
             paths: OutputTree::paths_only(),
             files: Vec::new(),
+            made_by: Vec::new(),
             leftovers,
             error: None,
             created: false,
@@ -75,6 +85,7 @@ impl<D: Disk> Stager<D> {
         let _ = self
             .paths
             .add(file.target, file.path.clone(), String::new(), "");
+        let target = file.target;
         let mut planned = plan_file(&self.disk, &file)?;
         drop(file);
         if self.stage
@@ -86,6 +97,7 @@ impl<D: Disk> Stager<D> {
             planned.staged = Some(name);
         }
         self.files.push(planned);
+        self.made_by.push(target);
         Ok(())
     }
 
@@ -145,12 +157,13 @@ impl<D: Disk> Sink for Stager<D> {
     }
 
     fn discard(&mut self, target: &'static str) {
-        let (gone, kept): (Vec<FilePlan>, Vec<FilePlan>) = std::mem::take(&mut self.files)
-            .into_iter()
-            .partition(|f| self.paths.get(&f.path).is_some_and(|p| p.target == target));
-        self.files = kept;
-        for f in gone {
-            if let Some(name) = f.staged {
+        let files = std::mem::take(&mut self.files);
+        let made_by = std::mem::take(&mut self.made_by);
+        for (f, by) in files.into_iter().zip(made_by) {
+            if by != target {
+                self.files.push(f);
+                self.made_by.push(by);
+            } else if let Some(name) = f.staged {
                 let _ = self.disk.remove_file(&name);
             }
         }
@@ -160,6 +173,30 @@ impl<D: Disk> Sink for Stager<D> {
         }
         self.paths = paths;
     }
+}
+
+/// What is in the staging directory, deepest first: its files, and any
+/// directory inside it (pipec makes none; one committed there is removed
+/// too, its links as entries, never followed), the directories last.
+pub(crate) fn stage_contents(disk: &dyn Disk) -> io::Result<Vec<String>> {
+    fn walk(disk: &dyn Disk, dir: &str, out: &mut Vec<String>) -> io::Result<()> {
+        let mut files = disk.files_in(dir)?;
+        files.sort();
+        out.extend(files.into_iter().map(|n| format!("{dir}/{n}")));
+        let mut dirs = disk.dirs_in(dir)?;
+        dirs.sort();
+        for d in dirs {
+            let sub = format!("{dir}/{d}");
+            walk(disk, &sub, out)?;
+            out.push(format!("{sub}/"));
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    if disk.is_dir(STAGE) {
+        walk(disk, STAGE, &mut out)?;
+    }
+    Ok(out)
 }
 
 /// Removes the staging directory and what is in it (a build that did not
@@ -173,15 +210,21 @@ pub fn discard_stage(disk: &mut dyn Disk) -> io::Result<()> {
         }
         return Ok(());
     }
-    for name in disk.files_in(STAGE)? {
-        match disk.remove_file(&format!("{STAGE}/{name}")) {
+    for entry in stage_contents(disk)? {
+        let r = match entry.strip_suffix('/') {
+            Some(dir) => disk.remove_dir(dir),
+            None => disk.remove_file(&entry),
+        };
+        match r {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
             _ => {}
         }
     }
     disk.remove_dir(STAGE)?;
     // `.pipec/` goes too when the stage was all it held.
-    if disk.files_in(parent(STAGE)).is_ok_and(|f| f.is_empty()) {
+    if disk.files_in(parent(STAGE)).is_ok_and(|f| f.is_empty())
+        && disk.dirs_in(parent(STAGE)).is_ok_and(|d| d.is_empty())
+    {
         let _ = disk.remove_dir(parent(STAGE));
     }
     Ok(())

@@ -471,6 +471,64 @@ fn a_staged_plan_is_the_plan_with_its_contents_on_disk() {
     assert_eq!(disk, before);
 }
 
+/// The files of a target that fails are not part of the build, and what it
+/// staged goes, even at a path another target wrote first.
+#[test]
+fn a_failing_target_leaves_nothing_in_the_plan_or_the_stage() {
+    use pipec_emit::GeneratedFile;
+    use pipec_emit::tree::Sink;
+    let (base, _, _, _) = changing_build();
+    let file = |target: &'static str, path: &str, body: &str| GeneratedFile {
+        path: path.into(),
+        body: body.into(),
+        source: "ci.pipe".into(),
+        target,
+    };
+    let mut disk = base.clone();
+    let mut stager = Stager::new(&mut disk, true, Box::new(|s| s)).unwrap();
+    stager.file(file("github", ".github/workflows/ci.yml", "on: [push]\n"));
+    stager.file(file(
+        "kustomize",
+        "deploy/x/kustomization.yaml",
+        "resources: []\n",
+    ));
+    stager.file(file(
+        "kustomize",
+        ".github/workflows/ci.yml",
+        "clash: true\n",
+    ));
+    stager.discard("kustomize");
+    let plan = stager.finish("ci.pipe", &targets()).1.unwrap();
+    let produced: Vec<&str> = plan
+        .files
+        .iter()
+        .filter(|f| f.status.is_produced() && f.path != manifest::PATH)
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(produced, [".github/workflows/ci.yml"]);
+    let staged: Vec<&String> = disk.files.keys().filter(|p| p.starts_with(STAGE)).collect();
+    assert_eq!(staged.len(), 1, "{staged:?}");
+}
+
+/// What an earlier build left in the stage (one that could not remove it)
+/// is emptied before a build stages anything, never taken for its files.
+#[test]
+fn a_build_starts_from_an_empty_stage() {
+    let (base, _, clean, _) = changing_build();
+    let mut disk = base
+        .clone()
+        .with_file(".pipec/stage/0", "left\n")
+        .with_file(".pipec/stage/sub/1", "left\n");
+    assert_eq!(
+        leftovers(&disk).unwrap(),
+        [".pipec/stage/0", ".pipec/stage/sub/1", ".pipec/stage/sub/"]
+    );
+    let staged = staged_plan(&mut disk, &changed());
+    assert!(staged.leftovers.is_empty(), "{:?}", staged.leftovers);
+    commit(&mut disk, &staged, false).unwrap();
+    assert_eq!(disk, clean);
+}
+
 /// [`a_failure_at_any_step_leaves_everything_as_it_was`] and
 /// [`a_killed_build_leaves_nothing_the_next_build_does_not_clean`] for a
 /// build whose files were staged while it rendered.
