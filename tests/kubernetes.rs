@@ -52,11 +52,7 @@ fn build_and_validate(
         let (custom, builtin): (Vec<&Value>, Vec<&Value>) =
             docs.iter().partition(|d| manifests::is_custom(d));
         let write = |file: &str, docs: &[&Value]| {
-            let body: Vec<String> = docs
-                .iter()
-                .map(|d| yaml_serde::to_string(d).expect("yaml"))
-                .collect();
-            std::fs::write(dir.join(file), body.join("---\n")).expect("write");
+            manifests::write_stream(&dir.join(file), docs);
         };
         let file = format!("{service}-{env}.custom.yaml");
         write(&file, &custom);

@@ -265,11 +265,7 @@ fn every_object_passes_its_schema() {
             .iter()
             .partition(|d| CUSTOM_KINDS.contains(&d["kind"].as_str().unwrap_or("")));
         let write = |name: &str, docs: &[&Value]| {
-            let body: Vec<String> = docs
-                .iter()
-                .map(|d| yaml_serde::to_string(d).expect("yaml"))
-                .collect();
-            std::fs::write(dir.join(name), body.join("---\n")).expect("write");
+            manifests::write_stream(&dir.join(name), docs);
         };
         let b = format!("{env}.builtin.yaml");
         write(&b, &builtin);

@@ -144,6 +144,16 @@ pub fn find<'a>(docs: &'a [Value], kind: &str, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind}/{name}"))
 }
 
+/// Writes `docs` to `path` as one YAML stream; returns how many.
+pub fn write_stream(path: &Path, docs: &[&Value]) -> usize {
+    let body: Vec<String> = docs
+        .iter()
+        .map(|d| yaml_serde::to_string(d).expect("yaml"))
+        .collect();
+    std::fs::write(path, body.join("---\n")).expect("write");
+    docs.len()
+}
+
 /// Validates rendered documents as the tests of progressive delivery do: the
 /// custom resources ([`is_custom`]) against the pinned models
 /// (`crd-validate`), the others against the Kubernetes schemas in strict
@@ -157,14 +167,7 @@ pub fn validate_rendered(dir: &Path, docs: &[Value], unmodelled: &[&str]) -> Opt
     ) else {
         return None;
     };
-    let write = |file: &str, docs: &[&Value]| {
-        let body: Vec<String> = docs
-            .iter()
-            .map(|d| yaml_serde::to_string(d).expect("yaml"))
-            .collect();
-        std::fs::write(dir.join(file), body.join("---\n")).expect("write");
-        docs.len()
-    };
+    let write = |file: &str, docs: &[&Value]| write_stream(&dir.join(file), docs);
     let custom: Vec<&Value> = docs.iter().filter(|d| is_custom(d)).collect();
     let n = write("custom.yaml", &custom);
     let res = pipec_tests::run(&crds, &["custom.yaml"], dir);

@@ -269,26 +269,36 @@ mod tests {
         assert_eq!(c.context(), Some(Context::Job));
         assert_eq!(c.partial, "tim");
         assert!(c.words.is_empty());
-        let c = at("environment dev { namespace \"x\"; resources { c|");
-        assert_eq!(c.context(), Some(Context::Resources));
-        let c = at("service s {\n  config { LOG: \"x\", |");
-        assert_eq!(c.context(), None);
-        let c = at("template t() -> image {\n  |");
-        assert_eq!(c.context(), Some(Context::Image));
-        let c = at("pipeline p {\n  job t { run \"x\" }\n  |");
-        assert_eq!(c.context(), Some(Context::Pipeline));
-        let c = at("// pipeline p {\n|");
-        assert_eq!(c.context(), Some(Context::File));
-        let c = at("pipeline p { job t { run \"x {|");
-        assert!(c.in_text);
-        let c = at("service s {\n  rollout canary in [prod] {\n    traffic gateway\n    ga|");
-        assert_eq!(c.context(), Some(Context::Rollout));
-        let c = at("service s {\n  rollout canary {\n    analysis {\n      |");
-        assert_eq!(c.context(), Some(Context::Analysis));
-        let c = at("service s {\n  alerts {\n    rest|");
-        assert_eq!(c.context(), Some(Context::Alerts));
-        let c = at("service s {\n  metrics \"/metrics\" {\n    req|");
-        assert_eq!(c.context(), Some(Context::Metrics));
+        let cases = [
+            (
+                "environment dev { namespace \"x\"; resources { c|",
+                Some(Context::Resources),
+            ),
+            ("service s {\n  config { LOG: \"x\", |", None),
+            ("template t() -> image {\n  |", Some(Context::Image)),
+            (
+                "pipeline p {\n  job t { run \"x\" }\n  |",
+                Some(Context::Pipeline),
+            ),
+            ("// pipeline p {\n|", Some(Context::File)),
+            (
+                "service s {\n  rollout canary in [prod] {\n    traffic gateway\n    ga|",
+                Some(Context::Rollout),
+            ),
+            (
+                "service s {\n  rollout canary {\n    analysis {\n      |",
+                Some(Context::Analysis),
+            ),
+            ("service s {\n  alerts {\n    rest|", Some(Context::Alerts)),
+            (
+                "service s {\n  metrics \"/metrics\" {\n    req|",
+                Some(Context::Metrics),
+            ),
+        ];
+        for (text, context) in cases {
+            assert_eq!(at(text).context(), context, "{text:?}");
+        }
+        assert!(at("pipeline p { job t { run \"x {|").in_text);
     }
 
     #[test]

@@ -298,9 +298,7 @@ fn plan_files<'t>(
     req: &Request,
     bodies: impl Iterator<Item = Cow<'t, GeneratedFile>>,
 ) -> Result<Plan, PlanError> {
-    if let Some(f) = req.tree.files().find(|f| !is_safe_path(&f.path)) {
-        return Err(PlanError::BadPath(f.path.clone()));
-    }
+    // Each file's path is checked before anything is read for it.
     let mut files = Vec::new();
     for f in bodies {
         files.push(plan_file(disk, &f)?);

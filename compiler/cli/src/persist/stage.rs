@@ -53,11 +53,10 @@ impl<D: Disk> Stager<D> {
     /// A stager over `disk`; `stage` is false for `--check`, which writes
     /// nothing and keeps the new contents of what differs.
     pub fn new(
-        disk: D,
+        mut disk: D,
         stage: bool,
         name_source: Box<dyn FnMut(String) -> String>,
     ) -> Result<Self, PlanError> {
-        let mut disk = disk;
         if stage {
             // The stage is this build's: whatever is left in it (a build
             // before it that could not remove it) goes first, so that none
