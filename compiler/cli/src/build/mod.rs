@@ -20,7 +20,6 @@ use clap::Args;
 use pipec::ProjectFs;
 use pipec::persist::{self, Manifest, RealDisk};
 use pipec_check::check;
-use pipec_emit::OutputTree;
 use pipec_emit::tree::Sink;
 use pipec_fs::LockMode;
 use pipec_fs::path::{absolute, is_plain_relative, relative};
@@ -136,7 +135,7 @@ fn render(
     format: Format,
     out: &Output,
     sink: Rc<RefCell<dyn Sink>>,
-) -> Result<OutputTree, u8> {
+) -> Result<(), u8> {
     if unknown_target(selected, out) {
         return Err(2);
     }
@@ -153,11 +152,9 @@ fn render(
         return Err(1);
     };
     let names: Vec<&str> = selected.iter().map(String::as_str).collect();
-    let tree = match pipec::render_streaming(program, &names, sink) {
-        Ok((tree, d)) => {
-            diags.extend(d);
-            tree
-        }
+    match pipec::render_streaming(program, &names, sink) {
+        // The files went to the sink; the tree holds their paths only.
+        Ok((_, d)) => diags.extend(d),
         Err(clash) => {
             out.error(&format!(
                 "targets {} and {} both write {}",
@@ -170,7 +167,7 @@ fn render(
     if diags.iter().any(|d| d.is_error()) {
         return Err(1);
     }
-    Ok(tree)
+    Ok(())
 }
 
 /// One program to build, as the user names it and as the manifest keys it.
@@ -375,7 +372,6 @@ fn build_one(
             out,
             stager.clone(),
         )
-        .map(drop)
     };
     let Ok(stager) = Rc::try_unwrap(stager).map(RefCell::into_inner) else {
         unreachable!("the output tree is gone once rendered");
