@@ -12,7 +12,7 @@
 //! 3. every [`rules`] entry that applies runs on the facts ([`rule::Context`])
 //!    and reports [`rule::Finding`]s;
 //! 4. [`Session::finish`] applies the [`config::Config`] (severities, rules
-//!    turned off), resolves symbolic YAML locations to spans, applies inline
+//!    turned off), turns each finding's location into a span, applies inline
 //!    suppressions and reports unused ones, and returns a [`Batch`] that
 //!    [`report`] renders for people, as JSON, SARIF or GitHub annotations.
 //!
@@ -39,7 +39,7 @@ pub use config::Config;
 pub use rule::{Finding, Input, Rule};
 
 use crate::facts::{Coverage, Facts};
-use crate::loc::{Loc, Resolver};
+use crate::loc::Loc;
 use crate::rule::{Context, Findings};
 use crate::suppress::Suppression;
 
@@ -48,7 +48,6 @@ pub struct Session {
     pub sources: SourceMap,
     config: Config,
     facts: Facts,
-    resolver: Resolver,
     early: Vec<Finding>,
     suppressions: Vec<Suppression>,
     coverage_config: Vec<Coverage>,
@@ -94,7 +93,6 @@ impl Session {
             sources,
             config,
             facts: Facts::default(),
-            resolver: Resolver::default(),
             early: Vec::new(),
             suppressions: Vec::new(),
             coverage_config: Vec::new(),
@@ -185,7 +183,6 @@ impl Session {
         let (sups, bad) = suppress::from_yaml(id, text, &docs, generated);
         self.suppressions.extend(sups);
         self.early.extend(bad);
-        self.resolver.add(id, text.to_string(), docs);
         found
     }
 
@@ -232,13 +229,13 @@ impl Session {
         let mut resolved: Vec<(Finding, Span)> = all
             .into_iter()
             .map(|f| {
-                let span = self.resolver.span(&f.loc);
+                let span = f.loc.span(&self.sources);
                 (f, span)
             })
             .collect();
         resolved = suppress::apply(resolved, &mut self.suppressions);
         for f in suppress::leftovers(&self.suppressions) {
-            let span = self.resolver.span(&f.loc);
+            let span = f.loc.span(&self.sources);
             resolved.push((f, span));
         }
         let mut findings: Vec<Reported> = resolved
@@ -249,7 +246,7 @@ impl Session {
                     .with_severity(severity)
                     .label(&f.label);
                 for (loc, msg) in &f.secondary {
-                    d = d.secondary(self.resolver.span(loc), msg);
+                    d = d.secondary(loc.span(&self.sources), msg);
                 }
                 if let Some(h) = &f.help {
                     d = d.help(h);
@@ -330,33 +327,53 @@ fn file_kind(name: &str, docs: &[yaml::Document]) -> FileKind {
 /// Scalars anywhere in a file that look like a credential (a token format, a
 /// private key).
 fn plaintext_tokens(file: SourceId, docs: &[yaml::Document], input: Input, facts: &mut Facts) {
-    // The path is one stack, pushed and popped on the way down, and copied
-    // only for a hit: most files have none, and a path per node was most of
-    // this walk.
-    fn walk(
-        n: &yaml::Node,
-        path: &mut yaml::YamlPath,
-        out: &mut Vec<(yaml::YamlPath, &'static str)>,
+    // The path is one stack of borrowed segments, pushed and popped on the
+    // way down, and made into a path only for a hit: most files have none,
+    // and a path per node was most of this walk.
+    enum Step<'a> {
+        Key(&'a str),
+        Index(usize),
+    }
+    struct Hit<'a> {
+        path: yaml::YamlPath,
+        node: &'a yaml::Node,
+        key: Option<Span>,
+        what: &'static str,
+    }
+    fn walk<'a>(
+        n: &'a yaml::Node,
+        key: Option<Span>,
+        path: &mut Vec<Step<'a>>,
+        out: &mut Vec<Hit<'a>>,
     ) {
         match &n.kind {
             yaml::Kind::Scalar(s, _) => {
                 if let Some(what) = pipec_check::looks_secret(s) {
-                    out.push((path.clone(), what));
+                    let segs = path.iter().map(|s| match s {
+                        Step::Key(k) => yaml::Seg::Key((*k).to_string()),
+                        Step::Index(i) => yaml::Seg::Index(*i),
+                    });
+                    out.push(Hit {
+                        path: yaml::YamlPath(segs.collect()),
+                        node: n,
+                        key,
+                        what,
+                    });
                 }
             }
             yaml::Kind::Seq(items) => {
                 for (i, it) in items.iter().enumerate() {
-                    path.0.push(yaml::Seg::Index(i));
-                    walk(it, path, out);
-                    path.0.pop();
+                    path.push(Step::Index(i));
+                    walk(it, None, path, out);
+                    path.pop();
                 }
             }
             yaml::Kind::Map(entries) => {
                 for e in entries {
                     if let Some(k) = e.key.as_str() {
-                        path.0.push(yaml::Seg::Key(k.to_string()));
-                        walk(&e.value, path, out);
-                        path.0.pop();
+                        path.push(Step::Key(k));
+                        walk(&e.value, Some(e.key.span), path, out);
+                        path.pop();
                     }
                 }
             }
@@ -364,12 +381,12 @@ fn plaintext_tokens(file: SourceId, docs: &[yaml::Document], input: Input, facts
     }
     for doc in docs {
         let mut hits = Vec::new();
-        walk(&doc.root, &mut yaml::YamlPath::root(), &mut hits);
-        for (path, what) in hits {
+        walk(&doc.root, None, &mut Vec::new(), &mut hits);
+        for h in hits {
             facts.plaintext.push(facts::Plaintext {
                 input,
-                what: format!("this value contains what looks like {what}"),
-                loc: Loc::yaml(file, doc.index, path),
+                what: format!("this value contains what looks like {}", h.what),
+                loc: Loc::found(file, h.path, h.node, h.key),
             });
         }
     }

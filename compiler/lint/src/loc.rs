@@ -1,10 +1,14 @@
-//! Where a fact, and so a finding, is: a span in a `.pipe` file, or a symbolic
-//! path in a YAML document that becomes a span only when findings are
-//! reported (see [`Resolver`]).
+//! Where a fact, and so a finding, is: a span in a `.pipe` file, or a place
+//! in a YAML document. A YAML place keeps its symbolic path (reported as
+//! `jobs.build.steps[2].uses`) and the spans of its key and value, found when
+//! the fact is extracted, so that nothing of a file's parsed documents
+//! outlives the file's extraction.
 
-use pipec_diagnostics::{SourceId, Span};
+use std::rc::Rc;
 
-use crate::yaml::{Document, YamlPath};
+use pipec_diagnostics::{SourceId, SourceMap, Span};
+
+use crate::yaml::{Document, Node, YamlPath};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Loc {
@@ -16,8 +20,14 @@ pub enum Loc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlLoc {
     pub file: SourceId,
-    pub doc: usize,
-    pub path: YamlPath,
+    /// Shared: a fact's place is copied into the facts and findings made
+    /// from it.
+    pub path: Rc<YamlPath>,
+    /// The value's span; for an empty value (`permissions:`), which has
+    /// nothing to underline, its key's.
+    pub value: Span,
+    /// The key's span, when the path ends in a mapping key.
+    pub key: Option<Span>,
     pub part: Part,
 }
 
@@ -33,11 +43,35 @@ pub enum Part {
 }
 
 impl Loc {
-    pub fn yaml(file: SourceId, doc: usize, path: YamlPath) -> Loc {
+    /// The place `path` names in `doc`. A path that does not resolve (which
+    /// extraction never makes) stands for the whole document, so a finding
+    /// always has a place.
+    pub fn yaml(file: SourceId, doc: &Document, path: YamlPath) -> Loc {
+        match path.find(&doc.root) {
+            Some((node, key)) => Loc::found(file, path, node, key),
+            None => Loc::Yaml(YamlLoc {
+                file,
+                path: Rc::new(path),
+                value: doc.root.span,
+                key: None,
+                part: Part::Value,
+            }),
+        }
+    }
+
+    /// The place of `node`, found at `path` (with the span of the key that
+    /// leads to it, if any).
+    pub fn found(file: SourceId, path: YamlPath, node: &Node, key: Option<Span>) -> Loc {
+        let value = if node.span.is_empty() {
+            key.unwrap_or(node.span)
+        } else {
+            node.span
+        };
         Loc::Yaml(YamlLoc {
             file,
-            doc,
-            path,
+            path: Rc::new(path),
+            value,
+            key,
             part: Part::Value,
         })
     }
@@ -69,76 +103,30 @@ impl Loc {
             Loc::Yaml(y) => Some(y.path.to_string()),
         }
     }
-}
 
-/// The parsed YAML files of a lint run, to resolve symbolic locations.
-#[derive(Default)]
-pub struct Resolver {
-    files: Vec<(SourceId, String, Vec<Document>)>,
-}
-
-impl Resolver {
-    pub fn add(&mut self, file: SourceId, text: String, docs: Vec<Document>) {
-        self.files.push((file, text, docs));
-    }
-
-    pub fn documents(&self) -> impl Iterator<Item = (SourceId, &str, &[Document])> {
-        self.files
-            .iter()
-            .map(|(id, text, docs)| (*id, text.as_str(), docs.as_slice()))
-    }
-
-    /// The span a location names. A YAML path that does not resolve (which
-    /// extraction never produces) falls back to the document, so a finding
-    /// always has a place.
-    pub fn span(&self, loc: &Loc) -> Span {
-        match loc {
-            Loc::Span(s) => *s,
-            Loc::Yaml(y) => self.yaml_span(y),
-        }
-    }
-
-    fn yaml_span(&self, y: &YamlLoc) -> Span {
-        // Files are added in the order of their ids, mostly one after another.
-        let at = self
-            .files
-            .binary_search_by_key(&y.file.0, |(id, _, _)| id.0)
-            .ok()
-            .or_else(|| self.files.iter().position(|(id, _, _)| *id == y.file));
-        let Some((_, text, docs)) = at.map(|i| &self.files[i]) else {
-            return Span::new(y.file, 0, 0);
-        };
-        let doc = docs
-            .get(y.doc)
-            .filter(|d| d.index == y.doc)
-            .or_else(|| docs.iter().find(|d| d.index == y.doc));
-        let Some(doc) = doc else {
-            return Span::new(y.file, 0, 0);
-        };
-        let Some((node, key)) = y.path.find(&doc.root) else {
-            return doc.root.span;
-        };
-        // An empty value (`permissions:`) has nothing to underline; its key does.
-        let value = if node.span.is_empty() {
-            key.unwrap_or(node.span)
-        } else {
-            node.span
+    /// The span this location names; `sources` holds the text a piece of
+    /// text is searched in.
+    pub fn span(&self, sources: &SourceMap) -> Span {
+        let y = match self {
+            Loc::Span(s) => return *s,
+            Loc::Yaml(y) => y,
         };
         match &y.part {
-            Part::Key => key.unwrap_or(value),
-            Part::Value => value,
+            Part::Key => y.key.unwrap_or(y.value),
+            Part::Value => y.value,
             Part::Text { needle, nth } => {
-                let slice = text.get(value.range()).unwrap_or("");
+                let text = &sources.get(y.file).text;
+                let slice = text.get(y.value.range()).unwrap_or("");
                 let first_line = needle.lines().next().unwrap_or(needle);
                 slice
                     .match_indices(first_line)
                     .nth(*nth)
                     .filter(|_| !first_line.is_empty())
-                    .map_or(value, |(i, m)| {
+                    .map_or(y.value, |(i, m)| {
                         Span::new(
                             y.file,
-                            value.start as usize + i,
-                            value.start as usize + i + m.len(),
+                            y.value.start as usize + i,
+                            y.value.start as usize + i + m.len(),
                         )
                     })
             }

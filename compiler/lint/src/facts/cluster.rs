@@ -44,7 +44,7 @@ pub fn kind_of(doc: &Document) -> Option<Input> {
 /// Adds the facts of one manifest document.
 pub fn extract(file: SourceId, doc: &Document, config: &Config, facts: &mut Facts) {
     let root = &doc.root;
-    let at = |p: YamlPath| Loc::yaml(file, doc.index, p);
+    let at = |p: YamlPath| Loc::yaml(file, doc, p);
     let top = YamlPath::root();
     let kind = root.get("kind").and_then(Node::text).unwrap_or("");
     if super::rollouts::KINDS.contains(&kind) {
@@ -183,7 +183,7 @@ pub fn extract(file: SourceId, doc: &Document, config: &Config, facts: &mut Fact
 
 fn workload(file: SourceId, doc: &Document, kind: &str, name: String, loc: Loc, facts: &mut Facts) {
     let root = &doc.root;
-    let at = |p: &YamlPath| Loc::yaml(file, doc.index, p.clone());
+    let at = |p: &YamlPath| Loc::yaml(file, doc, p.clone());
     let top = YamlPath::root();
     let pod_path = match kind {
         "Pod" => top.key("spec"),

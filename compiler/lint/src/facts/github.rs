@@ -21,7 +21,7 @@ use crate::yaml::{Document, Node, YamlPath};
 
 pub(super) struct Cx<'a> {
     file: SourceId,
-    doc: usize,
+    doc: &'a Document,
     config: &'a Config,
 }
 
@@ -46,11 +46,7 @@ pub fn extract(
     config: &Config,
     facts: &mut Facts,
 ) {
-    let cx = Cx {
-        file,
-        doc: doc.index,
-        config,
-    };
+    let cx = Cx { file, doc, config };
     let root = &doc.root;
     let top = YamlPath::root();
     let triggers = root
@@ -254,7 +250,7 @@ fn env_map(n: Option<&Node>) -> Vec<(String, String)> {
 
 /// `env:` entries whose name says "credential" and whose value is written out.
 fn plaintext_env(cx: &Cx, env: Option<&Node>, path: &YamlPath, facts: &mut Facts) {
-    plaintext_env_in(cx.file, cx.doc, Input::GitHub, env, path, facts);
+    plaintext_env_in(cx.file, Input::GitHub, env, path, facts);
 }
 
 /// Words that mark a value written for tests or examples, not a credential.
@@ -303,7 +299,6 @@ fn names_a_secret(key: &str) -> bool {
 
 pub(crate) fn plaintext_env_in(
     file: SourceId,
-    doc: usize,
     input: Input,
     env: Option<&Node>,
     path: &YamlPath,
@@ -340,7 +335,7 @@ pub(crate) fn plaintext_env_in(
             facts.plaintext.push(Plaintext {
                 input,
                 what: format!("`{k}` is given a literal value"),
-                loc: Loc::yaml(file, doc, path.key(k)),
+                loc: Loc::found(file, path.key(k), &e.value, Some(e.key.span)),
             });
         }
     }
@@ -656,7 +651,8 @@ fn run_facts(
             continue;
         }
         let env = env.as_slice();
-        let here = at.text(&c.first_line);
+        // Most commands give no fact: their place is made only for one.
+        let here = || at.text(&c.first_line);
         // Values the job's `env:` and earlier assignments give
         // (`tox -e ${{ env.TOXENV }}`, `docker push $IMG`).
         let resolved = resolve(&c.text, env);
@@ -665,7 +661,7 @@ fn run_facts(
                 job.add_role(Role::Integration);
             } else {
                 job.add_role(Role::Test);
-                job.tests.push(here.clone());
+                job.tests.push(here());
             }
         }
         if c.text.contains("--cov")
@@ -675,10 +671,7 @@ fn run_facts(
             job.measures_coverage = true;
         }
         if let Some(min) = script::coverage_threshold(&resolved) {
-            job.coverage.push(Coverage {
-                min,
-                loc: here.clone(),
-            });
+            job.coverage.push(Coverage { min, loc: here() });
         }
         if let Some((role, tool, blocking)) = script::scanner(&c.text) {
             job.add_role(role);
@@ -686,7 +679,7 @@ fn run_facts(
                 role,
                 tool: tool.into(),
                 blocking: blocking && !tolerant && job.allow_failure.is_none(),
-                loc: here.clone(),
+                loc: here(),
                 step,
             });
         }
@@ -696,19 +689,19 @@ fn run_facts(
             .collect();
         if !images.is_empty() {
             job.add_role(Role::Publish);
-            let tags = images.iter().map(|r| pushed_tag(r, here.clone())).collect();
+            let tags = images.iter().map(|r| pushed_tag(r, here())).collect();
             job.pushes.push(Push {
                 image: images.first().map(|r| tags::split(r).0),
                 tags,
                 when: when.clone(),
-                loc: here.clone(),
+                loc: here(),
                 step,
             });
         }
         if script::deploy_command(&c.text).is_some() {
             job.add_role(Role::Deploy);
             job.deploy_step.get_or_insert(step);
-            job.deployed.extend(deployed(&c.text, env, &here));
+            job.deployed.extend(deployed(&c.text, env, &here()));
         }
         if script::git_push(&c.text) {
             job.pushes_commits = true;

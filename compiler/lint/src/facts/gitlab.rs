@@ -70,9 +70,7 @@ impl Cx<'_> {
     /// inherited through `extends` or an anchor) at the node's own span.
     fn loc(&self, path: &YamlPath, node: &Node) -> Loc {
         match path.find(&self.doc.root) {
-            Some((n, _)) if n.span == node.span => {
-                Loc::yaml(self.file, self.doc.index, path.clone())
-            }
+            Some((n, key)) if n.span == node.span => Loc::found(self.file, path.clone(), n, key),
             _ => Loc::Span(node.span),
         }
     }
@@ -96,7 +94,6 @@ pub fn extract(file: SourceId, name: &str, doc: &Document, config: &Config, fact
     vars.push(("CI_DEFAULT_BRANCH".into(), "main".into()));
     plaintext_env_in(
         file,
-        doc.index,
         Input::GitLab,
         root.get("variables"),
         &top.key("variables"),
@@ -122,7 +119,7 @@ pub fn extract(file: SourceId, name: &str, doc: &Document, config: &Config, fact
                     "more than {MAX_JOBS} jobs in one file: the jobs from here on are not checked"
                 ),
                 help: "split the pipeline (child pipelines, `include:`)".into(),
-                loc: Loc::yaml(file, doc.index, top.key(id)).key(),
+                loc: Loc::found(file, top.key(id), &e.value, Some(e.key.span)).key(),
             });
             break;
         }
@@ -477,7 +474,6 @@ fn job(
     if matches!(path.find(&cx.doc.root), Some((raw, _)) if raw.span == n.span) {
         plaintext_env_in(
             cx.file,
-            cx.doc.index,
             Input::GitLab,
             n.get("variables"),
             &path.key("variables"),
@@ -602,8 +598,10 @@ fn job(
                 continue;
             };
             step += 1;
-            for c in commands(text) {
-                let here = if commands(text).len() > 1 {
+            let cmds = commands(text);
+            let several = cmds.len() > 1;
+            for c in cmds {
+                let here = if several {
                     at.text(&c.first_line)
                 } else {
                     at.clone()

@@ -50,7 +50,7 @@ pub fn extract(
     if image.get("repository").and_then(Node::text).is_none() {
         return false;
     }
-    let at = |p: YamlPath| Loc::yaml(file, doc.index, p);
+    let at = |p: YamlPath| Loc::yaml(file, doc, p);
     let top = YamlPath::root();
     let tag = image
         .get("tag")

@@ -21,7 +21,7 @@ pub fn extract(file: SourceId, doc: &Document, config: &Config, facts: &mut Fact
     let Some(name) = root.at(&["metadata", "name"]).and_then(Node::text) else {
         return;
     };
-    let at = |p: YamlPath| Loc::yaml(file, doc.index, p);
+    let at = |p: YamlPath| Loc::yaml(file, doc, p);
     if kind != "Rollout" {
         facts.analysis_templates.push(name.to_string());
         let path = YamlPath::root().key("spec").key("metrics");

@@ -377,12 +377,39 @@ fn go_test_runs_none<'a>(args: &[&'a str]) -> bool {
 /// A scanner the command runs: its role, tool name, and whether a finding
 /// fails the command.
 pub fn scanner(cmd: &str) -> Option<(Role, &'static str, bool)> {
+    if !SCANNER_WORDS.iter().any(|w| cmd.contains(w)) {
+        return None;
+    }
     let ignored = cmd.contains("|| true") || cmd.contains("|| exit 0") || cmd.contains("|| echo");
     programs(cmd)
         .iter()
         .find_map(|w| scanner_words(w, &w.join(" ")))
         .map(|(r, t, blocking)| (r, t, blocking && !ignored))
 }
+
+/// Text every scanner command contains: each branch of [`scanner_words`]
+/// that finds a scanner needs one of these in the command, so a command
+/// with none of them is no scan (most commands are not).
+const SCANNER_WORDS: &[&str] = &[
+    "trivy",
+    "grype",
+    "snyk",
+    "scout",
+    "audit",
+    "safety",
+    "osv-scanner",
+    "deny",
+    "govulncheck",
+    "bandit",
+    "semgrep",
+    "gosec",
+    "brakeman",
+    "njsscan",
+    "gitleaks",
+    "trufflehog",
+    "detect-secrets",
+    "ggshield",
+];
 
 fn scanner_words(words: &[&str], cmd: &str) -> Option<(Role, &'static str, bool)> {
     let prog = words[0].rsplit('/').next().unwrap_or(words[0]);
@@ -482,6 +509,11 @@ fn scanner_words(words: &[&str], cmd: &str) -> Option<(Role, &'static str, bool)
 
 /// Image references the command pushes.
 pub fn pushed_images(cmd: &str) -> Vec<String> {
+    // Each program below is named in the command's text.
+    const PUSHERS: &[&str] = &["docker", "podman", "buildah", "crane", "skopeo", "executor"];
+    if !PUSHERS.iter().any(|p| cmd.contains(p)) {
+        return Vec::new();
+    }
     let words: Vec<&str> = cmd
         .split(|c: char| c.is_whitespace() || c == ';')
         .filter(|w| !w.is_empty())
@@ -768,6 +800,32 @@ mod tests {
             Some(false)
         );
         assert_eq!(scanner("echo scanning"), None);
+        // Every scanner, so that the words a scan needs cover each of them.
+        for (cmd, tool) in [
+            ("trivy fs .", "trivy"),
+            ("grype app:1", "grype"),
+            ("snyk container test app:1", "snyk"),
+            ("snyk test", "snyk"),
+            ("docker scout cves app:1", "docker scout"),
+            ("pip-audit", "pip-audit"),
+            ("safety check", "safety"),
+            ("npm audit --audit-level high", "npm audit"),
+            ("osv-scanner -r .", "osv-scanner"),
+            ("cargo  deny check", "cargo audit"),
+            ("cargo audit", "cargo audit"),
+            ("govulncheck ./...", "govulncheck"),
+            ("bandit -r src", "bandit"),
+            ("semgrep ci", "semgrep"),
+            ("gosec ./...", "gosec"),
+            ("brakeman", "brakeman"),
+            ("njsscan .", "njsscan"),
+            ("gitleaks detect", "gitleaks"),
+            ("trufflehog git file://.", "trufflehog"),
+            ("detect-secrets-hook a.py", "detect-secrets"),
+            ("ggshield secret scan repo .", "ggshield"),
+        ] {
+            assert_eq!(scanner(cmd).map(|s| s.1), Some(tool), "{cmd}");
+        }
     }
 
     #[test]

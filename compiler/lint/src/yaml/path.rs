@@ -1,5 +1,5 @@
-//! Symbolic locations in a YAML document (`jobs.build.steps[2].uses`),
-//! resolved to a byte span only when a finding is reported.
+//! Symbolic locations in a YAML document (`jobs.build.steps[2].uses`): how a
+//! finding names its place, beside the span found when the fact is made.
 
 use std::fmt;
 
@@ -23,15 +23,19 @@ impl YamlPath {
     }
 
     pub fn key(&self, k: &str) -> Self {
-        let mut p = self.clone();
-        p.0.push(Seg::Key(k.to_string()));
-        p
+        self.then(Seg::Key(k.to_string()))
     }
 
     pub fn index(&self, i: usize) -> Self {
-        let mut p = self.clone();
-        p.0.push(Seg::Index(i));
-        p
+        self.then(Seg::Index(i))
+    }
+
+    /// This path and one more segment, allocated once.
+    fn then(&self, seg: Seg) -> Self {
+        let mut v = Vec::with_capacity(self.0.len() + 1);
+        v.extend_from_slice(&self.0);
+        v.push(seg);
+        YamlPath(v)
     }
 
     /// The node the path names and the key span of its last segment, if the
