@@ -35,18 +35,18 @@ pub fn looks_secret(s: &str) -> Option<&'static str> {
     if s.contains("hooks.slack.com/services/T") {
         return Some("a Slack webhook URL");
     }
-    for word in s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
+    // Words of the token alphabet, split byte by byte: every byte of a
+    // character outside ASCII is a separator, as the character is.
+    let words = s
+        .as_bytes()
+        .split(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-'));
+    for word in words {
         // A token is a prefix of four characters or more and sixteen more.
         if word.len() < 20 {
             continue;
         }
         for (prefix, what) in TOKEN_PREFIXES {
-            if let Some(rest) = word.strip_prefix(prefix)
-                && rest.len() >= 16
-                && rest
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            {
+            if word.len() >= prefix.len() + 16 && word.starts_with(prefix.as_bytes()) {
                 return Some(what);
             }
         }
@@ -181,6 +181,9 @@ mod tests {
         assert!(looks_secret("x AIza0123456789abcdef y").is_some());
         assert!(looks_secret("x AIza0123456789abcde y").is_none());
         assert!(looks_secret("pip install -r requirements.txt").is_none());
+        // Characters outside ASCII end a word, as any other separator does.
+        assert!(looks_secret("é ghp_abcdefghijklmnop1234é").is_some());
+        assert!(looks_secret("ghp_abcdefghijklmnoé1234567").is_none());
     }
 
     #[test]

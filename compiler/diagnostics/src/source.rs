@@ -75,11 +75,7 @@ impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>, is_virtual: bool) -> Self {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(clamp_u32(i + 1));
-            }
-        }
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| clamp_u32(i + 1)));
         SourceFile {
             name: name.into(),
             text,

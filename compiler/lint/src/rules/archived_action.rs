@@ -82,10 +82,10 @@ fn check(cx: &Context, out: &mut Findings) {
                     .next()
                     .unwrap_or(&a.uses)
                     .to_ascii_lowercase();
-                let Some((name, instead)) = ARCHIVED
-                    .iter()
-                    .find(|(n, _)| repo == *n || repo.starts_with(&format!("{n}/")))
-                else {
+                let Some((name, instead)) = ARCHIVED.iter().find(|(n, _)| {
+                    repo.strip_prefix(n)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                }) else {
                     continue;
                 };
                 out.report(
