@@ -402,7 +402,7 @@ fn inline(v: &Yaml) -> Option<Cow<'_, str>> {
 
 /// Whether a string goes into a literal block scalar.
 fn is_block(s: &str) -> bool {
-    s.contains('\n') && block_safe(s)
+    memchr::memchr(b'\n', s.as_bytes()).is_some() && block_safe(s)
 }
 
 fn write_block_scalar(out: &mut String, s: &str, level: usize, note: impl FnOnce(&mut String)) {

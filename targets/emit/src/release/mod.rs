@@ -35,6 +35,8 @@
 mod deploy;
 mod publish;
 
+use std::sync::OnceLock;
+
 use pipec_graph::{CiVar, Cond, Glob, Part, Program, Publish, RegistryKind, TagKind, Text};
 
 pub use deploy::{deploy_script, dispatchable, latest_script};
@@ -264,29 +266,40 @@ pub const DOTENV_REPORT: &str = "pipec-release.env";
 
 /// The helpers `text` calls (and the helpers they call), in definition order.
 pub fn helpers_for(text: &str) -> String {
-    let mut needed: Vec<&str> = Vec::new();
-    let mut seen = text.to_string();
-    // Helpers call each other: repeat until nothing new is needed.
+    // Which helpers each helper's definition calls, as a set of positions
+    // in `HELPERS`: found once, so that `text` is searched once per name.
+    static CALLS: OnceLock<[u32; HELPERS.len()]> = OnceLock::new();
+    let calls = CALLS.get_or_init(|| HELPERS.map(|(_, def)| mentioned(def)));
+    let mut needed = mentioned(text);
+    // Helpers call each other: add what the needed ones call until nothing
+    // new is needed.
     loop {
-        let before = needed.len();
-        for (name, def) in HELPERS {
-            if !needed.contains(&name) && seen.contains(name) {
-                needed.push(name);
-                seen.push_str(def);
-            }
-        }
-        if needed.len() == before {
+        let more = (0..HELPERS.len())
+            .filter(|i| needed & (1 << i) != 0)
+            .fold(needed, |set, i| set | calls[i]);
+        if more == needed {
             break;
         }
+        needed = more;
     }
     let mut out = String::new();
-    for (name, def) in HELPERS {
-        if needed.contains(&name) {
+    for (i, (_, def)) in HELPERS.iter().enumerate() {
+        if needed & (1 << i) != 0 {
             out.push_str(def);
             out.push('\n');
         }
     }
     out
+}
+
+/// The helpers whose names `text` contains, as a set of positions in
+/// `HELPERS`.
+fn mentioned(text: &str) -> u32 {
+    HELPERS
+        .iter()
+        .enumerate()
+        .filter(|(_, (name, _))| text.contains(name))
+        .fold(0, |set, (i, _)| set | (1 << i))
 }
 
 /// `functions` preceded by the helpers they (and the helpers) call.

@@ -215,29 +215,31 @@ pub fn block_safe(s: &str) -> bool {
         && !s.starts_with('\n')
 }
 
-/// [`block_safe`] of ASCII text in one pass (scripts, nearly every block);
-/// `None` for other text.
+/// [`block_safe`] of ASCII text (scripts, nearly every block); `None` for
+/// other text. Each pass is one the compiler vectorises or `memchr` does:
+/// ASCII, no control character but LF and tab, then the end of each line.
 fn block_safe_ascii(b: &[u8]) -> Option<bool> {
-    let marker = CI_OWNED.trim_start().as_bytes();
-    let ends_badly =
-        |line: &[u8]| matches!(line.last(), Some(b' ' | b'\t')) || line.ends_with(marker);
+    if !b.is_ascii() {
+        return None;
+    }
     if b.first() == Some(&b'\n') {
         return Some(false);
     }
+    let control = b.iter().fold(false, |any, &c| {
+        any | ((c < b' ' && c != b'\n' && c != b'\t') | (c == 0x7f))
+    });
+    if control {
+        return Some(false);
+    }
+    let marker = CI_OWNED.trim_start().as_bytes();
+    let ends_badly =
+        |line: &[u8]| matches!(line.last(), Some(b' ' | b'\t')) || line.ends_with(marker);
     let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
-        match c {
-            b'\n' => {
-                if ends_badly(&b[start..i]) {
-                    return Some(false);
-                }
-                start = i + 1;
-            }
-            b'\t' => {}
-            0..=0x1f | 0x7f => return Some(false),
-            0x80.. => return None,
-            _ => {}
+    for end in memchr::memchr_iter(b'\n', b) {
+        if ends_badly(&b[start..end]) {
+            return Some(false);
         }
+        start = end + 1;
     }
     Some(!ends_badly(&b[start..]))
 }
@@ -277,7 +279,32 @@ pub fn is_plain_safe(s: &str) -> bool {
     if b.len() <= 5 && SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
         return false;
     }
-    if first.is_ascii_digit() || b"+-.?:,[]{}#&*!|>'\"%@`\\".contains(&first) {
+    if first.is_ascii_digit()
+        || matches!(
+            first,
+            b'+' | b'-'
+                | b'.'
+                | b'?'
+                | b':'
+                | b','
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'#'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'\''
+                | b'"'
+                | b'%'
+                | b'@'
+                | b'`'
+                | b'\\'
+        )
+    {
         return false;
     }
     let mut flow = false;
