@@ -126,6 +126,11 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// The file of `id`, if it is one of this map's.
+    pub fn try_get(&self, id: SourceId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
     pub fn find(&self, name: &str) -> Option<SourceId> {
         self.files
             .iter()

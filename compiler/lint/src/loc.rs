@@ -115,7 +115,7 @@ impl Loc {
             Part::Key => y.key.unwrap_or(y.value),
             Part::Value => y.value,
             Part::Text { needle, nth } => {
-                let text = &sources.get(y.file).text;
+                let text = sources.try_get(y.file).map_or("", |f| &f.text);
                 let slice = text.get(y.value.range()).unwrap_or("");
                 let first_line = needle.lines().next().unwrap_or(needle);
                 slice

@@ -367,8 +367,11 @@ impl Reader {
             }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
+                    // A plain `<<` is a merge key, which may come more than
+                    // once; a quoted one is an ordinary key.
+                    let merge = matches!(&k.kind, Kind::Scalar(t, Style::Plain) if t == "<<");
                     if let Some(text) = k.as_str()
-                        && text != "<<"
+                        && !merge
                         && let Some(at) = position(entries, index.as_ref(), text)
                     {
                         let first = entries[at].key.span;

@@ -47,6 +47,10 @@ fn duplicate_keys_are_reported_and_the_first_kept() {
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].kind, ProblemKind::DuplicateKey);
     assert_eq!(root.get("a").and_then(Node::as_str), Some("1"));
+    // A quoted `<<` is an ordinary key, not a merge key.
+    let (_, problems) = one("'<<': a\n\"<<\": b\n");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].kind, ProblemKind::DuplicateKey);
 }
 
 #[test]

@@ -266,6 +266,7 @@ pub const DOTENV_REPORT: &str = "pipec-release.env";
 
 /// The helpers `text` calls (and the helpers they call), in definition order.
 pub fn helpers_for(text: &str) -> String {
+    const _: () = assert!(HELPERS.len() <= 32, "the sets below are 32 bits wide");
     // Which helpers each helper's definition calls, as a set of positions
     // in `HELPERS`: found once, so that `text` is searched once per name.
     static CALLS: OnceLock<[u32; HELPERS.len()]> = OnceLock::new();
