@@ -1,6 +1,8 @@
 //! The first pass: every top-level name and every job and image name, so that
 //! statements can refer to things declared later.
 
+use std::collections::HashMap;
+
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_syntax::ast::{Stmt, StmtKind};
 
@@ -80,6 +82,9 @@ impl Decls {
 impl Checker<'_> {
     pub(crate) fn declare(&mut self) -> Decls {
         let mut d = Decls::default();
+        // The first declaration of each name, by namespace: a scan of the
+        // declarations so far for each new one was quadratic.
+        let mut first: HashMap<(&'static str, String), Span> = HashMap::new();
         let files = std::mem::take(&mut self.files);
         for (fi, f) in files.iter().enumerate() {
             // After `environment dev` with no `{`, the statements of its block
@@ -114,7 +119,7 @@ impl Checker<'_> {
                             span: t.name.span,
                             at,
                         };
-                        self.unique(&d.templates, &decl, "template");
+                        self.unique(&mut first, "template", &decl, "template");
                         d.templates.push(decl);
                     }
                     StmtKind::Dispatch(_) => self.unknown_statement(stmt, &TOP_LEVEL),
@@ -126,13 +131,13 @@ impl Checker<'_> {
                             let Some(decl) = self.named_block(stmt, at) else {
                                 continue;
                             };
-                            let list = match g.head.name.as_str() {
-                                "pipeline" => &mut d.pipelines,
-                                "environment" => &mut d.environments,
-                                _ => &mut d.services,
+                            let namespace = match g.head.name.as_str() {
+                                "pipeline" => "pipeline",
+                                "environment" => "environment",
+                                _ => "service",
                             };
                             let kind = g.head.name.clone();
-                            if self.unique(list, &decl, &kind) {
+                            if self.unique(&mut first, namespace, &decl, &kind) {
                                 if kind == "pipeline" {
                                     d.pipeline_names.push(self.pipeline_names(stmt));
                                 }
@@ -186,13 +191,14 @@ impl Checker<'_> {
         }
         self.files = files;
         // Images are one namespace across pipelines: services refer to them.
-        let mut all: Vec<(String, Span)> = Vec::new();
+        let mut all: HashMap<&str, Span> = HashMap::new();
         for p in &d.pipeline_names {
             for (name, span) in &p.images {
-                if let Some((_, first)) = all.iter().find(|(n, _)| n == name) {
-                    self.duplicate(name, "image", *span, *first);
-                } else {
-                    all.push((name.clone(), *span));
+                match all.get(name.as_str()) {
+                    Some(first) => self.duplicate(name, "image", *span, *first),
+                    None => {
+                        all.insert(name, *span);
+                    }
                 }
             }
         }
@@ -269,13 +275,24 @@ impl Checker<'_> {
         names
     }
 
-    fn unique(&mut self, list: &[Decl], decl: &Decl, kind: &str) -> bool {
-        match list.iter().find(|d| d.name == decl.name) {
-            Some(first) => {
-                self.duplicate(&decl.name, kind, decl.span, first.span);
+    /// Whether `decl` is the first of its name in `namespace`; a second is
+    /// reported.
+    fn unique(
+        &mut self,
+        first: &mut HashMap<(&'static str, String), Span>,
+        namespace: &'static str,
+        decl: &Decl,
+        kind: &str,
+    ) -> bool {
+        match first.get(&(namespace, decl.name.clone())) {
+            Some(at) => {
+                self.duplicate(&decl.name, kind, decl.span, *at);
                 false
             }
-            None => true,
+            None => {
+                first.insert((namespace, decl.name.clone()), decl.span);
+                true
+            }
         }
     }
 

@@ -127,9 +127,18 @@ impl Cond {
         // of all of them for each pipeline was quadratic.
         match self {
             Cond::Tag(globs) if !globs.is_empty() => {
+                // Each pipeline tests every pipeline's patterns: the test of
+                // literal prefixes that `overlaps` starts with, made here
+                // with each prefix found once, rejects nearly all of them.
+                let own: Vec<&str> = tags.iter().map(|t| t.prefix().0).collect();
                 let kept: Vec<Glob> = globs
                     .iter()
-                    .filter(|g| tags.iter().any(|t| t.overlaps(g)))
+                    .filter(|g| {
+                        let p = g.prefix().0;
+                        tags.iter()
+                            .zip(&own)
+                            .any(|(t, o)| (o.starts_with(p) || p.starts_with(o)) && t.overlaps(g))
+                    })
                     .cloned()
                     .collect();
                 Cond::Tag(if kept.is_empty() { globs.clone() } else { kept })

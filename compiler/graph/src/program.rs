@@ -50,6 +50,10 @@ pub struct Program {
     /// every job for each publish rule was quadratic).
     #[serde(skip)]
     in_production: std::sync::OnceLock<Vec<bool>>,
+    /// [`Program::image_named`], made on first use (a scan of every image
+    /// for each service and each scan step was quadratic).
+    #[serde(skip)]
+    images_by_name: std::sync::OnceLock<std::collections::HashMap<String, u32>>,
 }
 
 impl Program {
@@ -67,6 +71,20 @@ impl Program {
     }
     pub fn service(&self, id: ServiceId) -> &Service {
         &self.services[id.index()]
+    }
+
+    /// The first image declared with this name. Made once, on first use, so
+    /// the images must not change afterwards (the checker lowers services
+    /// after every pipeline's images).
+    pub fn image_named(&self, name: &str) -> Option<&Image> {
+        let index = self.images_by_name.get_or_init(|| {
+            let mut index = std::collections::HashMap::new();
+            for (i, image) in self.images.iter().enumerate() {
+                index.entry(image.name.clone()).or_insert(i as u32);
+            }
+            index
+        });
+        index.get(name).map(|i| &self.images[*i as usize])
     }
 
     /// Every pipeline's `on tag` patterns, each once, sorted: what counts as

@@ -98,7 +98,7 @@ pub fn scanned_platforms(
     let mut out: Vec<String> = Vec::new();
     for part in &script.parts {
         if let pipec_graph::Part::ImageSource(name) = part
-            && let Some(image) = program.images.iter().find(|i| i.name == *name)
+            && let Some(image) = program.image_named(name)
             && is_list(&image.platforms)
         {
             for p in &image.platforms {

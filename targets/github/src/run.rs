@@ -183,7 +183,7 @@ impl Lower<'_> {
         let mut script = script.clone();
         for part in &mut script.parts {
             if let pipec_graph::Part::ImageSource(name) = part
-                && let Some(image) = self.program.images.iter().find(|i| i.name == *name)
+                && let Some(image) = self.program.image_named(name)
                 && pipec_emit::platforms::is_list(&image.platforms)
             {
                 let var = crate::multiarch::source_var(image);

@@ -153,7 +153,7 @@ impl Checker<'_> {
                     if let Some(e) = self.single(st, "image IMAGE")
                         && let Some(Value::Ref(name, _)) = self.eval(e, &Ty::Image, &scope)
                     {
-                        image = program.images.iter().find(|i| i.name == name).map(|i| i.id);
+                        image = program.image_named(&name).map(|i| i.id);
                     }
                 }
                 "port" => port = self.port(st, &scope),
