@@ -284,13 +284,13 @@ impl Checker<'_> {
         decl: &Decl,
         kind: &str,
     ) -> bool {
-        match first.get(&(namespace, decl.name.clone())) {
-            Some(at) => {
-                self.duplicate(&decl.name, kind, decl.span, *at);
+        match first.entry((namespace, decl.name.clone())) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                self.duplicate(&decl.name, kind, decl.span, *at.get());
                 false
             }
-            None => {
-                first.insert((namespace, decl.name.clone()), decl.span);
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(decl.span);
                 true
             }
         }

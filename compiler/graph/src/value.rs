@@ -177,7 +177,8 @@ impl Glob {
     /// For patterns of the form `prefix*` or `prefix**` (or a literal), the literal
     /// prefix and whether it is the whole pattern.
     pub fn prefix(&self) -> (&str, bool) {
-        // Bytes, not characters: every pattern character is ASCII.
+        // Bytes, not characters: the special characters are ASCII, and no
+        // byte of a character outside ASCII is one of them.
         match self.0.bytes().position(|b| matches!(b, b'*' | b'?' | b'[')) {
             None => (&self.0, true),
             Some(i) => (&self.0[..i], false),
