@@ -196,18 +196,11 @@ pub fn block_safe(s: &str) -> bool {
     if let Some(safe) = block_safe_ascii(s.as_bytes()) {
         return safe;
     }
-    // In ASCII the three tests below come down to the control characters
-    // other than LF and tab (DEL included).
-    let unsafe_char = if s.is_ascii() {
-        s.bytes()
-            .any(|b| (b < b' ' && b != b'\n' && b != b'\t') || b == 0x7f)
-    } else {
-        s.chars().any(|c| {
-            (c.is_control() && c != '\n' && c != '\t')
-                || (is_line_break(c) && c != '\n')
-                || is_hidden(c)
-        })
-    };
+    let unsafe_char = s.chars().any(|c| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || (is_line_break(c) && c != '\n')
+            || is_hidden(c)
+    });
     !unsafe_char
         && !s
             .split('\n')
@@ -217,7 +210,8 @@ pub fn block_safe(s: &str) -> bool {
 
 /// [`block_safe`] of ASCII text (scripts, nearly every block); `None` for
 /// other text. Each pass is one the compiler vectorises or `memchr` does:
-/// ASCII, no control character but LF and tab, then the end of each line.
+/// ASCII, no control character but LF and tab (in ASCII the tests of
+/// characters come down to that, DEL included), then the end of each line.
 fn block_safe_ascii(b: &[u8]) -> Option<bool> {
     if !b.is_ascii() {
         return None;
@@ -261,6 +255,9 @@ const SPECIAL_WORDS: &[&str] = &[
     "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", "<<", "=",
 ];
 
+/// YAML indicators: a plain scalar cannot start with one.
+const INDICATORS: &str = "?:,[]{}#&*!|>'\"%@`\\";
+
 /// Whether `s` can be written as a plain scalar and read back unchanged by
 /// both YAML 1.1 and 1.2 readers.
 pub fn is_plain_safe(s: &str) -> bool {
@@ -279,31 +276,10 @@ pub fn is_plain_safe(s: &str) -> bool {
     if b.len() <= 5 && SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
         return false;
     }
+    // Compared byte by byte: a search of the list for one byte costs more.
     if first.is_ascii_digit()
-        || matches!(
-            first,
-            b'+' | b'-'
-                | b'.'
-                | b'?'
-                | b':'
-                | b','
-                | b'['
-                | b']'
-                | b'{'
-                | b'}'
-                | b'#'
-                | b'&'
-                | b'*'
-                | b'!'
-                | b'|'
-                | b'>'
-                | b'\''
-                | b'"'
-                | b'%'
-                | b'@'
-                | b'`'
-                | b'\\'
-        )
+        || matches!(first, b'+' | b'-' | b'.')
+        || INDICATORS.bytes().any(|c| c == first)
     {
         return false;
     }
@@ -338,7 +314,7 @@ fn is_plain_safe_text(s: &str) -> bool {
     if first.is_ascii_digit() || matches!(first, '+' | '-' | '.') {
         return false;
     }
-    if "?:,[]{}#&*!|>'\"%@`\\".contains(first) {
+    if INDICATORS.contains(first) {
         return false;
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
@@ -350,6 +326,22 @@ fn is_plain_safe_text(s: &str) -> bool {
     !s.contains(['[', ']', ',']) || s.starts_with("${{")
 }
 
+/// Every string of up to `n` of `pieces` put together, the empty one first:
+/// the inputs on which a shortcut is compared with its general test.
+#[cfg(test)]
+fn sequences(pieces: &[&str], n: usize) -> Vec<String> {
+    let mut all = vec![String::new()];
+    let mut last = all.clone();
+    for _ in 0..n {
+        last = last
+            .iter()
+            .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
+            .collect();
+        all.extend(last.iter().cloned());
+    }
+    all
+}
+
 #[cfg(test)]
 mod plain_tests {
     /// The printable-ASCII pass says what the general one says, on every
@@ -358,16 +350,9 @@ mod plain_tests {
     #[test]
     fn the_ascii_pass_agrees_with_the_general_one() {
         let alphabet: Vec<char> = " :#[],-.?!'\"$%{}0aYnN~<=@`|>*&+\\".chars().collect();
-        let mut strings = vec![String::new()];
-        for _ in 0..3 {
-            let next: Vec<String> = strings
-                .iter()
-                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
-                .collect();
-            strings.extend(next);
-        }
-        strings.sort();
-        strings.dedup();
+        let letters: Vec<String> = alphabet.iter().map(char::to_string).collect();
+        let letters: Vec<&str> = letters.iter().map(String::as_str).collect();
+        let mut strings = super::sequences(&letters, 3);
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..20_000 {
             let len = (seed % 12) as usize;
@@ -475,16 +460,8 @@ mod tests {
             CI_OWNED.trim_start(),
             "# pipec: set by C",
         ];
-        let mut texts = vec![String::new()];
-        for _ in 0..4 {
-            let longer: Vec<String> = texts
-                .iter()
-                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
-                .collect();
-            for t in &longer {
-                assert_eq!(block_safe(t), block_safe_in_general(t), "{t:?}");
-            }
-            texts = longer;
+        for t in sequences(&pieces, 4) {
+            assert_eq!(block_safe(&t), block_safe_in_general(&t), "{t:?}");
         }
     }
 }
