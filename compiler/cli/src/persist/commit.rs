@@ -185,11 +185,7 @@ pub fn commit(disk: &mut dyn Disk, plan: &Plan, force: bool) -> Result<Outcome, 
     for path in &plan.leftovers {
         // A directory found in the stage is named with a final `/`, after
         // what it held.
-        let r = match path.strip_suffix('/') {
-            Some(dir) => disk.remove_dir(dir),
-            None => disk.remove_file(path),
-        };
-        match r {
+        match super::stage::remove_entry(disk, path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
                 return Err(CommitError::Failed {
                     path: path.clone(),

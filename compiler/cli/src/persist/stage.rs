@@ -37,9 +37,8 @@ pub struct Stager<D: Disk> {
     stage: bool,
     /// Every path produced so far, with its target.
     paths: OutputTree,
-    files: Vec<FilePlan>,
-    /// The target of each of `files`.
-    made_by: Vec<&'static str>,
+    /// Each file planned, with the target that made it.
+    files: Vec<(&'static str, FilePlan)>,
     /// What an interrupted build left, found before anything was staged.
     leftovers: Vec<String>,
     /// The first failure; later files are not planned.
@@ -70,7 +69,6 @@ impl<D: Disk> Stager<D> {
             stage,
             paths: OutputTree::paths_only(),
             files: Vec::new(),
-            made_by: Vec::new(),
             leftovers,
             error: None,
             created: false,
@@ -95,8 +93,7 @@ impl<D: Disk> Stager<D> {
                 .map_err(|e| PlanError::Io(format!("{STAGE}/ (staging {})", planned.path), e))?;
             planned.staged = Some(name);
         }
-        self.files.push(planned);
-        self.made_by.push(target);
+        self.files.push((target, planned));
         Ok(())
     }
 
@@ -141,6 +138,7 @@ impl<D: Disk> Stager<D> {
             targets,
             tree: &paths,
         };
+        let files = files.into_iter().map(|(_, f)| f).collect();
         let plan = finish(&disk, &req, files, leftovers);
         (disk, plan)
     }
@@ -156,15 +154,12 @@ impl<D: Disk> Sink for Stager<D> {
     }
 
     fn discard(&mut self, target: &'static str) {
-        let files = std::mem::take(&mut self.files);
-        let made_by = std::mem::take(&mut self.made_by);
-        for (f, by) in files.into_iter().zip(made_by) {
-            if by != target {
-                self.files.push(f);
-                self.made_by.push(by);
-            } else if let Some(name) = f.staged {
-                let _ = self.disk.remove_file(&name);
-            }
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.files)
+            .into_iter()
+            .partition(|(by, _)| *by == target);
+        self.files = kept;
+        for name in gone.into_iter().filter_map(|(_, f)| f.staged) {
+            let _ = self.disk.remove_file(&name);
         }
         let mut paths = OutputTree::paths_only();
         for f in self.paths.files().filter(|f| f.target != target) {
@@ -198,6 +193,15 @@ pub(crate) fn stage_contents(disk: &dyn Disk) -> io::Result<Vec<String>> {
     Ok(out)
 }
 
+/// Removes one entry [`stage_contents`] names: a directory (emptied before)
+/// when the name ends in `/`, else a file or link.
+pub(crate) fn remove_entry(disk: &mut dyn Disk, entry: &str) -> io::Result<()> {
+    match entry.strip_suffix('/') {
+        Some(dir) => disk.remove_dir(dir),
+        None => disk.remove_file(entry),
+    }
+}
+
 /// Removes the staging directory and what is in it (a build that did not
 /// commit). Errors are returned for the message; the next build retries.
 pub fn discard_stage(disk: &mut dyn Disk) -> io::Result<()> {
@@ -210,11 +214,7 @@ pub fn discard_stage(disk: &mut dyn Disk) -> io::Result<()> {
         return Ok(());
     }
     for entry in stage_contents(disk)? {
-        let r = match entry.strip_suffix('/') {
-            Some(dir) => disk.remove_dir(dir),
-            None => disk.remove_file(&entry),
-        };
-        match r {
+        match remove_entry(disk, &entry) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
             _ => {}
         }
