@@ -82,12 +82,17 @@ pub fn named_branches(pipeline: &Pipeline) -> Vec<Glob> {
     }
     let mut out: Vec<Glob> = Vec::new();
     for (is_tag, g) in found {
+        // A pattern that starts with a wildcard names no branch in particular.
+        // Tags (every release tag a deployment accepts, in a large program)
+        // are passed over before anything is computed for them.
+        if is_tag || g.prefix().0.is_empty() || out.contains(&g) {
+            continue;
+        }
+        let example = g.example();
         let pushed = pushes
             .iter()
-            .any(|b| b.is_empty() || b.iter().any(|p| p.matches(&g.example())));
-        // A pattern that starts with a wildcard names no branch in particular.
-        let named = !g.prefix().0.is_empty();
-        if !is_tag && named && pushed && !out.contains(&g) {
+            .any(|b| b.is_empty() || b.iter().any(|p| p.matches(&example)));
+        if pushed {
             out.push(g);
         }
     }
