@@ -265,8 +265,11 @@ pub fn to_string_multi(docs: &[Yaml]) -> String {
 }
 
 fn indent(out: &mut String, n: usize) {
-    for _ in 0..n {
-        out.push(' ');
+    const SPACES: &str = "                                                                ";
+    if n <= SPACES.len() {
+        out.push_str(&SPACES[..n]);
+    } else {
+        out.extend(std::iter::repeat_n(' ', n));
     }
 }
 
@@ -421,12 +424,16 @@ fn write_block_scalar(out: &mut String, s: &str, level: usize, note: impl FnOnce
     note(out);
     out.push('\n');
     let body = s.trim_end_matches('\n');
-    for line in body.split('\n') {
+    let ends = memchr::memchr_iter(b'\n', body.as_bytes()).chain([body.len()]);
+    let mut start = 0;
+    for end in ends {
+        let line = &body[start..end];
         if !line.is_empty() {
             indent(out, level);
             out.push_str(line);
         }
         out.push('\n');
+        start = end + 1;
     }
     for _ in 1..trailing {
         out.push('\n');

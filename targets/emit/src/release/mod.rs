@@ -35,7 +35,9 @@
 mod deploy;
 mod publish;
 
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
+
+use memchr::memmem;
 
 use pipec_graph::{CiVar, Cond, Glob, Part, Program, Publish, RegistryKind, TagKind, Text};
 
@@ -296,12 +298,37 @@ pub fn helpers_for(text: &str) -> String {
 /// The helpers whose names `text` contains, as a set of positions in
 /// `HELPERS`.
 fn mentioned(text: &str) -> u32 {
-    HELPERS
-        .iter()
-        .enumerate()
-        .filter(|(_, (name, _))| text.contains(name))
-        .fold(0, |set, (i, _)| set | (1 << i))
+    // Every name starts with `pipec_`: the text is searched once for that,
+    // and the names are compared where it is found.
+    const _: () = {
+        let mut i = 0;
+        while i < HELPERS.len() {
+            let name = HELPERS[i].0.as_bytes();
+            let prefix = HELPER_PREFIX.as_bytes();
+            let mut j = 0;
+            while j < prefix.len() {
+                assert!(name[j] == prefix[j], "a helper's name starts with `pipec_`");
+                j += 1;
+            }
+            i += 1;
+        }
+    };
+    static PREFIX: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(HELPER_PREFIX));
+    let mut set = 0;
+    for at in PREFIX.find_iter(text.as_bytes()) {
+        let rest = &text.as_bytes()[at..];
+        for (i, (name, _)) in HELPERS.iter().enumerate() {
+            if rest.starts_with(name.as_bytes()) {
+                set |= 1 << i;
+            }
+        }
+    }
+    set
 }
+
+/// How the name of every helper starts.
+const HELPER_PREFIX: &str = "pipec_";
 
 /// `functions` preceded by the helpers they (and the helpers) call.
 fn with_helpers(functions: &str) -> String {

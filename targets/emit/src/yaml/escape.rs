@@ -22,11 +22,14 @@
 //! (scripts) are used only for text they carry faithfully ([`block_safe`]).
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use crate::header::CI_OWNED;
 
 /// Characters some reader takes as the end of a line.
-pub fn is_line_break(c: char) -> bool {
+pub const fn is_line_break(c: char) -> bool {
     matches!(
         c,
         '\n' | '\r'
@@ -89,12 +92,19 @@ fn marker_text() -> &'static str {
 /// One line of comment text: hidden characters escaped, the CI-owned marker
 /// defused, trailing spaces removed. `line` holds no line break.
 fn comment_line(line: &str) -> Cow<'_, str> {
-    let marker = marker_text();
     // Most comments are printable ASCII (and tabs, which are not hidden):
-    // nothing to escape, so the line is written as it is.
-    if line.bytes().all(|b| b == b'\t' || matches!(b, b' '..=b'~')) && !line.contains(marker) {
+    // nothing to escape, so the line is written as it is. Both tests are
+    // passes without an early exit, which the compiler vectorises, and a
+    // searcher for the marker made once.
+    static MARKER: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(marker_text()));
+    let plain = line.bytes().fold(true, |all, b| {
+        all & ((b == b'\t') | (b' '..=b'~').contains(&b))
+    });
+    if plain && MARKER.find(line.as_bytes()).is_none() {
         return Cow::Borrowed(line.trim_end());
     }
+    let marker = marker_text();
     let mut out = String::with_capacity(line.len());
     for c in line.chars() {
         if is_hidden(c) || is_line_break(c) {
@@ -108,13 +118,44 @@ fn comment_line(line: &str) -> Cow<'_, str> {
     Cow::Owned(out.trim_end().to_string())
 }
 
+/// The first line break in `text` ([`is_line_break`]) and where it is: the
+/// bytes that can start one are found through a table, and only there is a
+/// character decoded.
+fn next_line_break(text: &str) -> Option<(usize, char)> {
+    // Line breaks in UTF-8 start with one of these bytes: the ASCII ones,
+    // 0xC2 (U+0085) and 0xE2 (U+2028, U+2029). 0xC2 and 0xE2 only ever start
+    // a character, so a match is always on a character boundary.
+    static MAY_BREAK: [bool; 256] = {
+        let mut may = [false; 256];
+        let mut c = 0;
+        while c < 128 {
+            may[c] = is_line_break(c as u8 as char);
+            c += 1;
+        }
+        may[0xC2] = true;
+        may[0xE2] = true;
+        may
+    };
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = b[from..].iter().position(|&c| MAY_BREAK[usize::from(c)]) {
+        let at = from + i;
+        let c = text[at..].chars().next()?;
+        if is_line_break(c) {
+            return Some((at, c));
+        }
+        from = at + c.len_utf8();
+    }
+    None
+}
+
 /// The lines of a comment, split at every kind of line break (CR LF counts as
 /// one), each escaped by [`comment_line`]: a text ending with a line break
 /// has no empty last line, an empty text is one empty line.
 fn each_comment_line<'a>(text: &'a str, mut f: impl FnMut(Cow<'a, str>)) {
     let mut rest = text;
     loop {
-        let Some((i, c)) = rest.char_indices().find(|&(_, c)| is_line_break(c)) else {
+        let Some((i, c)) = next_line_break(rest) else {
             f(comment_line(rest));
             return;
         };
@@ -181,7 +222,7 @@ pub fn one_line(note: &str) -> Option<String> {
 /// Whether a string must be double-quoted: only escapes can carry it.
 pub fn needs_double_quotes(s: &str) -> bool {
     // Printable ASCII needs no escape.
-    if s.bytes().all(|b| matches!(b, b' '..=b'~')) {
+    if printable_ascii(s.as_bytes()) {
         return false;
     }
     s.chars()
@@ -262,9 +303,12 @@ const INDICATORS: &str = "?:,[]{}#&*!|>'\"%@`\\";
 /// both YAML 1.1 and 1.2 readers.
 pub fn is_plain_safe(s: &str) -> bool {
     let b = s.as_bytes();
-    // Printable ASCII, nearly every key and value, in one pass: the same
-    // tests as below (its only whitespace is the space, it needs no escape).
-    if !b.iter().all(|c| matches!(c, b' '..=b'~')) {
+    // Printable ASCII, nearly every key and value: the same tests as below
+    // (its only whitespace is the space, it needs no escape), with the
+    // bytes that matter found in one pass through a table. Most strings are
+    // short, where a table beats wider tests.
+    let class = b.iter().fold(0, |all, &c| all | CLASS[usize::from(c)]);
+    if class & OTHER != 0 {
         return is_plain_safe_text(s);
     }
     let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
@@ -283,20 +327,39 @@ pub fn is_plain_safe(s: &str) -> bool {
     {
         return false;
     }
-    let mut flow = false;
-    for (i, &c) in b.iter().enumerate() {
-        match c {
-            b':' | b' ' => {
-                let after = if c == b':' { b' ' } else { b'#' };
-                if b.get(i + 1) == Some(&after) {
-                    return false;
-                }
-            }
-            b'[' | b']' | b',' => flow = true,
-            _ => {}
-        }
+    // `: ` and ` #` end a plain scalar early.
+    if class & ENDS != 0
+        && b.windows(2)
+            .any(|pair| matches!(pair, [b':', b' '] | [b' ', b'#']))
+    {
+        return false;
     }
-    !flow || s.starts_with("${{")
+    class & FLOW == 0 || s.starts_with("${{")
+}
+
+/// The classes of bytes [`is_plain_safe`] looks for: not printable ASCII,
+/// flow indicators, and the bytes of `: ` and ` #` other than the space.
+const OTHER: u8 = 1;
+const FLOW: u8 = 2;
+const ENDS: u8 = 4;
+static CLASS: [u8; 256] = {
+    let mut class = [OTHER; 256];
+    let mut c = b' ';
+    while c <= b'~' {
+        class[c as usize] = match c {
+            b'[' | b']' | b',' => FLOW,
+            b':' | b'#' => ENDS,
+            _ => 0,
+        };
+        c += 1;
+    }
+    class
+};
+
+/// Whether every byte is printable ASCII, in a pass the compiler vectorises.
+fn printable_ascii(b: &[u8]) -> bool {
+    b.iter()
+        .fold(true, |all, c| all & (b' '..=b'~').contains(c))
 }
 
 /// [`is_plain_safe`] for any text.
@@ -340,6 +403,26 @@ fn sequences(pieces: &[&str], n: usize) -> Vec<String> {
         all.extend(last.iter().cloned());
     }
     all
+}
+
+#[cfg(test)]
+mod line_break_tests {
+    /// The table search finds the line break a decoding search finds, on
+    /// every string of up to three pieces: each kind of break, characters
+    /// whose first byte can start a break but which are none (`€`, U+2027,
+    /// U+00A0), and others.
+    #[test]
+    fn the_table_search_agrees_with_decoding() {
+        let pieces = [
+            "a", " ", "\n", "\r", "\r\n", "\u{0B}", "\u{0C}", "\u{1C}", "\u{1D}", "\u{1E}",
+            "\u{1F}", "\t", "\u{85}", "\u{A0}", "\u{2028}", "\u{2029}", "\u{2027}", "€", "é",
+            "\u{FEFF}",
+        ];
+        for s in super::sequences(&pieces, 3) {
+            let decoded = s.char_indices().find(|&(_, c)| super::is_line_break(c));
+            assert_eq!(super::next_line_break(&s), decoded, "{s:?}");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -407,7 +490,17 @@ pub(crate) fn scalar_text(s: &str) -> Cow<'_, str> {
 /// with escapes.
 pub fn quoted(s: &str) -> String {
     if !needs_double_quotes(s) {
-        return format!("'{}'", s.replace('\'', "''"));
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('\'');
+        let mut rest = 0;
+        for quote in memchr::memchr_iter(b'\'', s.as_bytes()) {
+            out.push_str(&s[rest..=quote]);
+            out.push('\'');
+            rest = quote + 1;
+        }
+        out.push_str(&s[rest..]);
+        out.push('\'');
+        return out;
     }
     let mut out = String::from("\"");
     for c in s.chars() {
