@@ -2,6 +2,7 @@
 //! statements can refer to things declared later.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use pipec_diagnostics::{Diagnostic, Span, code};
 use pipec_syntax::ast::{Stmt, StmtKind};
@@ -285,11 +286,11 @@ impl Checker<'_> {
         kind: &str,
     ) -> bool {
         match first.entry((namespace, decl.name.clone())) {
-            std::collections::hash_map::Entry::Occupied(at) => {
+            Entry::Occupied(at) => {
                 self.duplicate(&decl.name, kind, decl.span, *at.get());
                 false
             }
-            std::collections::hash_map::Entry::Vacant(slot) => {
+            Entry::Vacant(slot) => {
                 slot.insert(decl.span);
                 true
             }

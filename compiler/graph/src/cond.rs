@@ -137,7 +137,7 @@ impl Cond {
                         let p = g.prefix().0;
                         tags.iter()
                             .zip(&own)
-                            .any(|(t, o)| (o.starts_with(p) || p.starts_with(o)) && t.overlaps(g))
+                            .any(|(t, o)| crate::value::prefixes_agree(o, p) && t.overlaps(g))
                     })
                     .cloned()
                     .collect();

@@ -198,8 +198,7 @@ impl Glob {
         // Every name either matches starts with its literal prefix, so two
         // prefixes neither of which starts the other decide at once (the
         // usual case: `team-01-v*` and `team-02-v*`).
-        let (pa, pb) = (self.prefix().0, other.prefix().0);
-        if !pa.starts_with(pb) && !pb.starts_with(pa) {
+        if !prefixes_agree(self.prefix().0, other.prefix().0) {
             return false;
         }
         let (a, b) = (tokens(self.0.as_bytes()), tokens(other.0.as_bytes()));
@@ -233,6 +232,12 @@ impl Glob {
         }
         false
     }
+}
+
+/// Whether two literal prefixes can start the same name: one starts the
+/// other. Patterns whose [`Glob::prefix`]es disagree never overlap.
+pub fn prefixes_agree(a: &str, b: &str) -> bool {
+    a.starts_with(b) || b.starts_with(a)
 }
 
 /// One element of a glob, as [`glob_match`] reads it.

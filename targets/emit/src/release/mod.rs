@@ -303,13 +303,10 @@ fn mentioned(text: &str) -> u32 {
     const _: () = {
         let mut i = 0;
         while i < HELPERS.len() {
-            let name = HELPERS[i].0.as_bytes();
-            let prefix = HELPER_PREFIX.as_bytes();
-            let mut j = 0;
-            while j < prefix.len() {
-                assert!(name[j] == prefix[j], "a helper's name starts with `pipec_`");
-                j += 1;
-            }
+            assert!(
+                starts_with_prefix(HELPERS[i].0.as_bytes()),
+                "a helper's name starts with `pipec_`"
+            );
             i += 1;
         }
     };
@@ -329,6 +326,22 @@ fn mentioned(text: &str) -> u32 {
 
 /// How the name of every helper starts.
 const HELPER_PREFIX: &str = "pipec_";
+
+/// Whether `name` starts with [`HELPER_PREFIX`] (at compile time).
+const fn starts_with_prefix(name: &[u8]) -> bool {
+    let prefix = HELPER_PREFIX.as_bytes();
+    if name.len() < prefix.len() {
+        return false;
+    }
+    let mut j = 0;
+    while j < prefix.len() {
+        if name[j] != prefix[j] {
+            return false;
+        }
+        j += 1;
+    }
+    true
+}
 
 /// `functions` preceded by the helpers they (and the helpers) call.
 fn with_helpers(functions: &str) -> String {
